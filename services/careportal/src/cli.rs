@@ -1,0 +1,194 @@
+//! The command line. Exit codes: 0 done, 1 failed, 2 bad configuration or usage.
+
+use crate::config::{Config, ConfigError, LogFormat};
+use crate::{demo, serve, tenants};
+use careportal_domain::clock::{Clock, SystemClock};
+use careportal_store::{ConnectOptions, Store};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(name = "careportal", version, about = "Careportal: één cliëntportaal voor veel zorgorganisaties")]
+struct Cli {
+    /// Configuration file (default: careportal.toml if present, or $CAREPORTAL_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web portal (and the background worker, unless --no-worker).
+    Serve {
+        /// Run only the web part; start workers separately with `careportal worker`.
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run only the background worker (scheduled jobs).
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Check, load, list and export tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Load the demo tenants (tenants/siloah, tenants/salem) and their demo clients and accounts.
+    Demo {
+        /// Do nothing when the database already has a tenant (keeps an administrator's edits).
+        #[arg(long)]
+        if_empty: bool,
+    },
+    /// Show the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCommand {
+    /// Check a tenant folder (tenant.toml, logo, templates, rights policy) without loading it.
+    Validate {
+        /// The tenant folder, e.g. tenants/siloah.
+        dir: PathBuf,
+    },
+    /// Check a tenant folder and load it into the database (creates or updates the tenant).
+    Apply {
+        /// The tenant folder, e.g. tenants/siloah.
+        dir: PathBuf,
+    },
+    /// List the tenants in the database, one per line.
+    List,
+    /// Print a tenant's current configuration as TOML.
+    Export {
+        /// The tenant's slug, e.g. siloah.
+        slug: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration, with secrets hidden.
+    Print,
+}
+
+/// A failure with the exit code it deserves.
+pub enum Failure {
+    Usage(String),
+    Failed(String),
+}
+
+impl From<ConfigError> for Failure {
+    fn from(error: ConfigError) -> Self {
+        Failure::Usage(error.to_string())
+    }
+}
+
+impl From<careportal_store::StoreError> for Failure {
+    fn from(error: careportal_store::StoreError) -> Self {
+        match error {
+            careportal_store::StoreError::Config(message) => Failure::Usage(format!("configuratiefout: {message}")),
+            other => Failure::Failed(format!("database: {other}")),
+        }
+    }
+}
+
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Failed(message)) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(cli: Cli) -> Result<(), Failure> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Config(ConfigCommand::Print) => {
+            print!("{}", config.print());
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::Validate { dir }) => tenants::validate(&config, &dir).await,
+        Command::Serve { no_worker } => {
+            init_logging(&config);
+            let store = open_store(&config).await?;
+            store.migrate().await?;
+            serve::serve(&config, store, !no_worker).await
+        }
+        Command::Worker => {
+            init_logging(&config);
+            let store = open_store(&config).await?;
+            store.migrate().await?;
+            serve::worker_only(&config, store).await
+        }
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            store.migrate().await?;
+            println!("migraties toegepast ({})", store.backend().name());
+            store.close().await;
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::Apply { dir }) => {
+            let store = migrated_store(&config).await?;
+            let result = tenants::apply(&config, store.as_ref(), &dir).await;
+            store.close().await;
+            result
+        }
+        Command::Tenant(TenantCommand::List) => {
+            let store = migrated_store(&config).await?;
+            let result = tenants::list(store.as_ref()).await;
+            store.close().await;
+            result
+        }
+        Command::Tenant(TenantCommand::Export { slug }) => {
+            let store = migrated_store(&config).await?;
+            let result = tenants::export(store.as_ref(), &slug).await;
+            store.close().await;
+            result
+        }
+        Command::Demo { if_empty } => {
+            let store = migrated_store(&config).await?;
+            let result = demo::load(&config, store.as_ref(), if_empty).await;
+            store.close().await;
+            result
+        }
+    }
+}
+
+pub fn clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+async fn open_store(config: &Config) -> Result<Arc<dyn Store>, Failure> {
+    crate::config::ensure_private_dir(&config.data_dir)?;
+    let options = ConnectOptions {
+        url: config.database_url.clone(),
+        data_dir: config.data_dir.clone(),
+        max_connections: config.max_connections,
+        clock: clock(),
+    };
+    Ok(careportal_store::connect(&options).await?)
+}
+
+async fn migrated_store(config: &Config) -> Result<Arc<dyn Store>, Failure> {
+    let store = open_store(config).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Pretty => builder.compact().try_init(),
+    };
+}

@@ -1,0 +1,22 @@
+//! `careportal`: the one binary. Web server, background worker, migrations, tenant
+//! onboarding and the demo data, each a subcommand.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod config;
+mod demo;
+mod serve;
+mod tenants;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("kan de runtime niet starten: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(cli::run())
+}

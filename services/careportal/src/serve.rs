@@ -1,0 +1,122 @@
+//! `serve` and `worker`: the long-running processes. Both stop cleanly on SIGTERM or Ctrl-C:
+//! the web server finishes the requests it has, the worker finishes its current job.
+
+use crate::cli::{Failure, clock};
+use crate::config::{Config, Mode};
+use careportal_domain::audit::Origin;
+use careportal_domain::clock::Clock;
+use careportal_store::Store;
+use careportal_web::{AppState, WebSettings, app};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) -> Result<(), Failure> {
+    // Made (in development) or checked (in production) before the first request.
+    config.secret_key()?;
+    let settings = WebSettings { dev_hosts: config.mode == Mode::Development, https: config.https };
+    let state = AppState::new(store.clone(), settings, clock()).map_err(|e| Failure::Failed(e.to_string()))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| Failure::Failed(format!("kan niet luisteren op {}: {e}", config.listen)))?;
+    let address = listener.local_addr().map_err(|e| Failure::Failed(e.to_string()))?;
+    announce(config, store.as_ref(), address).await?;
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker = with_worker.then(|| tokio::spawn(run_worker(store.clone(), clock(), config.worker_interval_seconds, stop_rx)));
+
+    let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    let _ = stop_tx.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    store.close().await;
+    tracing::info!("gestopt");
+    served.map_err(|e| Failure::Failed(format!("webserver: {e}")))
+}
+
+pub async fn worker_only(config: &Config, store: Arc<dyn Store>) -> Result<(), Failure> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker = tokio::spawn(run_worker(store.clone(), clock(), config.worker_interval_seconds, stop_rx));
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    store.close().await;
+    Ok(())
+}
+
+async fn announce(config: &Config, store: &dyn Store, address: SocketAddr) -> Result<(), Failure> {
+    let tenants = store.tenants().await?;
+    let port = address.port();
+    println!("Careportal luistert op {address} ({}).", store.backend().name());
+    if tenants.is_empty() {
+        println!("Er zijn nog geen tenants: laad ze met `careportal demo` of `careportal tenant apply tenants/<slug>`.");
+    }
+    for tenant in &tenants {
+        if config.mode == Mode::Development {
+            println!("  {}: http://{}.localhost:{port}/", tenant.config.portal_name(), tenant.slug);
+        }
+        for host in store.tenant_hostnames(tenant.id).await? {
+            println!("  {}: https://{host}/", tenant.config.portal_name());
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("stopsignaal ontvangen; lopende verzoeken worden afgemaakt");
+}
+
+/// The background jobs, run every `interval` seconds until `stop` turns true.
+async fn run_worker(store: Arc<dyn Store>, clock: Arc<dyn Clock>, interval: u64, mut stop: watch::Receiver<bool>) {
+    tracing::info!(interval, "worker gestart");
+    loop {
+        if let Err(error) = run_jobs_once(store.as_ref(), clock.as_ref()).await {
+            tracing::error!(%error, "worker job failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(interval)) => {},
+            _ = stop.changed() => break,
+        }
+    }
+    tracing::info!("worker gestopt");
+}
+
+/// One round of every job, for every tenant.
+pub async fn run_jobs_once(store: &dyn Store, clock: &dyn Clock) -> Result<(), careportal_store::StoreError> {
+    let today = clock.now().date_naive();
+    for tenant in store.tenants().await? {
+        if let Some(days) = tenant.config.access.remove_accounts_days_after_care {
+            let cutoff = today - chrono::Duration::days(i64::from(days));
+            let ended = store.end_access_after_care(tenant.id, &Origin::system("worker"), cutoff).await?;
+            if ended > 0 {
+                tracing::info!(tenant = %tenant.slug, ended, "toegang beëindigd na einde zorg");
+            }
+        }
+    }
+    Ok(())
+}

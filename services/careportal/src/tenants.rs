@@ -1,0 +1,71 @@
+//! `careportal tenant …`: check, load, list and export tenant folders.
+
+use crate::cli::Failure;
+use crate::config::Config;
+use careportal_domain::audit::Origin;
+use careportal_domain::tenant::{ConfigIssue, TenantBundle, load_dir};
+use careportal_store::Store;
+use careportal_web::Templates;
+use std::path::{Path, PathBuf};
+
+/// Where `rights.policy` folders are looked up: `policies/` beside the `tenants/` folder
+/// that holds `dir`, else the configured `policies_dir`.
+fn policies_root(config: &Config, dir: &Path) -> PathBuf {
+    let sibling = dir.canonicalize().ok().and_then(|d| d.parent()?.parent().map(|p| p.join("policies")));
+    match sibling {
+        Some(path) if path.is_dir() => path,
+        _ => config.policies_dir.clone(),
+    }
+}
+
+/// Reads and checks a tenant folder, including that its template overrides compile.
+pub async fn check(config: &Config, dir: &Path) -> Result<TenantBundle, Vec<ConfigIssue>> {
+    let bundle = load_dir(dir, &policies_root(config, dir)).await?;
+    let templates = Templates::new().map_err(|e| {
+        vec![ConfigIssue { file: dir.join("templates"), key: "templates".to_owned(), reason: e.to_string() }]
+    })?;
+    templates.with_overrides(&bundle.templates).map_err(|e| {
+        vec![ConfigIssue { file: dir.join("templates"), key: "templates".to_owned(), reason: e.to_string() }]
+    })?;
+    Ok(bundle)
+}
+
+fn report(issues: Vec<ConfigIssue>) -> Failure {
+    let lines: Vec<String> = issues.iter().map(ToString::to_string).collect();
+    Failure::Failed(lines.join("\n"))
+}
+
+pub async fn validate(config: &Config, dir: &Path) -> Result<(), Failure> {
+    let bundle = check(config, dir).await.map_err(report)?;
+    println!("{}: in orde (tenant {})", dir.display(), bundle.slug);
+    Ok(())
+}
+
+pub async fn apply(config: &Config, store: &dyn Store, dir: &Path) -> Result<(), Failure> {
+    let bundle = check(config, dir).await.map_err(report)?;
+    let applied = store.apply_tenant(&Origin::system("cli"), &bundle).await.map_err(|e| match e {
+        careportal_store::StoreError::Conflict(what) => Failure::Failed(format!("{}: {what}", dir.display())),
+        other => Failure::Failed(format!("database: {other}")),
+    })?;
+    let verb = if applied.created { "aangemaakt" } else { "bijgewerkt" };
+    println!("tenant {} {verb} (versie {})", bundle.slug, applied.version);
+    Ok(())
+}
+
+pub async fn list(store: &dyn Store) -> Result<(), Failure> {
+    for tenant in store.tenants().await? {
+        let hosts = store.tenant_hostnames(tenant.id).await?;
+        println!("{}\t{}\tversie {}\t{}", tenant.slug, tenant.config.name, tenant.version, hosts.join(","));
+    }
+    Ok(())
+}
+
+pub async fn export(store: &dyn Store, slug: &str) -> Result<(), Failure> {
+    let tenant = store
+        .tenant_by_slug(slug)
+        .await?
+        .ok_or_else(|| Failure::Failed(format!("geen tenant met slug \"{slug}\"")))?;
+    let text = toml::to_string(&tenant.config).map_err(|e| Failure::Failed(format!("kan niet als TOML schrijven: {e}")))?;
+    print!("{text}");
+    Ok(())
+}

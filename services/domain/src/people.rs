@@ -1,0 +1,252 @@
+//! Clients, the accounts that log in, and how an account relates to a client.
+
+use crate::{AccountId, ClientId, DomainError, TenantId};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The tenant's own reference for a client, as the ECD knows it (a client number).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ClientReference(String);
+
+impl ClientReference {
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(DomainError::invalid("referentie", "Vul een cliëntnummer in."));
+        }
+        if text.len() > 64 || !text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
+            return Err(DomainError::invalid(
+                "referentie",
+                "Een cliëntnummer bestaat uit hoogstens 64 letters, cijfers of - _ . /",
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ClientReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A person's name as it is shown: given name and family name with its prefix
+/// ("van", "de", "van der") kept apart, as Dutch records do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName {
+    pub given: String,
+    pub prefix: Option<String>,
+    pub family: String,
+}
+
+impl PersonName {
+    pub fn new(given: &str, prefix: Option<&str>, family: &str) -> Result<Self, DomainError> {
+        let given = given.trim();
+        let family = family.trim();
+        if given.is_empty() {
+            return Err(DomainError::invalid("voornaam", "Vul een voornaam in."));
+        }
+        if family.is_empty() {
+            return Err(DomainError::invalid("achternaam", "Vul een achternaam in."));
+        }
+        if given.chars().count() > 100 || family.chars().count() > 100 {
+            return Err(DomainError::invalid("naam", "Een naam is hoogstens 100 tekens lang."));
+        }
+        let prefix = prefix.map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+        Ok(Self { given: given.to_owned(), prefix, family: family.to_owned() })
+    }
+
+    /// "Johan van der Berg".
+    pub fn full(&self) -> String {
+        match &self.prefix {
+            Some(prefix) => format!("{} {} {}", self.given, prefix, self.family),
+            None => format!("{} {}", self.given, self.family),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Client {
+    pub tenant: TenantId,
+    pub id: ClientId,
+    pub reference: ClientReference,
+    pub name: PersonName,
+    pub birth_date: Option<NaiveDate>,
+    /// The day care ended; the tenant's access rules remove accounts some time after it.
+    pub care_ended_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewClient {
+    pub reference: ClientReference,
+    pub name: PersonName,
+    pub birth_date: Option<NaiveDate>,
+}
+
+/// The changes that may be made to a client's master data (normally by the sync).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientChanges {
+    pub name: PersonName,
+    pub birth_date: Option<NaiveDate>,
+    pub care_ended_on: Option<NaiveDate>,
+}
+
+/// How an account stands to a client. The manuals' words: the client themself, a (legal)
+/// representative (Siloah: at most two) or a contact person (Salem: rights set by the client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    Client,
+    Representative,
+    Contact,
+}
+
+impl Relation {
+    pub const ALL: [Relation; 3] = [Relation::Client, Relation::Representative, Relation::Contact];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Relation::Client => "client",
+            Relation::Representative => "representative",
+            Relation::Contact => "contact",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text).ok_or_else(|| {
+            DomainError::invalid("relatie", format!("\"{text}\" is geen relatie; kies client, representative of contact"))
+        })
+    }
+
+    /// The Dutch word shown to people.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Relation::Client => "cliënt",
+            Relation::Representative => "vertegenwoordiger",
+            Relation::Contact => "contactpersoon",
+        }
+    }
+}
+
+/// A username: what a person types to log in. The manuals use e-mail addresses; we accept
+/// any short name but compare it case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let text = text.trim().to_lowercase();
+        if text.is_empty() {
+            return Err(DomainError::invalid("gebruikersnaam", "Vul een gebruikersnaam in."));
+        }
+        if text.chars().count() > 254 || text.chars().any(char::is_whitespace) {
+            return Err(DomainError::invalid(
+                "gebruikersnaam",
+                "Een gebruikersnaam heeft geen spaties en is hoogstens 254 tekens lang.",
+            ));
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An e-mail address, checked only for shape: delivery is the real test.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let text = text.trim();
+        let ok = text.len() <= 254
+            && !text.chars().any(char::is_whitespace)
+            && text.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            });
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(DomainError::invalid("e-mailadres", format!("\"{text}\" is geen geldig e-mailadres.")))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub tenant: TenantId,
+    pub id: AccountId,
+    pub username: Username,
+    pub email: Email,
+    pub name: PersonName,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub username: Username,
+    pub email: Email,
+    pub name: PersonName,
+}
+
+/// One client an account may act for, and in which role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClientLink {
+    pub client: Client,
+    pub relation: Relation,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_name_keeps_the_prefix_in_place() {
+        let name = PersonName::new("Johan", Some("van der"), "Berg").unwrap();
+        assert_eq!(name.full(), "Johan van der Berg");
+        let name = PersonName::new(" Anna ", Some("  "), "Jansen").unwrap();
+        assert_eq!(name.full(), "Anna Jansen");
+    }
+
+    #[test]
+    fn usernames_compare_without_case() {
+        assert_eq!(Username::parse("B.Roggeveen@Sirjon.nl").unwrap(), Username::parse("b.roggeveen@sirjon.nl").unwrap());
+        assert!(Username::parse("  ").is_err());
+        assert!(Username::parse("a b").is_err());
+    }
+
+    #[test]
+    fn emails_need_a_domain() {
+        assert!(Email::parse("servicedesk@sirjon.nl").is_ok());
+        for bad in ["servicedesk", "@sirjon.nl", "a@b", "a@.nl", "a b@c.nl"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn references_are_short_and_plain() {
+        assert!(ClientReference::parse("SIL-0001").is_ok());
+        assert!(ClientReference::parse("").is_err());
+        assert!(ClientReference::parse("a;drop").is_err());
+    }
+
+    #[test]
+    fn relations_round_trip() {
+        for relation in Relation::ALL {
+            assert_eq!(Relation::parse(relation.as_str()).unwrap(), relation);
+        }
+        assert!(Relation::parse("boss").is_err());
+    }
+}

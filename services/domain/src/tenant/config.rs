@@ -1,0 +1,342 @@
+//! The typed shape of `tenants/<slug>/tenant.toml`. Every struct refuses unknown keys, so a
+//! typo is an error with its key named, never a silently ignored setting.
+
+use crate::colour::Colour;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// Short lowercase name: the folder name, `<slug>.localhost` in development.
+    pub slug: String,
+    /// The organisation's name as people know it.
+    pub name: String,
+    /// The portal's title; defaults to "Cliëntportaal <name>".
+    #[serde(default)]
+    pub portal_name: Option<String>,
+    /// Production hostnames that serve this tenant.
+    #[serde(default)]
+    pub hostnames: Vec<String>,
+    pub branding: Branding,
+    pub support: Support,
+    #[serde(default)]
+    pub texts: Texts,
+    /// Enabled modules by key, each with an optional label of the tenant's own.
+    pub modules: BTreeMap<String, ModuleSettings>,
+    #[serde(default)]
+    pub auth: AuthPolicy,
+    #[serde(default)]
+    pub access: AccessRules,
+    #[serde(default)]
+    pub sync: SyncSettings,
+    pub rights: RightsSettings,
+}
+
+impl TenantConfig {
+    pub fn portal_name(&self) -> String {
+        self.portal_name.clone().unwrap_or_else(|| format!("Cliëntportaal {}", self.name))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Branding {
+    /// The logo file (SVG) beside tenant.toml.
+    pub logo: String,
+    /// Text for the logo image, for people who cannot see it.
+    #[serde(default)]
+    pub logo_alt: Option<String>,
+    #[serde(default)]
+    pub tagline: Option<String>,
+    /// Header, buttons and links. White text must be readable on it.
+    pub primary: Colour,
+    /// Highlights and focus rings.
+    pub accent: Colour,
+    /// Page background.
+    #[serde(default = "default_background")]
+    pub background: Colour,
+    /// Body text.
+    #[serde(default = "default_text")]
+    pub text: Colour,
+}
+
+fn default_background() -> Colour {
+    Colour::rgb(0xf7, 0xf7, 0xf5)
+}
+
+fn default_text() -> Colour {
+    Colour::rgb(0x1a, 0x1a, 0x1a)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Support {
+    /// Who answers ("Servicedesk").
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// When they answer, as a sentence ("maandag t/m vrijdag van 8.30 tot 16.30 uur").
+    #[serde(default)]
+    pub hours: Option<String>,
+    /// Who to ask about the content of the record ("Coördinator zorg").
+    #[serde(default)]
+    pub content_questions: Option<String>,
+    #[serde(default)]
+    pub website: Option<String>,
+    #[serde(default)]
+    pub manual_url: Option<String>,
+    #[serde(default)]
+    pub videos_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Texts {
+    /// The opening sentence of the landing page.
+    #[serde(default)]
+    pub welcome: Option<String>,
+    /// "Voor het inloggen heeft u nodig:" list.
+    #[serde(default)]
+    pub login_requirements: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModuleSettings {
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+/// When to ask for the second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondFactorWhen {
+    /// At every login (Siloah).
+    EveryLogin,
+    /// At the first login, on a device not trusted yet, or after `device_trust_days`
+    /// without login (Salem).
+    NewDevice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondFactorMethod {
+    Totp,
+    Sms,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStyle {
+    /// A one-time password, valid some days, to be changed at first use (Siloah).
+    OneTimePassword,
+    /// A single-use activation link.
+    ActivationLink,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CharacterClass {
+    Lowercase,
+    Uppercase,
+    Digit,
+    Symbol,
+}
+
+/// Defaults follow NIST SP 800-63B: length over composition, no forced expiry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthPolicy {
+    #[serde(default = "default_second_factor")]
+    pub second_factor: SecondFactorWhen,
+    /// Offered methods, the preferred one first.
+    #[serde(default = "default_methods")]
+    pub methods: Vec<SecondFactorMethod>,
+    #[serde(default = "default_device_trust_days")]
+    pub device_trust_days: u32,
+    #[serde(default = "default_invitation")]
+    pub invitation: InvitationStyle,
+    #[serde(default = "default_invitation_valid_days")]
+    pub invitation_valid_days: u32,
+    #[serde(default = "default_idle_minutes")]
+    pub idle_timeout_minutes: u32,
+    #[serde(default = "default_session_hours")]
+    pub session_max_hours: u32,
+    /// ISO 3166 country codes whose mobile numbers may receive SMS.
+    #[serde(default = "default_sms_countries")]
+    pub sms_countries: Vec<String>,
+    #[serde(default)]
+    pub password: PasswordPolicy,
+    #[serde(default)]
+    pub lockout: LockoutPolicy,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> Self {
+        Self {
+            second_factor: default_second_factor(),
+            methods: default_methods(),
+            device_trust_days: default_device_trust_days(),
+            invitation: default_invitation(),
+            invitation_valid_days: default_invitation_valid_days(),
+            idle_timeout_minutes: default_idle_minutes(),
+            session_max_hours: default_session_hours(),
+            sms_countries: default_sms_countries(),
+            password: PasswordPolicy::default(),
+            lockout: LockoutPolicy::default(),
+        }
+    }
+}
+
+fn default_second_factor() -> SecondFactorWhen {
+    SecondFactorWhen::EveryLogin
+}
+fn default_methods() -> Vec<SecondFactorMethod> {
+    vec![SecondFactorMethod::Totp, SecondFactorMethod::Sms]
+}
+fn default_device_trust_days() -> u32 {
+    90
+}
+fn default_invitation() -> InvitationStyle {
+    InvitationStyle::ActivationLink
+}
+fn default_invitation_valid_days() -> u32 {
+    14
+}
+fn default_idle_minutes() -> u32 {
+    15
+}
+fn default_session_hours() -> u32 {
+    12
+}
+fn default_sms_countries() -> Vec<String> {
+    vec!["NL".to_owned()]
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordPolicy {
+    #[serde(default = "default_min_length")]
+    pub min_length: u32,
+    #[serde(default)]
+    pub require: Vec<CharacterClass>,
+    /// Days before a password must be replaced; none means never.
+    #[serde(default)]
+    pub max_age_days: Option<u32>,
+    /// Days before an old password may be used again; none means no reuse check.
+    #[serde(default)]
+    pub reuse_after_days: Option<u32>,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        Self { min_length: default_min_length(), require: Vec::new(), max_age_days: None, reuse_after_days: None }
+    }
+}
+
+fn default_min_length() -> u32 {
+    12
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockoutPolicy {
+    /// Failed logins in a row before the account is locked for a while.
+    #[serde(default = "default_max_failures")]
+    pub max_failures: u32,
+    #[serde(default = "default_lock_minutes")]
+    pub lock_minutes: u32,
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        Self { max_failures: default_max_failures(), lock_minutes: default_lock_minutes() }
+    }
+}
+
+fn default_max_failures() -> u32 {
+    10
+}
+fn default_lock_minutes() -> u32 {
+    15
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessRules {
+    /// Representatives besides the client; none means no limit.
+    #[serde(default)]
+    pub max_representatives: Option<u32>,
+    /// Days after care ends before the accounts linked to the client are removed.
+    #[serde(default)]
+    pub remove_accounts_days_after_care: Option<u32>,
+    /// Whom the message module reaches.
+    #[serde(default = "default_message_recipients")]
+    pub messages_to: Vec<MessageRecipient>,
+}
+
+impl Default for AccessRules {
+    fn default() -> Self {
+        Self {
+            max_representatives: None,
+            remove_accounts_days_after_care: None,
+            messages_to: default_message_recipients(),
+        }
+    }
+}
+
+fn default_message_recipients() -> Vec<MessageRecipient> {
+    vec![MessageRecipient::Coordinator]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageRecipient {
+    /// The care coordinator (Siloah).
+    Coordinator,
+    /// The client's contact persons (Salem).
+    ContactPersons,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSettings {
+    #[serde(default = "default_connector")]
+    pub connector: String,
+    /// Schedule per kind of data, by key (reports, questionnaires, appointments, messages…).
+    #[serde(default)]
+    pub schedule: BTreeMap<String, SyncStream>,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self { connector: default_connector(), schedule: BTreeMap::new() }
+    }
+}
+
+fn default_connector() -> String {
+    "demo".to_owned()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncStream {
+    pub every_minutes: u32,
+    /// Local time window "08:30-00:30" (Europe/Amsterdam) in which it runs; all day if absent.
+    #[serde(default)]
+    pub window: Option<String>,
+}
+
+/// Which Casbin model governs what contact persons may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RightsSettings {
+    /// The folder under `policies/` that holds model.conf and policy.csv.
+    pub policy: String,
+    /// Whether the client grants rights per contact person (Salem) or roles are fixed (Siloah).
+    #[serde(default)]
+    pub granted_by_client: bool,
+}

@@ -1,0 +1,605 @@
+//! The SQL behind [`crate::Store`], written once and compiled for each backend.
+//!
+//! SQLite and PostgreSQL accept the same statements here (`$1` placeholders, `RETURNING`,
+//! `ON CONFLICT`); only the pool and row types differ. A macro stamps the one body out for
+//! both, so the two stores cannot drift apart. Where the dialects really differ, the body
+//! branches on `Self::BACKEND`.
+
+macro_rules! sql_store {
+    ($store:ident, $db:ty) => {
+        use crate::{AppliedTenant, Backend, Store, StoreError, StoreResult};
+        use async_trait::async_trait;
+        use careportal_domain::audit::{AuditAction, AuditEntry, AuditEvent, Origin};
+        use careportal_domain::ids::AuditId;
+        use careportal_domain::people::{
+            Account, Client, ClientChanges, ClientLink, ClientReference, Email, NewAccount, NewClient, PersonName,
+            Relation, Username,
+        };
+        use careportal_domain::tenant::{PolicyRule, RightsPolicy, Tenant, TenantBundle, TenantConfig, TenantSlug};
+        use careportal_domain::{AccountId, ClientId, TenantId};
+        use chrono::{DateTime, NaiveDate, Utc};
+        use sqlx::Row;
+        use std::collections::BTreeMap;
+        use uuid::Uuid;
+
+        type Conn = <$db as sqlx::Database>::Connection;
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        const TENANT_COLUMNS: &str = "t.id, t.slug, t.config, t.version, t.updated_at";
+        const CLIENT_COLUMNS: &str = "c.tenant_id, c.id, c.reference, c.given_name, c.name_prefix, c.family_name, \
+                                      c.birth_date, c.care_ended_on, c.created_at, c.updated_at";
+        const ACCOUNT_COLUMNS: &str =
+            "a.tenant_id, a.id, a.username, a.email, a.given_name, a.name_prefix, a.family_name, a.created_at";
+        const AUDIT_COLUMNS: &str = "tenant_id, id, at, actor, on_behalf_of, client_id, action, detail, ip, user_agent";
+
+        fn tenant_from_row(row: &DbRow) -> StoreResult<Tenant> {
+            let slug: String = row.try_get("slug")?;
+            let config: String = row.try_get("config")?;
+            let config: TenantConfig =
+                serde_json::from_str(&config).map_err(|e| StoreError::corrupt("tenants", e))?;
+            Ok(Tenant {
+                id: TenantId::from_uuid(row.try_get("id")?),
+                slug: TenantSlug::parse(&slug).map_err(|e| StoreError::corrupt("tenants", e))?,
+                config,
+                version: row.try_get("version")?,
+                updated_at: row.try_get("updated_at")?,
+            })
+        }
+
+        fn client_from_row(row: &DbRow) -> StoreResult<Client> {
+            let corrupt = |e: careportal_domain::DomainError| StoreError::corrupt("clients", e);
+            let reference: String = row.try_get("reference")?;
+            let given: String = row.try_get("given_name")?;
+            let prefix: Option<String> = row.try_get("name_prefix")?;
+            let family: String = row.try_get("family_name")?;
+            Ok(Client {
+                tenant: TenantId::from_uuid(row.try_get("tenant_id")?),
+                id: ClientId::from_uuid(row.try_get("id")?),
+                reference: ClientReference::parse(&reference).map_err(corrupt)?,
+                name: PersonName::new(&given, prefix.as_deref(), &family).map_err(corrupt)?,
+                birth_date: row.try_get::<Option<NaiveDate>, _>("birth_date")?,
+                care_ended_on: row.try_get::<Option<NaiveDate>, _>("care_ended_on")?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+            })
+        }
+
+        fn account_from_row(row: &DbRow) -> StoreResult<Account> {
+            let corrupt = |e: careportal_domain::DomainError| StoreError::corrupt("accounts", e);
+            let username: String = row.try_get("username")?;
+            let email: String = row.try_get("email")?;
+            let given: String = row.try_get("given_name")?;
+            let prefix: Option<String> = row.try_get("name_prefix")?;
+            let family: String = row.try_get("family_name")?;
+            Ok(Account {
+                tenant: TenantId::from_uuid(row.try_get("tenant_id")?),
+                id: AccountId::from_uuid(row.try_get("id")?),
+                username: Username::parse(&username).map_err(corrupt)?,
+                email: Email::parse(&email).map_err(corrupt)?,
+                name: PersonName::new(&given, prefix.as_deref(), &family).map_err(corrupt)?,
+                created_at: row.try_get("created_at")?,
+            })
+        }
+
+        fn relation_from_row(row: &DbRow) -> StoreResult<Relation> {
+            let relation: String = row.try_get("relation")?;
+            Relation::parse(&relation).map_err(|e| StoreError::corrupt("account_clients", e))
+        }
+
+        fn audit_from_row(row: &DbRow) -> StoreResult<AuditEntry> {
+            Ok(AuditEntry {
+                tenant: TenantId::from_uuid(row.try_get("tenant_id")?),
+                id: AuditId::from_uuid(row.try_get("id")?),
+                at: row.try_get("at")?,
+                actor: row.try_get("actor")?,
+                on_behalf_of: row.try_get::<Option<Uuid>, _>("on_behalf_of")?.map(AccountId::from_uuid),
+                client: row.try_get::<Option<Uuid>, _>("client_id")?.map(ClientId::from_uuid),
+                action: row.try_get("action")?,
+                detail: row.try_get("detail")?,
+                ip: row.try_get("ip")?,
+                user_agent: row.try_get("user_agent")?,
+            })
+        }
+
+        async fn insert_audit(conn: &mut Conn, tenant: TenantId, event: &AuditEvent, at: DateTime<Utc>) -> StoreResult<()> {
+            sqlx::query(&format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
+                .bind(tenant.as_uuid())
+                .bind(AuditId::new().as_uuid())
+                .bind(at)
+                .bind(event.origin.actor.to_log())
+                .bind(event.origin.on_behalf_of.map(|a| a.as_uuid()))
+                .bind(event.client.map(|c| c.as_uuid()))
+                .bind(event.action.as_str())
+                .bind(&event.detail)
+                .bind(&event.origin.ip)
+                .bind(&event.origin.user_agent)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
+        impl $store {
+            fn now(&self) -> DateTime<Utc> {
+                self.clock.now()
+            }
+
+            async fn fetch_client(&self, tenant: TenantId, id: ClientId) -> StoreResult<Option<Client>> {
+                let row = sqlx::query(&format!("SELECT {CLIENT_COLUMNS} FROM clients c WHERE c.tenant_id = $1 AND c.id = $2"))
+                    .bind(tenant.as_uuid())
+                    .bind(id.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(client_from_row).transpose()
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                Self::BACKEND
+            }
+
+            async fn migrate(&self) -> StoreResult<()> {
+                Self::MIGRATOR.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
+            async fn apply_tenant(&self, origin: &Origin, bundle: &TenantBundle) -> StoreResult<AppliedTenant> {
+                let now = self.now();
+                let config = serde_json::to_string(&bundle.config).map_err(|e| StoreError::corrupt("tenants", e))?;
+                let mut tx = self.pool.begin().await?;
+                let existing = sqlx::query("SELECT id FROM tenants WHERE slug = $1")
+                    .bind(bundle.slug.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let (id, version, created) = match existing {
+                    Some(row) => {
+                        let id: Uuid = row.try_get("id")?;
+                        let version: i64 = sqlx::query(
+                            "UPDATE tenants SET config = $2, logo_svg = $3, rights_model = $4, version = version + 1, \
+                             updated_at = $5 WHERE id = $1 RETURNING version",
+                        )
+                        .bind(id)
+                        .bind(&config)
+                        .bind(&bundle.logo_svg)
+                        .bind(&bundle.rights.model)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("version")?;
+                        (TenantId::from_uuid(id), version, false)
+                    }
+                    None => {
+                        let id = TenantId::new();
+                        sqlx::query(
+                            "INSERT INTO tenants (id, slug, config, logo_svg, rights_model, version, created_at, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
+                        )
+                        .bind(id.as_uuid())
+                        .bind(bundle.slug.as_str())
+                        .bind(&config)
+                        .bind(&bundle.logo_svg)
+                        .bind(&bundle.rights.model)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::classify(e, &format!("tenant {}", bundle.slug)))?;
+                        (id, 1, true)
+                    }
+                };
+
+                sqlx::query("DELETE FROM tenant_hosts WHERE tenant_id = $1").bind(id.as_uuid()).execute(&mut *tx).await?;
+                for host in &bundle.config.hostnames {
+                    let owner = sqlx::query(
+                        "SELECT t.slug FROM tenant_hosts h JOIN tenants t ON t.id = h.tenant_id WHERE h.hostname = $1",
+                    )
+                    .bind(host)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some(owner) = owner {
+                        let slug: String = owner.try_get("slug")?;
+                        return Err(StoreError::Conflict(format!("hostnaam {host} hoort al bij tenant {slug}")));
+                    }
+                    sqlx::query("INSERT INTO tenant_hosts (hostname, tenant_id) VALUES ($1, $2)")
+                        .bind(host)
+                        .bind(id.as_uuid())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::classify(e, &format!("hostnaam {host}")))?;
+                }
+
+                sqlx::query("DELETE FROM tenant_templates WHERE tenant_id = $1").bind(id.as_uuid()).execute(&mut *tx).await?;
+                for (name, body) in &bundle.templates {
+                    sqlx::query("INSERT INTO tenant_templates (tenant_id, name, body) VALUES ($1, $2, $3)")
+                        .bind(id.as_uuid())
+                        .bind(name)
+                        .bind(body)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+
+                sqlx::query("DELETE FROM policy_rules WHERE tenant_id = $1").bind(id.as_uuid()).execute(&mut *tx).await?;
+                for (position, rule) in bundle.rights.rules.iter().enumerate() {
+                    let values = serde_json::to_string(&rule.values).map_err(|e| StoreError::corrupt("policy_rules", e))?;
+                    sqlx::query("INSERT INTO policy_rules (tenant_id, ptype, rule, position) VALUES ($1, $2, $3, $4)")
+                        .bind(id.as_uuid())
+                        .bind(&rule.ptype)
+                        .bind(values)
+                        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::classify(e, &format!("dubbele regel {rule:?}")))?;
+                }
+
+                let detail = format!("versie {version}");
+                insert_audit(&mut tx, id, &origin.event(AuditAction::TENANT_APPLIED, None, detail), now).await?;
+                tx.commit().await?;
+                Ok(AppliedTenant { id, version, created })
+            }
+
+            async fn tenant_by_host(&self, host: &str, dev_hosts: bool) -> StoreResult<Option<Tenant>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {TENANT_COLUMNS} FROM tenant_hosts h JOIN tenants t ON t.id = h.tenant_id WHERE h.hostname = $1"
+                ))
+                .bind(host)
+                .fetch_optional(&self.pool)
+                .await?;
+                if let Some(row) = row {
+                    return tenant_from_row(&row).map(Some);
+                }
+                match host.strip_suffix(".localhost") {
+                    Some(slug) if dev_hosts && !slug.contains('.') => self.tenant_by_slug(slug).await,
+                    _ => Ok(None),
+                }
+            }
+
+            async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>> {
+                let row = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants t WHERE t.slug = $1"))
+                    .bind(slug)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(tenant_from_row).transpose()
+            }
+
+            async fn tenants(&self) -> StoreResult<Vec<Tenant>> {
+                let rows = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants t ORDER BY t.slug"))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(tenant_from_row).collect()
+            }
+
+            async fn tenant_hostnames(&self, tenant: TenantId) -> StoreResult<Vec<String>> {
+                let rows = sqlx::query("SELECT hostname FROM tenant_hosts WHERE tenant_id = $1 ORDER BY hostname")
+                    .bind(tenant.as_uuid())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|row| row.try_get("hostname").map_err(StoreError::from)).collect()
+            }
+
+            async fn tenant_logo(&self, tenant: TenantId) -> StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT logo_svg FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|row| row.try_get("logo_svg").map_err(StoreError::from)).transpose()
+            }
+
+            async fn tenant_templates(&self, tenant: TenantId) -> StoreResult<BTreeMap<String, String>> {
+                let rows = sqlx::query("SELECT name, body FROM tenant_templates WHERE tenant_id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| Ok((row.try_get("name")?, row.try_get("body")?)))
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(StoreError::from)
+            }
+
+            async fn tenant_rights(&self, tenant: TenantId) -> StoreResult<Option<RightsPolicy>> {
+                let Some(row) = sqlx::query("SELECT rights_model FROM tenants WHERE id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let model: String = row.try_get("rights_model")?;
+                let rows = sqlx::query("SELECT ptype, rule FROM policy_rules WHERE tenant_id = $1 ORDER BY position")
+                    .bind(tenant.as_uuid())
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut rules = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let values: String = row.try_get("rule")?;
+                    rules.push(PolicyRule {
+                        ptype: row.try_get("ptype")?,
+                        values: serde_json::from_str(&values).map_err(|e| StoreError::corrupt("policy_rules", e))?,
+                    });
+                }
+                Ok(Some(RightsPolicy { model, rules }))
+            }
+
+            async fn create_client(&self, tenant: TenantId, origin: &Origin, new: &NewClient) -> StoreResult<Client> {
+                let now = self.now();
+                let id = ClientId::new();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO clients (tenant_id, id, reference, given_name, name_prefix, family_name, birth_date, \
+                     care_ended_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $8)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .bind(new.reference.as_str())
+                .bind(&new.name.given)
+                .bind(&new.name.prefix)
+                .bind(&new.name.family)
+                .bind(new.birth_date)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, &format!("cliënt {}", new.reference)))?;
+                let client = Client {
+                    tenant,
+                    id,
+                    reference: new.reference.clone(),
+                    name: new.name.clone(),
+                    birth_date: new.birth_date,
+                    care_ended_on: None,
+                    created_at: now,
+                    updated_at: now,
+                };
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::CLIENT_CREATED, Some(id), ""), now).await?;
+                tx.commit().await?;
+                Ok(client)
+            }
+
+            async fn client(&self, tenant: TenantId, id: ClientId) -> StoreResult<Option<Client>> {
+                self.fetch_client(tenant, id).await
+            }
+
+            async fn client_by_reference(&self, tenant: TenantId, reference: &ClientReference) -> StoreResult<Option<Client>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {CLIENT_COLUMNS} FROM clients c WHERE c.tenant_id = $1 AND c.reference = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(reference.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(client_from_row).transpose()
+            }
+
+            async fn clients(&self, tenant: TenantId) -> StoreResult<Vec<Client>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {CLIENT_COLUMNS} FROM clients c WHERE c.tenant_id = $1 \
+                     ORDER BY c.family_name, c.given_name, c.reference"
+                ))
+                .bind(tenant.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(client_from_row).collect()
+            }
+
+            async fn update_client(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                id: ClientId,
+                changes: &ClientChanges,
+            ) -> StoreResult<Option<Client>> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                let updated = sqlx::query(
+                    "UPDATE clients SET given_name = $3, name_prefix = $4, family_name = $5, birth_date = $6, \
+                     care_ended_on = $7, updated_at = $8 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .bind(&changes.name.given)
+                .bind(&changes.name.prefix)
+                .bind(&changes.name.family)
+                .bind(changes.birth_date)
+                .bind(changes.care_ended_on)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    return Ok(None);
+                }
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::CLIENT_UPDATED, Some(id), ""), now).await?;
+                tx.commit().await?;
+                self.fetch_client(tenant, id).await
+            }
+
+            async fn create_account(&self, tenant: TenantId, origin: &Origin, new: &NewAccount) -> StoreResult<Account> {
+                let now = self.now();
+                let id = AccountId::new();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO accounts (tenant_id, id, username, email, given_name, name_prefix, family_name, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .bind(new.username.as_str())
+                .bind(new.email.as_str())
+                .bind(&new.name.given)
+                .bind(&new.name.prefix)
+                .bind(&new.name.family)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, &format!("gebruikersnaam {}", new.username.as_str())))?;
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::ACCOUNT_CREATED, None, format!("account {id}")), now)
+                    .await?;
+                tx.commit().await?;
+                Ok(Account {
+                    tenant,
+                    id,
+                    username: new.username.clone(),
+                    email: new.email.clone(),
+                    name: new.name.clone(),
+                    created_at: now,
+                })
+            }
+
+            async fn account(&self, tenant: TenantId, id: AccountId) -> StoreResult<Option<Account>> {
+                let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.tenant_id = $1 AND a.id = $2"))
+                    .bind(tenant.as_uuid())
+                    .bind(id.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(account_from_row).transpose()
+            }
+
+            async fn account_by_username(&self, tenant: TenantId, username: &Username) -> StoreResult<Option<Account>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.tenant_id = $1 AND a.username = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(username.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(account_from_row).transpose()
+            }
+
+            async fn link_account(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                account: AccountId,
+                client: ClientId,
+                relation: Relation,
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO account_clients (tenant_id, account_id, client_id, relation, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (tenant_id, account_id, client_id) DO UPDATE SET relation = excluded.relation",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(client.as_uuid())
+                .bind(relation.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "koppeling"))?;
+                let detail = format!("account {account} als {}", relation.as_str());
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::ACCOUNT_LINKED, Some(client), detail), now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn account_links(&self, tenant: TenantId, account: AccountId) -> StoreResult<Vec<ClientLink>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {CLIENT_COLUMNS}, ac.relation FROM account_clients ac \
+                     JOIN clients c ON c.tenant_id = ac.tenant_id AND c.id = ac.client_id \
+                     WHERE ac.tenant_id = $1 AND ac.account_id = $2 ORDER BY c.family_name, c.given_name"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| Ok(ClientLink { client: client_from_row(row)?, relation: relation_from_row(row)? }))
+                    .collect()
+            }
+
+            async fn client_accounts(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<(Account, Relation)>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {ACCOUNT_COLUMNS}, ac.relation FROM account_clients ac \
+                     JOIN accounts a ON a.tenant_id = ac.tenant_id AND a.id = ac.account_id \
+                     WHERE ac.tenant_id = $1 AND ac.client_id = $2 ORDER BY a.family_name, a.given_name"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|row| Ok((account_from_row(row)?, relation_from_row(row)?))).collect()
+            }
+
+            async fn end_access_after_care(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                ended_on_or_before: NaiveDate,
+            ) -> StoreResult<u64> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                let links = sqlx::query(
+                    "DELETE FROM account_clients WHERE tenant_id = $1 AND client_id IN \
+                     (SELECT id FROM clients WHERE tenant_id = $1 AND care_ended_on IS NOT NULL AND care_ended_on <= $2) \
+                     RETURNING account_id, client_id",
+                )
+                .bind(tenant.as_uuid())
+                .bind(ended_on_or_before)
+                .fetch_all(&mut *tx)
+                .await?;
+                for link in &links {
+                    let account: Uuid = link.try_get("account_id")?;
+                    let client: Uuid = link.try_get("client_id")?;
+                    let detail = format!("toegang van account {account} beëindigd: zorg beëindigd");
+                    let event = origin.event(AuditAction::ACCESS_ENDED, Some(ClientId::from_uuid(client)), detail);
+                    insert_audit(&mut tx, tenant, &event, now).await?;
+                    let removed = sqlx::query(
+                        "DELETE FROM accounts WHERE tenant_id = $1 AND id = $2 AND NOT EXISTS \
+                         (SELECT 1 FROM account_clients WHERE tenant_id = $1 AND account_id = $2)",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(account)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if removed > 0 {
+                        let event = origin.event(AuditAction::ACCOUNT_REMOVED, None, format!("account {account}"));
+                        insert_audit(&mut tx, tenant, &event, now).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(u64::try_from(links.len()).unwrap_or(u64::MAX))
+            }
+
+            async fn append_audit(&self, tenant: TenantId, event: &AuditEvent) -> StoreResult<()> {
+                let mut conn = self.pool.acquire().await?;
+                insert_audit(&mut conn, tenant, event, self.now()).await
+            }
+
+            async fn audit_of_client(&self, tenant: TenantId, client: ClientId, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 AND client_id = $2 \
+                     ORDER BY at DESC, id DESC LIMIT $3"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(audit_from_row).collect()
+            }
+
+            async fn audit(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 ORDER BY at DESC, id DESC LIMIT $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(audit_from_row).collect()
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;

@@ -1,0 +1,92 @@
+//! Which tenant a request is for, from its Host header. An unknown host gets a bare 404
+//! that names no tenant, so the deployment's customer list cannot be probed.
+
+use crate::AppState;
+use crate::request_id::RequestId;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use careportal_domain::tenant::Tenant;
+use std::sync::Arc;
+
+/// The tenant of this request. Handlers that take it can only run for a known tenant.
+#[derive(Debug, Clone)]
+pub struct CurrentTenant(pub Arc<Tenant>);
+
+impl std::ops::Deref for CurrentTenant {
+    type Target = Tenant;
+    fn deref(&self) -> &Tenant {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentTenant {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<CurrentTenant>().cloned().ok_or_else(|| {
+            tracing::error!("CurrentTenant used on a route outside tenant resolution");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        })
+    }
+}
+
+pub async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().host())
+        .map(normalise_host)
+        .unwrap_or_default();
+    if host.is_empty() {
+        return unknown_host();
+    }
+    match state.store.tenant_by_host(&host, state.settings.dev_hosts).await {
+        Ok(Some(tenant)) => {
+            request.extensions_mut().insert(CurrentTenant(Arc::new(tenant)));
+            next.run(request).await
+        }
+        Ok(None) => unknown_host(),
+        Err(error) => {
+            let id = request.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+            tracing::error!(%error, "tenant lookup failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                format!("Het cliëntportaal is even niet bereikbaar. Probeer het over een paar minuten opnieuw.\nReferentie: {id}\n"),
+            )
+                .into_response()
+        }
+    }
+}
+
+fn unknown_host() -> Response {
+    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "Niet gevonden\n").into_response()
+}
+
+/// Lowercase, without port or trailing dot. `[::1]:8080` → `[::1]`.
+pub fn normalise_host(raw: &str) -> String {
+    let raw = raw.trim();
+    let without_port = if raw.starts_with('[') {
+        raw.split_inclusive(']').next().unwrap_or(raw)
+    } else {
+        raw.rsplit_once(':').map_or(raw, |(host, port)| if port.chars().all(|c| c.is_ascii_digit()) { host } else { raw })
+    };
+    without_port.trim_end_matches('.').to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_host;
+
+    #[test]
+    fn hosts_lose_port_case_and_trailing_dot() {
+        assert_eq!(normalise_host("Siloah.localhost:8080"), "siloah.localhost");
+        assert_eq!(normalise_host("clientportaal.salem.nl."), "clientportaal.salem.nl");
+        assert_eq!(normalise_host("[::1]:8080"), "[::1]");
+        assert_eq!(normalise_host("salem.localhost"), "salem.localhost");
+    }
+}
