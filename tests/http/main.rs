@@ -1,0 +1,206 @@
+//! The HTTP suite: the real router, in-process, on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use axum::http::StatusCode;
+use careportal_domain::audit::Origin;
+use careportal_tests::app::send;
+use careportal_tests::{Backend, TestApp, fixtures, on_both_backends};
+use careportal_web::WebSettings;
+
+on_both_backends!(
+    each_tenant_has_its_own_branded_landing_page,
+    an_unknown_host_gets_a_bare_404_naming_no_tenant,
+    production_hostnames_are_served_and_dev_hosts_only_in_development,
+    the_theme_carries_the_tenants_colours,
+    the_logo_is_served_as_an_inert_svg,
+    an_unknown_page_gets_a_branded_dutch_404_with_the_request_id,
+    every_response_carries_security_headers,
+    hsts_only_behind_tls,
+    health_and_readiness_answer_for_any_host,
+    a_tenant_template_override_wins,
+    a_tenant_change_shows_at_once_on_every_instance,
+    a_well_formed_incoming_request_id_is_kept_and_a_bad_one_replaced,
+);
+
+async fn each_tenant_has_its_own_branded_landing_page(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let siloah = app.get("siloah.localhost:8080", "/").await;
+    assert_eq!(siloah.status, StatusCode::OK);
+    assert!(siloah.header("content-type").unwrap().starts_with("text/html"));
+    for expected in [
+        "<html lang=\"nl\">",
+        "Cliëntportaal Siloah",
+        "Delen door liefde",
+        "servicedesk@sirjon.nl",
+        "088 – 27 54 575",
+        "maandag t/m vrijdag tussen 8.30 uur en 16.30 uur",
+        "Coördinator zorg",
+        "href=\"/inloggen\"",
+        "alt=\"Logo van Siloah\"",
+    ] {
+        assert!(siloah.body.contains(expected), "siloah misses {expected:?}");
+    }
+    assert!(!siloah.body.contains("Salem"));
+
+    let salem = app.get("salem.localhost", "/").await;
+    assert_eq!(salem.status, StatusCode::OK);
+    for expected in ["Salem Cliëntportaal", "clientportaal@salem.nl", "Instructievideo", "Handleiding"] {
+        assert!(salem.body.contains(expected), "salem misses {expected:?}");
+    }
+    assert!(!salem.body.contains("Siloah"));
+    assert!(!salem.body.contains("Delen door liefde"));
+}
+
+async fn an_unknown_host_gets_a_bare_404_naming_no_tenant(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    for host in ["nope.localhost", "example.org", "127.0.0.1:8080", "siloah.localhost.evil.example", ""] {
+        for path in ["/", "/theme.css", "/logo.svg", "/bestaat-niet"] {
+            let response = app.get(host, path).await;
+            assert_eq!(response.status, StatusCode::NOT_FOUND, "{host}{path}");
+            assert_eq!(response.body, "Niet gevonden\n", "{host}{path}");
+            for name in ["siloah", "salem", "linde"] {
+                assert!(!response.body.to_lowercase().contains(name));
+            }
+        }
+    }
+}
+
+async fn production_hostnames_are_served_and_dev_hosts_only_in_development(backend: Backend) {
+    let app = TestApp::builder(backend).settings(WebSettings { dev_hosts: false, https: true }).build().await;
+    let response = app.get("clientportaal.siloah.nl", "/").await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(response.body.contains("Delen door liefde"));
+    let response = app.get("ClientPortaal.Salem.NL.", "/").await;
+    assert_eq!(response.status, StatusCode::OK, "hosts compare without case or trailing dot");
+    assert!(response.body.contains("Salem Cliëntportaal"));
+    assert_eq!(app.get("siloah.localhost", "/").await.status, StatusCode::NOT_FOUND);
+}
+
+async fn the_theme_carries_the_tenants_colours(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let siloah = app.get("siloah.localhost", "/theme.css").await;
+    assert_eq!(siloah.status, StatusCode::OK);
+    assert!(siloah.header("content-type").unwrap().starts_with("text/css"));
+    assert!(siloah.body.contains("--cp-primary: #1d4f91;"));
+    assert!(siloah.body.contains("--cp-accent: #a8740a;"));
+    let salem = app.get("salem.localhost", "/theme.css").await;
+    assert!(salem.body.contains("--cp-primary: #2f6332;"));
+    let base = app.get("salem.localhost", "/static/careportal.css").await;
+    assert_eq!(base.status, StatusCode::OK);
+    assert!(base.body.contains("var(--cp-primary)"));
+}
+
+async fn the_logo_is_served_as_an_inert_svg(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let logo = app.get("salem.localhost", "/logo.svg").await;
+    assert_eq!(logo.status, StatusCode::OK);
+    assert_eq!(logo.header("content-type"), Some("image/svg+xml"));
+    assert!(logo.header("content-security-policy").unwrap().contains("sandbox"));
+    assert!(logo.body.contains("<title id=\"t\">Salem</title>"));
+    let other = app.get("siloah.localhost", "/logo.svg").await;
+    assert!(other.body.contains("<title id=\"t\">Siloah</title>"));
+}
+
+async fn an_unknown_page_gets_a_branded_dutch_404_with_the_request_id(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let response = app.get("siloah.localhost", "/bestaat-niet").await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    assert!(response.header("content-type").unwrap().starts_with("text/html"));
+    assert!(response.body.contains("Pagina niet gevonden"));
+    assert!(response.body.contains("Cliëntportaal Siloah"), "the error page is branded");
+    let id = response.header("x-request-id").unwrap();
+    assert!(response.body.contains(id), "the page shows the request id");
+    assert!(response.body.contains("Servicedesk"));
+}
+
+async fn every_response_carries_security_headers(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    for (host, path) in [("siloah.localhost", "/"), ("salem.localhost", "/nope"), ("unknown.example", "/"), ("x", "/healthz")] {
+        let response = app.get(host, path).await;
+        let csp = response.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("script-src 'self'"), "{host}{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline"), "no inline script or style on pages");
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(response.header("referrer-policy"), Some("same-origin"));
+        assert_eq!(response.header("x-frame-options"), Some("DENY"));
+        assert!(response.header("x-request-id").is_some());
+    }
+    let page = app.get("siloah.localhost", "/").await;
+    assert!(!page.body.contains("<script"), "pages carry no script yet, and never inline");
+    assert!(!page.body.contains("style="), "no inline styles: the CSP forbids them");
+}
+
+async fn hsts_only_behind_tls(backend: Backend) {
+    let plain = TestApp::new(backend).await;
+    assert!(plain.get("siloah.localhost", "/").await.header("strict-transport-security").is_none());
+    let tls = TestApp::builder(backend).settings(WebSettings { dev_hosts: true, https: true }).build().await;
+    let hsts = tls.get("siloah.localhost", "/").await;
+    assert!(hsts.header("strict-transport-security").unwrap().contains("max-age="));
+}
+
+async fn health_and_readiness_answer_for_any_host(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    for host in ["10.0.0.1:8080", "siloah.localhost"] {
+        let live = app.get(host, "/healthz").await;
+        assert_eq!((live.status, live.body.as_str()), (StatusCode::OK, "ok"));
+        let ready = app.get(host, "/readyz").await;
+        assert_eq!((ready.status, ready.body.as_str()), (StatusCode::OK, "ready"));
+    }
+    app.store.close().await;
+    let ready = app.get("x", "/readyz").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "a closed database is not ready");
+}
+
+async fn a_tenant_template_override_wins(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let linde = app.get("de-linde.localhost", "/").await;
+    assert_eq!(linde.status, StatusCode::OK);
+    assert!(linde.body.contains("Deze startpagina komt uit de map van De Linde zelf."));
+    assert!(linde.body.contains("Cliëntportaal Zorggroep De Linde"), "the default portal name");
+    assert!(linde.body.contains("Klantenservice"), "the base footer still applies");
+    let siloah = app.get("siloah.localhost", "/").await;
+    assert!(!siloah.body.contains("De Linde"), "one tenant's override does not leak into another");
+    let production = app.get("portaal.delinde.example", "/").await;
+    assert_eq!(production.status, StatusCode::OK);
+}
+
+async fn a_tenant_change_shows_at_once_on_every_instance(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let second = app.second_instance(WebSettings { dev_hosts: true, https: false });
+    assert!(app.get("siloah.localhost", "/").await.body.contains("Delen door liefde"));
+    assert!(send(&second, "siloah.localhost", "/").await.body.contains("Delen door liefde"));
+
+    let mut bundle = fixtures::bundle("siloah").await;
+    bundle.config.branding.tagline = Some("Samen onderweg".to_owned());
+    bundle.templates.insert(
+        "partials/_footer.html".to_owned(),
+        "<footer><p>Nieuwe voettekst van {{ tenant.name }}</p></footer>".to_owned(),
+    );
+    app.store.apply_tenant(&Origin::system("test"), &bundle).await.unwrap();
+
+    for page in [app.get("siloah.localhost", "/").await, send(&second, "siloah.localhost", "/").await] {
+        assert!(page.body.contains("Samen onderweg"));
+        assert!(!page.body.contains("Delen door liefde"));
+        assert!(page.body.contains("Nieuwe voettekst van Siloah"), "template caches follow the tenant version");
+    }
+}
+
+async fn a_well_formed_incoming_request_id_is_kept_and_a_bad_one_replaced(backend: Backend) {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+    let app = TestApp::new(backend).await;
+    let router = app.second_instance(WebSettings { dev_hosts: true, https: false });
+    for (incoming, kept) in [("lb-1234abcd", true), ("<script>alert(1)</script>", false)] {
+        let request = Request::builder()
+            .uri("/nope")
+            .header("host", "salem.localhost")
+            .header("x-request-id", incoming)
+            .body(Body::empty())
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        let id = response.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
+        assert_eq!(id == incoming, kept, "{incoming} -> {id}");
+    }
+}

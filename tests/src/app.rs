@@ -1,0 +1,99 @@
+//! `TestApp`: the real router over a fresh database, driven in-process through public HTTP
+//! only, with a clock the test controls.
+
+use crate::db::{Backend, TestDb};
+use crate::fixtures;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use careportal_domain::audit::Origin;
+use careportal_domain::clock::{Clock, ManualClock};
+use careportal_store::Store;
+use careportal_web::{AppState, WebSettings, app};
+use chrono::{TimeZone, Utc};
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub store: Arc<dyn Store>,
+    pub clock: ManualClock,
+    pub db: TestDb,
+    router: axum::Router,
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub struct TestAppBuilder {
+    backend: Backend,
+    tenants: Vec<&'static str>,
+    settings: WebSettings,
+}
+
+impl TestAppBuilder {
+    /// Load only these fixture tenants (default: all three).
+    pub fn tenants(mut self, slugs: &[&'static str]) -> Self {
+        self.tenants = slugs.to_vec();
+        self
+    }
+
+    pub fn settings(mut self, settings: WebSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    pub async fn build(self) -> TestApp {
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap());
+        let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+        let db = TestDb::new(self.backend, shared.clone()).await;
+        let store = db.store(shared.clone()).await;
+        for slug in &self.tenants {
+            store.apply_tenant(&Origin::system("test"), &fixtures::bundle(slug).await).await.unwrap();
+        }
+        let state = AppState::new(store.clone(), self.settings, shared).unwrap();
+        TestApp { store, clock, db, router: app(state) }
+    }
+}
+
+impl TestApp {
+    pub fn builder(backend: Backend) -> TestAppBuilder {
+        TestAppBuilder {
+            backend,
+            tenants: fixtures::ALL.to_vec(),
+            settings: WebSettings { dev_hosts: true, https: false },
+        }
+    }
+
+    pub async fn new(backend: Backend) -> Self {
+        Self::builder(backend).build().await
+    }
+
+    /// A second portal instance on the same database, as behind a load balancer.
+    pub fn second_instance(&self, settings: WebSettings) -> axum::Router {
+        let state = AppState::new(self.store.clone(), settings, Arc::new(self.clock.clone())).unwrap();
+        app(state)
+    }
+
+    pub async fn get(&self, host: &str, path: &str) -> TestResponse {
+        send(&self.router, host, path).await
+    }
+}
+
+pub async fn send(router: &axum::Router, host: &str, path: &str) -> TestResponse {
+    let request = Request::builder().uri(path).header("host", host).body(Body::empty()).unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+}

@@ -1,0 +1,139 @@
+//! A fresh database per test. SQLite: a file in a temporary folder. PostgreSQL: a database
+//! cloned from a migrated template (one per version of the migrations), dropped when the
+//! test ends, whatever way it ends.
+
+use careportal_domain::clock::Clock;
+use careportal_store::{ConnectOptions, Store};
+use sqlx::Connection;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The server the PostgreSQL half runs against; never skipped when it is missing.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn postgres_url_for(database: &str) -> String {
+    let admin = postgres_admin_url();
+    match admin.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{database}"),
+        None => admin,
+    }
+}
+
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    pub dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+impl std::fmt::Debug for TestDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestDb").field("url", &self.url).finish()
+    }
+}
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+/// The migrations' content decides the template's name, so a changed migration gets a new
+/// template and an old one is never reused by mistake.
+fn migrations_fingerprint() -> u64 {
+    use std::hash::{Hash, Hasher};
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../migrations/postgres");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+    files.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for file in files {
+        std::fs::read(&file).unwrap().hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+async fn postgres_template(clock: Arc<dyn Clock>) -> String {
+    TEMPLATE
+        .get_or_init(|| async move {
+            let name = format!("careportal_tpl_{:016x}", migrations_fingerprint());
+            let mut admin = sqlx::PgConnection::connect(&postgres_admin_url())
+                .await
+                .expect("PostgreSQL must be running for the postgres half of the suite (TEST_POSTGRES_URL)");
+            // Several test binaries may start at once: one creates the template, the rest wait.
+            sqlx::query("SELECT pg_advisory_lock(727272)").execute(&mut admin).await.unwrap();
+            let exists = sqlx::query("SELECT 1 FROM pg_database WHERE datname = $1")
+                .bind(&name)
+                .fetch_optional(&mut admin)
+                .await
+                .unwrap()
+                .is_some();
+            if !exists {
+                let building = format!("{name}_building");
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+                sqlx::query(&format!("CREATE DATABASE {building}")).execute(&mut admin).await.unwrap();
+                let store = careportal_store::PostgresStore::connect(&postgres_url_for(&building), 2, clock).await.unwrap();
+                store.migrate().await.unwrap();
+                store.close().await;
+                sqlx::query(&format!("ALTER DATABASE {building} RENAME TO {name}")).execute(&mut admin).await.unwrap();
+            }
+            sqlx::query("SELECT pg_advisory_unlock(727272)").execute(&mut admin).await.unwrap();
+            admin.close().await.unwrap();
+            name
+        })
+        .await
+        .clone()
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend, clock: Arc<dyn Clock>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("data/careportal.db").display());
+                Self { url, backend, dir, pg_name: None }
+            }
+            Backend::Postgres => {
+                let template = postgres_template(clock).await;
+                let name = format!("careportal_t_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = sqlx::PgConnection::connect(&postgres_admin_url()).await.unwrap();
+                sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(&mut admin).await.unwrap();
+                admin.close().await.unwrap();
+                Self { url: postgres_url_for(&name), backend, dir, pg_name: Some(name) }
+            }
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Opens (and migrates) a store on this database, as a portal instance would.
+    pub async fn store(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
+        let options = ConnectOptions { url: self.url.clone(), data_dir: self.data_dir(), max_connections: 4, clock };
+        let store = careportal_store::connect(&options).await.unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else { return };
+        // Drop runs inside the test's runtime; a thread with its own runtime may block.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            runtime.block_on(async move {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}

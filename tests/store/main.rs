@@ -1,0 +1,299 @@
+//! The store conformance story: the same tests on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use careportal_domain::audit::{AuditAction, Origin};
+use careportal_domain::clock::{Clock, ManualClock};
+use careportal_domain::people::{
+    ClientChanges, ClientReference, Email, NewAccount, NewClient, PersonName, Relation, Username,
+};
+use careportal_domain::{ClientId, TenantId};
+use careportal_store::{Store, StoreError};
+use careportal_tests::{Backend, TestDb, fixtures, on_both_backends};
+use chrono::{NaiveDate, TimeZone, Utc};
+use sqlx::Connection;
+use std::sync::Arc;
+
+on_both_backends!(
+    migrations_run_twice_without_harm,
+    apply_creates_then_updates_a_tenant,
+    a_hostname_of_another_tenant_is_refused_and_nothing_changes,
+    tenants_are_found_by_host,
+    a_client_of_one_tenant_cannot_be_read_changed_or_listed_through_another,
+    accounts_and_links_stay_inside_their_tenant,
+    references_are_unique_per_tenant_only,
+    every_write_is_audited,
+    the_audit_log_cannot_be_changed,
+    access_ends_after_care_ends,
+);
+
+struct Setup {
+    store: Arc<dyn Store>,
+    clock: ManualClock,
+    db: TestDb,
+}
+
+async fn setup(backend: Backend) -> Setup {
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap());
+    let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+    let db = TestDb::new(backend, shared.clone()).await;
+    let store = db.store(shared).await;
+    Setup { store, clock, db }
+}
+
+fn origin() -> Origin {
+    Origin::system("test")
+}
+
+async fn apply(store: &dyn Store, slug: &str) -> TenantId {
+    store.apply_tenant(&origin(), &fixtures::bundle(slug).await).await.unwrap().id
+}
+
+fn new_client(reference: &str, given: &str, family: &str) -> NewClient {
+    NewClient {
+        reference: ClientReference::parse(reference).unwrap(),
+        name: PersonName::new(given, None, family).unwrap(),
+        birth_date: NaiveDate::from_ymd_opt(1950, 1, 1),
+    }
+}
+
+fn new_account(username: &str, given: &str, family: &str) -> NewAccount {
+    NewAccount {
+        username: Username::parse(username).unwrap(),
+        email: Email::parse(username).unwrap(),
+        name: PersonName::new(given, None, family).unwrap(),
+    }
+}
+
+async fn migrations_run_twice_without_harm(backend: Backend) {
+    let s = setup(backend).await;
+    s.store.migrate().await.unwrap();
+    s.store.migrate().await.unwrap();
+    s.store.ping().await.unwrap();
+}
+
+async fn apply_creates_then_updates_a_tenant(backend: Backend) {
+    let s = setup(backend).await;
+    let mut bundle = fixtures::bundle("siloah").await;
+    let first = s.store.apply_tenant(&origin(), &bundle).await.unwrap();
+    assert!(first.created);
+    assert_eq!(first.version, 1);
+
+    bundle.config.branding.tagline = Some("Nieuwe slogan".to_owned());
+    bundle.config.hostnames = vec!["portaal.siloah.nl".to_owned()];
+    let second = s.store.apply_tenant(&origin(), &bundle).await.unwrap();
+    assert!(!second.created);
+    assert_eq!(second.id, first.id, "an update keeps the tenant's id");
+    assert_eq!(second.version, 2);
+
+    let tenant = s.store.tenant_by_slug("siloah").await.unwrap().unwrap();
+    assert_eq!(tenant.config.branding.tagline.as_deref(), Some("Nieuwe slogan"));
+    assert_eq!(s.store.tenant_hostnames(first.id).await.unwrap(), vec!["portaal.siloah.nl"]);
+    assert!(s.store.tenant_by_host("clientportaal.siloah.nl", false).await.unwrap().is_none(), "old host released");
+
+    let rights = s.store.tenant_rights(first.id).await.unwrap().unwrap();
+    assert_eq!(rights, bundle.rights);
+    assert!(s.store.tenant_logo(first.id).await.unwrap().unwrap().contains("<svg"));
+
+    let linde = apply(s.store.as_ref(), "de-linde").await;
+    let templates = s.store.tenant_templates(linde).await.unwrap();
+    assert_eq!(templates.keys().collect::<Vec<_>>(), vec!["landing.html"]);
+    assert!(s.store.tenant_templates(first.id).await.unwrap().is_empty());
+    assert_eq!(s.store.tenants().await.unwrap().len(), 2);
+}
+
+async fn a_hostname_of_another_tenant_is_refused_and_nothing_changes(backend: Backend) {
+    let s = setup(backend).await;
+    let siloah = apply(s.store.as_ref(), "siloah").await;
+    let mut salem = fixtures::bundle("salem").await;
+    salem.config.hostnames.push("clientportaal.siloah.nl".to_owned());
+    let error = s.store.apply_tenant(&origin(), &salem).await.unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(ref m) if m.contains("clientportaal.siloah.nl")), "{error:?}");
+    assert!(s.store.tenant_by_slug("salem").await.unwrap().is_none(), "the failed apply left nothing behind");
+    let owner = s.store.tenant_by_host("clientportaal.siloah.nl", false).await.unwrap().unwrap();
+    assert_eq!(owner.id, siloah);
+}
+
+async fn tenants_are_found_by_host(backend: Backend) {
+    let s = setup(backend).await;
+    let siloah = apply(s.store.as_ref(), "siloah").await;
+    let found = |host: &'static str, dev: bool| {
+        let store = s.store.clone();
+        async move { store.tenant_by_host(host, dev).await.unwrap().map(|t| t.id) }
+    };
+    assert_eq!(found("clientportaal.siloah.nl", false).await, Some(siloah));
+    assert_eq!(found("siloah.localhost", true).await, Some(siloah));
+    assert_eq!(found("siloah.localhost", false).await, None, "dev hosts only in development");
+    assert_eq!(found("x.siloah.localhost", true).await, None);
+    assert_eq!(found("salem.localhost", true).await, None);
+    assert_eq!(found("example.org", true).await, None);
+}
+
+async fn a_client_of_one_tenant_cannot_be_read_changed_or_listed_through_another(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let client = s.store.create_client(a, &origin(), &new_client("SIL-1", "Thomas", "Vries")).await.unwrap();
+
+    // Read
+    assert_eq!(s.store.client(a, client.id).await.unwrap().unwrap().id, client.id);
+    assert!(s.store.client(b, client.id).await.unwrap().is_none());
+    assert!(s.store.client_by_reference(b, &client.reference).await.unwrap().is_none());
+    // List
+    assert_eq!(s.store.clients(a).await.unwrap().len(), 1);
+    assert!(s.store.clients(b).await.unwrap().is_empty());
+    // Change
+    let changes = ClientChanges {
+        name: PersonName::new("Kwaadwillend", None, "Gewijzigd").unwrap(),
+        birth_date: None,
+        care_ended_on: None,
+    };
+    assert!(s.store.update_client(b, &origin(), client.id, &changes).await.unwrap().is_none());
+    let unchanged = s.store.client(a, client.id).await.unwrap().unwrap();
+    assert_eq!(unchanged.name.full(), "Thomas Vries");
+    // Audit
+    assert!(s.store.audit_of_client(b, client.id, 10).await.unwrap().is_empty());
+    assert!(!s.store.audit_of_client(a, client.id, 10).await.unwrap().is_empty());
+    // And the rightful tenant can change it.
+    s.clock.advance(chrono::Duration::minutes(1));
+    let changed = s.store.update_client(a, &origin(), client.id, &changes).await.unwrap().unwrap();
+    assert_eq!(changed.name.full(), "Kwaadwillend Gewijzigd");
+    assert!(changed.updated_at > changed.created_at);
+}
+
+async fn accounts_and_links_stay_inside_their_tenant(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let client_a = s.store.create_client(a, &origin(), &new_client("SIL-1", "Thomas", "Vries")).await.unwrap();
+    let account_b = s.store.create_account(b, &origin(), &new_account("marja@example.nl", "Marja", "Jansen")).await.unwrap();
+
+    // An account of B cannot be linked to a client of A, through either tenant.
+    for tenant in [a, b] {
+        let error = s
+            .store
+            .link_account(tenant, &origin(), account_b.id, client_a.id, Relation::Contact)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::NotFound), "{error:?}");
+    }
+    assert!(s.store.account(a, account_b.id).await.unwrap().is_none());
+    assert!(s.store.account_by_username(a, &account_b.username).await.unwrap().is_none());
+
+    // The same username may exist in both tenants: they are different people.
+    let account_a = s.store.create_account(a, &origin(), &new_account("marja@example.nl", "Marja", "de Boer")).await.unwrap();
+    assert_ne!(account_a.id, account_b.id);
+    s.store.link_account(a, &origin(), account_a.id, client_a.id, Relation::Representative).await.unwrap();
+    let links = s.store.account_links(a, account_a.id).await.unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].relation, Relation::Representative);
+    assert!(s.store.account_links(b, account_a.id).await.unwrap().is_empty());
+    assert!(s.store.client_accounts(b, client_a.id).await.unwrap().is_empty());
+    assert_eq!(s.store.client_accounts(a, client_a.id).await.unwrap()[0].0.id, account_a.id);
+
+    // A username is unique within its tenant, whatever its case.
+    let error = s
+        .store
+        .create_account(a, &origin(), &new_account("MARJA@example.nl", "Marja", "Dubbel"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+}
+
+async fn references_are_unique_per_tenant_only(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    s.store.create_client(a, &origin(), &new_client("C-1", "Anna", "Jansen")).await.unwrap();
+    s.store.create_client(b, &origin(), &new_client("C-1", "Bram", "Smit")).await.unwrap();
+    let error = s.store.create_client(a, &origin(), &new_client("C-1", "Cor", "Dekker")).await.unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+    let names: Vec<String> = s.store.clients(a).await.unwrap().iter().map(|c| c.name.full()).collect();
+    assert_eq!(names, vec!["Anna Jansen"]);
+}
+
+async fn every_write_is_audited(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let who = Origin {
+        actor: careportal_domain::audit::Actor::system("coordinator-tool"),
+        on_behalf_of: None,
+        ip: Some("192.0.2.7".to_owned()),
+        user_agent: Some("test-agent".to_owned()),
+    };
+    let client = s.store.create_client(a, &who, &new_client("SIL-1", "Thomas", "Vries")).await.unwrap();
+    let account = s.store.create_account(a, &who, &new_account("t@example.nl", "Thomas", "Vries")).await.unwrap();
+    s.store.link_account(a, &who, account.id, client.id, Relation::Client).await.unwrap();
+    let event = who.event(AuditAction::CLIENT_VIEWED, Some(client.id), "home");
+    s.store.append_audit(a, &event).await.unwrap();
+
+    let entries = s.store.audit_of_client(a, client.id, 10).await.unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"client.created"), "{actions:?}");
+    assert!(actions.contains(&"account.linked"), "{actions:?}");
+    assert!(actions.contains(&"client.viewed"), "{actions:?}");
+    let viewed = entries.iter().find(|e| e.action == "client.viewed").unwrap();
+    assert_eq!(viewed.actor, "system:coordinator-tool");
+    assert_eq!(viewed.ip.as_deref(), Some("192.0.2.7"));
+    assert_eq!(viewed.user_agent.as_deref(), Some("test-agent"));
+    assert_eq!(viewed.at, s.clock.now());
+    let all = s.store.audit(a, 100).await.unwrap();
+    assert!(all.iter().any(|e| e.action == "account.created"));
+    assert!(all.iter().any(|e| e.action == "tenant.applied"));
+}
+
+async fn the_audit_log_cannot_be_changed(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    s.store.create_client(a, &origin(), &new_client("SIL-1", "Thomas", "Vries")).await.unwrap();
+    let before = s.store.audit(a, 100).await.unwrap().len();
+    let attempts = ["UPDATE audit_log SET detail = 'weg'", "DELETE FROM audit_log"];
+    for statement in attempts {
+        let result = match s.db.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&s.db.url).await.unwrap();
+                sqlx::query(statement).execute(&mut conn).await.map(|_| ())
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&s.db.url).await.unwrap();
+                sqlx::query(statement).execute(&mut conn).await.map(|_| ())
+            }
+        };
+        let error = result.expect_err(statement).to_string();
+        assert!(error.contains("append-only"), "{statement}: {error}");
+    }
+    assert_eq!(s.store.audit(a, 100).await.unwrap().len(), before);
+}
+
+async fn access_ends_after_care_ends(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let leaving = s.store.create_client(a, &origin(), &new_client("SIL-1", "Thomas", "Vries")).await.unwrap();
+    let staying = s.store.create_client(a, &origin(), &new_client("SIL-2", "Sanne", "Bakker")).await.unwrap();
+    let only_leaving = s.store.create_account(a, &origin(), &new_account("t@example.nl", "Thomas", "Vries")).await.unwrap();
+    let both = s.store.create_account(a, &origin(), &new_account("m@example.nl", "Marco", "Bakker")).await.unwrap();
+    s.store.link_account(a, &origin(), only_leaving.id, leaving.id, Relation::Client).await.unwrap();
+    s.store.link_account(a, &origin(), both.id, leaving.id, Relation::Representative).await.unwrap();
+    s.store.link_account(a, &origin(), both.id, staying.id, Relation::Representative).await.unwrap();
+
+    let ended = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+    let changes = ClientChanges { name: leaving.name.clone(), birth_date: leaving.birth_date, care_ended_on: Some(ended) };
+    s.store.update_client(a, &origin(), leaving.id, &changes).await.unwrap().unwrap();
+
+    // The day before the cutoff: nothing happens. Another tenant's run touches nothing here.
+    let day_before = ended - chrono::Duration::days(1);
+    assert_eq!(s.store.end_access_after_care(a, &origin(), day_before).await.unwrap(), 0);
+    assert_eq!(s.store.end_access_after_care(b, &origin(), ended).await.unwrap(), 0);
+    assert_eq!(s.store.client_accounts(a, leaving.id).await.unwrap().len(), 2);
+
+    assert_eq!(s.store.end_access_after_care(a, &origin(), ended).await.unwrap(), 2);
+    assert!(s.store.client_accounts(a, leaving.id).await.unwrap().is_empty());
+    assert!(s.store.account(a, only_leaving.id).await.unwrap().is_none(), "an account with no client left is removed");
+    let kept = s.store.account_links(a, both.id).await.unwrap();
+    assert_eq!(kept.iter().map(|l| l.client.id).collect::<Vec<ClientId>>(), vec![staying.id]);
+    let actions: Vec<String> = s.store.audit(a, 100).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "access.ended").count(), 2);
+    assert_eq!(actions.iter().filter(|a| *a == "account.removed").count(), 1);
+    // Running again (another worker) finds nothing left to do.
+    assert_eq!(s.store.end_access_after_care(a, &origin(), ended).await.unwrap(), 0);
+}
