@@ -115,7 +115,9 @@ async fn an_unknown_page_gets_a_branded_dutch_404_with_the_request_id(backend: B
 
 async fn every_response_carries_security_headers(backend: Backend) {
     let app = TestApp::new(backend).await;
-    for (host, path) in [("siloah.localhost", "/"), ("salem.localhost", "/nope"), ("unknown.example", "/"), ("x", "/healthz")] {
+    for (host, path) in
+        [("siloah.localhost", "/"), ("salem.localhost", "/nope"), ("unknown.example", "/"), ("x", "/healthz")]
+    {
         let response = app.get(host, path).await;
         let csp = response.header("content-security-policy").unwrap_or_default();
         assert!(csp.contains("script-src 'self'"), "{host}{path}: {csp}");

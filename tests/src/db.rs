@@ -74,9 +74,13 @@ async fn postgres_template(clock: Arc<dyn Clock>) -> String {
                 .is_some();
             if !exists {
                 let building = format!("{name}_building");
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
                 sqlx::query(&format!("CREATE DATABASE {building}")).execute(&mut admin).await.unwrap();
-                let store = careportal_store::PostgresStore::connect(&postgres_url_for(&building), 2, clock).await.unwrap();
+                let store =
+                    careportal_store::PostgresStore::connect(&postgres_url_for(&building), 2, clock).await.unwrap();
                 store.migrate().await.unwrap();
                 store.close().await;
                 sqlx::query(&format!("ALTER DATABASE {building} RENAME TO {name}")).execute(&mut admin).await.unwrap();
@@ -129,7 +133,8 @@ impl Drop for TestDb {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
             runtime.block_on(async move {
                 if let Ok(mut admin) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
                     let _ = admin.close().await;
                 }
             });

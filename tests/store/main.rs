@@ -165,22 +165,21 @@ async fn accounts_and_links_stay_inside_their_tenant(backend: Backend) {
     let a = apply(s.store.as_ref(), "siloah").await;
     let b = apply(s.store.as_ref(), "salem").await;
     let client_a = s.store.create_client(a, &origin(), &new_client("SIL-1", "Thomas", "Vries")).await.unwrap();
-    let account_b = s.store.create_account(b, &origin(), &new_account("marja@example.nl", "Marja", "Jansen")).await.unwrap();
+    let account_b =
+        s.store.create_account(b, &origin(), &new_account("marja@example.nl", "Marja", "Jansen")).await.unwrap();
 
     // An account of B cannot be linked to a client of A, through either tenant.
     for tenant in [a, b] {
-        let error = s
-            .store
-            .link_account(tenant, &origin(), account_b.id, client_a.id, Relation::Contact)
-            .await
-            .unwrap_err();
+        let error =
+            s.store.link_account(tenant, &origin(), account_b.id, client_a.id, Relation::Contact).await.unwrap_err();
         assert!(matches!(error, StoreError::NotFound), "{error:?}");
     }
     assert!(s.store.account(a, account_b.id).await.unwrap().is_none());
     assert!(s.store.account_by_username(a, &account_b.username).await.unwrap().is_none());
 
     // The same username may exist in both tenants: they are different people.
-    let account_a = s.store.create_account(a, &origin(), &new_account("marja@example.nl", "Marja", "de Boer")).await.unwrap();
+    let account_a =
+        s.store.create_account(a, &origin(), &new_account("marja@example.nl", "Marja", "de Boer")).await.unwrap();
     assert_ne!(account_a.id, account_b.id);
     s.store.link_account(a, &origin(), account_a.id, client_a.id, Relation::Representative).await.unwrap();
     let links = s.store.account_links(a, account_a.id).await.unwrap();
@@ -191,11 +190,8 @@ async fn accounts_and_links_stay_inside_their_tenant(backend: Backend) {
     assert_eq!(s.store.client_accounts(a, client_a.id).await.unwrap()[0].0.id, account_a.id);
 
     // A username is unique within its tenant, whatever its case.
-    let error = s
-        .store
-        .create_account(a, &origin(), &new_account("MARJA@example.nl", "Marja", "Dubbel"))
-        .await
-        .unwrap_err();
+    let error =
+        s.store.create_account(a, &origin(), &new_account("MARJA@example.nl", "Marja", "Dubbel")).await.unwrap_err();
     assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
 }
 
@@ -270,14 +266,16 @@ async fn access_ends_after_care_ends(backend: Backend) {
     let b = apply(s.store.as_ref(), "salem").await;
     let leaving = s.store.create_client(a, &origin(), &new_client("SIL-1", "Thomas", "Vries")).await.unwrap();
     let staying = s.store.create_client(a, &origin(), &new_client("SIL-2", "Sanne", "Bakker")).await.unwrap();
-    let only_leaving = s.store.create_account(a, &origin(), &new_account("t@example.nl", "Thomas", "Vries")).await.unwrap();
+    let only_leaving =
+        s.store.create_account(a, &origin(), &new_account("t@example.nl", "Thomas", "Vries")).await.unwrap();
     let both = s.store.create_account(a, &origin(), &new_account("m@example.nl", "Marco", "Bakker")).await.unwrap();
     s.store.link_account(a, &origin(), only_leaving.id, leaving.id, Relation::Client).await.unwrap();
     s.store.link_account(a, &origin(), both.id, leaving.id, Relation::Representative).await.unwrap();
     s.store.link_account(a, &origin(), both.id, staying.id, Relation::Representative).await.unwrap();
 
     let ended = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-    let changes = ClientChanges { name: leaving.name.clone(), birth_date: leaving.birth_date, care_ended_on: Some(ended) };
+    let changes =
+        ClientChanges { name: leaving.name.clone(), birth_date: leaving.birth_date, care_ended_on: Some(ended) };
     s.store.update_client(a, &origin(), leaving.id, &changes).await.unwrap().unwrap();
 
     // The day before the cutoff: nothing happens. Another tenant's run touches nothing here.

@@ -120,11 +120,9 @@ impl Layers {
             Value::String(_, s) => s.clone(),
             Value::Char(_, c) => c.to_string(),
             Value::Bool(_, b) => b.to_string(),
-            Value::Num(_, n) => n
-                .to_i128()
-                .map(|i| i.to_string())
-                .or_else(|| n.to_f64().map(|f| f.to_string()))
-                .unwrap_or_default(),
+            Value::Num(_, n) => {
+                n.to_i128().map(|i| i.to_string()).or_else(|| n.to_f64().map(|f| f.to_string())).unwrap_or_default()
+            }
             Value::Empty(..) => String::new(),
             Value::Dict(..) | Value::Array(..) => {
                 return Err(ConfigError(format!("{key} ({source}): verwacht één waarde, geen lijst of tabel")));
@@ -181,7 +179,11 @@ impl Config {
                 }
             }
         }
-        figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__").filter(|k| KEYS.iter().any(|known| k.as_str().eq_ignore_ascii_case(known))));
+        figment = figment.merge(
+            Env::prefixed(ENV_PREFIX)
+                .split("__")
+                .filter(|k| KEYS.iter().any(|known| k.as_str().eq_ignore_ascii_case(known))),
+        );
         Self::from_layers(&Layers { figment })
     }
 
@@ -203,21 +205,27 @@ impl Config {
             None => format!("sqlite://{}", data_dir.join("careportal.db").display()),
             Some((v, s)) => {
                 if !(v.starts_with("sqlite:") || v.starts_with("postgres://") || v.starts_with("postgresql://")) {
-                    return Err(bad("database_url", &redact_url(&v), &s, "sqlite://pad/bestand.db of postgres://gebruiker@host/db"));
+                    return Err(bad(
+                        "database_url",
+                        &redact_url(&v),
+                        &s,
+                        "sqlite://pad/bestand.db of postgres://gebruiker@host/db",
+                    ));
                 }
                 v
             }
         };
         let listen = match text("listen")? {
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
-            Some((v, s)) => v.parse().map_err(|_| bad("listen", &v, &s, "een adres met poort, zoals 127.0.0.1:8080"))?,
+            Some((v, s)) => {
+                v.parse().map_err(|_| bad("listen", &v, &s, "een adres met poort, zoals 127.0.0.1:8080"))?
+            }
         };
         let secret_key = match text("secret_key")? {
             None => None,
-            Some((v, s)) => Some(
-                SecretKey::parse(&v)
-                    .ok_or_else(|| bad("secret_key", "<verborgen>", &s, "32 bytes als base64 (44 tekens) of hex (64 tekens)"))?,
-            ),
+            Some((v, s)) => Some(SecretKey::parse(&v).ok_or_else(|| {
+                bad("secret_key", "<verborgen>", &s, "32 bytes als base64 (44 tekens) of hex (64 tekens)")
+            })?),
         };
         let secret_key_file = text("secret_key_file")?.map(|(v, _)| PathBuf::from(v));
         let https = parse_bool(&text, "https", false)?;
@@ -274,7 +282,12 @@ impl Config {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ConfigError(format!("secret_key_file = \"{}\": kan niet lezen: {e}", path.display())))?;
             return SecretKey::parse(&text).ok_or_else(|| {
-                bad("secret_key_file", &path.display().to_string(), "config", "een bestand met 32 bytes als base64 of hex")
+                bad(
+                    "secret_key_file",
+                    &path.display().to_string(),
+                    "config",
+                    "een bestand met 32 bytes als base64 of hex",
+                )
             });
         }
         if self.mode == Mode::Production {
@@ -288,8 +301,12 @@ impl Config {
         if path.exists() {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| ConfigError(format!("kan {} niet lezen: {e}", path.display())))?;
-            return SecretKey::parse(&text)
-                .ok_or_else(|| ConfigError(format!("{} bevat geen geldige sleutel; verwijder het bestand om een nieuwe te maken", path.display())));
+            return SecretKey::parse(&text).ok_or_else(|| {
+                ConfigError(format!(
+                    "{} bevat geen geldige sleutel; verwijder het bestand om een nieuwe te maken",
+                    path.display()
+                ))
+            });
         }
         let mut bytes = [0u8; 32];
         rand::fill(&mut bytes);
@@ -313,10 +330,13 @@ impl Config {
         let mut out = String::new();
         let mut line = |key: &str, value: String| out.push_str(&format!("{key} = {value}\n"));
         let quoted = |s: &str| format!("{s:?}");
-        line("mode", quoted(match self.mode {
-            Mode::Development => "development",
-            Mode::Production => "production",
-        }));
+        line(
+            "mode",
+            quoted(match self.mode {
+                Mode::Development => "development",
+                Mode::Production => "production",
+            }),
+        );
         line("database_url", quoted(&redact_url(&self.database_url)));
         line("listen", quoted(&self.listen.to_string()));
         line("data_dir", quoted(&self.data_dir.display().to_string()));
@@ -325,10 +345,13 @@ impl Config {
             line("secret_key_file", quoted(&file.display().to_string()));
         }
         line("https", self.https.to_string());
-        line("log_format", quoted(match self.log_format {
-            LogFormat::Pretty => "pretty",
-            LogFormat::Json => "json",
-        }));
+        line(
+            "log_format",
+            quoted(match self.log_format {
+                LogFormat::Pretty => "pretty",
+                LogFormat::Json => "json",
+            }),
+        );
         line("log_level", quoted(&self.log_level));
         line("tenants_dir", quoted(&self.tenants_dir.display().to_string()));
         line("policies_dir", quoted(&self.policies_dir.display().to_string()));
@@ -377,7 +400,8 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), ConfigError> {
     if dir.exists() {
         return Ok(());
     }
-    std::fs::create_dir_all(dir).map_err(|e| ConfigError(format!("data_dir: kan {} niet maken: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| ConfigError(format!("data_dir: kan {} niet maken: {e}", dir.display())))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

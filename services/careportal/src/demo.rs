@@ -130,7 +130,9 @@ pub async fn load(config: &Config, store: &dyn Store, if_empty: bool) -> Result<
             .tenant_by_slug(slug)
             .await?
             .ok_or_else(|| Failure::Failed(format!("tenant {slug} ontbreekt na apply")))?;
-        load_people(store, tenant.id, &origin, people, clients).await.map_err(|e| Failure::Failed(format!("demo {slug}: {e}")))?;
+        load_people(store, tenant.id, &origin, people, clients)
+            .await
+            .map_err(|e| Failure::Failed(format!("demo {slug}: {e}")))?;
         println!("demo {slug}: {} cliënten, {} accounts", clients.len(), people.len());
     }
     Ok(())
@@ -177,10 +179,8 @@ async fn load_people(
             }
         };
         for (username, relation) in demo.accounts {
-            let account = store
-                .account_by_username(tenant, &Username::parse(username)?)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let account =
+                store.account_by_username(tenant, &Username::parse(username)?).await?.ok_or(StoreError::NotFound)?;
             let linked = store.account_links(tenant, account.id).await?;
             if !linked.iter().any(|l| l.client.id == client.id && l.relation == *relation) {
                 store.link_account(tenant, origin, account.id, client.id, *relation).await?;

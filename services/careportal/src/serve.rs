@@ -24,7 +24,8 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     announce(config, store.as_ref(), address).await?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let worker = with_worker.then(|| tokio::spawn(run_worker(store.clone(), clock(), config.worker_interval_seconds, stop_rx)));
+    let worker =
+        with_worker.then(|| tokio::spawn(run_worker(store.clone(), clock(), config.worker_interval_seconds, stop_rx)));
 
     let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -53,7 +54,9 @@ async fn announce(config: &Config, store: &dyn Store, address: SocketAddr) -> Re
     let port = address.port();
     println!("Careportal luistert op {address} ({}).", store.backend().name());
     if tenants.is_empty() {
-        println!("Er zijn nog geen tenants: laad ze met `careportal demo` of `careportal tenant apply tenants/<slug>`.");
+        println!(
+            "Er zijn nog geen tenants: laad ze met `careportal demo` of `careportal tenant apply tenants/<slug>`."
+        );
     }
     for tenant in &tenants {
         if config.mode == Mode::Development {

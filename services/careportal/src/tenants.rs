@@ -61,11 +61,10 @@ pub async fn list(store: &dyn Store) -> Result<(), Failure> {
 }
 
 pub async fn export(store: &dyn Store, slug: &str) -> Result<(), Failure> {
-    let tenant = store
-        .tenant_by_slug(slug)
-        .await?
-        .ok_or_else(|| Failure::Failed(format!("geen tenant met slug \"{slug}\"")))?;
-    let text = toml::to_string(&tenant.config).map_err(|e| Failure::Failed(format!("kan niet als TOML schrijven: {e}")))?;
+    let tenant =
+        store.tenant_by_slug(slug).await?.ok_or_else(|| Failure::Failed(format!("geen tenant met slug \"{slug}\"")))?;
+    let text =
+        toml::to_string(&tenant.config).map_err(|e| Failure::Failed(format!("kan niet als TOML schrijven: {e}")))?;
     print!("{text}");
     Ok(())
 }

@@ -121,7 +121,10 @@ impl Relation {
 
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         Self::ALL.into_iter().find(|r| r.as_str() == text).ok_or_else(|| {
-            DomainError::invalid("relatie", format!("\"{text}\" is geen relatie; kies client, representative of contact"))
+            DomainError::invalid(
+                "relatie",
+                format!("\"{text}\" is geen relatie; kies client, representative of contact"),
+            )
         })
     }
 
@@ -222,7 +225,10 @@ mod tests {
 
     #[test]
     fn usernames_compare_without_case() {
-        assert_eq!(Username::parse("B.Roggeveen@Sirjon.nl").unwrap(), Username::parse("b.roggeveen@sirjon.nl").unwrap());
+        assert_eq!(
+            Username::parse("B.Roggeveen@Sirjon.nl").unwrap(),
+            Username::parse("b.roggeveen@sirjon.nl").unwrap()
+        );
         assert!(Username::parse("  ").is_err());
         assert!(Username::parse("a b").is_err());
     }

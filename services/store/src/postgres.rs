@@ -17,7 +17,8 @@ impl PostgresStore {
     const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
     pub async fn connect(url: &str, max_connections: u32, clock: Arc<dyn Clock>) -> Result<Self, crate::StoreError> {
-        let options = PgConnectOptions::from_str(url).map_err(|e| crate::StoreError::Config(format!("database_url: {e}")))?;
+        let options =
+            PgConnectOptions::from_str(url).map_err(|e| crate::StoreError::Config(format!("database_url: {e}")))?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))

@@ -2,10 +2,10 @@
 //! [`render_error_pages`] turns it into a branded Dutch page with the request id, and logs
 //! the cause. People never see internals; logs always do.
 
+use crate::AppState;
 use crate::request_id::RequestId;
 use crate::templates::{TemplateError, page_context};
 use crate::tenant::CurrentTenant;
-use crate::AppState;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;

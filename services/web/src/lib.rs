@@ -16,7 +16,7 @@ mod tenant;
 
 pub use error::AppError;
 pub use request_id::RequestId;
-pub use templates::{Templates, TemplateError};
+pub use templates::{TemplateError, Templates};
 pub use tenant::CurrentTenant;
 
 use axum::Router;

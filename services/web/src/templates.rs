@@ -172,9 +172,7 @@ impl TenantView {
                 name: s.name.clone(),
                 email: s.email.clone(),
                 phone: s.phone.clone(),
-                phone_digits: s.phone.as_ref().map(|p| {
-                    p.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect()
-                }),
+                phone_digits: s.phone.as_ref().map(|p| p.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect()),
                 hours: s.hours.clone(),
                 content_questions: s.content_questions.clone(),
                 website: s.website.clone(),

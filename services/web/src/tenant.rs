@@ -73,7 +73,8 @@ pub fn normalise_host(raw: &str) -> String {
     let without_port = if raw.starts_with('[') {
         raw.split_inclusive(']').next().unwrap_or(raw)
     } else {
-        raw.rsplit_once(':').map_or(raw, |(host, port)| if port.chars().all(|c| c.is_ascii_digit()) { host } else { raw })
+        raw.rsplit_once(':')
+            .map_or(raw, |(host, port)| if port.chars().all(|c| c.is_ascii_digit()) { host } else { raw })
     };
     without_port.trim_end_matches('.').to_ascii_lowercase()
 }

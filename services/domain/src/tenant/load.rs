@@ -1,9 +1,9 @@
 //! Reading a tenant folder and checking every value in it.
 
+use super::TenantSlug;
 use super::config::*;
 use super::modules::Module;
 use super::policy::RightsPolicy;
-use super::TenantSlug;
 use crate::colour::MIN_TEXT_CONTRAST;
 use crate::people::Email;
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,11 +55,8 @@ const SYNC_STREAMS: [&str; 11] = [
 /// `policies_root/<rights.policy>/`. Returns every problem found, not just the first.
 pub async fn load_dir(dir: &Path, policies_root: &Path) -> Result<TenantBundle, Vec<ConfigIssue>> {
     let toml_path = dir.join("tenant.toml");
-    let issue = |file: &Path, key: &str, reason: String| ConfigIssue {
-        file: file.to_path_buf(),
-        key: key.to_owned(),
-        reason,
-    };
+    let issue =
+        |file: &Path, key: &str, reason: String| ConfigIssue { file: file.to_path_buf(), key: key.to_owned(), reason };
     let text = std::fs::read_to_string(&toml_path)
         .map_err(|e| vec![issue(&toml_path, "-", format!("kan het bestand niet lezen: {e}"))])?;
     let config = parse_config(&text).map_err(|(key, reason)| vec![issue(&toml_path, &key, reason)])?;
@@ -118,7 +115,8 @@ pub async fn load_dir(dir: &Path, policies_root: &Path) -> Result<TenantBundle, 
 pub fn parse_config(text: &str) -> Result<TenantConfig, (String, String)> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         let reason = e.message().to_owned();
-        let at = e.span().map(|span| line_of(text, span.start)).map(|line| format!(" (regel {line})")).unwrap_or_default();
+        let at =
+            e.span().map(|span| line_of(text, span.start)).map(|line| format!(" (regel {line})")).unwrap_or_default();
         ("-".to_owned(), format!("geen geldige TOML{at}: {reason}"))
     })?;
     serde_path_to_error::deserialize::<_, TenantConfig>(table).map_err(|e| {
@@ -193,7 +191,10 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
         if let Err(reason) = check_hostname(host) {
             bad(&key, reason);
         } else if host.ends_with(".localhost") {
-            bad(&key, "een .localhost-naam is er al vanzelf in ontwikkeling; noem hier alleen productienamen".to_owned());
+            bad(
+                &key,
+                "een .localhost-naam is er al vanzelf in ontwikkeling; noem hier alleen productienamen".to_owned(),
+            );
         }
         if !seen.insert(host.as_str()) {
             bad(&key, format!("\"{host}\" staat er twee keer in"));
@@ -213,7 +214,10 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
         }
     }
     if b.accent.contrast(&b.background) < 3.0 {
-        bad("branding.accent", "de accentkleur (focusrand) moet minstens 3:1 contrast hebben met de achtergrond".to_owned());
+        bad(
+            "branding.accent",
+            "de accentkleur (focusrand) moet minstens 3:1 contrast hebben met de achtergrond".to_owned(),
+        );
     }
     if b.logo.contains("..") || b.logo.starts_with('/') || !b.logo.ends_with(".svg") {
         bad("branding.logo", "noem een .svg-bestand naast tenant.toml".to_owned());
@@ -237,11 +241,9 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
             bad("support.phone", format!("\"{phone}\" is geen telefoonnummer"));
         }
     }
-    for (key, url) in [
-        ("support.website", &s.website),
-        ("support.manual_url", &s.manual_url),
-        ("support.videos_url", &s.videos_url),
-    ] {
+    for (key, url) in
+        [("support.website", &s.website), ("support.manual_url", &s.manual_url), ("support.videos_url", &s.videos_url)]
+    {
         if let Some(url) = url {
             if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
                 bad(key, format!("\"{url}\" is geen webadres (begin met https://)"));
@@ -335,7 +337,9 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
             }
         }
     }
-    if config.rights.policy.is_empty() || !config.rights.policy.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if config.rights.policy.is_empty()
+        || !config.rights.policy.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         bad("rights.policy", "noem de map onder policies/ (letters, cijfers, - of _)".to_owned());
     }
     out
@@ -367,7 +371,11 @@ fn check_hostname(host: &str) -> Result<(), String> {
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         });
-    if ok { Ok(()) } else { Err(format!("\"{host}\" is geen hostnaam (kleine letters, bijvoorbeeld clientportaal.voorbeeld.nl)")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("\"{host}\" is geen hostnaam (kleine letters, bijvoorbeeld clientportaal.voorbeeld.nl)"))
+    }
 }
 
 /// An SVG is served from our own origin, so it must not carry script.
@@ -415,15 +423,13 @@ fn read_templates(dir: &Path) -> Result<BTreeMap<String, String>, ConfigIssue> {
                 stack.push(path);
                 continue;
             }
-            let name = path
-                .strip_prefix(dir)
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
-                .unwrap_or_default();
+            let name = path.strip_prefix(dir).map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
             let problem = |reason: String| ConfigIssue { file: path.clone(), key: "templates".to_owned(), reason };
             if !name.ends_with(".html") {
                 return Err(problem("alleen .html-sjablonen horen in deze map".to_owned()));
             }
-            let text = std::fs::read_to_string(&path).map_err(|e| problem(format!("kan het bestand niet lezen: {e}")))?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| problem(format!("kan het bestand niet lezen: {e}")))?;
             if text.len() > MAX_TEMPLATE_BYTES {
                 return Err(problem("het sjabloon is te groot".to_owned()));
             }
@@ -485,7 +491,10 @@ policy = "voorbeeld"
         let text = MINIMAL.replace("help = {}", "help = {}\nteleportatie = {}");
         let config = parse_config(&text).unwrap();
         let issues = check_config(&config);
-        assert!(issues.iter().any(|(k, r)| k == "modules.teleportatie" && r.contains("onbekende module")), "{issues:?}");
+        assert!(
+            issues.iter().any(|(k, r)| k == "modules.teleportatie" && r.contains("onbekende module")),
+            "{issues:?}"
+        );
     }
 
     #[test]

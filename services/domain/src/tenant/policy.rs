@@ -35,7 +35,13 @@ impl RightsPolicy {
             let values: Vec<String> = fields.map(str::to_owned).collect();
             let line_key = format!("regel {}", number + 1);
             let at = |reason: String| ("policy.csv".to_owned(), line_key.clone(), reason);
-            let section = if ptype.starts_with('p') { "p" } else if ptype.starts_with('g') { "g" } else { "" };
+            let section = if ptype.starts_with('p') {
+                "p"
+            } else if ptype.starts_with('g') {
+                "g"
+            } else {
+                ""
+            };
             let expected = model
                 .get_model()
                 .get(section)
@@ -62,23 +68,25 @@ impl RightsPolicy {
             rules.push(PolicyRule { ptype, values });
         }
         // Build an enforcer once, so that a matcher that does not compile is refused here.
-        let mut enforcer = casbin::Enforcer::new(model, MemoryAdapter::default())
-            .await
-            .map_err(|e| ("model.conf".to_owned(), "-".to_owned(), format!("Casbin kan met dit model niet beslissen: {e}")))?;
+        let mut enforcer = casbin::Enforcer::new(model, MemoryAdapter::default()).await.map_err(|e| {
+            ("model.conf".to_owned(), "-".to_owned(), format!("Casbin kan met dit model niet beslissen: {e}"))
+        })?;
         for rule in &rules {
             let result = if rule.ptype.starts_with('g') {
                 casbin::MgmtApi::add_named_grouping_policy(&mut enforcer, &rule.ptype, rule.values.clone()).await
             } else {
                 casbin::MgmtApi::add_named_policy(&mut enforcer, &rule.ptype, rule.values.clone()).await
             };
-            result.map_err(|e| ("policy.csv".to_owned(), "-".to_owned(), format!("Casbin weigert de regel {rule:?}: {e}")))?;
+            result.map_err(|e| {
+                ("policy.csv".to_owned(), "-".to_owned(), format!("Casbin weigert de regel {rule:?}: {e}"))
+            })?;
         }
         // A matcher that does not compile only shows when it is used: use it once.
         let arity = enforcer.get_model().get_model().get("r").and_then(|r| r.get("r")).map_or(0, |r| r.tokens.len());
         let probe: Vec<String> = vec![String::new(); arity];
-        enforcer
-            .enforce(probe)
-            .map_err(|e| ("model.conf".to_owned(), "matchers".to_owned(), format!("Casbin kan de matcher niet uitvoeren: {e}")))?;
+        enforcer.enforce(probe).map_err(|e| {
+            ("model.conf".to_owned(), "matchers".to_owned(), format!("Casbin kan de matcher niet uitvoeren: {e}"))
+        })?;
         Ok(Self { model: model_text.to_owned(), rules })
     }
 }

@@ -1,0 +1,60 @@
+# Careportal. `make run` starts the portal on the embedded default with both demo tenants;
+# `make test` runs every test (unit, CLI, store and HTTP suites on SQLite and PostgreSQL,
+# browser). See README.md.
+
+CARGO ?= cargo
+# Keep the (large) target folder out of the clone when the caller says where.
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+BIN := $(CARGO_TARGET_DIR)/debug/careportal
+BROWSER_DIR := tests/browser
+
+.PHONY: run build test test-unit test-sqlite test-postgres e2e browser-deps lint fmt clean
+
+## Start the portal on SQLite in ./data with the demo tenants (loaded when the data folder is empty).
+run: build
+	$(BIN) demo --if-empty
+	$(BIN) serve
+
+build:
+	$(CARGO) build --workspace --bins
+
+## Every test. The PostgreSQL half needs the server at 127.0.0.1:5432 (TEST_POSTGRES_URL to change).
+# Every cargo call here is workspace-wide, so all of them share one feature set and one build.
+test:
+	$(CARGO) test --workspace --no-run
+	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	$(MAKE) --no-print-directory e2e
+
+## Unit tests of every crate and the CLI tests of the binary.
+test-unit:
+	$(CARGO) test --workspace --lib --bins --test cli
+
+## The store conformance and HTTP suites on SQLite.
+test-sqlite:
+	@echo "== store and HTTP suites on SQLite"
+	$(CARGO) test --workspace --test store --test http -- sqlite::
+
+## The store conformance and HTTP suites on PostgreSQL.
+test-postgres:
+	@echo "== store and HTTP suites on PostgreSQL"
+	$(CARGO) test --workspace --test store --test http -- postgres::
+
+## Browser tests: Debian's chromium, playwright-core and axe-core.
+e2e: build browser-deps
+	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "chromium is missing: apt-get install chromium (or set CHROMIUM_PATH)"; exit 1; }
+	CAREPORTAL_BIN=$(BIN) npm --prefix $(BROWSER_DIR) test
+
+browser-deps:
+	@test -d $(BROWSER_DIR)/node_modules/playwright-core || \
+		(cd $(BROWSER_DIR) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	rm -rf data

@@ -1,0 +1,243 @@
+//! The `careportal` binary as an operator uses it: exit codes and messages.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs the binary in `dir` with only the given CAREPORTAL_* variables.
+fn careportal(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_careportal"));
+    command.current_dir(dir).args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CAREPORTAL_") {
+            command.env_remove(key);
+        }
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+fn text(output: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// A copy of a repository tenant and its policy in a fresh `tenants/` + `policies/` tree.
+fn copy_tenant(slug: &str) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let tenant = root.path().join("tenants").join(slug);
+    let policy = root.path().join("policies").join(slug);
+    std::fs::create_dir_all(&tenant).unwrap();
+    std::fs::create_dir_all(&policy).unwrap();
+    for file in ["tenant.toml", "logo.svg"] {
+        std::fs::copy(repo().join("tenants").join(slug).join(file), tenant.join(file)).unwrap();
+    }
+    for file in ["model.conf", "policy.csv"] {
+        std::fs::copy(repo().join("policies").join(slug).join(file), policy.join(file)).unwrap();
+    }
+    root
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn the_repository_tenants_validate() {
+    for slug in ["siloah", "salem"] {
+        let output = careportal(&repo(), &["tenant", "validate", &format!("tenants/{slug}")], &[]);
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "{slug}: {stderr}");
+        assert!(stdout.contains("in orde"));
+    }
+}
+
+#[test]
+fn validation_names_file_key_and_reason() {
+    let cases = [
+        ("tagline = ", "motto = \"x\"\ntagline = ", "branding.motto", "onbekende sleutel"),
+        ("primary = \"#1d4f91\"", "primary = \"#1d4f9g\"", "branding.primary", "geen kleur"),
+        ("[modules.home]", "[modules.home]\n[modules.teleportatie]", "modules.teleportatie", "onbekende module"),
+        ("primary = \"#1d4f91\"", "primary = \"#ffdd00\"", "branding.primary", "contrast"),
+        ("second_factor = \"every_login\"", "second_factor = \"soms\"", "auth.second_factor", "onbekende waarde"),
+        ("min_length = 8", "min_length = 4", "auth.password.min_length", "8 tot 64"),
+        ("every_minutes = 10", "every_minutes = 0", "sync.schedule.messages.every_minutes", "1 tot 1440"),
+    ];
+    for (from, to, key, reason) in cases {
+        let root = copy_tenant("siloah");
+        let file = root.path().join("tenants/siloah/tenant.toml");
+        edit(&file, from, to);
+        let output = careportal(root.path(), &["tenant", "validate", "tenants/siloah"], &[]);
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{to}: {stderr}");
+        let line = stderr.lines().find(|l| l.contains(key)).unwrap_or_else(|| panic!("{key} not in {stderr}"));
+        assert!(line.starts_with("tenants/siloah/tenant.toml: "), "{line}");
+        assert!(line.contains(reason), "{line}");
+    }
+}
+
+#[test]
+fn a_broken_policy_or_logo_is_refused() {
+    let root = copy_tenant("siloah");
+    std::fs::write(root.path().join("policies/siloah/policy.csv"), "p, client, home\n").unwrap();
+    let output = careportal(root.path(), &["tenant", "validate", "tenants/siloah"], &[]);
+    let (_, stderr) = text(&output);
+    assert!(!output.status.success());
+    assert!(stderr.contains("policy.csv: regel 1: verwacht 3"), "{stderr}");
+
+    let root = copy_tenant("salem");
+    std::fs::write(root.path().join("tenants/salem/logo.svg"), "<svg onload=\"alert(1)\"></svg>").unwrap();
+    let output = careportal(root.path(), &["tenant", "validate", "tenants/salem"], &[]);
+    let (_, stderr) = text(&output);
+    assert!(!output.status.success());
+    assert!(stderr.contains("logo.svg: branding.logo"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_template_override_is_refused() {
+    let root = copy_tenant("salem");
+    let templates = root.path().join("tenants/salem/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join("landingpage.html"), "x").unwrap();
+    let output = careportal(root.path(), &["tenant", "validate", "tenants/salem"], &[]);
+    let (_, stderr) = text(&output);
+    assert!(!output.status.success());
+    assert!(stderr.contains("landingpage.html") && stderr.contains("geen basissjabloon"), "{stderr}");
+}
+
+#[test]
+fn apply_list_and_export_round_trip() {
+    let root = copy_tenant("salem");
+    let env = [("CAREPORTAL_DATA_DIR", "data")];
+    let output = careportal(root.path(), &["tenant", "apply", "tenants/salem"], &env);
+    assert!(output.status.success(), "{:?}", text(&output));
+    assert!(text(&output).0.contains("tenant salem aangemaakt (versie 1)"));
+    let output = careportal(root.path(), &["tenant", "apply", "tenants/salem"], &env);
+    assert!(text(&output).0.contains("tenant salem bijgewerkt (versie 2)"));
+
+    let (list, _) = text(&careportal(root.path(), &["tenant", "list"], &env));
+    assert_eq!(list.lines().count(), 1);
+    assert!(list.starts_with("salem\tSalem\tversie 2\tclientportaal.salem.nl"), "{list}");
+
+    let output = careportal(root.path(), &["tenant", "export", "salem"], &env);
+    assert!(output.status.success());
+    let exported = text(&output).0;
+    assert!(exported.contains("slug = \"salem\""));
+    // What export writes, validate accepts.
+    std::fs::write(root.path().join("tenants/salem/tenant.toml"), &exported).unwrap();
+    let output = careportal(root.path(), &["tenant", "validate", "tenants/salem"], &env);
+    assert!(output.status.success(), "{:?}", text(&output));
+
+    let output = careportal(root.path(), &["tenant", "export", "bestaat-niet"], &env);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn demo_loads_both_tenants_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let tenants = repo().join("tenants");
+    let env = [("CAREPORTAL_DATA_DIR", data.to_str().unwrap()), ("CAREPORTAL_TENANTS_DIR", tenants.to_str().unwrap())];
+    let output = careportal(dir.path(), &["demo", "--if-empty"], &env);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains("demo siloah: 4 cliënten, 5 accounts"), "{stdout}");
+    assert!(stdout.contains("demo salem: 3 cliënten, 6 accounts"), "{stdout}");
+    let output = careportal(dir.path(), &["demo", "--if-empty"], &env);
+    assert!(text(&output).0.contains("overgeslagen"));
+    // Without --if-empty it runs again and changes nothing.
+    let output = careportal(dir.path(), &["demo"], &env);
+    assert!(output.status.success(), "{:?}", text(&output));
+    let (list, _) = text(&careportal(dir.path(), &["tenant", "list"], &env));
+    assert_eq!(list.lines().count(), 2);
+}
+
+#[test]
+fn a_bad_configuration_value_stops_with_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("CAREPORTAL_LISTEN", "localhost", "listen = \"localhost\" (uit CAREPORTAL_LISTEN)"),
+        ("CAREPORTAL_DATABASE_URL", "mysql://db", "database_url = \"mysql://db\""),
+        ("CAREPORTAL_MODE", "test", "mode = \"test\""),
+        ("CAREPORTAL_HTTPS", "misschien", "https = \"misschien\""),
+    ];
+    for (key, value, expected) in cases {
+        let output = careportal(dir.path(), &["config", "print"], &[(key, value)]);
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{key}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}
+
+#[test]
+fn the_config_file_and_environment_layer_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("careportal.toml"), "listen = \"127.0.0.1:9000\"\nlog_level = \"debug\"\n").unwrap();
+    let (stdout, _) = text(&careportal(dir.path(), &["config", "print"], &[]));
+    assert!(stdout.contains("listen = \"127.0.0.1:9000\""), "{stdout}");
+    let (stdout, _) = text(&careportal(dir.path(), &["config", "print"], &[("CAREPORTAL_LISTEN", "127.0.0.1:9100")]));
+    assert!(stdout.contains("listen = \"127.0.0.1:9100\""), "environment wins: {stdout}");
+    assert!(stdout.contains("log_level = \"debug\""));
+
+    std::fs::write(dir.path().join("other.toml"), "lissen = \"x\"\n").unwrap();
+    let output = careportal(dir.path(), &["config", "print"], &[("CAREPORTAL_CONFIG", "other.toml")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).1.contains("lissen"));
+}
+
+#[test]
+fn production_refuses_to_serve_without_a_secret_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let env =
+        [("CAREPORTAL_MODE", "production"), ("CAREPORTAL_LISTEN", "127.0.0.1:0"), ("CAREPORTAL_DATA_DIR", "data")];
+    let output = careportal(dir.path(), &["serve"], &env);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("secret_key ontbreekt"), "{stderr}");
+    let output = careportal(dir.path(), &["config", "print"], &[("CAREPORTAL_SECRET_KEY", "c2VjcmV0")]);
+    assert_eq!(output.status.code(), Some(2), "a key that is not 32 bytes is refused");
+    assert!(!text(&output).1.contains("c2VjcmV0"), "the bad secret is not echoed");
+}
+
+#[test]
+fn sqlite_files_are_never_created_outside_the_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("typo/careportal.db");
+    let url = format!("sqlite://{}", elsewhere.display());
+    let env = [("CAREPORTAL_DATA_DIR", "data"), ("CAREPORTAL_DATABASE_URL", url.as_str())];
+    let output = careportal(dir.path(), &["migrate"], &env);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("buiten de datamap"), "{stderr}");
+    assert!(!elsewhere.exists());
+    // Inside the data folder it is made.
+    let output = careportal(dir.path(), &["migrate"], &[("CAREPORTAL_DATA_DIR", "data")]);
+    assert!(output.status.success(), "{:?}", text(&output));
+    assert!(dir.path().join("data/careportal.db").exists());
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["worker", "--help"],
+        vec!["migrate", "--help"],
+        vec!["tenant", "--help"],
+        vec!["tenant", "apply", "--help"],
+        vec!["demo", "--help"],
+        vec!["config", "print", "--help"],
+    ] {
+        let output = careportal(&repo(), &args, &[]);
+        assert!(output.status.success(), "{args:?}");
+        assert!(text(&output).0.contains("Usage"), "{args:?}");
+    }
+}

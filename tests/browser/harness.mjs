@@ -1,0 +1,106 @@
+// Starts a real Careportal (its own data folder, the demo data, a free port) and Debian's
+// Chromium, so each browser test sees what a person sees.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+const BIN = process.env.CAREPORTAL_BIN;
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+if (!BIN) throw new Error('CAREPORTAL_BIN must name the careportal binary (make e2e sets it)');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPortal() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'careportal-e2e-'));
+  const port = await freePort();
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CAREPORTAL_'))),
+    CAREPORTAL_DATA_DIR: join(dataDir, 'data'),
+    CAREPORTAL_LISTEN: `127.0.0.1:${port}`,
+    CAREPORTAL_TENANTS_DIR: join(ROOT, 'tenants'),
+    CAREPORTAL_POLICIES_DIR: join(ROOT, 'policies'),
+    CAREPORTAL_LOG_LEVEL: 'warn',
+  };
+  execFileSync(BIN, ['demo'], { env, cwd: dataDir, stdio: 'pipe' });
+  const child = spawn(BIN, ['serve'], { env, cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      const response = await fetch(`${base}/readyz`);
+      if (response.ok) break;
+    } catch { /* not listening yet */ }
+    if (child.exitCode !== null) throw new Error(`careportal serve stopped:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    port,
+    url: (slug, path = '/') => `http://${slug}.localhost:${port}${path}`,
+    output: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+export const VIEWPORTS = [
+  { name: 'telefoon', width: 360, height: 740 },
+  { name: 'desktop', width: 1280, height: 800 },
+];
+
+/** Zero axe violations, with the details in the failure message when there are some. */
+export async function expectNoAxeViolations(page, assert) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  assert.deepEqual(summary, [], `axe violations on ${page.url()}`);
+}
+
+/** Nothing may force a person to scroll sideways. */
+export async function expectNoHorizontalScroll(page, assert) {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  assert.ok(scrollWidth <= innerWidth, `page is ${scrollWidth}px wide in a ${innerWidth}px window`);
+}
+
+/** A page in its own context (fresh cookies), as axe requires; closing it closes both. */
+export async function openPage(browser, viewport = VIEWPORTS[0]) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const close = page.close.bind(page);
+  page.close = async () => {
+    await close();
+    await context.close();
+  };
+  return page;
+}
