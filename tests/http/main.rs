@@ -20,6 +20,7 @@ on_both_backends!(
     a_tenant_template_override_wins,
     a_tenant_change_shows_at_once_on_every_instance,
     a_well_formed_incoming_request_id_is_kept_and_a_bad_one_replaced,
+    a_failing_page_gets_a_dutch_500_that_hides_the_cause,
 );
 
 async fn each_tenant_has_its_own_branded_landing_page(backend: Backend) {
@@ -205,4 +206,21 @@ async fn a_well_formed_incoming_request_id_is_kept_and_a_bad_one_replaced(backen
         let id = response.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
         assert_eq!(id == incoming, kept, "{incoming} -> {id}");
     }
+}
+
+async fn a_failing_page_gets_a_dutch_500_that_hides_the_cause(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let mut bundle = fixtures::bundle("de-linde").await;
+    // Compiles, so apply accepts it, but fails when rendered.
+    bundle.templates.insert("landing.html".to_owned(), "{{ tenant.geheime_oorzaak.veld }}".to_owned());
+    app.store.apply_tenant(&Origin::system("test"), &bundle).await.unwrap();
+    let response = app.get("de-linde.localhost", "/").await;
+    assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(response.body.contains("Er ging iets mis"), "{}", response.body);
+    assert!(response.body.contains("Er is niets verloren gegaan"));
+    assert!(response.body.contains(response.header("x-request-id").unwrap()));
+    assert!(response.body.contains("Klantenservice"), "the error page is still the tenant's");
+    assert!(!response.body.contains("geheime_oorzaak"), "the cause stays in the log");
+    // Other tenants are unaffected.
+    assert_eq!(app.get("siloah.localhost", "/").await.status, StatusCode::OK);
 }

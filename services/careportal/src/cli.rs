@@ -28,7 +28,11 @@ enum Command {
         no_worker: bool,
     },
     /// Run only the background worker (scheduled jobs).
-    Worker,
+    Worker {
+        /// Run every job once and exit (for a cron job instead of a long-running worker).
+        #[arg(long)]
+        once: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Check, load, list and export tenants.
@@ -122,10 +126,18 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             store.migrate().await?;
             serve::serve(&config, store, !no_worker).await
         }
-        Command::Worker => {
+        Command::Worker { once } => {
             init_logging(&config);
-            let store = open_store(&config).await?;
-            store.migrate().await?;
+            let store = migrated_store(&config).await?;
+            if once {
+                let round = careportal_worker::run_once(store.as_ref(), clock().as_ref()).await;
+                store.close().await;
+                let round = round?;
+                for (tenant, ended) in round.access_ended {
+                    println!("{tenant}: toegang beëindigd voor {ended} koppeling(en) na einde zorg");
+                }
+                return Ok(());
+            }
             serve::worker_only(&config, store).await
         }
         Command::Migrate => {

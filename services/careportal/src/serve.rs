@@ -3,8 +3,6 @@
 
 use crate::cli::{Failure, clock};
 use crate::config::{Config, Mode};
-use careportal_domain::audit::Origin;
-use careportal_domain::clock::Clock;
 use careportal_store::Store;
 use careportal_web::{AppState, WebSettings, app};
 use std::net::SocketAddr;
@@ -24,8 +22,8 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     announce(config, store.as_ref(), address).await?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let worker =
-        with_worker.then(|| tokio::spawn(run_worker(store.clone(), clock(), config.worker_interval_seconds, stop_rx)));
+    let worker = with_worker
+        .then(|| tokio::spawn(careportal_worker::run(store.clone(), clock(), worker_interval(config), stop_rx)));
 
     let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -39,9 +37,13 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     served.map_err(|e| Failure::Failed(format!("webserver: {e}")))
 }
 
+fn worker_interval(config: &Config) -> Duration {
+    Duration::from_secs(config.worker_interval_seconds)
+}
+
 pub async fn worker_only(config: &Config, store: Arc<dyn Store>) -> Result<(), Failure> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let worker = tokio::spawn(run_worker(store.clone(), clock(), config.worker_interval_seconds, stop_rx));
+    let worker = tokio::spawn(careportal_worker::run(store.clone(), clock(), worker_interval(config), stop_rx));
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     let _ = worker.await;
@@ -92,34 +94,4 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("stopsignaal ontvangen; lopende verzoeken worden afgemaakt");
-}
-
-/// The background jobs, run every `interval` seconds until `stop` turns true.
-async fn run_worker(store: Arc<dyn Store>, clock: Arc<dyn Clock>, interval: u64, mut stop: watch::Receiver<bool>) {
-    tracing::info!(interval, "worker gestart");
-    loop {
-        if let Err(error) = run_jobs_once(store.as_ref(), clock.as_ref()).await {
-            tracing::error!(%error, "worker job failed");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(interval)) => {},
-            _ = stop.changed() => break,
-        }
-    }
-    tracing::info!("worker gestopt");
-}
-
-/// One round of every job, for every tenant.
-pub async fn run_jobs_once(store: &dyn Store, clock: &dyn Clock) -> Result<(), careportal_store::StoreError> {
-    let today = clock.now().date_naive();
-    for tenant in store.tenants().await? {
-        if let Some(days) = tenant.config.access.remove_accounts_days_after_care {
-            let cutoff = today - chrono::Duration::days(i64::from(days));
-            let ended = store.end_access_after_care(tenant.id, &Origin::system("worker"), cutoff).await?;
-            if ended > 0 {
-                tracing::info!(tenant = %tenant.slug, ended, "toegang beëindigd na einde zorg");
-            }
-        }
-    }
-    Ok(())
 }

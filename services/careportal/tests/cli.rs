@@ -241,3 +241,49 @@ fn every_command_has_help() {
         assert!(text(&output).0.contains("Usage"), "{args:?}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn serve_logs_request_ids_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_careportal"));
+    command.current_dir(dir.path()).arg("serve").stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CAREPORTAL_") || key == "RUST_LOG" {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("CAREPORTAL_LISTEN", "127.0.0.1:0")
+        .env("CAREPORTAL_DATA_DIR", "data")
+        .env("CAREPORTAL_LOG_FORMAT", "json");
+    let mut child = command.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    // "Careportal luistert op 127.0.0.1:PORT (sqlite)."
+    let address = first.split_whitespace().nth(3).unwrap_or_else(|| panic!("no address in {first:?}")).to_owned();
+
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(stream, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: proef-1234abcd\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "serve exits 0 after SIGTERM: {status:?}");
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let line =
+        stderr.lines().find(|l| l.contains("proef-1234abcd")).unwrap_or_else(|| panic!("no request id in {stderr}"));
+    assert!(line.starts_with('{') && line.contains("\"request_id\":\"proef-1234abcd\""), "{line}");
+    assert!(stderr.contains("stopsignaal ontvangen"), "{stderr}");
+    assert!(stderr.contains("worker gestopt"), "the worker finishes too: {stderr}");
+}

@@ -1,0 +1,53 @@
+//! The background worker: jobs that run on a schedule, for every tenant. Any number of
+//! workers may run at once; each job is safe to run twice (the store calls are idempotent),
+//! so no leader election is needed.
+#![forbid(unsafe_code)]
+
+use careportal_domain::audit::Origin;
+use careportal_domain::clock::Clock;
+use careportal_store::{Store, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// What one round did, for logs and tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Round {
+    /// Client links removed because care ended (per tenant slug).
+    pub access_ended: Vec<(String, u64)>,
+}
+
+/// One round of every job, for every tenant.
+pub async fn run_once(store: &dyn Store, clock: &dyn Clock) -> Result<Round, StoreError> {
+    let mut round = Round::default();
+    // Care ends on a calendar day in the Netherlands; a few hours of UTC offset do not
+    // matter against a period of weeks.
+    let today = clock.now().date_naive();
+    for tenant in store.tenants().await? {
+        // Siloah: "... dan wordt het account automatisch na zes weken verwijderd."
+        if let Some(days) = tenant.config.access.remove_accounts_days_after_care {
+            let cutoff = today - chrono::Duration::days(i64::from(days));
+            let ended = store.end_access_after_care(tenant.id, &Origin::system("worker"), cutoff).await?;
+            if ended > 0 {
+                tracing::info!(tenant = %tenant.slug, ended, "toegang beëindigd na einde zorg");
+                round.access_ended.push((tenant.slug.to_string(), ended));
+            }
+        }
+    }
+    Ok(round)
+}
+
+/// Runs [`run_once`] every `interval` until `stop` turns true; finishes the round it is in.
+pub async fn run(store: Arc<dyn Store>, clock: Arc<dyn Clock>, interval: Duration, mut stop: watch::Receiver<bool>) {
+    tracing::info!(interval_seconds = interval.as_secs(), "worker gestart");
+    loop {
+        if let Err(error) = run_once(store.as_ref(), clock.as_ref()).await {
+            tracing::error!(%error, "worker round failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {},
+            _ = stop.changed() => break,
+        }
+    }
+    tracing::info!("worker gestopt");
+}
