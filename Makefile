@@ -28,7 +28,7 @@ test:
 
 ## Unit tests of every crate and the CLI tests of the binary.
 test-unit:
-	$(CARGO) test --workspace --lib --bins --test cli
+	$(CARGO) test --workspace --lib --bins --test cli --test oathtool
 
 ## The store conformance and HTTP suites on SQLite.
 test-sqlite:
