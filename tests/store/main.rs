@@ -6,7 +6,8 @@ use careportal_domain::clock::{Clock, ManualClock};
 use careportal_domain::people::{
     ClientChanges, ClientReference, Email, NewAccount, NewClient, PersonName, Relation, Username,
 };
-use careportal_domain::{ClientId, TenantId};
+use careportal_domain::signin::{NewSession, SessionStage};
+use careportal_domain::{AccountId, ClientId, TenantId};
 use careportal_store::{Store, StoreError};
 use careportal_tests::{Backend, TestDb, fixtures, on_both_backends};
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -24,6 +25,11 @@ on_both_backends!(
     every_write_is_audited,
     the_audit_log_cannot_be_changed,
     access_ends_after_care_ends,
+    passwords_are_kept_with_their_history,
+    failures_count_up_and_success_resets,
+    a_totp_step_is_claimed_once,
+    sessions_rotate_and_end,
+    sign_in_state_stays_inside_its_tenant,
 );
 
 struct Setup {
@@ -294,4 +300,137 @@ async fn access_ends_after_care_ends(backend: Backend) {
     assert_eq!(actions.iter().filter(|a| *a == "account.removed").count(), 1);
     // Running again (another worker) finds nothing left to do.
     assert_eq!(s.store.end_access_after_care(a, &origin(), ended).await.unwrap(), 0);
+}
+
+async fn account_in(store: &dyn Store, tenant: TenantId, username: &str) -> AccountId {
+    store.create_account(tenant, &origin(), &new_account(username, "Anna", "Jansen")).await.unwrap().id
+}
+
+async fn passwords_are_kept_with_their_history(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let account = account_in(s.store.as_ref(), a, "anna@example.nl").await;
+    assert!(s.store.credentials(a, account).await.unwrap().is_none());
+
+    let start = s.clock.now();
+    let expires = start + chrono::Duration::days(183);
+    s.store.set_password(a, &origin(), account, "$argon2id$one-time", true, Some(expires)).await.unwrap();
+    let credentials = s.store.credentials(a, account).await.unwrap().unwrap();
+    assert!(credentials.must_change);
+    assert_eq!(credentials.expires_at, Some(expires));
+    assert_eq!(credentials.password_set_at, start);
+
+    s.clock.advance(chrono::Duration::days(1));
+    s.store.set_password(a, &origin(), account, "$argon2id$chosen", false, None).await.unwrap();
+    let credentials = s.store.credentials(a, account).await.unwrap().unwrap();
+    assert!(!credentials.must_change);
+    assert_eq!(credentials.password_hash, "$argon2id$chosen");
+    assert_eq!(
+        s.store.password_history(a, account, start).await.unwrap(),
+        vec!["$argon2id$chosen".to_owned(), "$argon2id$one-time".to_owned()]
+    );
+    assert_eq!(s.store.password_history(a, account, s.clock.now()).await.unwrap(), vec!["$argon2id$chosen".to_owned()]);
+    let actions: Vec<String> = s.store.audit(a, 20).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"password.set".to_owned()) && actions.contains(&"password.changed".to_owned()));
+}
+
+async fn failures_count_up_and_success_resets(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let account = account_in(s.store.as_ref(), a, "anna@example.nl").await;
+    assert_eq!(s.store.record_login_failure(a, account).await.unwrap(), 0, "no credentials, nothing to count");
+    s.store.set_password(a, &origin(), account, "$h", false, None).await.unwrap();
+    for expected in 1..=3 {
+        assert_eq!(s.store.record_login_failure(a, account).await.unwrap(), expected);
+    }
+    let until = s.clock.now() + chrono::Duration::minutes(15);
+    s.store.lock_account(a, account, until).await.unwrap();
+    let credentials = s.store.credentials(a, account).await.unwrap().unwrap();
+    assert_eq!((credentials.failed_count, credentials.locked_until), (3, Some(until)));
+    assert!(credentials.is_locked(s.clock.now()));
+    s.store.record_login_success(a, account).await.unwrap();
+    let credentials = s.store.credentials(a, account).await.unwrap().unwrap();
+    assert_eq!((credentials.failed_count, credentials.locked_until), (0, None));
+    assert_eq!(credentials.last_login_at, Some(s.clock.now()));
+}
+
+async fn a_totp_step_is_claimed_once(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let account = account_in(s.store.as_ref(), a, "anna@example.nl").await;
+    assert!(!s.store.claim_totp_step(a, account, 10).await.unwrap(), "no factor, nothing to claim");
+    s.store.set_totp_factor(a, &origin(), account, "v1.sealed", 100).await.unwrap();
+    let factor = s.store.second_factor(a, account).await.unwrap().unwrap();
+    assert_eq!(factor.totp_secret.as_deref(), Some("v1.sealed"));
+    assert_eq!(factor.last_totp_step, Some(100));
+    assert!(!s.store.claim_totp_step(a, account, 100).await.unwrap(), "the enrolment code's step is used");
+    assert!(s.store.claim_totp_step(a, account, 101).await.unwrap());
+    assert!(!s.store.claim_totp_step(a, account, 101).await.unwrap(), "replay refused");
+    assert!(!s.store.claim_totp_step(a, account, 99).await.unwrap(), "older steps refused");
+}
+
+async fn sessions_rotate_and_end(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let account = account_in(s.store.as_ref(), a, "anna@example.nl").await;
+    let new = |hash: &str, stage| NewSession {
+        token_hash: hash.to_owned(),
+        account,
+        stage,
+        expires_at: s.clock.now() + chrono::Duration::hours(8),
+        ip: Some("192.0.2.1".to_owned()),
+        user_agent: Some("test".to_owned()),
+    };
+    s.store.create_session(a, &new("h1", SessionStage::SecondFactor)).await.unwrap();
+    let session = s.store.session(a, "h1").await.unwrap().unwrap();
+    assert_eq!((session.stage, session.account), (SessionStage::SecondFactor, account));
+
+    s.store.set_pending_totp(a, "h1", Some("v1.pending")).await.unwrap();
+    assert_eq!(s.store.session(a, "h1").await.unwrap().unwrap().pending_totp.as_deref(), Some("v1.pending"));
+
+    s.clock.advance(chrono::Duration::minutes(5));
+    s.store.touch_session(a, "h1").await.unwrap();
+    assert_eq!(s.store.session(a, "h1").await.unwrap().unwrap().last_seen_at, s.clock.now());
+
+    s.store.rotate_session(a, "h1", &new("h2", SessionStage::Active)).await.unwrap();
+    assert!(s.store.session(a, "h1").await.unwrap().is_none(), "the old token stops working");
+    assert_eq!(s.store.session(a, "h2").await.unwrap().unwrap().stage, SessionStage::Active);
+
+    s.store.create_session(a, &new("h3", SessionStage::Active)).await.unwrap();
+    s.store.delete_session(a, "h2").await.unwrap();
+    assert!(s.store.session(a, "h2").await.unwrap().is_none());
+    assert_eq!(s.store.delete_account_sessions(a, account).await.unwrap(), 1);
+    assert!(s.store.session(a, "h3").await.unwrap().is_none());
+}
+
+async fn sign_in_state_stays_inside_its_tenant(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let account = account_in(s.store.as_ref(), a, "anna@example.nl").await;
+    s.store.set_password(a, &origin(), account, "$h", false, None).await.unwrap();
+    s.store.set_totp_factor(a, &origin(), account, "v1.sealed", 1).await.unwrap();
+    let session = NewSession {
+        token_hash: "shared".to_owned(),
+        account,
+        stage: SessionStage::Active,
+        expires_at: s.clock.now() + chrono::Duration::hours(1),
+        ip: None,
+        user_agent: None,
+    };
+    s.store.create_session(a, &session).await.unwrap();
+
+    assert!(s.store.session(b, "shared").await.unwrap().is_none(), "a session cookie is no key to another tenant");
+    assert!(s.store.credentials(b, account).await.unwrap().is_none());
+    assert!(s.store.second_factor(b, account).await.unwrap().is_none());
+    assert!(!s.store.claim_totp_step(b, account, 5).await.unwrap());
+    assert_eq!(s.store.record_login_failure(b, account).await.unwrap(), 0);
+    assert_eq!(s.store.delete_account_sessions(b, account).await.unwrap(), 0);
+    s.store.delete_session(b, "shared").await.unwrap();
+    assert!(s.store.session(a, "shared").await.unwrap().is_some());
+    // An account of A cannot get a session or password in B.
+    let error = s.store.create_session(b, &session).await.unwrap_err();
+    assert!(matches!(error, StoreError::NotFound), "{error:?}");
+    let error = s.store.set_password(b, &origin(), account, "$h", false, None).await.unwrap_err();
+    assert!(matches!(error, StoreError::NotFound), "{error:?}");
 }

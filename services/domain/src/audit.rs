@@ -18,6 +18,13 @@ impl AuditAction {
     pub const ACCOUNT_LINKED: AuditAction = AuditAction("account.linked");
     pub const ACCESS_ENDED: AuditAction = AuditAction("access.ended");
     pub const ACCOUNT_REMOVED: AuditAction = AuditAction("account.removed");
+    pub const LOGIN_SUCCEEDED: AuditAction = AuditAction("login.succeeded");
+    pub const LOGIN_FAILED: AuditAction = AuditAction("login.failed");
+    pub const LOGIN_LOCKED: AuditAction = AuditAction("login.locked");
+    pub const FACTOR_ENROLLED: AuditAction = AuditAction("factor.enrolled");
+    pub const PASSWORD_SET: AuditAction = AuditAction("password.set");
+    pub const PASSWORD_CHANGED: AuditAction = AuditAction("password.changed");
+    pub const LOGOUT: AuditAction = AuditAction("logout");
 
     pub const fn new(name: &'static str) -> Self {
         Self(name)

@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod password;
 pub mod people;
+pub mod signin;
 pub mod tenant;
 
 pub use error::DomainError;

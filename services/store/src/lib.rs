@@ -25,8 +25,10 @@ use careportal_domain::audit::{AuditEntry, AuditEvent, Origin};
 use careportal_domain::people::{
     Account, Client, ClientChanges, ClientLink, ClientReference, NewAccount, NewClient, Relation, Username,
 };
+use careportal_domain::signin::{Credentials, NewSession, SecondFactor, Session};
 use careportal_domain::tenant::{RightsPolicy, Tenant, TenantBundle};
 use careportal_domain::{AccountId, ClientId, TenantId};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -99,6 +101,56 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         origin: &Origin,
         ended_on_or_before: chrono::NaiveDate,
     ) -> StoreResult<u64>;
+
+    // --- Sign-in.
+
+    async fn credentials(&self, tenant: TenantId, account: AccountId) -> StoreResult<Option<Credentials>>;
+    /// Sets a password (hash) and keeps the hash in the history for the reuse rule; clears
+    /// failures and locks. `must_change` marks a one-time password valid until `expires_at`.
+    async fn set_password(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        password_hash: &str,
+        must_change: bool,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
+    /// Hashes of the passwords set at or after `since`, newest first.
+    async fn password_history(
+        &self,
+        tenant: TenantId,
+        account: AccountId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>>;
+    /// Counts a failed login and returns the new count; `lock_until` locks the account.
+    async fn record_login_failure(&self, tenant: TenantId, account: AccountId) -> StoreResult<u32>;
+    async fn lock_account(&self, tenant: TenantId, account: AccountId, until: DateTime<Utc>) -> StoreResult<()>;
+    async fn record_login_success(&self, tenant: TenantId, account: AccountId) -> StoreResult<()>;
+
+    async fn second_factor(&self, tenant: TenantId, account: AccountId) -> StoreResult<Option<SecondFactor>>;
+    /// Activates an authenticator app (sealed secret) with the step its first code used.
+    async fn set_totp_factor(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        sealed_secret: &str,
+        step: i64,
+    ) -> StoreResult<()>;
+    /// Takes TOTP `step` for the account when it is newer than the last one taken: true once
+    /// per step, on every instance.
+    async fn claim_totp_step(&self, tenant: TenantId, account: AccountId, step: i64) -> StoreResult<bool>;
+
+    async fn create_session(&self, tenant: TenantId, new: &NewSession) -> StoreResult<()>;
+    async fn session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<Option<Session>>;
+    async fn touch_session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<()>;
+    /// Replaces a session by a new one (new token, new stage): the old token stops working.
+    async fn rotate_session(&self, tenant: TenantId, old_hash: &str, new: &NewSession) -> StoreResult<()>;
+    async fn set_pending_totp(&self, tenant: TenantId, token_hash: &str, sealed: Option<&str>) -> StoreResult<()>;
+    async fn delete_session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<()>;
+    /// Ends every session of an account; returns how many.
+    async fn delete_account_sessions(&self, tenant: TenantId, account: AccountId) -> StoreResult<u64>;
 
     async fn append_audit(&self, tenant: TenantId, event: &AuditEvent) -> StoreResult<()>;
     /// The newest entries first.

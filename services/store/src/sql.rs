@@ -15,6 +15,7 @@ macro_rules! sql_store {
             Account, Client, ClientChanges, ClientLink, ClientReference, Email, NewAccount, NewClient, PersonName,
             Relation, Username,
         };
+        use careportal_domain::signin::{Credentials, FactorMethod, NewSession, SecondFactor, Session, SessionStage};
         use careportal_domain::tenant::{PolicyRule, RightsPolicy, Tenant, TenantBundle, TenantConfig, TenantSlug};
         use careportal_domain::{AccountId, ClientId, TenantId};
         use chrono::{DateTime, NaiveDate, Utc};
@@ -99,6 +100,42 @@ macro_rules! sql_store {
                 ip: row.try_get("ip")?,
                 user_agent: row.try_get("user_agent")?,
             })
+        }
+
+        const SESSION_COLUMNS: &str =
+            "tenant_id, token_hash, account_id, stage, created_at, last_seen_at, expires_at, pending_totp";
+
+        fn session_from_row(row: &DbRow) -> StoreResult<Session> {
+            let stage: String = row.try_get("stage")?;
+            Ok(Session {
+                tenant: TenantId::from_uuid(row.try_get("tenant_id")?),
+                token_hash: row.try_get("token_hash")?,
+                account: AccountId::from_uuid(row.try_get("account_id")?),
+                stage: SessionStage::parse(&stage).ok_or_else(|| StoreError::corrupt("sessions", &stage))?,
+                created_at: row.try_get("created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+                expires_at: row.try_get("expires_at")?,
+                pending_totp: row.try_get("pending_totp")?,
+            })
+        }
+
+        async fn insert_session(conn: &mut Conn, tenant: TenantId, new: &NewSession, now: DateTime<Utc>) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO sessions (tenant_id, token_hash, account_id, stage, created_at, last_seen_at, expires_at, \
+                 ip, user_agent) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
+            )
+            .bind(tenant.as_uuid())
+            .bind(&new.token_hash)
+            .bind(new.account.as_uuid())
+            .bind(new.stage.as_str())
+            .bind(now)
+            .bind(new.expires_at)
+            .bind(&new.ip)
+            .bind(&new.user_agent)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| StoreError::classify(e, "sessie"))?;
+            Ok(())
         }
 
         async fn insert_audit(conn: &mut Conn, tenant: TenantId, event: &AuditEvent, at: DateTime<Utc>) -> StoreResult<()> {
@@ -568,6 +605,259 @@ macro_rules! sql_store {
                 }
                 tx.commit().await?;
                 Ok(u64::try_from(links.len()).unwrap_or(u64::MAX))
+            }
+
+            async fn credentials(&self, tenant: TenantId, account: AccountId) -> StoreResult<Option<Credentials>> {
+                let row = sqlx::query(
+                    "SELECT account_id, password_hash, password_set_at, must_change, expires_at, failed_count, \
+                     locked_until, last_login_at FROM credentials WHERE tenant_id = $1 AND account_id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let failed: i64 = row.try_get::<i64, _>("failed_count").or_else(|_| row.try_get::<i32, _>("failed_count").map(i64::from))?;
+                Ok(Some(Credentials {
+                    account: AccountId::from_uuid(row.try_get("account_id")?),
+                    password_hash: row.try_get("password_hash")?,
+                    password_set_at: row.try_get("password_set_at")?,
+                    must_change: row.try_get("must_change")?,
+                    expires_at: row.try_get("expires_at")?,
+                    failed_count: u32::try_from(failed).unwrap_or(u32::MAX),
+                    locked_until: row.try_get("locked_until")?,
+                    last_login_at: row.try_get("last_login_at")?,
+                }))
+            }
+
+            async fn set_password(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                account: AccountId,
+                password_hash: &str,
+                must_change: bool,
+                expires_at: Option<DateTime<Utc>>,
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO credentials (tenant_id, account_id, password_hash, password_set_at, must_change, expires_at, \
+                     failed_count, locked_until) VALUES ($1, $2, $3, $4, $5, $6, 0, NULL) \
+                     ON CONFLICT (tenant_id, account_id) DO UPDATE SET password_hash = excluded.password_hash, \
+                     password_set_at = excluded.password_set_at, must_change = excluded.must_change, \
+                     expires_at = excluded.expires_at, failed_count = 0, locked_until = NULL",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(password_hash)
+                .bind(now)
+                .bind(must_change)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "wachtwoord"))?;
+                sqlx::query(
+                    "INSERT INTO password_history (tenant_id, account_id, password_hash, set_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (tenant_id, account_id, set_at) DO UPDATE SET password_hash = excluded.password_hash",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(password_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let action = if must_change { AuditAction::PASSWORD_SET } else { AuditAction::PASSWORD_CHANGED };
+                insert_audit(&mut tx, tenant, &origin.event(action, None, format!("account {account}")), now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn password_history(
+                &self,
+                tenant: TenantId,
+                account: AccountId,
+                since: DateTime<Utc>,
+            ) -> StoreResult<Vec<String>> {
+                let rows = sqlx::query(
+                    "SELECT password_hash FROM password_history WHERE tenant_id = $1 AND account_id = $2 AND set_at >= $3 \
+                     ORDER BY set_at DESC",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|row| row.try_get("password_hash").map_err(StoreError::from)).collect()
+            }
+
+            async fn record_login_failure(&self, tenant: TenantId, account: AccountId) -> StoreResult<u32> {
+                let row = sqlx::query(
+                    "UPDATE credentials SET failed_count = failed_count + 1 WHERE tenant_id = $1 AND account_id = $2 \
+                     RETURNING failed_count",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(0) };
+                let count: i64 = row.try_get::<i64, _>("failed_count").or_else(|_| row.try_get::<i32, _>("failed_count").map(i64::from))?;
+                Ok(u32::try_from(count).unwrap_or(u32::MAX))
+            }
+
+            async fn lock_account(&self, tenant: TenantId, account: AccountId, until: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query("UPDATE credentials SET locked_until = $3 WHERE tenant_id = $1 AND account_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(account.as_uuid())
+                    .bind(until)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn record_login_success(&self, tenant: TenantId, account: AccountId) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE credentials SET failed_count = 0, locked_until = NULL, last_login_at = $3 \
+                     WHERE tenant_id = $1 AND account_id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(self.now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn second_factor(&self, tenant: TenantId, account: AccountId) -> StoreResult<Option<SecondFactor>> {
+                let row = sqlx::query(
+                    "SELECT account_id, method, totp_secret, phone, last_totp_step, confirmed_at FROM second_factors \
+                     WHERE tenant_id = $1 AND account_id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let method: String = row.try_get("method")?;
+                Ok(Some(SecondFactor {
+                    account: AccountId::from_uuid(row.try_get("account_id")?),
+                    method: FactorMethod::parse(&method).ok_or_else(|| StoreError::corrupt("second_factors", &method))?,
+                    totp_secret: row.try_get("totp_secret")?,
+                    phone: row.try_get("phone")?,
+                    last_totp_step: row.try_get("last_totp_step")?,
+                    confirmed_at: row.try_get("confirmed_at")?,
+                }))
+            }
+
+            async fn set_totp_factor(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                account: AccountId,
+                sealed_secret: &str,
+                step: i64,
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO second_factors (tenant_id, account_id, method, totp_secret, phone, last_totp_step, confirmed_at) \
+                     VALUES ($1, $2, 'totp', $3, NULL, $4, $5) ON CONFLICT (tenant_id, account_id) DO UPDATE SET \
+                     method = 'totp', totp_secret = excluded.totp_secret, phone = NULL, \
+                     last_totp_step = excluded.last_totp_step, confirmed_at = excluded.confirmed_at",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(sealed_secret)
+                .bind(step)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "tweede factor"))?;
+                let event = origin.event(AuditAction::FACTOR_ENROLLED, None, format!("account {account}: authenticator-app"));
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn claim_totp_step(&self, tenant: TenantId, account: AccountId, step: i64) -> StoreResult<bool> {
+                let claimed = sqlx::query(
+                    "UPDATE second_factors SET last_totp_step = $3 WHERE tenant_id = $1 AND account_id = $2 \
+                     AND (last_totp_step IS NULL OR last_totp_step < $3)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(step)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(claimed == 1)
+            }
+
+            async fn create_session(&self, tenant: TenantId, new: &NewSession) -> StoreResult<()> {
+                let mut conn = self.pool.acquire().await?;
+                insert_session(&mut conn, tenant, new, self.now()).await
+            }
+
+            async fn session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<Option<Session>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE tenant_id = $1 AND token_hash = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(session_from_row).transpose()
+            }
+
+            async fn touch_session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $3 WHERE tenant_id = $1 AND token_hash = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(token_hash)
+                    .bind(self.now())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn rotate_session(&self, tenant: TenantId, old_hash: &str, new: &NewSession) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND token_hash = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(old_hash)
+                    .execute(&mut *tx)
+                    .await?;
+                insert_session(&mut tx, tenant, new, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_pending_totp(&self, tenant: TenantId, token_hash: &str, sealed: Option<&str>) -> StoreResult<()> {
+                sqlx::query("UPDATE sessions SET pending_totp = $3 WHERE tenant_id = $1 AND token_hash = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(token_hash)
+                    .bind(sealed)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND token_hash = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_account_sessions(&self, tenant: TenantId, account: AccountId) -> StoreResult<u64> {
+                Ok(sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND account_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(account.as_uuid())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
             }
 
             async fn append_audit(&self, tenant: TenantId, event: &AuditEvent) -> StoreResult<()> {

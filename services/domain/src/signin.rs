@@ -1,0 +1,228 @@
+//! Sign-in state and its rules: when a password has expired, when an account is locked,
+//! when a session is still alive. The web layer asks; the store keeps.
+
+use crate::AccountId;
+use crate::TenantId;
+use crate::tenant::{AuthPolicy, LockoutPolicy};
+use chrono::{DateTime, Duration, Utc};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub account: AccountId,
+    pub password_hash: String,
+    pub password_set_at: DateTime<Utc>,
+    /// A one-time password from an invitation.
+    pub must_change: bool,
+    /// Until when a one-time password may be used.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub failed_count: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl Credentials {
+    pub fn is_locked(&self, now: DateTime<Utc>) -> bool {
+        self.locked_until.is_some_and(|until| until > now)
+    }
+
+    /// A one-time password past its validity can no longer be used at all.
+    pub fn one_time_expired(&self, now: DateTime<Utc>) -> bool {
+        self.must_change && self.expires_at.is_some_and(|at| at <= now)
+    }
+
+    /// The person must choose a new password before going on: a one-time password, or one
+    /// older than the tenant's maximum age.
+    pub fn must_replace(&self, policy: &AuthPolicy, now: DateTime<Utc>) -> bool {
+        self.must_change
+            || policy
+                .password
+                .max_age_days
+                .is_some_and(|days| self.password_set_at + Duration::days(i64::from(days)) <= now)
+    }
+}
+
+/// After a failure that brings the count to `failed_count`: until when the account is
+/// locked, if at all. Every `max_failures` failures in a row lock it, each time twice as long
+/// as the time before, up to a day.
+pub fn lock_after_failure(policy: &LockoutPolicy, failed_count: u32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if policy.max_failures == 0 || failed_count == 0 || failed_count % policy.max_failures != 0 {
+        return None;
+    }
+    let round = failed_count / policy.max_failures;
+    let minutes = i64::from(policy.lock_minutes).saturating_mul(1_i64 << (round - 1).min(10));
+    Some(now + Duration::minutes(minutes.min(24 * 60)))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorMethod {
+    Totp,
+    Sms,
+}
+
+impl FactorMethod {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FactorMethod::Totp => "totp",
+            FactorMethod::Sms => "sms",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "totp" => Some(FactorMethod::Totp),
+            "sms" => Some(FactorMethod::Sms),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondFactor {
+    pub account: AccountId,
+    pub method: FactorMethod,
+    /// Sealed TOTP secret.
+    pub totp_secret: Option<String>,
+    /// E.164 mobile number.
+    pub phone: Option<String>,
+    pub last_totp_step: Option<i64>,
+    pub confirmed_at: DateTime<Utc>,
+}
+
+/// Where a signed-in person is on the way in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStage {
+    /// The password was right; the second factor is still to come.
+    SecondFactor,
+    /// The password was right and there is no second factor yet: choose and activate one.
+    Enroll,
+    /// Both factors were right; the password must be replaced first.
+    ChangePassword,
+    /// In.
+    Active,
+}
+
+impl SessionStage {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SessionStage::SecondFactor => "second_factor",
+            SessionStage::Enroll => "enroll",
+            SessionStage::ChangePassword => "change_password",
+            SessionStage::Active => "active",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [SessionStage::SecondFactor, SessionStage::Enroll, SessionStage::ChangePassword, SessionStage::Active]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub tenant: TenantId,
+    pub token_hash: String,
+    pub account: AccountId,
+    pub stage: SessionStage,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// The absolute end, whatever the activity.
+    pub expires_at: DateTime<Utc>,
+    pub pending_totp: Option<String>,
+}
+
+impl Session {
+    /// Alive: within its absolute lifetime and used within the idle timeout.
+    pub fn is_alive(&self, idle_minutes: u32, now: DateTime<Utc>) -> bool {
+        now < self.expires_at && now < self.last_seen_at + Duration::minutes(i64::from(idle_minutes))
+    }
+
+    /// Seconds until the idle timeout, for the warning that offers to extend.
+    pub fn idle_seconds_left(&self, idle_minutes: u32, now: DateTime<Utc>) -> i64 {
+        let idle_end = self.last_seen_at + Duration::minutes(i64::from(idle_minutes));
+        (idle_end.min(self.expires_at) - now).num_seconds().max(0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub account: AccountId,
+    pub stage: SessionStage,
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// How long a session may live at most: the tenant's absolute lifetime, and while a person is
+/// still on the way in, no more than fifteen minutes.
+pub fn session_end(policy: &AuthPolicy, stage: SessionStage, now: DateTime<Utc>) -> DateTime<Utc> {
+    match stage {
+        SessionStage::Active => now + Duration::hours(i64::from(policy.session_max_hours)),
+        _ => now + Duration::minutes(15),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn locks_grow_with_each_round_of_failures_up_to_a_day() {
+        let policy = LockoutPolicy { max_failures: 5, lock_minutes: 15 };
+        assert_eq!(lock_after_failure(&policy, 4, now()), None);
+        assert_eq!(lock_after_failure(&policy, 5, now()), Some(now() + Duration::minutes(15)));
+        assert_eq!(lock_after_failure(&policy, 6, now()), None);
+        assert_eq!(lock_after_failure(&policy, 10, now()), Some(now() + Duration::minutes(30)));
+        assert_eq!(lock_after_failure(&policy, 15, now()), Some(now() + Duration::minutes(60)));
+        assert_eq!(lock_after_failure(&policy, 500, now()), Some(now() + Duration::minutes(24 * 60)));
+    }
+
+    #[test]
+    fn passwords_expire_by_policy_and_one_time_ones_always_need_replacing() {
+        let mut policy = AuthPolicy::default();
+        policy.password.max_age_days = Some(183);
+        let mut credentials = Credentials {
+            account: AccountId::new(),
+            password_hash: String::new(),
+            password_set_at: now() - Duration::days(182),
+            must_change: false,
+            expires_at: None,
+            failed_count: 0,
+            locked_until: None,
+            last_login_at: None,
+        };
+        assert!(!credentials.must_replace(&policy, now()));
+        assert!(credentials.must_replace(&policy, now() + Duration::days(1)));
+        credentials.must_change = true;
+        credentials.expires_at = Some(now() + Duration::days(1));
+        assert!(credentials.must_replace(&policy, now()));
+        assert!(!credentials.one_time_expired(now()));
+        assert!(credentials.one_time_expired(now() + Duration::days(1)));
+    }
+
+    #[test]
+    fn sessions_end_when_idle_or_at_their_absolute_end() {
+        let session = Session {
+            tenant: TenantId::new(),
+            token_hash: String::new(),
+            account: AccountId::new(),
+            stage: SessionStage::Active,
+            created_at: now(),
+            last_seen_at: now(),
+            expires_at: now() + Duration::hours(8),
+            pending_totp: None,
+        };
+        assert!(session.is_alive(15, now() + Duration::minutes(14)));
+        assert!(!session.is_alive(15, now() + Duration::minutes(15)));
+        assert_eq!(session.idle_seconds_left(15, now() + Duration::minutes(10)), 300);
+        let mut busy = session.clone();
+        busy.last_seen_at = now() + Duration::hours(8) - Duration::minutes(1);
+        assert!(!busy.is_alive(15, now() + Duration::hours(8)), "activity does not extend past the absolute end");
+    }
+}
