@@ -5,6 +5,7 @@ use crate::db::{Backend, TestDb};
 use crate::fixtures;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
+use careportal_domain::AccountId;
 use careportal_domain::audit::Origin;
 use careportal_domain::clock::{Clock, ManualClock};
 use careportal_store::Store;
@@ -13,6 +14,13 @@ use chrono::{TimeZone, Utc};
 use http_body_util::BodyExt;
 use std::sync::Arc;
 use tower::ServiceExt;
+
+/// Web settings for tests: a fixed key and the cheapest Argon2 cost, so flows run fast; the
+/// real cost is tested in the auth crate.
+pub fn settings(dev_hosts: bool, https: bool) -> WebSettings {
+    let hasher = careportal_auth::PasswordHasher::with_params(8, 1, 1).unwrap();
+    WebSettings::new(dev_hosts, https, &[7u8; 32], hasher)
+}
 
 pub struct TestApp {
     pub store: Arc<dyn Store>,
@@ -67,11 +75,7 @@ impl TestAppBuilder {
 
 impl TestApp {
     pub fn builder(backend: Backend) -> TestAppBuilder {
-        TestAppBuilder {
-            backend,
-            tenants: fixtures::ALL.to_vec(),
-            settings: WebSettings { dev_hosts: true, https: false },
-        }
+        TestAppBuilder { backend, tenants: fixtures::ALL.to_vec(), settings: settings(true, false) }
     }
 
     pub async fn new(backend: Backend) -> Self {
@@ -82,6 +86,53 @@ impl TestApp {
     pub fn second_instance(&self, settings: WebSettings) -> axum::Router {
         let state = AppState::new(self.store.clone(), settings, Arc::new(self.clock.clone())).unwrap();
         app(state)
+    }
+
+    /// A cookie-keeping client for one host.
+    pub fn client(&self, host: &str) -> crate::client::TestClient {
+        crate::client::TestClient::new(self.router.clone(), host)
+    }
+
+    /// An account in `slug` linked to a new client, with `password` (one-time if
+    /// `must_change`). Returns the account id.
+    pub async fn person(&self, slug: &str, username: &str, password: &str, must_change: bool) -> AccountId {
+        use careportal_domain::people::{
+            ClientReference, Email, NewAccount, NewClient, PersonName, Relation, Username,
+        };
+        let tenant = self.store.tenant_by_slug(slug).await.unwrap().unwrap().id;
+        let origin = Origin::system("test");
+        let account = self
+            .store
+            .create_account(
+                tenant,
+                &origin,
+                &NewAccount {
+                    username: Username::parse(username).unwrap(),
+                    email: Email::parse(username).unwrap(),
+                    name: PersonName::new("Anna", None, "Jansen").unwrap(),
+                },
+            )
+            .await
+            .unwrap();
+        let reference = format!("C-{}", &account.id.to_string()[..8]);
+        let client = self
+            .store
+            .create_client(
+                tenant,
+                &origin,
+                &NewClient {
+                    reference: ClientReference::parse(&reference).unwrap(),
+                    name: PersonName::new("Thomas", Some("de"), "Vries").unwrap(),
+                    birth_date: None,
+                },
+            )
+            .await
+            .unwrap();
+        self.store.link_account(tenant, &origin, account.id, client.id, Relation::Representative).await.unwrap();
+        let hash = settings(true, false).hasher.hash_blocking(password).unwrap();
+        let expires = must_change.then(|| self.clock.now() + chrono::Duration::days(183));
+        self.store.set_password(tenant, &origin, account.id, &hash, must_change, expires).await.unwrap();
+        account.id
     }
 
     pub async fn get(&self, host: &str, path: &str) -> TestResponse {

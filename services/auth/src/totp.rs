@@ -36,6 +36,13 @@ impl TotpSecret {
         bytes.try_into().map(Self).map_err(|_| AuthError::Totp("secret is not 20 bytes".to_owned()))
     }
 
+    /// From the written-out form a person types into an app (spaces allowed).
+    pub fn from_base32(text: &str) -> Result<Self, AuthError> {
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let secret = Secret::try_from_base32(compact.to_uppercase()).map_err(|e| AuthError::Totp(e.to_string()))?;
+        Self::from_bytes(secret.as_bytes())
+    }
+
     pub fn as_bytes(&self) -> &[u8; 20] {
         &self.0
     }
@@ -117,5 +124,8 @@ mod tests {
         assert!(enrollment.uri.contains("issuer=Siloah"));
         assert!(enrollment.uri.contains(&format!("secret={}", enrollment.secret_base32)));
         assert!(enrollment.qr_svg.starts_with("<?xml") || enrollment.qr_svg.starts_with("<svg"));
+        let spaced: Vec<String> =
+            enrollment.secret_base32.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+        assert_eq!(TotpSecret::from_base32(&spaced.join(" ")).unwrap(), secret);
     }
 }

@@ -72,8 +72,6 @@ impl SecretKey {
         bytes.try_into().ok().map(Self)
     }
 
-    /// Read by the session and encryption layers; until those land only tests read it.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn bytes(&self) -> &[u8; 32] {
         &self.0
     }

@@ -116,6 +116,9 @@ const SALEM_CLIENTS: &[DemoClient] = &[
     },
 ];
 
+/// The demo accounts' password (README lists it). It meets both demo tenants' rules.
+pub const DEMO_PASSWORD: &str = "Zonnebloem!Tafel7";
+
 pub async fn load(config: &Config, store: &dyn Store, if_empty: bool) -> Result<(), Failure> {
     if if_empty && !store.tenants().await?.is_empty() {
         println!("de database heeft al tenants; demo overgeslagen");
@@ -125,12 +128,14 @@ pub async fn load(config: &Config, store: &dyn Store, if_empty: bool) -> Result<
         crate::tenants::apply(config, store, &config.tenants_dir.join(slug)).await?;
     }
     let origin = Origin::system("demo");
+    let hasher = careportal_auth::PasswordHasher::owasp().map_err(|e| Failure::Failed(e.to_string()))?;
+    let demo_hash = hasher.hash(DEMO_PASSWORD).await.map_err(|e| Failure::Failed(e.to_string()))?;
     for (slug, people, clients) in [("siloah", SILOAH_PEOPLE, SILOAH_CLIENTS), ("salem", SALEM_PEOPLE, SALEM_CLIENTS)] {
         let tenant = store
             .tenant_by_slug(slug)
             .await?
             .ok_or_else(|| Failure::Failed(format!("tenant {slug} ontbreekt na apply")))?;
-        load_people(store, tenant.id, &origin, people, clients)
+        load_people(store, tenant.id, &origin, people, clients, &demo_hash)
             .await
             .map_err(|e| Failure::Failed(format!("demo {slug}: {e}")))?;
         println!("demo {slug}: {} cliënten, {} accounts", clients.len(), people.len());
@@ -152,16 +157,24 @@ async fn load_people(
     origin: &Origin,
     people: &[DemoPerson],
     clients: &[DemoClient],
+    password_hash: &str,
 ) -> Result<(), DemoError> {
     for person in people {
         let username = Username::parse(person.username)?;
-        if store.account_by_username(tenant, &username).await?.is_none() {
-            let new = NewAccount {
-                email: Email::parse(person.username)?,
-                username,
-                name: PersonName::new(person.given, person.prefix, person.family)?,
-            };
-            store.create_account(tenant, origin, &new).await?;
+        let account = match store.account_by_username(tenant, &username).await? {
+            Some(account) => account,
+            None => {
+                let new = NewAccount {
+                    email: Email::parse(person.username)?,
+                    username,
+                    name: PersonName::new(person.given, person.prefix, person.family)?,
+                };
+                store.create_account(tenant, origin, &new).await?
+            }
+        };
+        // A password someone already changed is left alone.
+        if store.credentials(tenant, account.id).await?.is_none() {
+            store.set_password(tenant, origin, account.id, password_hash, false, None).await?;
         }
     }
     for demo in clients {

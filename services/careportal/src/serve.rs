@@ -12,8 +12,9 @@ use tokio::sync::watch;
 
 pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) -> Result<(), Failure> {
     // Made (in development) or checked (in production) before the first request.
-    config.secret_key()?;
-    let settings = WebSettings { dev_hosts: config.mode == Mode::Development, https: config.https };
+    let secret = config.secret_key()?;
+    let hasher = careportal_auth::PasswordHasher::owasp().map_err(|e| Failure::Failed(e.to_string()))?;
+    let settings = WebSettings::new(config.mode == Mode::Development, config.https, secret.bytes(), hasher);
     let state = AppState::new(store.clone(), settings, clock()).map_err(|e| Failure::Failed(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

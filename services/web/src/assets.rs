@@ -8,11 +8,17 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 const BASE_CSS: &str = include_str!("../static/careportal.css");
+const BASE_JS: &str = include_str!("../static/careportal.js");
 /// Versioned URLs (`?v=`) make long caching safe.
 const CACHE: &str = "public, max-age=86400";
 
 pub async fn base_css() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, CACHE)], BASE_CSS)
+}
+
+/// Small progressive enhancements; every page works without it.
+pub async fn base_js() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, CACHE)], BASE_JS)
 }
 
 pub async fn theme_css(tenant: CurrentTenant) -> impl IntoResponse {

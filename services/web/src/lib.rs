@@ -8,9 +8,12 @@
 mod assets;
 mod error;
 mod health;
+pub mod home;
 mod landing;
 mod request_id;
 mod security;
+pub mod session;
+mod signin;
 mod templates;
 mod tenant;
 
@@ -21,7 +24,9 @@ pub use tenant::CurrentTenant;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use axum::routing::{get, post};
+use careportal_auth::secrets::derive_key;
+use careportal_auth::{PasswordHasher, SecretBox};
 use careportal_domain::clock::Clock;
 use careportal_store::Store;
 use std::sync::Arc;
@@ -34,6 +39,38 @@ pub struct WebSettings {
     /// The portal is reached over HTTPS (directly or behind a TLS proxy): send HSTS and mark
     /// cookies Secure.
     pub https: bool,
+    pub keys: Keys,
+    pub hasher: PasswordHasher,
+}
+
+impl WebSettings {
+    pub fn new(dev_hosts: bool, https: bool, secret_key: &[u8; 32], hasher: PasswordHasher) -> Self {
+        Self { dev_hosts, https, keys: Keys::derive(secret_key), hasher }
+    }
+}
+
+/// Keys derived from the deployment's secret key, one per purpose.
+#[derive(Clone)]
+pub struct Keys {
+    pub csrf: [u8; 32],
+    pub codes: [u8; 32],
+    pub secret_box: SecretBox,
+}
+
+impl Keys {
+    pub fn derive(secret_key: &[u8; 32]) -> Self {
+        Self {
+            csrf: derive_key(secret_key, "csrf/v1"),
+            codes: derive_key(secret_key, "codes/v1"),
+            secret_box: SecretBox::new(secret_key),
+        }
+    }
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(<hidden>)")
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -57,6 +94,14 @@ pub fn app(state: AppState) -> Router {
         .route("/theme.css", get(assets::theme_css))
         .route("/logo.svg", get(assets::logo))
         .route("/static/careportal.css", get(assets::base_css))
+        .route("/static/careportal.js", get(assets::base_js))
+        .route("/inloggen", get(signin::login_form).post(signin::login))
+        .route("/inloggen/code", get(signin::code_form).post(signin::code))
+        .route("/inloggen/activeren", get(signin::enroll_choice))
+        .route("/inloggen/activeren/app", get(signin::enroll_app_form).post(signin::enroll_app))
+        .route("/wachtwoord-wijzigen", get(signin::password_form).post(signin::change_password))
+        .route("/uitloggen", post(signin::logout))
+        .route("/home", get(home::page))
         .fallback(error::not_found)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(from_fn_with_state(state.clone(), error::render_error_pages))

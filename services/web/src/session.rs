@@ -1,0 +1,166 @@
+//! Sessions and CSRF. A session is a row in the database (any instance can serve it), found
+//! by the SHA-256 of a 128-bit token in an HttpOnly cookie. Forms carry a token that is the
+//! HMAC of a second random cookie: a page on another site can make a browser send the
+//! cookie, but cannot read it to compute the token.
+
+use crate::AppState;
+use crate::tenant::CurrentTenant;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use careportal_auth::Token;
+use careportal_auth::codes::constant_time_eq;
+use careportal_domain::people::Account;
+use careportal_domain::signin::{Session, SessionStage};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::net::SocketAddr;
+
+/// `__Host-` cookies are bound to this exact host and need Secure, so only over HTTPS.
+pub fn session_cookie(state: &AppState) -> &'static str {
+    if state.settings.https { "__Host-cp_session" } else { "cp_session" }
+}
+
+fn csrf_cookie(state: &AppState) -> &'static str {
+    if state.settings.https { "__Host-cp_csrf" } else { "cp_csrf" }
+}
+
+fn cookie(state: &AppState, name: &'static str, value: String, same_site: SameSite) -> Cookie<'static> {
+    Cookie::build((name, value)).path("/").http_only(true).secure(state.settings.https).same_site(same_site).build()
+}
+
+/// Sets the session cookie for a new token. No expiry: it ends with the browser, and the
+/// server ends it sooner (idle timeout, absolute lifetime).
+pub fn with_session(state: &AppState, jar: CookieJar, token: &Token) -> CookieJar {
+    jar.add(cookie(state, session_cookie(state), token.plain.clone(), SameSite::Lax))
+}
+
+pub fn without_session(state: &AppState, jar: CookieJar) -> CookieJar {
+    jar.remove(Cookie::build(session_cookie(state)).path("/").build())
+}
+
+fn csrf_mac(state: &AppState, cookie_value: &str) -> String {
+    let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&state.settings.keys.csrf) {
+        Ok(mac) => mac,
+        // HMAC takes any key length; unreachable, and a token that never matches is safe.
+        Err(_) => return String::new(),
+    };
+    mac.update(cookie_value.as_bytes());
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The CSRF token for a form, setting the cookie it is bound to when there is none yet.
+pub fn csrf_token(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
+    let existing = jar.get(csrf_cookie(state)).map(|c| c.value().to_owned()).filter(|v| v.len() >= 16);
+    let (jar, value) = match existing {
+        Some(value) => (jar, value),
+        None => {
+            let value = Token::generate().plain;
+            (jar.add(cookie(state, csrf_cookie(state), value.clone(), SameSite::Strict)), value)
+        }
+    };
+    let token = csrf_mac(state, &value);
+    (jar, token)
+}
+
+/// Whether a submitted form token belongs to this browser's CSRF cookie.
+pub fn csrf_ok(state: &AppState, jar: &CookieJar, submitted: &str) -> bool {
+    let Some(value) = jar.get(csrf_cookie(state)).map(|c| c.value().to_owned()) else { return false };
+    let expected = csrf_mac(state, &value);
+    !submitted.is_empty() && constant_time_eq(expected.as_bytes(), submitted.as_bytes())
+}
+
+/// The session this browser holds, if it is still alive; a dead one is removed. Touching
+/// it here is what makes the idle timeout an idle timeout.
+pub async fn current(state: &AppState, tenant: &CurrentTenant, jar: &CookieJar) -> Option<Session> {
+    let token = jar.get(session_cookie(state))?.value().to_owned();
+    let hash = Token::hash_of(&token);
+    let session = state.store.session(tenant.id, &hash).await.ok().flatten()?;
+    let now = state.clock.now();
+    if !session.is_alive(tenant.config.auth.idle_timeout_minutes, now) {
+        let _ = state.store.delete_session(tenant.id, &hash).await;
+        return None;
+    }
+    let _ = state.store.touch_session(tenant.id, &hash).await;
+    Some(session)
+}
+
+/// Where someone who is on the way in belongs.
+pub fn stage_path(stage: SessionStage) -> &'static str {
+    match stage {
+        SessionStage::SecondFactor => "/inloggen/code",
+        SessionStage::Enroll => "/inloggen/activeren",
+        SessionStage::ChangePassword => "/wachtwoord-wijzigen",
+        SessionStage::Active => "/home",
+    }
+}
+
+/// Where a request comes from, for the audit log: the peer address and the browser.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(client_info(&parts.headers, parts.extensions.get::<ConnectInfo<SocketAddr>>()))
+    }
+}
+
+fn client_info(headers: &HeaderMap, connect: Option<&ConnectInfo<SocketAddr>>) -> ClientInfo {
+    let ip = connect.map(|c| c.0.ip().to_string());
+    let user_agent =
+        headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(300).collect::<String>());
+    ClientInfo { ip, user_agent }
+}
+
+/// A signed-in person: a handler that takes this runs only for an active session; anyone
+/// else is sent to the sign-in page (or to the step they are at).
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: Session,
+    pub account: Account,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let tenant = CurrentTenant::from_request_parts(parts, state).await?;
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(session) = current(state, &tenant, &jar).await else {
+            return Err(Redirect::to("/inloggen").into_response());
+        };
+        if session.stage != SessionStage::Active {
+            return Err(Redirect::to(stage_path(session.stage)).into_response());
+        }
+        match state.store.account(tenant.id, session.account).await {
+            Ok(Some(account)) => Ok(SignedIn { session, account }),
+            _ => Err(Redirect::to("/inloggen").into_response()),
+        }
+    }
+}
+
+/// A person part-way through signing in, at a given stage.
+pub async fn at_stage(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    jar: &CookieJar,
+    stage: SessionStage,
+) -> Result<(Session, Account), Response> {
+    let Some(session) = current(state, tenant, jar).await else {
+        return Err(Redirect::to("/inloggen").into_response());
+    };
+    if session.stage != stage {
+        return Err(Redirect::to(stage_path(session.stage)).into_response());
+    }
+    match state.store.account(tenant.id, session.account).await {
+        Ok(Some(account)) => Ok((session, account)),
+        _ => Err(Redirect::to("/inloggen").into_response()),
+    }
+}

@@ -1,0 +1,878 @@
+//! Signing in, as the manuals describe it: Gebruikersnaam, Wachtwoord and 2FA code; at the
+//! first login, activating a second factor and replacing the one-time password.
+//!
+//! Every step issues a new session token (the old one stops working), and an unknown
+//! username, a wrong password and a locked account get the same answer in the same time.
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::request_id::RequestId;
+use crate::session::{self, ClientInfo, at_stage, csrf_ok, csrf_token, stage_path};
+use crate::templates::page_context;
+use crate::tenant::CurrentTenant;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use careportal_auth::{Token, TotpSecret};
+use careportal_domain::audit::{Actor, AuditAction, Origin};
+use careportal_domain::password::{PasswordProblem, check_new_password, rules_text};
+use careportal_domain::people::{Account, Username};
+use careportal_domain::signin::{
+    Credentials, FactorMethod, NewSession, SecondFactor, Session, SessionStage, lock_after_failure, session_end,
+};
+use careportal_domain::tenant::SecondFactorMethod;
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+const LOGIN_FAILED: &str = "De gebruikersnaam of het wachtwoord is onjuist, of het account is tijdelijk geblokkeerd. \
+     Controleer wat u heeft ingevuld en probeer het opnieuw, of kies 'Wachtwoord vergeten?'.";
+const CODE_FAILED: &str = "De 2FA code is onjuist of verlopen. Vul de code in die nu in de app staat.";
+const PAGE_EXPIRED: &str = "Deze pagina was verlopen. Vul het formulier opnieuw in.";
+
+fn origin_of(account: &Account, client: &ClientInfo) -> Origin {
+    Origin {
+        actor: Actor::Account(account.id),
+        on_behalf_of: None,
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
+    }
+}
+
+/// Before the account is known, the sign-in page itself is the actor.
+fn anonymous_origin(client: &ClientInfo) -> Origin {
+    Origin {
+        actor: Actor::system("aanmelding"),
+        on_behalf_of: None,
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
+    }
+}
+
+fn totp_context(tenant: &CurrentTenant, account: &Account) -> String {
+    format!("totp/{}/{}", tenant.id, account.id)
+}
+
+/// What every page of this flow renders with.
+#[derive(Clone, Copy)]
+struct Pages<'a> {
+    state: &'a AppState,
+    tenant: &'a CurrentTenant,
+    request_id: &'a RequestId,
+}
+
+async fn render(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    name: &str,
+    context: &Context,
+    status: StatusCode,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let html = state.templates.render(tenant, state.store.as_ref(), name, context).await?;
+    Ok((status, jar, Html(html)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Step 1: Gebruikersnaam, Wachtwoord (and, for the daily login, the 2FA code).
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    gebruikersnaam: String,
+    #[serde(default)]
+    wachtwoord: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct LoginErrors {
+    general: Option<String>,
+    gebruikersnaam: Option<String>,
+    wachtwoord: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    uitgelogd: Option<String>,
+}
+
+async fn login_page(
+    pages: Pages<'_>,
+    jar: CookieJar,
+    username: &str,
+    errors: LoginErrors,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let Pages { state, tenant, request_id } = pages;
+    let (jar, csrf) = csrf_token(state, jar);
+    let mut context = page_context(tenant, &request_id.0);
+    context.insert("csrf", &csrf);
+    context.insert("username", username);
+    context.insert("errors", &errors);
+    context.insert("notice", &notice);
+    context.insert("title", "Inloggen");
+    render(state, tenant, "signin/login.html", &context, status, jar).await
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    Query(query): Query<LoginQuery>,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    if let Some(session) = session::current(&state, &tenant, &jar).await {
+        return Ok(Redirect::to(stage_path(session.stage)).into_response());
+    }
+    let notice = query.uitgelogd.map(|_| "U bent uitgelogd.");
+    login_page(
+        Pages { state: &state, tenant: &tenant, request_id: &request_id },
+        jar,
+        "",
+        LoginErrors::default(),
+        notice,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The outcome of checking a username and password.
+enum PasswordCheck {
+    Right(Box<(Account, Credentials)>),
+    Wrong,
+}
+
+async fn check_password(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    username: &str,
+    password: &str,
+    origin: &Origin,
+) -> Result<PasswordCheck, AppError> {
+    let account = match Username::parse(username) {
+        Ok(username) => state.store.account_by_username(tenant.id, &username).await?,
+        Err(_) => None,
+    };
+    let credentials = match &account {
+        Some(account) => state.store.credentials(tenant.id, account.id).await?,
+        None => None,
+    };
+    // Always one Argon2 verification, so the time taken says nothing about the account.
+    let stored = credentials.as_ref().map(|c| c.password_hash.clone());
+    let verified =
+        state.settings.hasher.verify(stored, password).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = state.clock.now();
+    let (Some(account), Some(credentials)) = (account, credentials) else {
+        let event = origin.event(AuditAction::LOGIN_FAILED, None, "onbekende gebruikersnaam");
+        state.store.append_audit(tenant.id, &event).await?;
+        return Ok(PasswordCheck::Wrong);
+    };
+    let origin = Origin { actor: Actor::Account(account.id), ..origin.clone() };
+    if credentials.is_locked(now) {
+        let event = origin.event(AuditAction::LOGIN_FAILED, None, "account geblokkeerd");
+        state.store.append_audit(tenant.id, &event).await?;
+        return Ok(PasswordCheck::Wrong);
+    }
+    if !verified || credentials.one_time_expired(now) {
+        let reason = if verified { "eenmalig wachtwoord verlopen" } else { "wachtwoord onjuist" };
+        count_failure(state, tenant, &account, &origin, reason).await?;
+        return Ok(PasswordCheck::Wrong);
+    }
+    Ok(PasswordCheck::Right(Box::new((account, credentials))))
+}
+
+/// Counts a failed attempt and locks the account when the tenant's limit is reached.
+/// Returns whether the account is now locked.
+async fn count_failure(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    account: &Account,
+    origin: &Origin,
+    reason: &str,
+) -> Result<bool, AppError> {
+    let count = state.store.record_login_failure(tenant.id, account.id).await?;
+    let now = state.clock.now();
+    if let Some(until) = lock_after_failure(&tenant.config.auth.lockout, count, now) {
+        state.store.lock_account(tenant.id, account.id, until).await?;
+        let detail = format!("{reason}; {count} keer mislukt, geblokkeerd tot {}", until.to_rfc3339());
+        state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGIN_LOCKED, None, detail)).await?;
+        state.store.delete_account_sessions(tenant.id, account.id).await?;
+        return Ok(true);
+    }
+    state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGIN_FAILED, None, reason)).await?;
+    Ok(false)
+}
+
+/// Checks a code from the authenticator app and takes its time step, so it works once.
+async fn totp_ok(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    account: &Account,
+    factor: &SecondFactor,
+    code: &str,
+) -> Result<bool, AppError> {
+    let Some(sealed) = &factor.totp_secret else { return Ok(false) };
+    let secret = state
+        .settings
+        .keys
+        .secret_box
+        .open(sealed, &totp_context(tenant, account))
+        .and_then(|bytes| TotpSecret::from_bytes(&bytes))
+        .map_err(|e| AppError::Internal(format!("totp secret: {e}")))?;
+    let now = u64::try_from(state.clock.now().timestamp()).unwrap_or_default();
+    let last = factor.last_totp_step.and_then(|s| u64::try_from(s).ok());
+    match secret.verify(code, now, last).map_err(|e| AppError::Internal(e.to_string()))? {
+        Some(step) => {
+            Ok(state.store.claim_totp_step(tenant.id, account.id, i64::try_from(step).unwrap_or(i64::MAX)).await?)
+        }
+        None => Ok(false),
+    }
+}
+
+/// After both factors: a one-time or expired password must be replaced first.
+fn stage_after_factors(tenant: &CurrentTenant, credentials: &Credentials, state: &AppState) -> SessionStage {
+    if credentials.must_replace(&tenant.config.auth, state.clock.now()) {
+        SessionStage::ChangePassword
+    } else {
+        SessionStage::Active
+    }
+}
+
+/// Starts a session at `stage` (replacing `old`, if any) and sets its cookie.
+async fn start_stage(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    jar: CookieJar,
+    old: Option<&Session>,
+    account: &Account,
+    stage: SessionStage,
+    origin: &Origin,
+) -> Result<CookieJar, AppError> {
+    let token = Token::generate();
+    let new = NewSession {
+        token_hash: token.hash.clone(),
+        account: account.id,
+        stage,
+        expires_at: session_end(&tenant.config.auth, stage, state.clock.now()),
+        ip: origin.ip.clone(),
+        user_agent: origin.user_agent.clone(),
+    };
+    match old {
+        Some(old) => state.store.rotate_session(tenant.id, &old.token_hash, &new).await?,
+        None => state.store.create_session(tenant.id, &new).await?,
+    }
+    if stage == SessionStage::Active {
+        state.store.record_login_success(tenant.id, account.id).await?;
+        state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGIN_SUCCEEDED, None, "")).await?;
+    }
+    Ok(session::with_session(state, jar, &token))
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    client: ClientInfo,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let username = form.gebruikersnaam.trim().to_owned();
+    if !csrf_ok(&state, &jar, &form.csrf) {
+        let errors = LoginErrors { general: Some(PAGE_EXPIRED.to_owned()), ..LoginErrors::default() };
+        return login_page(
+            Pages { state: &state, tenant: &tenant, request_id: &request_id },
+            jar,
+            &username,
+            errors,
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let mut errors = LoginErrors::default();
+    if username.is_empty() {
+        errors.gebruikersnaam = Some("Vul uw gebruikersnaam in.".to_owned());
+    }
+    if form.wachtwoord.is_empty() {
+        errors.wachtwoord = Some("Vul uw wachtwoord in.".to_owned());
+    }
+    if errors.gebruikersnaam.is_some() || errors.wachtwoord.is_some() {
+        return login_page(
+            Pages { state: &state, tenant: &tenant, request_id: &request_id },
+            jar,
+            &username,
+            errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+
+    let anonymous = anonymous_origin(&client);
+    let (account, credentials) = match check_password(&state, &tenant, &username, &form.wachtwoord, &anonymous).await? {
+        PasswordCheck::Right(right) => *right,
+        PasswordCheck::Wrong => {
+            let errors = LoginErrors { general: Some(LOGIN_FAILED.to_owned()), ..LoginErrors::default() };
+            return login_page(
+                Pages { state: &state, tenant: &tenant, request_id: &request_id },
+                jar,
+                &username,
+                errors,
+                None,
+                StatusCode::UNAUTHORIZED,
+            )
+            .await;
+        }
+    };
+    let origin = origin_of(&account, &client);
+    // Whatever session this browser had is replaced, never continued.
+    if let Some(old) = session::current(&state, &tenant, &jar).await {
+        state.store.delete_session(tenant.id, &old.token_hash).await?;
+    }
+
+    let factor = state.store.second_factor(tenant.id, account.id).await?;
+    let Some(factor) = factor else {
+        let jar = start_stage(&state, &tenant, jar, None, &account, SessionStage::Enroll, &origin).await?;
+        return Ok((jar, Redirect::to(stage_path(SessionStage::Enroll))).into_response());
+    };
+    let code = form.code.trim();
+    if factor.method == FactorMethod::Totp && !code.is_empty() {
+        if totp_ok(&state, &tenant, &account, &factor, code).await? {
+            let stage = stage_after_factors(&tenant, &credentials, &state);
+            let jar = start_stage(&state, &tenant, jar, None, &account, stage, &origin).await?;
+            return Ok((jar, Redirect::to(stage_path(stage))).into_response());
+        }
+        if count_failure(&state, &tenant, &account, &origin, "2FA code onjuist").await? {
+            let errors = LoginErrors { general: Some(LOGIN_FAILED.to_owned()), ..LoginErrors::default() };
+            return login_page(
+                Pages { state: &state, tenant: &tenant, request_id: &request_id },
+                jar,
+                &username,
+                errors,
+                None,
+                StatusCode::UNAUTHORIZED,
+            )
+            .await;
+        }
+        let jar = start_stage(&state, &tenant, jar, None, &account, SessionStage::SecondFactor, &origin).await?;
+        return code_page(
+            Pages { state: &state, tenant: &tenant, request_id: &request_id },
+            jar,
+            Some(CODE_FAILED),
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    let jar = start_stage(&state, &tenant, jar, None, &account, SessionStage::SecondFactor, &origin).await?;
+    Ok((jar, Redirect::to(stage_path(SessionStage::SecondFactor))).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Step 2 of the daily login, when the code was not given with the password.
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn code_page(
+    pages: Pages<'_>,
+    jar: CookieJar,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let Pages { state, tenant, request_id } = pages;
+    let (jar, csrf) = csrf_token(state, jar);
+    let mut context = page_context(tenant, &request_id.0);
+    context.insert("csrf", &csrf);
+    context.insert("error", &error);
+    context.insert("title", "2FA code");
+    render(state, tenant, "signin/code.html", &context, status, jar).await
+}
+
+pub async fn code_form(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    if let Err(redirect) = at_stage(&state, &tenant, &jar, SessionStage::SecondFactor).await {
+        return Ok(redirect);
+    }
+    code_page(Pages { state: &state, tenant: &tenant, request_id: &request_id }, jar, None, StatusCode::OK).await
+}
+
+pub async fn code(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    client: ClientInfo,
+    jar: CookieJar,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    let (session, account) = match at_stage(&state, &tenant, &jar, SessionStage::SecondFactor).await {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect),
+    };
+    if !csrf_ok(&state, &jar, &form.csrf) {
+        return code_page(
+            Pages { state: &state, tenant: &tenant, request_id: &request_id },
+            jar,
+            Some(PAGE_EXPIRED),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let origin = origin_of(&account, &client);
+    let factor = state.store.second_factor(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
+    let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
+    if credentials.is_locked(state.clock.now()) {
+        state.store.delete_session(tenant.id, &session.token_hash).await?;
+        let errors = LoginErrors { general: Some(LOGIN_FAILED.to_owned()), ..LoginErrors::default() };
+        let jar = session::without_session(&state, jar);
+        return login_page(
+            Pages { state: &state, tenant: &tenant, request_id: &request_id },
+            jar,
+            "",
+            errors,
+            None,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    if form.code.trim().is_empty() {
+        return code_page(
+            Pages { state: &state, tenant: &tenant, request_id: &request_id },
+            jar,
+            Some("Vul de 2FA code in."),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    if factor.method == FactorMethod::Totp && totp_ok(&state, &tenant, &account, &factor, &form.code).await? {
+        let stage = stage_after_factors(&tenant, &credentials, &state);
+        let jar = start_stage(&state, &tenant, jar, Some(&session), &account, stage, &origin).await?;
+        return Ok((jar, Redirect::to(stage_path(stage))).into_response());
+    }
+    if count_failure(&state, &tenant, &account, &origin, "2FA code onjuist").await? {
+        let jar = session::without_session(&state, jar);
+        let errors = LoginErrors { general: Some(LOGIN_FAILED.to_owned()), ..LoginErrors::default() };
+        return login_page(
+            Pages { state: &state, tenant: &tenant, request_id: &request_id },
+            jar,
+            "",
+            errors,
+            None,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    code_page(
+        Pages { state: &state, tenant: &tenant, request_id: &request_id },
+        jar,
+        Some(CODE_FAILED),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------
+// First login: choose and activate a second factor.
+
+#[derive(Debug, Serialize)]
+struct MethodChoice {
+    key: &'static str,
+    label: &'static str,
+    path: &'static str,
+    preferred: bool,
+    explanation: &'static str,
+}
+
+pub async fn enroll_choice(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    if let Err(redirect) = at_stage(&state, &tenant, &jar, SessionStage::Enroll).await {
+        return Ok(redirect);
+    }
+    // Methods this portal can activate today, in the tenant's order of preference.
+    let methods: Vec<MethodChoice> = tenant
+        .config
+        .auth
+        .methods
+        .iter()
+        .enumerate()
+        .filter_map(|(i, method)| match method {
+            SecondFactorMethod::Totp => Some(MethodChoice {
+                key: "totp",
+                label: "Authenticator App",
+                path: "/inloggen/activeren/app",
+                preferred: i == 0 && tenant.config.auth.methods.len() > 1,
+                explanation: "U gebruikt een app op uw smartphone, zoals Microsoft Authenticator of Google Authenticator. De app geeft steeds een nieuwe code.",
+            }),
+            SecondFactorMethod::Sms => None,
+        })
+        .collect();
+    let mut context = page_context(&tenant, &request_id.0);
+    context.insert("methods", &methods);
+    context.insert("sms_offered", &tenant.config.auth.methods.contains(&SecondFactorMethod::Sms));
+    context.insert("title", "Tweestapsverificatie activeren");
+    render(&state, &tenant, "signin/enroll.html", &context, StatusCode::OK, jar).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EnrollAppForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn enroll_app_page(
+    pages: Pages<'_>,
+    jar: CookieJar,
+    session: &Session,
+    account: &Account,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let Pages { state, tenant, request_id } = pages;
+    let context_key = totp_context(tenant, account);
+    let secret_box = &state.settings.keys.secret_box;
+    // One secret per enrolment attempt, kept sealed on the session until confirmed.
+    let secret = match session.pending_totp.as_deref().map(|sealed| secret_box.open(sealed, &context_key)) {
+        Some(Ok(bytes)) => TotpSecret::from_bytes(&bytes).map_err(|e| AppError::Internal(e.to_string()))?,
+        _ => {
+            let secret = TotpSecret::generate();
+            let sealed =
+                secret_box.seal(secret.as_bytes(), &context_key).map_err(|e| AppError::Internal(e.to_string()))?;
+            state.store.set_pending_totp(tenant.id, &session.token_hash, Some(&sealed)).await?;
+            secret
+        }
+    };
+    let enrollment = secret
+        .enrollment(&tenant.config.name, account.username.as_str())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let grouped: Vec<String> =
+        enrollment.secret_base32.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+    let (jar, csrf) = csrf_token(state, jar);
+    let mut context = page_context(tenant, &request_id.0);
+    context.insert("csrf", &csrf);
+    context.insert("qr_svg", &enrollment.qr_svg);
+    context.insert("secret_grouped", &grouped.join(" "));
+    context.insert("account_name", account.username.as_str());
+    context.insert("error", &error);
+    context.insert("title", "Authenticator App koppelen");
+    render(state, tenant, "signin/enroll_app.html", &context, status, jar).await
+}
+
+pub async fn enroll_app_form(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    if !tenant.config.auth.methods.contains(&SecondFactorMethod::Totp) {
+        return Err(AppError::NotFound);
+    }
+    let (session, account) = match at_stage(&state, &tenant, &jar, SessionStage::Enroll).await {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect),
+    };
+    enroll_app_page(
+        Pages { state: &state, tenant: &tenant, request_id: &request_id },
+        jar,
+        &session,
+        &account,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn enroll_app(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    client: ClientInfo,
+    jar: CookieJar,
+    Form(form): Form<EnrollAppForm>,
+) -> Result<Response, AppError> {
+    if !tenant.config.auth.methods.contains(&SecondFactorMethod::Totp) {
+        return Err(AppError::NotFound);
+    }
+    let (session, account) = match at_stage(&state, &tenant, &jar, SessionStage::Enroll).await {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect),
+    };
+    if !csrf_ok(&state, &jar, &form.csrf) {
+        return enroll_app_page(
+            Pages { state: &state, tenant: &tenant, request_id: &request_id },
+            jar,
+            &session,
+            &account,
+            Some(PAGE_EXPIRED),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let sealed = session.pending_totp.clone().ok_or_else(|| AppError::Internal("no pending secret".to_owned()))?;
+    let secret = state
+        .settings
+        .keys
+        .secret_box
+        .open(&sealed, &totp_context(&tenant, &account))
+        .and_then(|bytes| TotpSecret::from_bytes(&bytes))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = u64::try_from(state.clock.now().timestamp()).unwrap_or_default();
+    let step = secret.verify(&form.code, now, None).map_err(|e| AppError::Internal(e.to_string()))?;
+    let Some(step) = step else {
+        let message = if form.code.trim().is_empty() {
+            "Vul de code uit de app in."
+        } else {
+            "Deze code klopt niet. Controleer of de tijd op uw telefoon goed staat en vul de nieuwe code uit de app in."
+        };
+        return enroll_app_page(
+            Pages { state: &state, tenant: &tenant, request_id: &request_id },
+            jar,
+            &session,
+            &account,
+            Some(message),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let origin = origin_of(&account, &client);
+    state
+        .store
+        .set_totp_factor(tenant.id, &origin, account.id, &sealed, i64::try_from(step).unwrap_or(i64::MAX))
+        .await?;
+    let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
+    let stage = stage_after_factors(&tenant, &credentials, &state);
+    let jar = start_stage(&state, &tenant, jar, Some(&session), &account, stage, &origin).await?;
+    Ok((jar, Redirect::to(stage_path(stage))).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Wachtwoord wijzigen: forced after a one-time or expired password, or by choice.
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    huidig: String,
+    #[serde(default)]
+    nieuw: String,
+    #[serde(default)]
+    bevestig: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct PasswordErrors {
+    general: Option<String>,
+    huidig: Option<String>,
+    nieuw: Vec<String>,
+    bevestig: Option<String>,
+}
+
+/// The session of someone who may change their password now.
+async fn password_session(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    jar: &CookieJar,
+) -> Result<(Session, Account), Response> {
+    let Some(session) = session::current(state, tenant, jar).await else {
+        return Err(Redirect::to("/inloggen").into_response());
+    };
+    if !matches!(session.stage, SessionStage::ChangePassword | SessionStage::Active) {
+        return Err(Redirect::to(stage_path(session.stage)).into_response());
+    }
+    match state.store.account(tenant.id, session.account).await {
+        Ok(Some(account)) => Ok((session, account)),
+        _ => Err(Redirect::to("/inloggen").into_response()),
+    }
+}
+
+async fn password_page(
+    pages: Pages<'_>,
+    jar: CookieJar,
+    session: &Session,
+    account: &Account,
+    errors: PasswordErrors,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let Pages { state, tenant, request_id } = pages;
+    let (jar, csrf) = csrf_token(state, jar);
+    let mut context = page_context(tenant, &request_id.0);
+    if session.stage == SessionStage::Active {
+        context.insert("user", &crate::home::UserView::of(account));
+    }
+    context.insert("csrf", &csrf);
+    context.insert("forced", &(session.stage == SessionStage::ChangePassword));
+    context.insert("rules", &rules_text(&tenant.config.auth.password));
+    context.insert("errors", &errors);
+    context.insert("title", "Wachtwoord wijzigen");
+    render(state, tenant, "signin/change_password.html", &context, status, jar).await
+}
+
+pub async fn password_form(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let (session, account) = match password_session(&state, &tenant, &jar).await {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect),
+    };
+    password_page(
+        Pages { state: &state, tenant: &tenant, request_id: &request_id },
+        jar,
+        &session,
+        &account,
+        PasswordErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    client: ClientInfo,
+    jar: CookieJar,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let (session, account) = match password_session(&state, &tenant, &jar).await {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect),
+    };
+    let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
+    let page = |errors: PasswordErrors, status: StatusCode, jar: CookieJar| {
+        let (session, account) = (&session, &account);
+        async move { password_page(pages, jar, session, account, errors, status).await }
+    };
+    if !csrf_ok(&state, &jar, &form.csrf) {
+        let errors = PasswordErrors { general: Some(PAGE_EXPIRED.to_owned()), ..PasswordErrors::default() };
+        return page(errors, StatusCode::FORBIDDEN, jar).await;
+    }
+    let origin = origin_of(&account, &client);
+    let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
+    let hasher = &state.settings.hasher;
+    let mut errors = PasswordErrors::default();
+
+    let current_ok = hasher
+        .verify(Some(credentials.password_hash.clone()), &form.huidig)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    if !current_ok {
+        errors.huidig = Some(if form.huidig.is_empty() {
+            "Vul uw huidige wachtwoord in.".to_owned()
+        } else {
+            "Het huidige wachtwoord klopt niet.".to_owned()
+        });
+        if !form.huidig.is_empty()
+            && count_failure(&state, &tenant, &account, &origin, "huidig wachtwoord onjuist").await?
+        {
+            let jar = session::without_session(&state, jar);
+            return Ok((jar, Redirect::to("/inloggen")).into_response());
+        }
+    }
+    let policy = &tenant.config.auth.password;
+    let mut problems = match check_new_password(
+        policy,
+        &form.nieuw,
+        &form.bevestig,
+        account.username.as_str(),
+        account.email.as_str(),
+    ) {
+        Ok(()) => Vec::new(),
+        Err(problems) => problems,
+    };
+    if problems.is_empty() && current_ok {
+        if form.nieuw == form.huidig {
+            problems.push(PasswordProblem::SameAsCurrent);
+        } else if let Some(days) = policy.reuse_after_days {
+            let since = state.clock.now() - chrono::Duration::days(i64::from(days));
+            for old in state.store.password_history(tenant.id, account.id, since).await? {
+                if hasher.verify(Some(old), &form.nieuw).await.map_err(|e| AppError::Internal(e.to_string()))? {
+                    problems.push(PasswordProblem::UsedBefore { days });
+                    break;
+                }
+            }
+        }
+    }
+    for problem in &problems {
+        match problem {
+            PasswordProblem::ConfirmationDiffers => errors.bevestig = Some(problem.message()),
+            other => errors.nieuw.push(other.message()),
+        }
+    }
+    if errors.huidig.is_some() || !problems.is_empty() {
+        return page(errors, StatusCode::UNPROCESSABLE_ENTITY, jar).await;
+    }
+
+    let hash = hasher.hash(&form.nieuw).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    state.store.set_password(tenant.id, &origin, account.id, &hash, false, None).await?;
+    // A new password ends every other session of the account.
+    state.store.delete_account_sessions(tenant.id, account.id).await?;
+    let token = Token::generate();
+    let new = NewSession {
+        token_hash: token.hash.clone(),
+        account: account.id,
+        stage: SessionStage::Active,
+        expires_at: session_end(&tenant.config.auth, SessionStage::Active, state.clock.now()),
+        ip: origin.ip.clone(),
+        user_agent: origin.user_agent.clone(),
+    };
+    state.store.create_session(tenant.id, &new).await?;
+    if session.stage == SessionStage::ChangePassword {
+        state.store.record_login_success(tenant.id, account.id).await?;
+        state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGIN_SUCCEEDED, None, "")).await?;
+    }
+    let jar = session::with_session(&state, jar, &token);
+    Ok((jar, Redirect::to("/home?wachtwoord=gewijzigd")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Uitloggen ends the session on the server, not just the cookie.
+pub async fn logout(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    client: ClientInfo,
+    jar: CookieJar,
+    Form(form): Form<LogoutForm>,
+) -> Result<Response, AppError> {
+    if !csrf_ok(&state, &jar, &form.csrf) {
+        return Ok(Redirect::to("/home").into_response());
+    }
+    if let Some(session) = session::current(&state, &tenant, &jar).await {
+        state.store.delete_session(tenant.id, &session.token_hash).await?;
+        if let Ok(Some(account)) = state.store.account(tenant.id, session.account).await {
+            let origin = origin_of(&account, &client);
+            state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGOUT, None, "")).await?;
+        }
+    }
+    let jar = session::without_session(&state, jar);
+    Ok((jar, Redirect::to("/inloggen?uitgelogd=1")).into_response())
+}

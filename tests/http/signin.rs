@@ -1,0 +1,357 @@
+//! Signing in over HTTP, on both databases: the manual's first login with an authenticator
+//! app and the forced password change, the daily login, and what must never work.
+
+use axum::http::StatusCode;
+use careportal_auth::TotpSecret;
+use careportal_domain::clock::Clock;
+use careportal_tests::client::{TestClient, text_of_id};
+use careportal_tests::{Backend, TestApp, on_both_backends};
+
+on_both_backends!(
+    first_login_activates_the_app_then_replaces_the_one_time_password,
+    daily_login_takes_the_code_with_the_password_and_never_twice,
+    daily_login_can_ask_for_the_code_on_its_own_page,
+    wrong_password_unknown_user_and_locked_account_look_the_same,
+    a_form_without_its_csrf_token_is_refused,
+    sessions_end_when_idle_and_at_logout,
+    an_expired_password_must_be_replaced_and_old_ones_not_reused,
+    signed_in_pages_need_a_session_and_cookies_are_locked_down,
+);
+
+const PASSWORD: &str = "Zonnebloem!Tafel7";
+const HOST: &str = "siloah.localhost";
+
+fn now_unix(app: &TestApp) -> u64 {
+    u64::try_from(app.clock.now().timestamp()).unwrap()
+}
+
+fn session_cookie(client: &TestClient) -> Option<String> {
+    client.cookies.get("cp_session").cloned()
+}
+
+/// Walks the first login through enrolment; returns the app's secret.
+async fn enroll(app: &TestApp, client: &mut TestClient, username: &str, password: &str) -> TotpSecret {
+    let response =
+        client.submit("/inloggen", "/inloggen", &[("gebruikersnaam", username), ("wachtwoord", password)]).await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+    assert_eq!(response.header("location"), Some("/inloggen/activeren"));
+    let page = client.get("/inloggen/activeren/app").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let secret = TotpSecret::from_base32(&text_of_id(&page.body, "sleutel").unwrap()).unwrap();
+    let code = secret.code_at(now_unix(app)).unwrap();
+    let response = client.submit("/inloggen/activeren/app", "/inloggen/activeren/app", &[("code", &code)]).await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+    secret
+}
+
+async fn first_login_activates_the_app_then_replaces_the_one_time_password(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", "Eenmalig-Wachtwoord-93", true).await;
+    let mut client = app.client(HOST);
+
+    let response = client
+        .submit(
+            "/inloggen",
+            "/inloggen",
+            &[("gebruikersnaam", "Anna@Example.nl"), ("wachtwoord", "Eenmalig-Wachtwoord-93")],
+        )
+        .await;
+    assert_eq!(response.header("location"), Some("/inloggen/activeren"));
+    let after_password = session_cookie(&client).unwrap();
+
+    let choice = client.get("/inloggen/activeren").await;
+    assert!(choice.body.contains("Authenticator App (heeft de voorkeur)"), "{}", choice.body);
+    assert!(client.get("/home").await.header("location") == Some("/inloggen/activeren"), "not in yet");
+
+    let page = client.get("/inloggen/activeren/app").await;
+    assert!(page.body.contains("<svg"), "a QR code");
+    let again = client.get("/inloggen/activeren/app").await;
+    assert_eq!(text_of_id(&page.body, "sleutel"), text_of_id(&again.body, "sleutel"), "one secret per attempt");
+    let secret = TotpSecret::from_base32(&text_of_id(&page.body, "sleutel").unwrap()).unwrap();
+
+    let wrong = client.submit("/inloggen/activeren/app", "/inloggen/activeren/app", &[("code", "000000")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("Deze code klopt niet"));
+    let code = secret.code_at(now_unix(&app)).unwrap();
+    let response = client.submit("/inloggen/activeren/app", "/inloggen/activeren/app", &[("code", &code)]).await;
+    assert_eq!(response.header("location"), Some("/wachtwoord-wijzigen"), "the one-time password goes next");
+    let after_factor = session_cookie(&client).unwrap();
+    assert_ne!(after_password, after_factor, "every step gets a new session token");
+
+    let page = client.get("/wachtwoord-wijzigen").await;
+    for words in [
+        "Huidig wachtwoord",
+        "Nieuw wachtwoord",
+        "Bevestig wachtwoord",
+        "Wijzig wachtwoord",
+        "Minimum aantal tekens: 8",
+    ] {
+        assert!(page.body.contains(words), "{words}");
+    }
+    let weak = client
+        .submit(
+            "/wachtwoord-wijzigen",
+            "/wachtwoord-wijzigen",
+            &[("huidig", "Eenmalig-Wachtwoord-93"), ("nieuw", "zonnebloem"), ("bevestig", "zonnebloem")],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body.contains("Het wachtwoord moet een hoofdletter bevatten."), "{}", weak.body);
+    assert!(weak.body.contains("Het wachtwoord moet minimaal 8 tekens lang zijn.") || weak.body.contains("een cijfer"));
+    let response = client
+        .submit(
+            "/wachtwoord-wijzigen",
+            "/wachtwoord-wijzigen",
+            &[("huidig", "Eenmalig-Wachtwoord-93"), ("nieuw", PASSWORD), ("bevestig", PASSWORD)],
+        )
+        .await;
+    assert_eq!(response.header("location"), Some("/home?wachtwoord=gewijzigd"), "{}", response.body);
+    let home = client.get("/home?wachtwoord=gewijzigd").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Welkom, Anna Jansen"));
+    assert!(home.body.contains("Thomas de Vries"));
+    assert!(home.body.contains("Uw wachtwoord is gewijzigd."));
+    assert!(home.body.contains("Uitloggen"));
+
+    let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap().id;
+    let actions: Vec<String> = app.store.audit(tenant, 50).await.unwrap().into_iter().map(|e| e.action).collect();
+    for expected in ["factor.enrolled", "password.changed", "login.succeeded", "client.viewed"] {
+        assert!(actions.contains(&expected.to_owned()), "{expected} in {actions:?}");
+    }
+}
+
+async fn daily_login_takes_the_code_with_the_password_and_never_twice(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut first = app.client(HOST);
+    let secret = enroll(&app, &mut first, "anna@example.nl", PASSWORD).await;
+
+    app.clock.advance(chrono::Duration::seconds(60));
+    let code = secret.code_at(now_unix(&app)).unwrap();
+    let mut client = app.client(HOST);
+    let fields = [("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD), ("code", code.as_str())];
+    let response = client.submit("/inloggen", "/inloggen", &fields).await;
+    assert_eq!(response.header("location"), Some("/home"), "{}", response.body);
+    assert_eq!(client.get("/home").await.status, StatusCode::OK);
+
+    // The same code on another device a moment later: refused.
+    let mut other = app.client(HOST);
+    let replay = other.submit("/inloggen", "/inloggen", &fields).await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+    assert!(replay.body.contains("De 2FA code is onjuist of verlopen."));
+    assert_ne!(other.get("/home").await.status, StatusCode::OK);
+}
+
+async fn daily_login_can_ask_for_the_code_on_its_own_page(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let secret = enroll(&app, &mut app.client(HOST), "anna@example.nl", PASSWORD).await;
+    app.clock.advance(chrono::Duration::seconds(60));
+
+    let mut client = app.client(HOST);
+    let response = client
+        .submit("/inloggen", "/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD)])
+        .await;
+    assert_eq!(response.header("location"), Some("/inloggen/code"));
+    let empty = client.submit("/inloggen/code", "/inloggen/code", &[("code", "")]).await;
+    assert!(empty.body.contains("Vul de 2FA code in."));
+    let code = secret.code_at(now_unix(&app)).unwrap();
+    let response = client.submit("/inloggen/code", "/inloggen/code", &[("code", &code)]).await;
+    assert_eq!(response.header("location"), Some("/home"));
+}
+
+/// The login page's answer without its per-request parts (CSRF token, request id).
+fn answer(body: &str) -> String {
+    body.lines().filter(|l| !l.contains("csrf") && !l.contains("Referentie")).collect::<Vec<_>>().join("\n")
+}
+
+async fn wrong_password_unknown_user_and_locked_account_look_the_same(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut client = app.client(HOST);
+    let wrong =
+        client.submit("/inloggen", "/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", "fout")]).await;
+    let unknown = client
+        .submit("/inloggen", "/inloggen", &[("gebruikersnaam", "niemand@example.nl"), ("wachtwoord", "fout")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("De gebruikersnaam of het wachtwoord is onjuist"));
+    assert!(wrong.body.contains("value=\"anna@example.nl\""), "what was typed is kept");
+    assert_eq!(
+        answer(&wrong.body).replace("anna@example.nl", "X"),
+        answer(&unknown.body).replace("niemand@example.nl", "X")
+    );
+
+    // Siloah locks after five failures in a row; then even the right password is refused.
+    for _ in 0..4 {
+        client.submit("/inloggen", "/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", "fout")]).await;
+    }
+    let locked = client
+        .submit("/inloggen", "/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD)])
+        .await;
+    assert_eq!(locked.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer(&locked.body), answer(&wrong.body), "a locked account says nothing more");
+    app.clock.advance(chrono::Duration::minutes(16));
+    let open = client
+        .submit("/inloggen", "/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD)])
+        .await;
+    assert_eq!(open.status, StatusCode::SEE_OTHER, "the lock ends by itself");
+
+    let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap().id;
+    let actions: Vec<String> = app.store.audit(tenant, 50).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"login.locked".to_owned()), "{actions:?}");
+    let audit = app.store.audit(tenant, 50).await.unwrap();
+    assert!(audit.iter().all(|e| !e.detail.contains("fout")), "typed passwords never reach the log");
+    assert!(audit.iter().any(|e| e.user_agent.as_deref() == Some("careportal-tests")));
+}
+
+async fn a_form_without_its_csrf_token_is_refused(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut client = app.client(HOST);
+    client.get("/inloggen").await;
+    let forged = client
+        .post("/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD), ("csrf", "x")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.body.contains("Deze pagina was verlopen"));
+    assert!(session_cookie(&client).is_none());
+    // A token from another browser does not fit this one's cookie.
+    let mut other = app.client(HOST);
+    let page = other.get("/inloggen").await;
+    let token = careportal_tests::client::csrf_of(&page.body).unwrap();
+    let stolen = client
+        .post("/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD), ("csrf", &token)])
+        .await;
+    assert_eq!(stolen.status, StatusCode::FORBIDDEN);
+}
+
+async fn sessions_end_when_idle_and_at_logout(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut client = app.client(HOST);
+    let secret = enroll(&app, &mut client, "anna@example.nl", PASSWORD).await;
+    assert_eq!(client.get("/home").await.status, StatusCode::OK);
+
+    // Siloah: 15 minutes idle. Activity keeps it alive; silence ends it.
+    app.clock.advance(chrono::Duration::minutes(14));
+    assert_eq!(client.get("/home").await.status, StatusCode::OK);
+    app.clock.advance(chrono::Duration::minutes(14));
+    assert_eq!(client.get("/home").await.status, StatusCode::OK);
+    app.clock.advance(chrono::Duration::minutes(15));
+    assert_eq!(client.get("/home").await.header("location"), Some("/inloggen"));
+
+    // Uitloggen ends the session on the server: the old cookie is worth nothing after.
+    let code = secret.code_at(now_unix(&app)).unwrap();
+    let response = client
+        .submit(
+            "/inloggen",
+            "/inloggen",
+            &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD), ("code", &code)],
+        )
+        .await;
+    assert_eq!(response.header("location"), Some("/home"));
+    let old = session_cookie(&client).unwrap();
+    let response = client.submit("/home", "/uitloggen", &[]).await;
+    assert_eq!(response.header("location"), Some("/inloggen?uitgelogd=1"));
+    assert!(session_cookie(&client).is_none(), "the cookie is cleared");
+    assert!(client.get("/inloggen?uitgelogd=1").await.body.contains("U bent uitgelogd."));
+    client.cookies.insert("cp_session".to_owned(), old);
+    assert_eq!(client.get("/home").await.header("location"), Some("/inloggen"));
+
+    let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap().id;
+    let account = app
+        .store
+        .account_by_username(tenant, &careportal_domain::people::Username::parse("anna@example.nl").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let factor = app.store.second_factor(tenant, account.id).await.unwrap().unwrap();
+    assert!(factor.totp_secret.unwrap().starts_with("v1."), "the app's key is stored sealed");
+    let actions: Vec<String> = app.store.audit(tenant, 50).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"logout".to_owned()));
+}
+
+async fn an_expired_password_must_be_replaced_and_old_ones_not_reused(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut client = app.client(HOST);
+    let secret = enroll(&app, &mut client, "anna@example.nl", PASSWORD).await;
+
+    // Siloah: a password lasts six months.
+    app.clock.advance(chrono::Duration::days(184));
+    let mut client = app.client(HOST);
+    let code = secret.code_at(now_unix(&app)).unwrap();
+    let response = client
+        .submit(
+            "/inloggen",
+            "/inloggen",
+            &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD), ("code", &code)],
+        )
+        .await;
+    assert_eq!(response.header("location"), Some("/wachtwoord-wijzigen"));
+    assert_eq!(client.get("/home").await.header("location"), Some("/wachtwoord-wijzigen"));
+
+    let same = client
+        .submit(
+            "/wachtwoord-wijzigen",
+            "/wachtwoord-wijzigen",
+            &[("huidig", PASSWORD), ("nieuw", PASSWORD), ("bevestig", PASSWORD)],
+        )
+        .await;
+    assert!(same.body.contains("Het nieuwe wachtwoord moet anders zijn dan het huidige."));
+    let next = "Paarse-Olifant-Dans-42";
+    let response = client
+        .submit(
+            "/wachtwoord-wijzigen",
+            "/wachtwoord-wijzigen",
+            &[("huidig", PASSWORD), ("nieuw", next), ("bevestig", next)],
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+
+    // Back to the first password within a year: refused (Siloah allows reuse after 1 year).
+    let back = client
+        .submit(
+            "/wachtwoord-wijzigen",
+            "/wachtwoord-wijzigen",
+            &[("huidig", next), ("nieuw", PASSWORD), ("bevestig", PASSWORD)],
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(back.body.contains("U heeft dit wachtwoord de afgelopen 1 jaar al gebruikt."), "{}", back.body);
+}
+
+async fn signed_in_pages_need_a_session_and_cookies_are_locked_down(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    for path in ["/home", "/wachtwoord-wijzigen", "/inloggen/code", "/inloggen/activeren", "/inloggen/activeren/app"] {
+        let response = app.get(HOST, path).await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(response.header("location"), Some("/inloggen"), "{path}");
+    }
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut client = app.client(HOST);
+    let page = client.get("/inloggen").await;
+    let csrf_cookie = page.header("set-cookie").unwrap();
+    assert!(csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Strict"), "{csrf_cookie}");
+    let token = careportal_tests::client::csrf_of(&page.body).unwrap();
+    let response = client
+        .post("/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD), ("csrf", &token)])
+        .await;
+    let cookie = response.header("set-cookie").unwrap();
+    assert!(cookie.starts_with("cp_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+
+    // A session of Siloah is no session at Salem, even with the same cookie.
+    let stolen = session_cookie(&client).unwrap();
+    let mut salem = app.client("salem.localhost");
+    salem.cookies.insert("cp_session".to_owned(), stolen);
+    assert_eq!(salem.get("/inloggen/activeren").await.header("location"), Some("/inloggen"));
+
+    // Behind TLS the cookies are __Host- and Secure.
+    let tls = TestApp::builder(backend).settings(careportal_tests::app::settings(true, true)).build().await;
+    let page = tls.client(HOST).get("/inloggen").await;
+    let cookie = page.header("set-cookie").unwrap();
+    assert!(cookie.starts_with("__Host-cp_csrf=") && cookie.contains("Secure"), "{cookie}");
+}
