@@ -1,0 +1,142 @@
+// Signing in as a person does it: the manual's first login with an authenticator app, the
+// daily login, changing the password, and signing out. The QR code is read from a screenshot
+// with zbarimg, and the codes come from oathtool, both outside our code.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPortal, startBrowser, openPage, VIEWPORTS, expectNoAxeViolations, expectNoHorizontalScroll } from './harness.mjs';
+
+const PASSWORD = 'Zonnebloem!Tafel7';
+let portal;
+let browser;
+
+before(async () => {
+  portal = await startPortal();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+/** The otpauth URI in the QR code on the page, read from a screenshot. */
+async function readQr(page) {
+  const png = await page.locator('.qr__code').screenshot();
+  const file = join(mkdtempSync(join(tmpdir(), 'qr-')), 'qr.png');
+  writeFileSync(file, png);
+  return execFileSync('zbarimg', ['--quiet', '--raw', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+}
+
+/** A code from oathtool, `offset` seconds from now (the server accepts one step around now). */
+function totp(secret, offset = 0) {
+  const when = new Date(Date.now() + offset * 1000).toISOString().replace('T', ' ').replace(/\..*/, ' UTC');
+  return execFileSync('oathtool', ['--totp', '-b', secret, '--now', when], { encoding: 'utf8' }).trim();
+}
+
+async function checkPage(page) {
+  await expectNoHorizontalScroll(page, assert);
+  await expectNoAxeViolations(page, assert);
+}
+
+for (const viewport of VIEWPORTS) {
+  test(`siloah: eerste keer inloggen met een Authenticator App, dan dagelijks (${viewport.width}px)`, async () => {
+    // Each width uses its own demo account, so the two runs do not share a second factor.
+    const username = viewport.width < 400 ? 'ingrid.devries@example.nl' : 'pieter.devries@example.nl';
+    const page = await openPage(browser, viewport);
+    await page.goto(portal.url('siloah', '/'));
+    await page.getByRole('link', { name: 'Inloggen' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();
+    await checkPage(page);
+
+    // A wrong password: a clear message, and the username is still there.
+    await page.getByLabel('Gebruikersnaam').fill(username);
+    await page.getByLabel('Wachtwoord', { exact: true }).fill('geen-idee');
+    await page.getByRole('button', { name: 'Inloggen' }).click();
+    await page.getByRole('alert').filter({ hasText: 'De gebruikersnaam of het wachtwoord is onjuist' }).waitFor();
+    assert.equal(await page.getByLabel('Gebruikersnaam').inputValue(), username);
+    await checkPage(page);
+
+    // The eye shows what was typed.
+    await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Toon wachtwoord' }).click();
+    assert.equal(await page.getByLabel('Wachtwoord', { exact: true }).getAttribute('type'), 'text');
+    await page.getByRole('button', { name: 'Verberg wachtwoord' }).click();
+    await page.getByRole('button', { name: 'Inloggen' }).click();
+
+    await page.getByRole('heading', { level: 1, name: 'Tweestapsverificatie activeren' }).waitFor();
+    await checkPage(page);
+    await page.getByRole('link', { name: 'Authenticator App (heeft de voorkeur)' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Authenticator App koppelen' }).waitFor();
+    await checkPage(page);
+
+    const uri = await readQr(page);
+    assert.match(uri, /^otpauth:\/\/totp\/Siloah:/);
+    const secret = new URL(uri).searchParams.get('secret');
+    assert.equal(new URL(uri).searchParams.get('issuer'), 'Siloah');
+    const written = (await page.locator('#sleutel').innerText()).replace(/\s/g, '');
+    assert.equal(written, secret, 'the key written out is the key in the QR code');
+
+    await page.getByLabel('Code uit de app').fill('000000');
+    await page.getByRole('button', { name: 'Bevestig' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Deze code klopt niet' }).waitFor();
+    await checkPage(page);
+    await page.getByLabel('Code uit de app').fill(totp(secret));
+    await page.getByRole('button', { name: 'Bevestig' }).click();
+
+    await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+    assert.ok(await page.getByText('Thomas de Vries').isVisible());
+    await checkPage(page);
+
+    await page.getByRole('button', { name: 'Uitloggen' }).click();
+    await page.getByRole('status').filter({ hasText: 'U bent uitgelogd.' }).waitFor();
+
+    // The daily login: all three fields on one form. The next step's code, since the
+    // current one was used to activate the app.
+    await page.getByLabel('Gebruikersnaam').fill(username);
+    await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('2FA code').fill(totp(secret, 30));
+    await page.getByRole('button', { name: 'Inloggen' }).click();
+    await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+    await page.close();
+  });
+}
+
+test('siloah: wachtwoord wijzigen met de eisen uit de handleiding', async () => {
+  const page = await openPage(browser, VIEWPORTS[0]);
+  await page.goto(portal.url('siloah', '/inloggen'));
+  await page.getByLabel('Gebruikersnaam').fill('fatima.elamrani@example.nl');
+  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('link', { name: 'Authenticator App (heeft de voorkeur)' }).click();
+  const secret = new URL(await readQr(page)).searchParams.get('secret');
+  await page.getByLabel('Code uit de app').fill(totp(secret));
+  await page.getByRole('button', { name: 'Bevestig' }).click();
+  await page.getByRole('link', { name: 'Wachtwoord wijzigen' }).click();
+
+  await page.getByRole('heading', { level: 1, name: 'Wachtwoord wijzigen' }).waitFor();
+  assert.ok(await page.getByText('Minimum aantal tekens: 8').isVisible(), 'the rules come before typing');
+  assert.ok(await page.getByText('Hergebruik wachtwoord is toegestaan na: 1 jaar').isVisible());
+  await checkPage(page);
+
+  await page.getByLabel('Huidig wachtwoord').fill(PASSWORD);
+  await page.getByLabel('Nieuw wachtwoord').fill('zomer');
+  await page.getByLabel('Bevestig wachtwoord').fill('zomer2');
+  await page.getByRole('button', { name: 'Wijzig wachtwoord' }).click();
+  await page.getByText('Het wachtwoord moet een hoofdletter bevatten.').waitFor();
+  assert.ok(await page.getByText('De twee nieuwe wachtwoorden zijn niet gelijk.').isVisible());
+  const described = await page.getByLabel('Nieuw wachtwoord').getAttribute('aria-describedby');
+  assert.match(described, /nieuw-fout/, 'the errors are tied to the field');
+  await checkPage(page);
+
+  const next = 'Paarse-Olifant-Dans-42';
+  await page.getByLabel('Huidig wachtwoord').fill(PASSWORD);
+  await page.getByLabel('Nieuw wachtwoord').fill(next);
+  await page.getByLabel('Bevestig wachtwoord').fill(next);
+  await page.getByRole('button', { name: 'Wijzig wachtwoord' }).click();
+  await page.getByRole('status').filter({ hasText: 'Uw wachtwoord is gewijzigd.' }).waitFor();
+  await page.close();
+});
