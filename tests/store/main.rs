@@ -3,6 +3,7 @@
 
 use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::clock::{Clock, ManualClock};
+use careportal_domain::outbox::{Channel, MessageId, NewMessage};
 use careportal_domain::people::{
     ClientChanges, ClientReference, Email, NewAccount, NewClient, PersonName, Relation, Username,
 };
@@ -30,6 +31,8 @@ on_both_backends!(
     a_totp_step_is_claimed_once,
     sessions_rotate_and_end,
     sign_in_state_stays_inside_its_tenant,
+    outbox_messages_are_claimed_once_and_retried,
+    password_resets_work_once_and_expire,
 );
 
 struct Setup {
@@ -433,4 +436,72 @@ async fn sign_in_state_stays_inside_its_tenant(backend: Backend) {
     assert!(matches!(error, StoreError::NotFound), "{error:?}");
     let error = s.store.set_password(b, &origin(), account, "$h", false, None).await.unwrap_err();
     assert!(matches!(error, StoreError::NotFound), "{error:?}");
+}
+
+async fn outbox_messages_are_claimed_once_and_retried(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let message = |recipient: &str| NewMessage {
+        id: MessageId::new(),
+        channel: Channel::Email,
+        recipient: recipient.to_owned(),
+        subject: "Onderwerp".to_owned(),
+        sealed_body: "v1.sealed".to_owned(),
+    };
+    let first = message("a@example.nl");
+    let second = message("b@example.nl");
+    s.store.enqueue_message(a, &first).await.unwrap();
+    s.store.enqueue_message(a, &second).await.unwrap();
+    s.store.enqueue_message(b, &message("c@example.nl")).await.unwrap();
+
+    let claimed = s.store.claim_messages(a, 10, 120).await.unwrap();
+    assert_eq!(claimed.iter().map(|m| m.recipient.as_str()).collect::<Vec<_>>(), vec!["a@example.nl", "b@example.nl"]);
+    assert!(claimed.iter().all(|m| m.attempts == 1 && m.tenant == a));
+    assert!(s.store.claim_messages(a, 10, 120).await.unwrap().is_empty(), "claimed messages are not handed out again");
+
+    s.store.message_sent(a, first.id).await.unwrap();
+    let retry_at = s.clock.now() + chrono::Duration::seconds(30);
+    s.store.message_retry(a, second.id, retry_at, "verbinding geweigerd").await.unwrap();
+    assert!(s.store.claim_messages(a, 10, 120).await.unwrap().is_empty(), "not before its time");
+    s.clock.advance(chrono::Duration::seconds(31));
+    let again = s.store.claim_messages(a, 10, 120).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].id, again[0].attempts), (second.id, 2));
+
+    // A sender that dies leaves its claim; after the lease another picks it up.
+    s.clock.advance(chrono::Duration::seconds(121));
+    let orphan = s.store.claim_messages(a, 10, 120).await.unwrap();
+    assert_eq!((orphan.len(), orphan[0].attempts), (1, 3));
+    s.store.message_failed(a, second.id, "gaf het op").await.unwrap();
+    s.clock.advance(chrono::Duration::hours(2));
+    assert!(s.store.claim_messages(a, 10, 120).await.unwrap().is_empty(), "failed and sent messages stay put");
+
+    let sent = s.store.message_status(a, first.id).await.unwrap().unwrap();
+    assert!(sent.sent_at.is_some() && sent.last_error.is_none());
+    let failed = s.store.message_status(a, second.id).await.unwrap().unwrap();
+    assert_eq!((failed.attempts, failed.last_error.as_deref()), (3, Some("gaf het op")));
+    assert!(s.store.message_status(b, first.id).await.unwrap().is_none(), "another tenant's outbox is not visible");
+    assert_eq!(s.store.claim_messages(b, 10, 120).await.unwrap().len(), 1);
+}
+
+async fn password_resets_work_once_and_expire(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let account = account_in(s.store.as_ref(), a, "anna@example.nl").await;
+    let hour = s.clock.now() + chrono::Duration::hours(1);
+    s.store.create_password_reset(a, account, "r1", hour).await.unwrap();
+    s.store.create_password_reset(a, account, "r2", hour).await.unwrap();
+    assert_eq!(s.store.password_resets_since(a, account, s.clock.now()).await.unwrap(), 2);
+    assert_eq!(s.store.password_reset_account(a, "r1").await.unwrap(), Some(account));
+    assert_eq!(s.store.password_reset_account(b, "r1").await.unwrap(), None, "not through another tenant");
+    assert!(!s.store.use_password_reset(b, "r1").await.unwrap());
+    assert!(s.store.use_password_reset(a, "r1").await.unwrap());
+    assert!(!s.store.use_password_reset(a, "r1").await.unwrap(), "single use");
+    assert_eq!(s.store.password_reset_account(a, "r1").await.unwrap(), None);
+    s.clock.advance(chrono::Duration::minutes(61));
+    assert_eq!(s.store.password_reset_account(a, "r2").await.unwrap(), None, "an hour at most");
+    assert!(!s.store.use_password_reset(a, "r2").await.unwrap());
+    assert_eq!(s.store.password_resets_since(a, account, s.clock.now()).await.unwrap(), 0);
 }

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod colour;
 pub mod error;
 pub mod ids;
+pub mod outbox;
 pub mod password;
 pub mod people;
 pub mod signin;

@@ -17,11 +17,12 @@ mod sqlite;
 pub use connect::{Backend, ConnectOptions, connect};
 pub use error::StoreError;
 pub use postgres::PostgresStore;
-pub use records::AppliedTenant;
+pub use records::{AppliedTenant, MessageStatus};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 use careportal_domain::audit::{AuditEntry, AuditEvent, Origin};
+use careportal_domain::outbox::{MessageId, NewMessage, OutboxMessage};
 use careportal_domain::people::{
     Account, Client, ClientChanges, ClientLink, ClientReference, NewAccount, NewClient, Relation, Username,
 };
@@ -151,6 +152,40 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn delete_session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<()>;
     /// Ends every session of an account; returns how many.
     async fn delete_account_sessions(&self, tenant: TenantId, account: AccountId) -> StoreResult<u64>;
+
+    // --- The outbox: e-mail and SMS on their way out.
+
+    async fn enqueue_message(&self, tenant: TenantId, message: &NewMessage) -> StoreResult<()>;
+    /// Claims up to `limit` messages that are due, for `lease_seconds`; each claim counts as
+    /// an attempt. A message claimed by one sender is not handed to another until the lease
+    /// ends, on every instance.
+    async fn claim_messages(&self, tenant: TenantId, limit: u32, lease_seconds: i64)
+    -> StoreResult<Vec<OutboxMessage>>;
+    async fn message_sent(&self, tenant: TenantId, id: MessageId) -> StoreResult<()>;
+    async fn message_retry(&self, tenant: TenantId, id: MessageId, at: DateTime<Utc>, error: &str) -> StoreResult<()>;
+    async fn message_failed(&self, tenant: TenantId, id: MessageId, error: &str) -> StoreResult<()>;
+    async fn message_status(&self, tenant: TenantId, id: MessageId) -> StoreResult<Option<MessageStatus>>;
+
+    // --- Forgotten passwords.
+
+    async fn create_password_reset(
+        &self,
+        tenant: TenantId,
+        account: AccountId,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// How many resets were asked for the account since `since` (to limit them).
+    async fn password_resets_since(
+        &self,
+        tenant: TenantId,
+        account: AccountId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u32>;
+    /// The account of a reset token that is unused and not expired.
+    async fn password_reset_account(&self, tenant: TenantId, token_hash: &str) -> StoreResult<Option<AccountId>>;
+    /// Uses a reset token: true once, only while it is valid.
+    async fn use_password_reset(&self, tenant: TenantId, token_hash: &str) -> StoreResult<bool>;
 
     async fn append_audit(&self, tenant: TenantId, event: &AuditEvent) -> StoreResult<()>;
     /// The newest entries first.

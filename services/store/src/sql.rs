@@ -7,7 +7,8 @@
 
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
-        use crate::{AppliedTenant, Backend, Store, StoreError, StoreResult};
+        use crate::{AppliedTenant, Backend, MessageStatus, Store, StoreError, StoreResult};
+        use careportal_domain::outbox::{Channel, MessageId, NewMessage, OutboxMessage};
         use async_trait::async_trait;
         use careportal_domain::audit::{AuditAction, AuditEntry, AuditEvent, Origin};
         use careportal_domain::ids::AuditId;
@@ -136,6 +137,12 @@ macro_rules! sql_store {
             .await
             .map_err(|e| StoreError::classify(e, "sessie"))?;
             Ok(())
+        }
+
+        fn count_of(row: &DbRow, column: &str) -> StoreResult<u32> {
+            // INTEGER is i64 on SQLite and i32 on PostgreSQL; COUNT(*) is i64 on both.
+            let value = row.try_get::<i64, _>(column).or_else(|_| row.try_get::<i32, _>(column).map(i64::from))?;
+            Ok(u32::try_from(value).unwrap_or(u32::MAX))
         }
 
         async fn insert_audit(conn: &mut Conn, tenant: TenantId, event: &AuditEvent, at: DateTime<Utc>) -> StoreResult<()> {
@@ -858,6 +865,195 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await?
                     .rows_affected())
+            }
+
+            async fn enqueue_message(&self, tenant: TenantId, message: &NewMessage) -> StoreResult<()> {
+                let now = self.now();
+                sqlx::query(
+                    "INSERT INTO outbox (tenant_id, id, channel, recipient, subject, body, created_at, attempts, \
+                     next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $7)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(message.id.as_uuid())
+                .bind(message.channel.as_str())
+                .bind(&message.recipient)
+                .bind(&message.subject)
+                .bind(&message.sealed_body)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| StoreError::classify(e, "bericht"))?;
+                Ok(())
+            }
+
+            async fn claim_messages(
+                &self,
+                tenant: TenantId,
+                limit: u32,
+                lease_seconds: i64,
+            ) -> StoreResult<Vec<OutboxMessage>> {
+                let now = self.now();
+                let lease = now + chrono::Duration::seconds(lease_seconds);
+                // PostgreSQL: rows another sender is claiming right now are skipped, not waited
+                // for. Both: the outer conditions are checked again on the row being updated,
+                // so a message claimed meanwhile is never claimed twice.
+                let lock = match Self::BACKEND {
+                    Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+                    Backend::Sqlite => "",
+                };
+                let due = "sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2 \
+                           AND (claimed_until IS NULL OR claimed_until < $2)";
+                let rows = sqlx::query(&format!(
+                    "UPDATE outbox SET claimed_until = $3, attempts = attempts + 1 \
+                     WHERE tenant_id = $1 AND {due} AND id IN \
+                     (SELECT id FROM outbox WHERE tenant_id = $1 AND {due} ORDER BY next_attempt_at LIMIT $4 {lock}) \
+                     RETURNING tenant_id, id, channel, recipient, subject, body, attempts, created_at"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(now)
+                .bind(lease)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let channel: String = row.try_get("channel")?;
+                        Ok(OutboxMessage {
+                            tenant: TenantId::from_uuid(row.try_get("tenant_id")?),
+                            id: MessageId::from_uuid(row.try_get("id")?),
+                            channel: Channel::parse(&channel).ok_or_else(|| StoreError::corrupt("outbox", &channel))?,
+                            recipient: row.try_get("recipient")?,
+                            subject: row.try_get("subject")?,
+                            sealed_body: row.try_get("body")?,
+                            attempts: count_of(row, "attempts")?,
+                            created_at: row.try_get("created_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn message_sent(&self, tenant: TenantId, id: MessageId) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE outbox SET sent_at = $3, claimed_until = NULL, last_error = NULL WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .bind(self.now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn message_retry(&self, tenant: TenantId, id: MessageId, at: DateTime<Utc>, error: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE outbox SET next_attempt_at = $3, claimed_until = NULL, last_error = $4 \
+                     WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .bind(at)
+                .bind(error)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn message_failed(&self, tenant: TenantId, id: MessageId, error: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE outbox SET failed_at = $3, claimed_until = NULL, last_error = $4 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .bind(self.now())
+                .bind(error)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn message_status(&self, tenant: TenantId, id: MessageId) -> StoreResult<Option<MessageStatus>> {
+                let row = sqlx::query(
+                    "SELECT attempts, sent_at, failed_at, next_attempt_at, last_error FROM outbox \
+                     WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(MessageStatus {
+                    attempts: count_of(&row, "attempts")?,
+                    sent_at: row.try_get("sent_at")?,
+                    failed_at: row.try_get("failed_at")?,
+                    next_attempt_at: row.try_get("next_attempt_at")?,
+                    last_error: row.try_get("last_error")?,
+                }))
+            }
+
+            async fn create_password_reset(
+                &self,
+                tenant: TenantId,
+                account: AccountId,
+                token_hash: &str,
+                expires_at: DateTime<Utc>,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO password_resets (tenant_id, token_hash, account_id, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(token_hash)
+                .bind(account.as_uuid())
+                .bind(self.now())
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| StoreError::classify(e, "herstel"))?;
+                Ok(())
+            }
+
+            async fn password_resets_since(
+                &self,
+                tenant: TenantId,
+                account: AccountId,
+                since: DateTime<Utc>,
+            ) -> StoreResult<u32> {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM password_resets WHERE tenant_id = $1 AND account_id = $2 AND created_at >= $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+                count_of(&row, "n")
+            }
+
+            async fn password_reset_account(&self, tenant: TenantId, token_hash: &str) -> StoreResult<Option<AccountId>> {
+                let row = sqlx::query(
+                    "SELECT account_id FROM password_resets WHERE tenant_id = $1 AND token_hash = $2 \
+                     AND used_at IS NULL AND expires_at > $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(token_hash)
+                .bind(self.now())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| row.try_get("account_id").map(AccountId::from_uuid).map_err(StoreError::from)).transpose()
+            }
+
+            async fn use_password_reset(&self, tenant: TenantId, token_hash: &str) -> StoreResult<bool> {
+                let used = sqlx::query(
+                    "UPDATE password_resets SET used_at = $3 WHERE tenant_id = $1 AND token_hash = $2 \
+                     AND used_at IS NULL AND expires_at > $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(token_hash)
+                .bind(self.now())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(used == 1)
             }
 
             async fn append_audit(&self, tenant: TenantId, event: &AuditEvent) -> StoreResult<()> {
