@@ -53,6 +53,8 @@ export async function startPortal() {
   return {
     port,
     url: (slug, path = '/') => `http://${slug}.localhost:${port}${path}`,
+    // The development mail sink: one .eml file per message.
+    mailDir: join(dataDir, 'data', 'outbox', 'mail'),
     output: () => output,
     async stop() {
       child.kill('SIGTERM');

@@ -140,3 +140,54 @@ test('siloah: wachtwoord wijzigen met de eisen uit de handleiding', async () => 
   await page.getByRole('status').filter({ hasText: 'Uw wachtwoord is gewijzigd.' }).waitFor();
   await page.close();
 });
+
+/** Waits for a new .eml in the development mail folder and returns its text. */
+async function nextMail(dir, seen) {
+  const { readdirSync, readFileSync, existsSync } = await import('node:fs');
+  for (let i = 0; i < 100; i++) {
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.eml') && !seen.has(f)) : [];
+    if (files.length) {
+      seen.add(files[0]);
+      return readFileSync(join(dir, files[0]), 'utf8');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no new mail in ${dir}`);
+}
+
+test('salem: wachtwoord vergeten, via de link in de e-mail een nieuw wachtwoord kiezen', async () => {
+  const seen = new Set();
+  const page = await openPage(browser, VIEWPORTS[0]);
+  await page.goto(portal.url('salem', '/inloggen'));
+  await page.getByRole('link', { name: 'Wachtwoord vergeten?' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Wachtwoord vergeten' }).waitFor();
+  await checkPage(page);
+  await page.getByLabel('Gebruikersnaam').fill('marja.jansen@example.nl');
+  await page.getByRole('button', { name: 'Verstuur' }).click();
+  await page.getByRole('status').filter({ hasText: 'Als deze gebruikersnaam bij ons bekend is' }).waitFor();
+  await checkPage(page);
+
+  const mail = (await nextMail(portal.mailDir, seen)).replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+  assert.match(mail, /To: marja\.jansen@example\.nl/);
+  const link = mail.match(/http:\/\/salem\.localhost:\d+\/wachtwoord-herstellen\/[A-Za-z0-9_-]+/)[0];
+
+  await page.goto(link);
+  await page.getByRole('heading', { level: 1, name: 'Nieuw wachtwoord kiezen' }).waitFor();
+  await checkPage(page);
+  await page.getByLabel('Nieuw wachtwoord', { exact: true }).fill('kort');
+  await page.getByLabel('Bevestig wachtwoord').fill('kort');
+  await page.getByRole('button', { name: 'Wachtwoord opslaan' }).click();
+  await page.getByText('Het wachtwoord moet minimaal 10 tekens lang zijn.').waitFor();
+  await checkPage(page);
+  const next = 'Paarse-Olifant-Dans-42';
+  await page.getByLabel('Nieuw wachtwoord', { exact: true }).fill(next);
+  await page.getByLabel('Bevestig wachtwoord').fill(next);
+  await page.getByRole('button', { name: 'Wachtwoord opslaan' }).click();
+  await page.getByRole('status').filter({ hasText: 'Uw nieuwe wachtwoord is opgeslagen.' }).waitFor();
+
+  // The link works once.
+  await page.goto(link);
+  await page.getByRole('heading', { level: 1, name: 'Deze link werkt niet meer' }).waitFor();
+  await checkPage(page);
+  await page.close();
+});

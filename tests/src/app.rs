@@ -68,7 +68,8 @@ impl TestAppBuilder {
         for slug in &self.tenants {
             store.apply_tenant(&Origin::system("test"), &fixtures::bundle(slug).await).await.unwrap();
         }
-        let state = AppState::new(store.clone(), self.settings, shared).unwrap();
+        let mailer = careportal_delivery::Mailer::folder(db.dir.path().join("mail"), "noreply@careportal.test");
+        let state = AppState::new(store.clone(), self.settings, shared, mailer).unwrap();
         TestApp { store, clock, db, router: app(state) }
     }
 }
@@ -84,8 +85,32 @@ impl TestApp {
 
     /// A second portal instance on the same database, as behind a load balancer.
     pub fn second_instance(&self, settings: WebSettings) -> axum::Router {
-        let state = AppState::new(self.store.clone(), settings, Arc::new(self.clock.clone())).unwrap();
+        let state = AppState::new(self.store.clone(), settings, Arc::new(self.clock.clone()), self.mailer()).unwrap();
         app(state)
+    }
+
+    /// The development mail sink of this app: one .eml file per message.
+    pub fn mailer(&self) -> careportal_delivery::Mailer {
+        careportal_delivery::Mailer::folder(self.db.dir.path().join("mail"), "noreply@careportal.test")
+    }
+
+    /// The e-mails written so far, oldest first, waiting up to two seconds for `at_least`
+    /// (the web process sends right after the request, in the background).
+    pub async fn mails(&self, at_least: usize) -> Vec<String> {
+        let dir = self.db.dir.path().join("mail");
+        for _ in 0..40 {
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .map(|entries| {
+                    entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect()
+                })
+                .unwrap_or_default();
+            files.sort();
+            if files.len() >= at_least {
+                return files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {at_least} e-mails in {}", dir.display());
     }
 
     /// A cookie-keeping client for one host.

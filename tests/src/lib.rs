@@ -6,6 +6,7 @@ pub mod app;
 pub mod client;
 pub mod db;
 pub mod fixtures;
+pub mod smtp;
 
 pub use app::{TestApp, TestResponse};
 pub use db::{Backend, TestDb};

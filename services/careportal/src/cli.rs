@@ -130,12 +130,15 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             init_logging(&config);
             let store = migrated_store(&config).await?;
             if once {
-                let round = careportal_worker::run_once(store.as_ref(), clock().as_ref()).await;
+                let jobs = serve::jobs(&config, store.clone())?;
+                let round = careportal_worker::run_once(&jobs).await;
                 store.close().await;
-                let round = round?;
+                let round = round.map_err(|e| Failure::Failed(e.to_string()))?;
                 for (tenant, ended) in round.access_ended {
                     println!("{tenant}: toegang beëindigd voor {ended} koppeling(en) na einde zorg");
                 }
+                let d = round.delivery;
+                println!("berichten: {} verstuurd, {} later opnieuw, {} opgegeven", d.sent, d.retried, d.failed);
                 return Ok(());
             }
             serve::worker_only(&config, store).await

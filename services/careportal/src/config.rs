@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 const ENV_PREFIX: &str = "CAREPORTAL_";
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 15] = [
     "mode",
     "database_url",
     "listen",
@@ -28,6 +28,8 @@ const KEYS: [&str; 13] = [
     "policies_dir",
     "max_connections",
     "worker_interval_seconds",
+    "smtp_url",
+    "mail_from",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,9 @@ pub struct Config {
     pub policies_dir: PathBuf,
     pub max_connections: u32,
     pub worker_interval_seconds: u64,
+    /// None: e-mail goes to `<data_dir>/outbox/mail/` (development only).
+    smtp_url: Option<String>,
+    pub mail_from: String,
 }
 
 /// 32 random bytes that sign sessions and encrypt secrets at rest. Never printed.
@@ -252,6 +257,29 @@ impl Config {
         let policies_dir = text("policies_dir")?.map_or_else(|| PathBuf::from("./policies"), |(v, _)| PathBuf::from(v));
         let max_connections = parse_number(&text, "max_connections", 10, 1, 1000)?;
         let worker_interval_seconds = u64::from(parse_number(&text, "worker_interval_seconds", 30, 1, 3600)?);
+        let smtp_url = match text("smtp_url")? {
+            None => None,
+            Some((v, s)) => {
+                if !(v.starts_with("smtp://") || v.starts_with("smtps://")) {
+                    return Err(bad(
+                        "smtp_url",
+                        &redact_url(&v),
+                        &s,
+                        "smtp://gebruiker:wachtwoord@host:587?tls=required of smtps://host:465",
+                    ));
+                }
+                Some(v)
+            }
+        };
+        let mail_from = match text("mail_from")? {
+            None => "noreply@careportal.localhost".to_owned(),
+            Some((v, s)) => {
+                if careportal_domain::people::Email::parse(&v).is_err() {
+                    return Err(bad("mail_from", &v, &s, "een e-mailadres, zoals noreply@clientportaal.nl"));
+                }
+                v
+            }
+        };
 
         Ok(Self {
             mode,
@@ -267,7 +295,23 @@ impl Config {
             policies_dir,
             max_connections,
             worker_interval_seconds,
+            smtp_url,
+            mail_from,
         })
+    }
+
+    /// The e-mail transport: SMTP when `smtp_url` is set; in development otherwise the
+    /// folder `<data_dir>/outbox/mail/`. Production refuses to run without SMTP, so no mail
+    /// silently lands on a disk nobody reads.
+    pub fn mailer(&self) -> Result<careportal_delivery::Mailer, ConfigError> {
+        match &self.smtp_url {
+            Some(url) => careportal_delivery::Mailer::smtp(url, &self.mail_from).map_err(|e| ConfigError(e.to_string())),
+            None if self.mode == Mode::Production => Err(ConfigError(
+                "smtp_url ontbreekt: in productie is CAREPORTAL_SMTP_URL verplicht (smtp://gebruiker:wachtwoord@host:587?tls=required)"
+                    .to_owned(),
+            )),
+            None => Ok(careportal_delivery::Mailer::folder(self.data_dir.join("outbox").join("mail"), &self.mail_from)),
+        }
     }
 
     /// The secret key: configured, read from `secret_key_file`, or, in development only,
@@ -355,6 +399,12 @@ impl Config {
         line("policies_dir", quoted(&self.policies_dir.display().to_string()));
         line("max_connections", self.max_connections.to_string());
         line("worker_interval_seconds", self.worker_interval_seconds.to_string());
+        let smtp = self.smtp_url.as_deref().map_or_else(
+            || format!("<geen: e-mail naar {}>", self.data_dir.join("outbox").join("mail").display()),
+            redact_url,
+        );
+        line("smtp_url", quoted(&smtp));
+        line("mail_from", quoted(&self.mail_from));
         out
     }
 }

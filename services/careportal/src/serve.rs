@@ -15,7 +15,14 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     let secret = config.secret_key()?;
     let hasher = careportal_auth::PasswordHasher::owasp().map_err(|e| Failure::Failed(e.to_string()))?;
     let settings = WebSettings::new(config.mode == Mode::Development, config.https, secret.bytes(), hasher);
-    let state = AppState::new(store.clone(), settings, clock()).map_err(|e| Failure::Failed(e.to_string()))?;
+    let mailer = config.mailer()?;
+    let jobs = careportal_worker::Jobs {
+        store: store.clone(),
+        clock: clock(),
+        mailer: Arc::new(mailer.clone()),
+        secret_box: settings.keys.secret_box.clone(),
+    };
+    let state = AppState::new(store.clone(), settings, clock(), mailer).map_err(|e| Failure::Failed(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| Failure::Failed(format!("kan niet luisteren op {}: {e}", config.listen)))?;
@@ -23,8 +30,7 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     announce(config, store.as_ref(), address).await?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let worker = with_worker
-        .then(|| tokio::spawn(careportal_worker::run(store.clone(), clock(), worker_interval(config), stop_rx)));
+    let worker = with_worker.then(|| tokio::spawn(careportal_worker::run(jobs, worker_interval(config), stop_rx)));
 
     let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -42,9 +48,20 @@ fn worker_interval(config: &Config) -> Duration {
     Duration::from_secs(config.worker_interval_seconds)
 }
 
+/// What the worker needs, from the configuration.
+pub fn jobs(config: &Config, store: Arc<dyn Store>) -> Result<careportal_worker::Jobs, Failure> {
+    let secret = config.secret_key()?;
+    Ok(careportal_worker::Jobs {
+        store,
+        clock: clock(),
+        mailer: Arc::new(config.mailer()?),
+        secret_box: careportal_auth::SecretBox::new(secret.bytes()),
+    })
+}
+
 pub async fn worker_only(config: &Config, store: Arc<dyn Store>) -> Result<(), Failure> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let worker = tokio::spawn(careportal_worker::run(store.clone(), clock(), worker_interval(config), stop_rx));
+    let worker = tokio::spawn(careportal_worker::run(jobs(config, store.clone())?, worker_interval(config), stop_rx));
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     let _ = worker.await;

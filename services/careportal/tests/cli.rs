@@ -167,6 +167,8 @@ fn a_bad_configuration_value_stops_with_one_line_and_exit_2() {
         ("CAREPORTAL_DATABASE_URL", "mysql://db", "database_url = \"mysql://db\""),
         ("CAREPORTAL_MODE", "test", "mode = \"test\""),
         ("CAREPORTAL_HTTPS", "misschien", "https = \"misschien\""),
+        ("CAREPORTAL_SMTP_URL", "imap://mail", "smtp_url = \"imap://mail\""),
+        ("CAREPORTAL_MAIL_FROM", "geen-adres", "mail_from = \"geen-adres\""),
     ];
     for (key, value, expected) in cases {
         let output = careportal(dir.path(), &["config", "print"], &[(key, value)]);
@@ -202,6 +204,11 @@ fn production_refuses_to_serve_without_a_secret_key() {
     let (_, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("secret_key ontbreekt"), "{stderr}");
+    let key = [("CAREPORTAL_SECRET_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")];
+    let output = careportal(dir.path(), &["serve"], &[env.as_slice(), key.as_slice()].concat());
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("smtp_url ontbreekt"), "no mail silently written to disk in production: {stderr}");
     let output = careportal(dir.path(), &["config", "print"], &[("CAREPORTAL_SECRET_KEY", "c2VjcmV0")]);
     assert_eq!(output.status.code(), Some(2), "a key that is not 32 bytes is refused");
     assert!(!text(&output).1.contains("c2VjcmV0"), "the bad secret is not echoed");

@@ -10,6 +10,8 @@ mod error;
 mod health;
 pub mod home;
 mod landing;
+mod pages;
+mod recovery;
 mod request_id;
 mod security;
 pub mod session;
@@ -27,6 +29,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use careportal_auth::secrets::derive_key;
 use careportal_auth::{PasswordHasher, SecretBox};
+use careportal_delivery::Mailer;
 use careportal_domain::clock::Clock;
 use careportal_store::Store;
 use std::sync::Arc;
@@ -79,11 +82,23 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     pub settings: Arc<WebSettings>,
     pub clock: Arc<dyn Clock>,
+    pub mailer: Arc<Mailer>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, settings: WebSettings, clock: Arc<dyn Clock>) -> Result<Self, TemplateError> {
-        Ok(Self { store, templates: Arc::new(Templates::new()?), settings: Arc::new(settings), clock })
+    pub fn new(
+        store: Arc<dyn Store>,
+        settings: WebSettings,
+        clock: Arc<dyn Clock>,
+        mailer: Mailer,
+    ) -> Result<Self, TemplateError> {
+        Ok(Self {
+            store,
+            templates: Arc::new(Templates::new()?),
+            settings: Arc::new(settings),
+            clock,
+            mailer: Arc::new(mailer),
+        })
     }
 }
 
@@ -101,6 +116,8 @@ pub fn app(state: AppState) -> Router {
         .route("/inloggen/activeren/app", get(signin::enroll_app_form).post(signin::enroll_app))
         .route("/wachtwoord-wijzigen", get(signin::password_form).post(signin::change_password))
         .route("/uitloggen", post(signin::logout))
+        .route("/wachtwoord-vergeten", get(recovery::request_form).post(recovery::request))
+        .route("/wachtwoord-herstellen/{token}", get(recovery::reset_form).post(recovery::reset))
         .route("/home", get(home::page))
         .fallback(error::not_found)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))

@@ -6,6 +6,7 @@
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::pages::{Pages, render};
 use crate::request_id::RequestId;
 use crate::session::{self, ClientInfo, at_stage, csrf_ok, csrf_token, stage_path};
 use crate::templates::page_context;
@@ -13,7 +14,7 @@ use crate::tenant::CurrentTenant;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_auth::{Token, TotpSecret};
 use careportal_domain::audit::{Actor, AuditAction, Origin};
@@ -24,7 +25,6 @@ use careportal_domain::signin::{
 };
 use careportal_domain::tenant::SecondFactorMethod;
 use serde::{Deserialize, Serialize};
-use tera::Context;
 
 const LOGIN_FAILED: &str = "De gebruikersnaam of het wachtwoord is onjuist, of het account is tijdelijk geblokkeerd. \
      Controleer wat u heeft ingevuld en probeer het opnieuw, of kies 'Wachtwoord vergeten?'.";
@@ -54,26 +54,6 @@ fn totp_context(tenant: &CurrentTenant, account: &Account) -> String {
     format!("totp/{}/{}", tenant.id, account.id)
 }
 
-/// What every page of this flow renders with.
-#[derive(Clone, Copy)]
-struct Pages<'a> {
-    state: &'a AppState,
-    tenant: &'a CurrentTenant,
-    request_id: &'a RequestId,
-}
-
-async fn render(
-    state: &AppState,
-    tenant: &CurrentTenant,
-    name: &str,
-    context: &Context,
-    status: StatusCode,
-    jar: CookieJar,
-) -> Result<Response, AppError> {
-    let html = state.templates.render(tenant, state.store.as_ref(), name, context).await?;
-    Ok((status, jar, Html(html)).into_response())
-}
-
 // ---------------------------------------------------------------------------------------
 // Step 1: Gebruikersnaam, Wachtwoord (and, for the daily login, the 2FA code).
 
@@ -99,6 +79,7 @@ struct LoginErrors {
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
     uitgelogd: Option<String>,
+    hersteld: Option<String>,
 }
 
 async fn login_page(
@@ -130,7 +111,11 @@ pub async fn login_form(
     if let Some(session) = session::current(&state, &tenant, &jar).await {
         return Ok(Redirect::to(stage_path(session.stage)).into_response());
     }
-    let notice = query.uitgelogd.map(|_| "U bent uitgelogd.");
+    let notice = if query.hersteld.is_some() {
+        Some("Uw nieuwe wachtwoord is opgeslagen. Log in met uw nieuwe wachtwoord en uw 2FA code.")
+    } else {
+        query.uitgelogd.map(|_| "U bent uitgelogd.")
+    };
     login_page(
         Pages { state: &state, tenant: &tenant, request_id: &request_id },
         jar,
@@ -791,36 +776,12 @@ pub async fn change_password(
             return Ok((jar, Redirect::to("/inloggen")).into_response());
         }
     }
-    let policy = &tenant.config.auth.password;
-    let mut problems = match check_new_password(
-        policy,
-        &form.nieuw,
-        &form.bevestig,
-        account.username.as_str(),
-        account.email.as_str(),
-    ) {
-        Ok(()) => Vec::new(),
-        Err(problems) => problems,
+    let problems = if current_ok {
+        new_password_problems(&state, &tenant, &account, &form.nieuw, &form.bevestig, Some(&form.huidig)).await?
+    } else {
+        new_password_problems(&state, &tenant, &account, &form.nieuw, &form.bevestig, None).await?
     };
-    if problems.is_empty() && current_ok {
-        if form.nieuw == form.huidig {
-            problems.push(PasswordProblem::SameAsCurrent);
-        } else if let Some(days) = policy.reuse_after_days {
-            let since = state.clock.now() - chrono::Duration::days(i64::from(days));
-            for old in state.store.password_history(tenant.id, account.id, since).await? {
-                if hasher.verify(Some(old), &form.nieuw).await.map_err(|e| AppError::Internal(e.to_string()))? {
-                    problems.push(PasswordProblem::UsedBefore { days });
-                    break;
-                }
-            }
-        }
-    }
-    for problem in &problems {
-        match problem {
-            PasswordProblem::ConfirmationDiffers => errors.bevestig = Some(problem.message()),
-            other => errors.nieuw.push(other.message()),
-        }
-    }
+    (errors.nieuw, errors.bevestig) = problems_by_field(&problems);
     if errors.huidig.is_some() || !problems.is_empty() {
         return page(errors, StatusCode::UNPROCESSABLE_ENTITY, jar).await;
     }
@@ -845,6 +806,52 @@ pub async fn change_password(
     }
     let jar = session::with_session(&state, jar, &token);
     Ok((jar, Redirect::to("/home?wachtwoord=gewijzigd")).into_response())
+}
+
+/// What is wrong with a new password: the tenant's policy, the rules that always hold, not
+/// the current one (`current`, when known) and not one used within the reuse period.
+pub(crate) async fn new_password_problems(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    account: &Account,
+    new: &str,
+    confirmation: &str,
+    current: Option<&str>,
+) -> Result<Vec<PasswordProblem>, AppError> {
+    let policy = &tenant.config.auth.password;
+    let mut problems =
+        match check_new_password(policy, new, confirmation, account.username.as_str(), account.email.as_str()) {
+            Ok(()) => Vec::new(),
+            Err(problems) => problems,
+        };
+    if !problems.is_empty() {
+        return Ok(problems);
+    }
+    if current == Some(new) {
+        problems.push(PasswordProblem::SameAsCurrent);
+    } else if let Some(days) = policy.reuse_after_days {
+        let since = state.clock.now() - chrono::Duration::days(i64::from(days));
+        for old in state.store.password_history(tenant.id, account.id, since).await? {
+            if state.settings.hasher.verify(Some(old), new).await.map_err(|e| AppError::Internal(e.to_string()))? {
+                problems.push(PasswordProblem::UsedBefore { days });
+                break;
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// Sorts password problems onto the two fields of the form.
+pub(crate) fn problems_by_field(problems: &[PasswordProblem]) -> (Vec<String>, Option<String>) {
+    let mut new = Vec::new();
+    let mut confirmation = None;
+    for problem in problems {
+        match problem {
+            PasswordProblem::ConfirmationDiffers => confirmation = Some(problem.message()),
+            other => new.push(other.message()),
+        }
+    }
+    (new, confirmation)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 //! so no leader election is needed.
 #![forbid(unsafe_code)]
 
+use careportal_auth::SecretBox;
+use careportal_delivery::{DeliveryError, Mailer};
 use careportal_domain::audit::Origin;
 use careportal_domain::clock::Clock;
 use careportal_store::{Store, StoreError};
@@ -10,15 +12,35 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// What the jobs work with.
+#[derive(Clone, Debug)]
+pub struct Jobs {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub mailer: Arc<Mailer>,
+    pub secret_box: SecretBox,
+}
+
 /// What one round did, for logs and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Round {
     /// Client links removed because care ended (per tenant slug).
     pub access_ended: Vec<(String, u64)>,
+    /// Messages sent, retried later and given up, over all tenants.
+    pub delivery: careportal_delivery::Round,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Delivery(#[from] DeliveryError),
 }
 
 /// One round of every job, for every tenant.
-pub async fn run_once(store: &dyn Store, clock: &dyn Clock) -> Result<Round, StoreError> {
+pub async fn run_once(jobs: &Jobs) -> Result<Round, JobError> {
+    let (store, clock) = (jobs.store.as_ref(), jobs.clock.as_ref());
     let mut round = Round::default();
     // Care ends on a calendar day in the Netherlands; a few hours of UTC offset do not
     // matter against a period of weeks.
@@ -33,15 +55,21 @@ pub async fn run_once(store: &dyn Store, clock: &dyn Clock) -> Result<Round, Sto
                 round.access_ended.push((tenant.slug.to_string(), ended));
             }
         }
+        // The retry path of the outbox; the web process sends right away when it can.
+        let sent =
+            careportal_delivery::deliver_due(store, &tenant, &jobs.mailer, &jobs.secret_box, clock.now()).await?;
+        round.delivery.sent += sent.sent;
+        round.delivery.retried += sent.retried;
+        round.delivery.failed += sent.failed;
     }
     Ok(round)
 }
 
 /// Runs [`run_once`] every `interval` until `stop` turns true; finishes the round it is in.
-pub async fn run(store: Arc<dyn Store>, clock: Arc<dyn Clock>, interval: Duration, mut stop: watch::Receiver<bool>) {
+pub async fn run(jobs: Jobs, interval: Duration, mut stop: watch::Receiver<bool>) {
     tracing::info!(interval_seconds = interval.as_secs(), "worker gestart");
     loop {
-        if let Err(error) = run_once(store.as_ref(), clock.as_ref()).await {
+        if let Err(error) = run_once(&jobs).await {
             tracing::error!(%error, "worker round failed");
         }
         tokio::select! {

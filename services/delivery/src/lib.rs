@@ -1,0 +1,98 @@
+//! Getting messages out. Whatever sends (a login, a reset, an invitation) puts the message
+//! in the outbox first ([`enqueue_email`]); [`deliver_due`] sends what is due, from the web
+//! process right away and from the worker as the retry path. An outage delays a message;
+//! it is never lost, and a claim lease keeps two senders from sending it twice.
+#![forbid(unsafe_code)]
+
+mod mail;
+
+pub use mail::{MailError, Mailer};
+
+use careportal_auth::SecretBox;
+use careportal_domain::TenantId;
+use careportal_domain::outbox::{CLAIM_LEASE_SECONDS, Channel, MAX_ATTEMPTS, MessageId, NewMessage, retry_delay};
+use careportal_domain::tenant::Tenant;
+use careportal_store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("sealing: {0}")]
+    Seal(String),
+}
+
+fn seal_context(tenant: TenantId, id: MessageId) -> String {
+    format!("outbox/{tenant}/{id}")
+}
+
+/// Stores an e-mail for sending. The body is sealed at rest: it may hold a one-time link.
+pub async fn enqueue_email(
+    store: &dyn Store,
+    secret_box: &SecretBox,
+    tenant: TenantId,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<MessageId, DeliveryError> {
+    let id = MessageId::new();
+    let sealed_body =
+        secret_box.seal(body.as_bytes(), &seal_context(tenant, id)).map_err(|e| DeliveryError::Seal(e.to_string()))?;
+    let message =
+        NewMessage { id, channel: Channel::Email, recipient: to.to_owned(), subject: subject.to_owned(), sealed_body };
+    store.enqueue_message(tenant, &message).await?;
+    Ok(id)
+}
+
+/// What one round of sending did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Round {
+    pub sent: u32,
+    pub retried: u32,
+    pub failed: u32,
+}
+
+/// Sends the tenant's due messages. Failures are written back with their next attempt;
+/// the last attempt marks the message failed.
+pub async fn deliver_due(
+    store: &dyn Store,
+    tenant: &Tenant,
+    mailer: &Mailer,
+    secret_box: &SecretBox,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Round, DeliveryError> {
+    let mut round = Round::default();
+    for message in store.claim_messages(tenant.id, 20, CLAIM_LEASE_SECONDS).await? {
+        let result = match message.channel {
+            Channel::Email => match secret_box.open(&message.sealed_body, &seal_context(tenant.id, message.id)) {
+                Ok(body) => {
+                    let body = String::from_utf8_lossy(&body);
+                    let from_name = tenant.config.portal_name();
+                    mailer.send(&from_name, &message.recipient, &message.subject, &body, message.id).await
+                }
+                Err(_) => Err(MailError::Permanent("het bericht kan niet worden geopend (andere sleutel?)".to_owned())),
+            },
+            // SMS goes out through its own sender once it lands; until then it waits.
+            Channel::Sms => Err(MailError::Temporary("geen SMS-verzending ingericht".to_owned())),
+        };
+        match result {
+            Ok(()) => {
+                store.message_sent(tenant.id, message.id).await?;
+                round.sent += 1;
+            }
+            Err(error) if error.is_permanent() || message.attempts >= MAX_ATTEMPTS => {
+                // The recipient is personal data: logs get the message id only.
+                tracing::error!(tenant = %tenant.slug, message = %message.id, %error, "bericht opgegeven");
+                store.message_failed(tenant.id, message.id, &error.to_string()).await?;
+                round.failed += 1;
+            }
+            Err(error) => {
+                tracing::warn!(tenant = %tenant.slug, message = %message.id, attempts = message.attempts, %error, "bericht later opnieuw");
+                let at = now + retry_delay(message.attempts);
+                store.message_retry(tenant.id, message.id, at, &error.to_string()).await?;
+                round.retried += 1;
+            }
+        }
+    }
+    Ok(round)
+}

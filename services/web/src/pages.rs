@@ -1,0 +1,31 @@
+//! What the form pages share: the context they render with, and rendering with cookies.
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::request_id::RequestId;
+use crate::tenant::CurrentTenant;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use tera::Context;
+
+/// The request-wide things every page renders with.
+#[derive(Clone, Copy)]
+pub(crate) struct Pages<'a> {
+    pub state: &'a AppState,
+    pub tenant: &'a CurrentTenant,
+    pub request_id: &'a RequestId,
+}
+
+/// Renders a template of the tenant with a status, setting any cookies in `jar`.
+pub(crate) async fn render(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    name: &str,
+    context: &Context,
+    status: StatusCode,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let html = state.templates.render(tenant, state.store.as_ref(), name, context).await?;
+    Ok((status, jar, Html(html)).into_response())
+}

@@ -1,0 +1,96 @@
+//! E-mail through the outbox and a real SMTP server (aiosmtpd), on both databases: sent
+//! once, retried through an outage, given up on what can never be delivered.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use careportal_delivery::{Mailer, deliver_due, enqueue_email};
+use careportal_domain::clock::Clock;
+use careportal_tests::smtp::{SmtpSink, free_port};
+use careportal_tests::{Backend, TestApp, on_both_backends};
+
+on_both_backends!(
+    an_email_reaches_the_smtp_server_once,
+    an_outage_delays_mail_and_loses_nothing,
+    a_bad_address_is_given_up
+);
+
+fn secret_box() -> careportal_auth::SecretBox {
+    careportal_tests::app::settings(true, false).keys.secret_box.clone()
+}
+
+async fn an_email_reaches_the_smtp_server_once(backend: Backend) {
+    let app = TestApp::builder(backend).tenants(&["siloah"]).build().await;
+    let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start(free_port(), dir.path()).await;
+    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{}", sink.port), "noreply@siloah.example").unwrap();
+
+    let id = enqueue_email(
+        app.store.as_ref(),
+        &secret_box(),
+        tenant.id,
+        "ingrid@example.nl",
+        "Onderwerp",
+        "Beste Ingrid,\n\nHallo.\n",
+    )
+    .await
+    .unwrap();
+    let round = deliver_due(app.store.as_ref(), &tenant, &mailer, &secret_box(), app.clock.now()).await.unwrap();
+    let status = app.store.message_status(tenant.id, id).await.unwrap().unwrap();
+    assert_eq!((round.sent, round.retried, round.failed), (1, 0, 0), "{status:?}");
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].contains("To: ingrid@example.nl"), "{}", messages[0]);
+    assert!(messages[0].contains("Subject: Onderwerp"));
+    assert!(messages[0].contains("noreply@siloah.example"));
+    assert!(messages[0].contains(&format!("Message-ID: <{id}@siloah.example>")));
+    assert!(messages[0].contains("Beste Ingrid"));
+
+    let again = deliver_due(app.store.as_ref(), &tenant, &mailer, &secret_box(), app.clock.now()).await.unwrap();
+    assert_eq!(again.sent, 0, "a sent message is not sent again");
+    assert_eq!(sink.messages().len(), 1);
+    assert!(app.store.message_status(tenant.id, id).await.unwrap().unwrap().sent_at.is_some());
+}
+
+async fn an_outage_delays_mail_and_loses_nothing(backend: Backend) {
+    let app = TestApp::builder(backend).tenants(&["siloah"]).build().await;
+    let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap();
+    let port = free_port();
+    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), "noreply@siloah.example").unwrap();
+    let id = enqueue_email(app.store.as_ref(), &secret_box(), tenant.id, "ingrid@example.nl", "Onderwerp", "Tekst")
+        .await
+        .unwrap();
+
+    // Nobody listens: the message waits for its next attempt.
+    let round = deliver_due(app.store.as_ref(), &tenant, &mailer, &secret_box(), app.clock.now()).await.unwrap();
+    assert_eq!((round.sent, round.retried), (0, 1));
+    let status = app.store.message_status(tenant.id, id).await.unwrap().unwrap();
+    assert_eq!(status.attempts, 1);
+    assert!(status.last_error.is_some());
+    assert_eq!(status.next_attempt_at, app.clock.now() + chrono::Duration::seconds(30));
+    let early = deliver_due(app.store.as_ref(), &tenant, &mailer, &secret_box(), app.clock.now()).await.unwrap();
+    assert_eq!(early, careportal_delivery::Round::default(), "not before its time");
+
+    // The server is back; after the wait the message goes out, once.
+    let dir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start(port, dir.path()).await;
+    app.clock.advance(chrono::Duration::seconds(31));
+    let round = deliver_due(app.store.as_ref(), &tenant, &mailer, &secret_box(), app.clock.now()).await.unwrap();
+    assert_eq!(round.sent, 1);
+    assert_eq!(sink.messages().len(), 1);
+    let status = app.store.message_status(tenant.id, id).await.unwrap().unwrap();
+    assert_eq!((status.attempts, status.last_error), (2, None));
+}
+
+async fn a_bad_address_is_given_up(backend: Backend) {
+    let app = TestApp::builder(backend).tenants(&["siloah"]).build().await;
+    let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start(free_port(), dir.path()).await;
+    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{}", sink.port), "noreply@siloah.example").unwrap();
+    let id =
+        enqueue_email(app.store.as_ref(), &secret_box(), tenant.id, "geen adres", "Onderwerp", "Tekst").await.unwrap();
+    let round = deliver_due(app.store.as_ref(), &tenant, &mailer, &secret_box(), app.clock.now()).await.unwrap();
+    assert_eq!(round.failed, 1);
+    assert!(app.store.message_status(tenant.id, id).await.unwrap().unwrap().failed_at.is_some());
+    assert!(sink.messages().is_empty());
+}

@@ -1,0 +1,126 @@
+//! Wachtwoord vergeten? over HTTP, on both databases: an e-mail with a link that works once
+//! for an hour, the same answer for every username, and the second factor still asked after.
+
+use axum::http::StatusCode;
+use careportal_tests::{Backend, TestApp, on_both_backends};
+
+on_both_backends!(
+    a_reset_link_by_email_sets_a_new_password_once,
+    the_answer_is_the_same_for_unknown_users_and_resets_are_limited,
+    a_reset_link_expires_after_an_hour,
+);
+
+const HOST: &str = "siloah.localhost";
+const PASSWORD: &str = "Zonnebloem!Tafel7";
+
+fn link_in(mail: &str) -> String {
+    // Quoted-printable may wrap long lines with "=\r\n"; undo that first.
+    let text = mail.replace("=\r\n", "").replace("=3D", "=");
+    let start = text.find("http://siloah.localhost/wachtwoord-herstellen/").expect("a reset link in the mail");
+    text[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+async fn a_reset_link_by_email_sets_a_new_password_once(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    // Signed in on one device, before the reset.
+    let mut elsewhere = app.client(HOST);
+    let signed = elsewhere
+        .submit("/inloggen", "/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD)])
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+
+    let mut client = app.client(HOST);
+    let login = client.get("/inloggen").await;
+    assert!(login.body.contains("href=\"/wachtwoord-vergeten\""));
+    let response =
+        client.submit("/wachtwoord-vergeten", "/wachtwoord-vergeten", &[("gebruikersnaam", "anna@example.nl")]).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(response.body.contains("Als deze gebruikersnaam bij ons bekend is"));
+
+    let mails = app.mails(1).await;
+    let mail = &mails[0];
+    assert!(mail.contains("To: anna@example.nl"), "{mail}");
+    assert!(mail.contains("Subject: Nieuw wachtwoord kiezen"), "{mail}");
+    assert!(mail.contains("From: =?utf-8?") || mail.contains("From: \"Cli"), "the portal's name as sender: {mail}");
+    assert!(!mail.contains("Thomas"), "no client data in mail");
+    let link = link_in(mail);
+    let path = link.trim_start_matches("http://siloah.localhost");
+
+    let form = client.get(path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Nieuw wachtwoord kiezen") && form.body.contains("Minimum aantal tekens: 8"));
+    let weak = client.submit(path, path, &[("nieuw", "kort"), ("bevestig", "kort")]).await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body.contains("minimaal 8 tekens"));
+    let old = client.submit(path, path, &[("nieuw", PASSWORD), ("bevestig", PASSWORD)]).await;
+    assert!(old.body.contains("al gebruikt"), "Siloah: no reuse within a year");
+
+    let next = "Paarse-Olifant-Dans-42";
+    let done = client.submit(path, path, &[("nieuw", next), ("bevestig", next)]).await;
+    assert_eq!(done.header("location"), Some("/inloggen?hersteld=1"));
+    assert!(client.get("/inloggen?hersteld=1").await.body.contains("Uw nieuwe wachtwoord is opgeslagen."));
+
+    assert_eq!(client.get(path).await.status, StatusCode::GONE, "the link works once");
+    assert_eq!(
+        elsewhere.get("/inloggen/activeren").await.header("location"),
+        Some("/inloggen"),
+        "other sessions ended"
+    );
+
+    // The old password no longer works; the new one does, and the second factor is still asked.
+    let mut fresh = app.client(HOST);
+    let refused = fresh
+        .submit("/inloggen", "/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD)])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let accepted =
+        fresh.submit("/inloggen", "/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", next)]).await;
+    assert_eq!(accepted.header("location"), Some("/inloggen/activeren"), "not in without a second factor");
+
+    let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap().id;
+    let actions: Vec<String> = app.store.audit(tenant, 50).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"password.reset_requested".to_owned()) && actions.contains(&"password.reset".to_owned()));
+}
+
+async fn the_answer_is_the_same_for_unknown_users_and_resets_are_limited(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut client = app.client(HOST);
+    let unknown = client
+        .submit("/wachtwoord-vergeten", "/wachtwoord-vergeten", &[("gebruikersnaam", "niemand@example.nl")])
+        .await;
+    let known =
+        client.submit("/wachtwoord-vergeten", "/wachtwoord-vergeten", &[("gebruikersnaam", "anna@example.nl")]).await;
+    assert_eq!(unknown.status, known.status);
+    let strip = |body: &str| body.lines().filter(|l| !l.contains("csrf")).collect::<Vec<_>>().join("\n");
+    assert_eq!(strip(&unknown.body), strip(&known.body));
+    assert_eq!(app.mails(1).await.len(), 1, "only the known account gets mail");
+
+    for _ in 0..4 {
+        client.submit("/wachtwoord-vergeten", "/wachtwoord-vergeten", &[("gebruikersnaam", "anna@example.nl")]).await;
+    }
+    assert_eq!(app.mails(3).await.len(), 3, "three an hour, the rest not sent");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.mails(3).await.len(), 3);
+    let empty = client.submit("/wachtwoord-vergeten", "/wachtwoord-vergeten", &[("gebruikersnaam", "")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("Vul uw gebruikersnaam in."));
+}
+
+async fn a_reset_link_expires_after_an_hour(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut client = app.client(HOST);
+    client.submit("/wachtwoord-vergeten", "/wachtwoord-vergeten", &[("gebruikersnaam", "anna@example.nl")]).await;
+    let link = link_in(&app.mails(1).await[0]);
+    let path = link.trim_start_matches("http://siloah.localhost").to_owned();
+    app.clock.advance(chrono::Duration::minutes(61));
+    let page = client.get(&path).await;
+    assert_eq!(page.status, StatusCode::GONE);
+    assert!(page.body.contains("Deze link werkt niet meer"));
+    let next = "Paarse-Olifant-Dans-42";
+    let csrf = careportal_tests::client::csrf_of(&client.get("/inloggen").await.body).unwrap();
+    let late = client.post(&path, &[("nieuw", next), ("bevestig", next), ("csrf", &csrf)]).await;
+    assert_eq!(late.status, StatusCode::GONE);
+}
