@@ -55,6 +55,8 @@ export async function startPortal() {
     url: (slug, path = '/') => `http://${slug}.localhost:${port}${path}`,
     // The development mail sink: one .eml file per message.
     mailDir: join(dataDir, 'data', 'outbox', 'mail'),
+    // The development SMS sink: one JSON line per message.
+    smsFile: join(dataDir, 'data', 'outbox', 'sms.jsonl'),
     output: () => output,
     async stop() {
       child.kill('SIGTERM');

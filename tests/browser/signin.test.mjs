@@ -98,7 +98,7 @@ for (const viewport of VIEWPORTS) {
     // current one was used to activate the app.
     await page.getByLabel('Gebruikersnaam').fill(username);
     await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('2FA code').fill(totp(secret, 30));
+    await page.getByLabel('2FA code', { exact: true }).fill(totp(secret, 30));
     await page.getByRole('button', { name: 'Inloggen' }).click();
     await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
     await page.close();
@@ -191,3 +191,67 @@ test('salem: wachtwoord vergeten, via de link in de e-mail een nieuw wachtwoord 
   await checkPage(page);
   await page.close();
 });
+
+/** Waits for SMS number `n` (1-based) in the development SMS outbox and returns it. */
+async function nthSms(file, n) {
+  const { readFileSync, existsSync } = await import('node:fs');
+  for (let i = 0; i < 100; i++) {
+    const lines = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
+    if (lines.length >= n) return JSON.parse(lines[n - 1]);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`fewer than ${n} SMS in ${file}`);
+}
+
+for (const viewport of VIEWPORTS) {
+  test(`salem: SMS activeren en inloggen met een SMS code (${viewport.width}px)`, async () => {
+    const username = viewport.width < 400 ? 'kees.visser@example.nl' : 'anneke.visser@example.nl';
+    const page = await openPage(browser, viewport);
+    await page.goto(portal.url('salem', '/inloggen'));
+    await page.getByLabel('Gebruikersnaam').fill(username);
+    await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Inloggen' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Tweestapsverificatie activeren' }).waitFor();
+    await page.getByRole('link', { name: 'SMS' }).click();
+    await page.getByRole('heading', { level: 1, name: 'SMS activeren' }).waitFor();
+    await checkPage(page);
+
+    await page.getByLabel('Stap 1: voer uw GSM nummer in').fill('020 1234567');
+    await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
+    await page.getByText('Dit is geen mobiel nummer.').waitFor();
+    assert.equal(await page.getByLabel('Stap 1: voer uw GSM nummer in').inputValue(), '020 1234567');
+    await checkPage(page);
+
+    const number = viewport.width < 400 ? '06 1111 2222' : '+31 6 3333 4444';
+    const seen = await (async () => {
+      const { readFileSync, existsSync } = await import('node:fs');
+      return existsSync(portal.smsFile) ? readFileSync(portal.smsFile, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+    })();
+    await page.getByLabel('Stap 1: voer uw GSM nummer in').fill(number);
+    await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
+    await page.getByRole('status').filter({ hasText: 'Er is een registratiecode verstuurd' }).waitFor();
+    const registration = await nthSms(portal.smsFile, seen + 1);
+    assert.equal(registration.tenant, 'salem');
+    const code = registration.body.match(/\b(\d{6})\b/)[1];
+    await page.getByLabel('Stap 3: Registratiecode').fill(code);
+    await page.getByRole('button', { name: 'Controleer' }).click();
+    await page.getByRole('status').filter({ hasText: 'De registratiecode klopt.' }).waitFor();
+    await checkPage(page);
+    await page.getByRole('button', { name: 'Bevestig' }).click();
+    await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+    await page.getByRole('button', { name: 'Uitloggen' }).click();
+
+    // The daily login as the manual shows it: 'SMS code aanvragen', the first four digits on screen.
+    await page.getByLabel('Gebruikersnaam').fill(username);
+    await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'SMS code aanvragen' }).click();
+    const login = await nthSms(portal.smsFile, seen + 2);
+    const [, prefix, digits] = login.body.match(/(\d{4})-(\d{6})/);
+    await page.getByRole('status').filter({ hasText: `de code begint met "${prefix}"` }).waitFor();
+    await checkPage(page);
+    await page.getByLabel('2FA code', { exact: true }).fill(digits);
+    await page.getByRole('button', { name: 'Inloggen' }).click();
+    await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+    await page.close();
+  });
+}

@@ -2,7 +2,7 @@
 //! once, retried through an outage, given up on what can never be delivered.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use careportal_delivery::{Mailer, deliver_due, enqueue_email};
+use careportal_delivery::{Mailer, SmsSender, Transports, deliver_due, enqueue_email};
 use careportal_domain::clock::Clock;
 use careportal_tests::smtp::{SmtpSink, free_port};
 use careportal_tests::{Backend, TestApp, on_both_backends};
@@ -10,8 +10,13 @@ use careportal_tests::{Backend, TestApp, on_both_backends};
 on_both_backends!(
     an_email_reaches_the_smtp_server_once,
     an_outage_delays_mail_and_loses_nothing,
-    a_bad_address_is_given_up
+    a_bad_address_is_given_up,
+    an_sms_goes_out_through_sns,
 );
+
+fn via(mail: Mailer) -> Transports {
+    Transports { mail, sms: SmsSender::file(std::env::temp_dir().join("careportal-unused-sms.jsonl")) }
+}
 
 fn secret_box() -> careportal_auth::SecretBox {
     careportal_tests::app::settings(true, false).keys.secret_box.clone()
@@ -22,7 +27,7 @@ async fn an_email_reaches_the_smtp_server_once(backend: Backend) {
     let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let sink = SmtpSink::start(free_port(), dir.path()).await;
-    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{}", sink.port), "noreply@siloah.example").unwrap();
+    let mailer = via(Mailer::smtp(&format!("smtp://127.0.0.1:{}", sink.port), "noreply@siloah.example").unwrap());
 
     let id = enqueue_email(
         app.store.as_ref(),
@@ -55,7 +60,7 @@ async fn an_outage_delays_mail_and_loses_nothing(backend: Backend) {
     let app = TestApp::builder(backend).tenants(&["siloah"]).build().await;
     let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap();
     let port = free_port();
-    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), "noreply@siloah.example").unwrap();
+    let mailer = via(Mailer::smtp(&format!("smtp://127.0.0.1:{port}"), "noreply@siloah.example").unwrap());
     let id = enqueue_email(app.store.as_ref(), &secret_box(), tenant.id, "ingrid@example.nl", "Onderwerp", "Tekst")
         .await
         .unwrap();
@@ -86,11 +91,34 @@ async fn a_bad_address_is_given_up(backend: Backend) {
     let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let sink = SmtpSink::start(free_port(), dir.path()).await;
-    let mailer = Mailer::smtp(&format!("smtp://127.0.0.1:{}", sink.port), "noreply@siloah.example").unwrap();
+    let mailer = via(Mailer::smtp(&format!("smtp://127.0.0.1:{}", sink.port), "noreply@siloah.example").unwrap());
     let id =
         enqueue_email(app.store.as_ref(), &secret_box(), tenant.id, "geen adres", "Onderwerp", "Tekst").await.unwrap();
     let round = deliver_due(app.store.as_ref(), &tenant, &mailer, &secret_box(), app.clock.now()).await.unwrap();
     assert_eq!(round.failed, 1);
     assert!(app.store.message_status(tenant.id, id).await.unwrap().unwrap().failed_at.is_some());
     assert!(sink.messages().is_empty());
+}
+
+async fn an_sms_goes_out_through_sns(backend: Backend) {
+    let app = TestApp::builder(backend).tenants(&["siloah"]).build().await;
+    let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap();
+    let moto = careportal_tests::moto::Moto::start().await;
+    let transports = Transports {
+        mail: Mailer::folder(std::env::temp_dir().join("careportal-unused-mail"), "noreply@siloah.example"),
+        sms: SmsSender::from_client(moto.sns()),
+    };
+    let body = "1768-123456 is uw inlogcode voor het Cliëntportaal Siloah. Deel deze code met niemand.";
+    let id = careportal_delivery::enqueue_sms(app.store.as_ref(), &secret_box(), tenant.id, "+31612345678", body)
+        .await
+        .unwrap();
+    let bad = careportal_delivery::enqueue_sms(app.store.as_ref(), &secret_box(), tenant.id, "0612345678", "x")
+        .await
+        .unwrap();
+    let round = deliver_due(app.store.as_ref(), &tenant, &transports, &secret_box(), app.clock.now()).await.unwrap();
+    assert_eq!((round.sent, round.failed), (1, 1), "a number SNS refuses is given up at once");
+    assert_eq!(moto.sms().await, vec![("+31612345678".to_owned(), body.to_owned())]);
+    assert!(app.store.message_status(tenant.id, id).await.unwrap().unwrap().sent_at.is_some());
+    let refused = app.store.message_status(tenant.id, bad).await.unwrap().unwrap();
+    assert!(refused.failed_at.is_some() && refused.last_error.unwrap().contains("InvalidParameter"));
 }

@@ -3,6 +3,7 @@
 
 mod recovery;
 mod signin;
+mod sms;
 
 use axum::http::StatusCode;
 use careportal_domain::audit::Origin;

@@ -22,6 +22,13 @@ pub fn settings(dev_hosts: bool, https: bool) -> WebSettings {
     WebSettings::new(dev_hosts, https, &[7u8; 32], hasher)
 }
 
+fn transports_in(dir: &std::path::Path) -> careportal_delivery::Transports {
+    careportal_delivery::Transports {
+        mail: careportal_delivery::Mailer::folder(dir.join("mail"), "noreply@careportal.test"),
+        sms: careportal_delivery::SmsSender::file(dir.join("sms.jsonl")),
+    }
+}
+
 pub struct TestApp {
     pub store: Arc<dyn Store>,
     pub clock: ManualClock,
@@ -68,8 +75,8 @@ impl TestAppBuilder {
         for slug in &self.tenants {
             store.apply_tenant(&Origin::system("test"), &fixtures::bundle(slug).await).await.unwrap();
         }
-        let mailer = careportal_delivery::Mailer::folder(db.dir.path().join("mail"), "noreply@careportal.test");
-        let state = AppState::new(store.clone(), self.settings, shared, mailer).unwrap();
+        let transports = transports_in(db.dir.path());
+        let state = AppState::new(store.clone(), self.settings, shared, transports).unwrap();
         TestApp { store, clock, db, router: app(state) }
     }
 }
@@ -85,13 +92,28 @@ impl TestApp {
 
     /// A second portal instance on the same database, as behind a load balancer.
     pub fn second_instance(&self, settings: WebSettings) -> axum::Router {
-        let state = AppState::new(self.store.clone(), settings, Arc::new(self.clock.clone()), self.mailer()).unwrap();
+        let state =
+            AppState::new(self.store.clone(), settings, Arc::new(self.clock.clone()), self.transports()).unwrap();
         app(state)
     }
 
-    /// The development mail sink of this app: one .eml file per message.
-    pub fn mailer(&self) -> careportal_delivery::Mailer {
-        careportal_delivery::Mailer::folder(self.db.dir.path().join("mail"), "noreply@careportal.test")
+    /// The development sinks of this app: one .eml file per mail, one JSON line per SMS.
+    pub fn transports(&self) -> careportal_delivery::Transports {
+        transports_in(self.db.dir.path())
+    }
+
+    /// The SMS written so far (JSON lines), waiting up to two seconds for `at_least`.
+    pub async fn sms(&self, at_least: usize) -> Vec<String> {
+        let path = self.db.dir.path().join("sms.jsonl");
+        for _ in 0..40 {
+            let lines: Vec<String> =
+                std::fs::read_to_string(&path).unwrap_or_default().lines().map(str::to_owned).collect();
+            if lines.len() >= at_least {
+                return lines;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {at_least} SMS in {}", path.display());
     }
 
     /// The e-mails written so far, oldest first, waiting up to two seconds for `at_least`

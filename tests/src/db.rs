@@ -83,7 +83,22 @@ async fn postgres_template(clock: Arc<dyn Clock>) -> String {
                     careportal_store::PostgresStore::connect(&postgres_url_for(&building), 2, clock).await.unwrap();
                 store.migrate().await.unwrap();
                 store.close().await;
-                sqlx::query(&format!("ALTER DATABASE {building} RENAME TO {name}")).execute(&mut admin).await.unwrap();
+                // A closed pool's connections may still be ending on the server side.
+                sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()")
+                    .bind(&building)
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+                let rename = format!("ALTER DATABASE {building} RENAME TO {name}");
+                let mut renamed = sqlx::query(&rename).execute(&mut admin).await;
+                for _ in 0..50 {
+                    if renamed.is_ok() {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    renamed = sqlx::query(&rename).execute(&mut admin).await;
+                }
+                renamed.unwrap();
             }
             sqlx::query("SELECT pg_advisory_unlock(727272)").execute(&mut admin).await.unwrap();
             admin.close().await.unwrap();

@@ -6,6 +6,7 @@ pub mod app;
 pub mod client;
 pub mod db;
 pub mod fixtures;
+pub mod moto;
 pub mod smtp;
 
 pub use app::{TestApp, TestResponse};

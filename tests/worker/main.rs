@@ -14,7 +14,7 @@ fn jobs(app: &TestApp) -> careportal_worker::Jobs {
     careportal_worker::Jobs {
         store: app.store.clone(),
         clock: std::sync::Arc::new(app.clock.clone()),
-        mailer: std::sync::Arc::new(app.mailer()),
+        transports: std::sync::Arc::new(app.transports()),
         secret_box: careportal_tests::app::settings(true, false).keys.secret_box.clone(),
     }
 }

@@ -130,7 +130,7 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             init_logging(&config);
             let store = migrated_store(&config).await?;
             if once {
-                let jobs = serve::jobs(&config, store.clone())?;
+                let jobs = serve::jobs(&config, store.clone()).await?;
                 let round = careportal_worker::run_once(&jobs).await;
                 store.close().await;
                 let round = round.map_err(|e| Failure::Failed(e.to_string()))?;

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 const ENV_PREFIX: &str = "CAREPORTAL_";
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 17] = [
     "mode",
     "database_url",
     "listen",
@@ -30,6 +30,8 @@ const KEYS: [&str; 15] = [
     "worker_interval_seconds",
     "smtp_url",
     "mail_from",
+    "sms",
+    "sns_endpoint",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +66,9 @@ pub struct Config {
     /// None: e-mail goes to `<data_dir>/outbox/mail/` (development only).
     smtp_url: Option<String>,
     pub mail_from: String,
+    /// "file" (development: `<data_dir>/outbox/sms.jsonl`) or "sns".
+    sms_via_sns: bool,
+    sns_endpoint: Option<String>,
 }
 
 /// 32 random bytes that sign sessions and encrypt secrets at rest. Never printed.
@@ -281,6 +286,22 @@ impl Config {
             }
         };
 
+        let sms_via_sns = match text("sms")? {
+            None => mode == Mode::Production,
+            Some((v, _)) if v == "sns" => true,
+            Some((v, _)) if v == "file" && mode == Mode::Development => false,
+            Some((v, s)) => return Err(bad("sms", &v, &s, "sns (of file, alleen in development)")),
+        };
+        let sns_endpoint = match text("sns_endpoint")? {
+            None => None,
+            Some((v, s)) => {
+                if !(v.starts_with("http://") || v.starts_with("https://")) {
+                    return Err(bad("sns_endpoint", &v, &s, "een adres zoals http://127.0.0.1:5000"));
+                }
+                Some(v)
+            }
+        };
+
         Ok(Self {
             mode,
             database_url,
@@ -297,7 +318,19 @@ impl Config {
             worker_interval_seconds,
             smtp_url,
             mail_from,
+            sms_via_sns,
+            sns_endpoint,
         })
+    }
+
+    /// E-mail and SMS transports as configured.
+    pub async fn transports(&self) -> Result<careportal_delivery::Transports, ConfigError> {
+        let sms = if self.sms_via_sns {
+            careportal_delivery::SmsSender::sns(self.sns_endpoint.as_deref()).await
+        } else {
+            careportal_delivery::SmsSender::file(self.data_dir.join("outbox").join("sms.jsonl"))
+        };
+        Ok(careportal_delivery::Transports { mail: self.mailer()?, sms })
     }
 
     /// The e-mail transport: SMTP when `smtp_url` is set; in development otherwise the
@@ -405,6 +438,15 @@ impl Config {
         );
         line("smtp_url", quoted(&smtp));
         line("mail_from", quoted(&self.mail_from));
+        let sms = if self.sms_via_sns {
+            "sns".to_owned()
+        } else {
+            format!("file ({})", self.data_dir.join("outbox").join("sms.jsonl").display())
+        };
+        line("sms", quoted(&sms));
+        if let Some(endpoint) = &self.sns_endpoint {
+            line("sns_endpoint", quoted(endpoint));
+        }
         out
     }
 }

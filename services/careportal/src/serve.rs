@@ -15,14 +15,15 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     let secret = config.secret_key()?;
     let hasher = careportal_auth::PasswordHasher::owasp().map_err(|e| Failure::Failed(e.to_string()))?;
     let settings = WebSettings::new(config.mode == Mode::Development, config.https, secret.bytes(), hasher);
-    let mailer = config.mailer()?;
+    let transports = config.transports().await?;
     let jobs = careportal_worker::Jobs {
         store: store.clone(),
         clock: clock(),
-        mailer: Arc::new(mailer.clone()),
+        transports: Arc::new(transports.clone()),
         secret_box: settings.keys.secret_box.clone(),
     };
-    let state = AppState::new(store.clone(), settings, clock(), mailer).map_err(|e| Failure::Failed(e.to_string()))?;
+    let state =
+        AppState::new(store.clone(), settings, clock(), transports).map_err(|e| Failure::Failed(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| Failure::Failed(format!("kan niet luisteren op {}: {e}", config.listen)))?;
@@ -49,19 +50,20 @@ fn worker_interval(config: &Config) -> Duration {
 }
 
 /// What the worker needs, from the configuration.
-pub fn jobs(config: &Config, store: Arc<dyn Store>) -> Result<careportal_worker::Jobs, Failure> {
+pub async fn jobs(config: &Config, store: Arc<dyn Store>) -> Result<careportal_worker::Jobs, Failure> {
     let secret = config.secret_key()?;
     Ok(careportal_worker::Jobs {
         store,
         clock: clock(),
-        mailer: Arc::new(config.mailer()?),
+        transports: Arc::new(config.transports().await?),
         secret_box: careportal_auth::SecretBox::new(secret.bytes()),
     })
 }
 
 pub async fn worker_only(config: &Config, store: Arc<dyn Store>) -> Result<(), Failure> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let worker = tokio::spawn(careportal_worker::run(jobs(config, store.clone())?, worker_interval(config), stop_rx));
+    let worker =
+        tokio::spawn(careportal_worker::run(jobs(config, store.clone()).await?, worker_interval(config), stop_rx));
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     let _ = worker.await;

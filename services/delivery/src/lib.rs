@@ -5,8 +5,17 @@
 #![forbid(unsafe_code)]
 
 mod mail;
+mod sms;
 
 pub use mail::{MailError, Mailer};
+pub use sms::SmsSender;
+
+/// Every way out a message can take.
+#[derive(Clone, Debug)]
+pub struct Transports {
+    pub mail: Mailer,
+    pub sms: SmsSender,
+}
 
 use careportal_auth::SecretBox;
 use careportal_domain::TenantId;
@@ -44,6 +53,23 @@ pub async fn enqueue_email(
     Ok(id)
 }
 
+/// Stores an SMS for sending; the body is sealed at rest (it holds a code).
+pub async fn enqueue_sms(
+    store: &dyn Store,
+    secret_box: &SecretBox,
+    tenant: TenantId,
+    to: &str,
+    body: &str,
+) -> Result<MessageId, DeliveryError> {
+    let id = MessageId::new();
+    let sealed_body =
+        secret_box.seal(body.as_bytes(), &seal_context(tenant, id)).map_err(|e| DeliveryError::Seal(e.to_string()))?;
+    let message =
+        NewMessage { id, channel: Channel::Sms, recipient: to.to_owned(), subject: String::new(), sealed_body };
+    store.enqueue_message(tenant, &message).await?;
+    Ok(id)
+}
+
 /// What one round of sending did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Round {
@@ -57,23 +83,27 @@ pub struct Round {
 pub async fn deliver_due(
     store: &dyn Store,
     tenant: &Tenant,
-    mailer: &Mailer,
+    transports: &Transports,
     secret_box: &SecretBox,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Round, DeliveryError> {
     let mut round = Round::default();
     for message in store.claim_messages(tenant.id, 20, CLAIM_LEASE_SECONDS).await? {
-        let result = match message.channel {
-            Channel::Email => match secret_box.open(&message.sealed_body, &seal_context(tenant.id, message.id)) {
-                Ok(body) => {
-                    let body = String::from_utf8_lossy(&body);
-                    let from_name = tenant.config.portal_name();
-                    mailer.send(&from_name, &message.recipient, &message.subject, &body, message.id).await
+        let result = match secret_box.open(&message.sealed_body, &seal_context(tenant.id, message.id)) {
+            Err(_) => Err(MailError::Permanent("het bericht kan niet worden geopend (andere sleutel?)".to_owned())),
+            Ok(body) => {
+                let body = String::from_utf8_lossy(&body);
+                match message.channel {
+                    Channel::Email => {
+                        let from_name = tenant.config.portal_name();
+                        transports.mail.send(&from_name, &message.recipient, &message.subject, &body, message.id).await
+                    }
+                    Channel::Sms => {
+                        let sender = tenant.config.sms_sender();
+                        transports.sms.send(tenant.slug.as_str(), &sender, &message.recipient, &body).await
+                    }
                 }
-                Err(_) => Err(MailError::Permanent("het bericht kan niet worden geopend (andere sleutel?)".to_owned())),
-            },
-            // SMS goes out through its own sender once it lands; until then it waits.
-            Channel::Sms => Err(MailError::Temporary("geen SMS-verzending ingericht".to_owned())),
+            }
         };
         match result {
             Ok(()) => {

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod outbox;
 pub mod password;
 pub mod people;
+pub mod phone;
 pub mod signin;
 pub mod tenant;
 

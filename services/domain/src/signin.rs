@@ -129,6 +129,8 @@ pub struct Session {
     /// The absolute end, whatever the activity.
     pub expires_at: DateTime<Utc>,
     pub pending_totp: Option<String>,
+    /// A mobile number whose registration code was checked, waiting for "Bevestig".
+    pub pending_phone: Option<String>,
 }
 
 impl Session {
@@ -217,6 +219,7 @@ mod tests {
             last_seen_at: now(),
             expires_at: now() + Duration::hours(8),
             pending_totp: None,
+            pending_phone: None,
         };
         assert!(session.is_alive(15, now() + Duration::minutes(14)));
         assert!(!session.is_alive(15, now() + Duration::minutes(15)));
@@ -225,4 +228,63 @@ mod tests {
         busy.last_seen_at = now() + Duration::hours(8) - Duration::minutes(1);
         assert!(!busy.is_alive(15, now() + Duration::hours(8)), "activity does not extend past the absolute end");
     }
+}
+
+/// What a one-time code is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodePurpose {
+    /// The second factor at login ("SMS code aanvragen").
+    Login,
+    /// The registration code that activates SMS.
+    Enroll,
+    /// The Bevestigingscode for signing or rejecting a care plan.
+    Sign,
+}
+
+impl CodePurpose {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CodePurpose::Login => "login",
+            CodePurpose::Enroll => "enroll",
+            CodePurpose::Sign => "sign",
+        }
+    }
+}
+
+/// Codes live five minutes and allow five wrong tries.
+pub const CODE_VALID_MINUTES: i64 = 5;
+pub const CODE_MAX_FAILURES: u32 = 5;
+/// SMS per account and per number in an hour, against SMS pumping and harassment.
+pub const SMS_PER_ACCOUNT_HOUR: u32 = 5;
+pub const SMS_PER_NUMBER_HOUR: u32 = 5;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCode {
+    pub id: uuid::Uuid,
+    pub account: AccountId,
+    pub purpose: CodePurpose,
+    pub code_hash: String,
+    pub prefix: String,
+    pub phone: String,
+    pub session_hash: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCode {
+    pub id: uuid::Uuid,
+    pub account: AccountId,
+    pub code_hash: String,
+    pub prefix: String,
+    pub phone: String,
+    pub expires_at: DateTime<Utc>,
+    pub failures: u32,
+}
+
+/// Whose sent codes to count.
+#[derive(Debug, Clone, Copy)]
+pub enum SmsCount<'a> {
+    Account(AccountId),
+    Number(&'a str),
+    Tenant,
 }

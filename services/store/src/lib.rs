@@ -26,7 +26,9 @@ use careportal_domain::outbox::{MessageId, NewMessage, OutboxMessage};
 use careportal_domain::people::{
     Account, Client, ClientChanges, ClientLink, ClientReference, NewAccount, NewClient, Relation, Username,
 };
-use careportal_domain::signin::{Credentials, NewSession, SecondFactor, Session};
+use careportal_domain::signin::{
+    CodePurpose, Credentials, NewCode, NewSession, SecondFactor, Session, SmsCount, StoredCode,
+};
 use careportal_domain::tenant::{RightsPolicy, Tenant, TenantBundle};
 use careportal_domain::{AccountId, ClientId, TenantId};
 use chrono::{DateTime, Utc};
@@ -142,6 +144,29 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Takes TOTP `step` for the account when it is newer than the last one taken: true once
     /// per step, on every instance.
     async fn claim_totp_step(&self, tenant: TenantId, account: AccountId, step: i64) -> StoreResult<bool>;
+    /// Activates SMS to an E.164 number (replacing an app, if there was one).
+    async fn set_sms_factor(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        phone: &str,
+    ) -> StoreResult<()>;
+
+    async fn create_code(&self, tenant: TenantId, code: &NewCode) -> StoreResult<()>;
+    /// The newest code of a session for a purpose that can still be used.
+    async fn current_code(
+        &self,
+        tenant: TenantId,
+        session_hash: &str,
+        purpose: CodePurpose,
+    ) -> StoreResult<Option<StoredCode>>;
+    /// Counts a wrong try; returns the count.
+    async fn code_failed(&self, tenant: TenantId, id: uuid::Uuid) -> StoreResult<u32>;
+    /// Uses a code: true once, only while it is valid.
+    async fn use_code(&self, tenant: TenantId, id: uuid::Uuid) -> StoreResult<bool>;
+    /// Codes sent since `since`, for an account, a number or the whole tenant.
+    async fn codes_sent_since(&self, tenant: TenantId, whose: SmsCount<'_>, since: DateTime<Utc>) -> StoreResult<u32>;
 
     async fn create_session(&self, tenant: TenantId, new: &NewSession) -> StoreResult<()>;
     async fn session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<Option<Session>>;
@@ -149,6 +174,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Replaces a session by a new one (new token, new stage): the old token stops working.
     async fn rotate_session(&self, tenant: TenantId, old_hash: &str, new: &NewSession) -> StoreResult<()>;
     async fn set_pending_totp(&self, tenant: TenantId, token_hash: &str, sealed: Option<&str>) -> StoreResult<()>;
+    async fn set_pending_phone(&self, tenant: TenantId, token_hash: &str, phone: Option<&str>) -> StoreResult<()>;
     async fn delete_session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<()>;
     /// Ends every session of an account; returns how many.
     async fn delete_account_sessions(&self, tenant: TenantId, account: AccountId) -> StoreResult<u64>;

@@ -16,7 +16,10 @@ macro_rules! sql_store {
             Account, Client, ClientChanges, ClientLink, ClientReference, Email, NewAccount, NewClient, PersonName,
             Relation, Username,
         };
-        use careportal_domain::signin::{Credentials, FactorMethod, NewSession, SecondFactor, Session, SessionStage};
+        use careportal_domain::signin::{
+            CODE_MAX_FAILURES, CodePurpose, Credentials, FactorMethod, NewCode, NewSession, SecondFactor, Session,
+            SessionStage, SmsCount, StoredCode,
+        };
         use careportal_domain::tenant::{PolicyRule, RightsPolicy, Tenant, TenantBundle, TenantConfig, TenantSlug};
         use careportal_domain::{AccountId, ClientId, TenantId};
         use chrono::{DateTime, NaiveDate, Utc};
@@ -104,7 +107,7 @@ macro_rules! sql_store {
         }
 
         const SESSION_COLUMNS: &str =
-            "tenant_id, token_hash, account_id, stage, created_at, last_seen_at, expires_at, pending_totp";
+            "tenant_id, token_hash, account_id, stage, created_at, last_seen_at, expires_at, pending_totp, pending_phone";
 
         fn session_from_row(row: &DbRow) -> StoreResult<Session> {
             let stage: String = row.try_get("stage")?;
@@ -117,6 +120,7 @@ macro_rules! sql_store {
                 last_seen_at: row.try_get("last_seen_at")?,
                 expires_at: row.try_get("expires_at")?,
                 pending_totp: row.try_get("pending_totp")?,
+                pending_phone: row.try_get("pending_phone")?,
             })
         }
 
@@ -798,6 +802,140 @@ macro_rules! sql_store {
                 .await?
                 .rows_affected();
                 Ok(claimed == 1)
+            }
+
+            async fn set_sms_factor(&self, tenant: TenantId, origin: &Origin, account: AccountId, phone: &str) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO second_factors (tenant_id, account_id, method, totp_secret, phone, last_totp_step, confirmed_at) \
+                     VALUES ($1, $2, 'sms', NULL, $3, NULL, $4) ON CONFLICT (tenant_id, account_id) DO UPDATE SET \
+                     method = 'sms', totp_secret = NULL, phone = excluded.phone, last_totp_step = NULL, \
+                     confirmed_at = excluded.confirmed_at",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(phone)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "tweede factor"))?;
+                let masked = careportal_domain::phone::mask_e164(phone);
+                let event = origin.event(AuditAction::FACTOR_ENROLLED, None, format!("account {account}: sms naar {masked}"));
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_code(&self, tenant: TenantId, code: &NewCode) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO one_time_codes (tenant_id, id, account_id, purpose, code_hash, prefix, phone, session_hash, \
+                     created_at, expires_at, failures) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(code.id)
+                .bind(code.account.as_uuid())
+                .bind(code.purpose.as_str())
+                .bind(&code.code_hash)
+                .bind(&code.prefix)
+                .bind(&code.phone)
+                .bind(&code.session_hash)
+                .bind(self.now())
+                .bind(code.expires_at)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| StoreError::classify(e, "code"))?;
+                Ok(())
+            }
+
+            async fn current_code(
+                &self,
+                tenant: TenantId,
+                session_hash: &str,
+                purpose: CodePurpose,
+            ) -> StoreResult<Option<StoredCode>> {
+                let row = sqlx::query(
+                    "SELECT id, account_id, code_hash, prefix, phone, expires_at, failures FROM one_time_codes \
+                     WHERE tenant_id = $1 AND session_hash = $2 AND purpose = $3 AND used_at IS NULL \
+                     AND expires_at > $4 AND failures < $5 ORDER BY created_at DESC LIMIT 1",
+                )
+                .bind(tenant.as_uuid())
+                .bind(session_hash)
+                .bind(purpose.as_str())
+                .bind(self.now())
+                .bind(i64::from(CODE_MAX_FAILURES))
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(StoredCode {
+                    id: row.try_get("id")?,
+                    account: AccountId::from_uuid(row.try_get("account_id")?),
+                    code_hash: row.try_get("code_hash")?,
+                    prefix: row.try_get("prefix")?,
+                    phone: row.try_get("phone")?,
+                    expires_at: row.try_get("expires_at")?,
+                    failures: count_of(&row, "failures")?,
+                }))
+            }
+
+            async fn code_failed(&self, tenant: TenantId, id: Uuid) -> StoreResult<u32> {
+                let row = sqlx::query(
+                    "UPDATE one_time_codes SET failures = failures + 1 WHERE tenant_id = $1 AND id = $2 RETURNING failures",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map_or(Ok(0), |row| count_of(&row, "failures"))
+            }
+
+            async fn use_code(&self, tenant: TenantId, id: Uuid) -> StoreResult<bool> {
+                let used = sqlx::query(
+                    "UPDATE one_time_codes SET used_at = $3 WHERE tenant_id = $1 AND id = $2 AND used_at IS NULL \
+                     AND expires_at > $3 AND failures < $4",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id)
+                .bind(self.now())
+                .bind(i64::from(CODE_MAX_FAILURES))
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(used == 1)
+            }
+
+            async fn codes_sent_since(&self, tenant: TenantId, whose: SmsCount<'_>, since: DateTime<Utc>) -> StoreResult<u32> {
+                let query = match whose {
+                    SmsCount::Account(account) => sqlx::query(
+                        "SELECT COUNT(*) AS n FROM one_time_codes WHERE tenant_id = $1 AND created_at >= $2 AND account_id = $3",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(since)
+                    .bind(account.as_uuid()),
+                    SmsCount::Number(phone) => sqlx::query(
+                        "SELECT COUNT(*) AS n FROM one_time_codes WHERE tenant_id = $1 AND created_at >= $2 AND phone = $3",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(since)
+                    .bind(phone.to_owned()),
+                    SmsCount::Tenant => {
+                        sqlx::query("SELECT COUNT(*) AS n FROM one_time_codes WHERE tenant_id = $1 AND created_at >= $2")
+                            .bind(tenant.as_uuid())
+                            .bind(since)
+                    }
+                };
+                let row = query.fetch_one(&self.pool).await?;
+                count_of(&row, "n")
+            }
+
+            async fn set_pending_phone(&self, tenant: TenantId, token_hash: &str, phone: Option<&str>) -> StoreResult<()> {
+                sqlx::query("UPDATE sessions SET pending_phone = $3 WHERE tenant_id = $1 AND token_hash = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(token_hash)
+                    .bind(phone)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
 
             async fn create_session(&self, tenant: TenantId, new: &NewSession) -> StoreResult<()> {

@@ -16,6 +16,7 @@ mod request_id;
 mod security;
 pub mod session;
 mod signin;
+mod sms;
 mod templates;
 mod tenant;
 
@@ -29,7 +30,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use careportal_auth::secrets::derive_key;
 use careportal_auth::{PasswordHasher, SecretBox};
-use careportal_delivery::Mailer;
+use careportal_delivery::Transports;
 use careportal_domain::clock::Clock;
 use careportal_store::Store;
 use std::sync::Arc;
@@ -82,7 +83,7 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     pub settings: Arc<WebSettings>,
     pub clock: Arc<dyn Clock>,
-    pub mailer: Arc<Mailer>,
+    pub transports: Arc<Transports>,
 }
 
 impl AppState {
@@ -90,14 +91,14 @@ impl AppState {
         store: Arc<dyn Store>,
         settings: WebSettings,
         clock: Arc<dyn Clock>,
-        mailer: Mailer,
+        transports: Transports,
     ) -> Result<Self, TemplateError> {
         Ok(Self {
             store,
             templates: Arc::new(Templates::new()?),
             settings: Arc::new(settings),
             clock,
-            mailer: Arc::new(mailer),
+            transports: Arc::new(transports),
         })
     }
 }
@@ -114,6 +115,7 @@ pub fn app(state: AppState) -> Router {
         .route("/inloggen/code", get(signin::code_form).post(signin::code))
         .route("/inloggen/activeren", get(signin::enroll_choice))
         .route("/inloggen/activeren/app", get(signin::enroll_app_form).post(signin::enroll_app))
+        .route("/inloggen/activeren/sms", get(signin::enroll_sms_form).post(signin::enroll_sms))
         .route("/wachtwoord-wijzigen", get(signin::password_form).post(signin::change_password))
         .route("/uitloggen", post(signin::logout))
         .route("/wachtwoord-vergeten", get(recovery::request_form).post(recovery::request))
@@ -132,4 +134,23 @@ pub fn app(state: AppState) -> Router {
         .layer(request_id::trace_layer())
         .layer(from_fn(request_id::assign))
         .with_state(state)
+}
+
+/// Sends the tenant's due messages now, in the background, rather than at the worker's next
+/// round; the worker retries whatever fails here.
+pub(crate) fn send_now(state: &AppState, tenant: &CurrentTenant) {
+    let (store, transports, tenant, secret_box, clock) = (
+        state.store.clone(),
+        state.transports.clone(),
+        tenant.0.clone(),
+        state.settings.keys.secret_box.clone(),
+        state.clock.clone(),
+    );
+    tokio::spawn(async move {
+        let sent =
+            careportal_delivery::deliver_due(store.as_ref(), &tenant, &transports, &secret_box, clock.now()).await;
+        if let Err(error) = sent {
+            tracing::warn!(%error, "direct verzenden mislukt; de worker probeert het opnieuw");
+        }
+    });
 }

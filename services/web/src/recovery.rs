@@ -173,15 +173,7 @@ async fn send_reset(
     state.store.append_audit(tenant.id, &event).await?;
 
     // Send now rather than at the worker's next round; the worker retries what fails.
-    let (store, mailer, tenant, secret_box, clock) =
-        (state.store.clone(), state.mailer.clone(), tenant.0.clone(), secret_box.clone(), state.clock.clone());
-    tokio::spawn(async move {
-        if let Err(error) =
-            careportal_delivery::deliver_due(store.as_ref(), &tenant, &mailer, &secret_box, clock.now()).await
-        {
-            tracing::warn!(%error, "direct verzenden mislukt; de worker probeert het opnieuw");
-        }
-    });
+    crate::send_now(state, tenant);
     Ok(())
 }
 

@@ -21,7 +21,8 @@ use careportal_domain::audit::{Actor, AuditAction, Origin};
 use careportal_domain::password::{PasswordProblem, check_new_password, rules_text};
 use careportal_domain::people::{Account, Username};
 use careportal_domain::signin::{
-    Credentials, FactorMethod, NewSession, SecondFactor, Session, SessionStage, lock_after_failure, session_end,
+    CodePurpose, Credentials, FactorMethod, NewSession, SecondFactor, Session, SessionStage, lock_after_failure,
+    session_end,
 };
 use careportal_domain::tenant::SecondFactorMethod;
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 const LOGIN_FAILED: &str = "De gebruikersnaam of het wachtwoord is onjuist, of het account is tijdelijk geblokkeerd. \
      Controleer wat u heeft ingevuld en probeer het opnieuw, of kies 'Wachtwoord vergeten?'.";
 const CODE_FAILED: &str = "De 2FA code is onjuist of verlopen. Vul de code in die nu in de app staat.";
+const SMS_CODE_FAILED: &str = "De 2FA code is onjuist. Vul de 6 cijfers na het min-teken uit de SMS in.";
 const PAGE_EXPIRED: &str = "Deze pagina was verlopen. Vul het formulier opnieuw in.";
 
 fn origin_of(account: &Account, client: &ClientInfo) -> Origin {
@@ -65,6 +67,9 @@ pub struct LoginForm {
     wachtwoord: String,
     #[serde(default)]
     code: String,
+    /// "sms" when the person pressed "SMS code aanvragen".
+    #[serde(default)]
+    actie: String,
     #[serde(default)]
     csrf: String,
 }
@@ -97,6 +102,7 @@ async fn login_page(
     context.insert("username", username);
     context.insert("errors", &errors);
     context.insert("notice", &notice);
+    context.insert("sms_offered", &tenant.config.auth.methods.contains(&SecondFactorMethod::Sms));
     context.insert("title", "Inloggen");
     render(state, tenant, "signin/login.html", &context, status, jar).await
 }
@@ -108,8 +114,12 @@ pub async fn login_form(
     Query(query): Query<LoginQuery>,
     jar: CookieJar,
 ) -> Result<Response, AppError> {
+    // Signed in: nothing to do here. Half-way in: the form again, so "Opnieuw beginnen" works
+    // (a new login replaces the unfinished one).
     if let Some(session) = session::current(&state, &tenant, &jar).await {
-        return Ok(Redirect::to(stage_path(session.stage)).into_response());
+        if session.stage == SessionStage::Active {
+            return Ok(Redirect::to(stage_path(session.stage)).into_response());
+        }
     }
     let notice = if query.hersteld.is_some() {
         Some("Uw nieuwe wachtwoord is opgeslagen. Log in met uw nieuwe wachtwoord en uw 2FA code.")
@@ -238,7 +248,7 @@ async fn start_stage(
     account: &Account,
     stage: SessionStage,
     origin: &Origin,
-) -> Result<CookieJar, AppError> {
+) -> Result<(CookieJar, String), AppError> {
     let token = Token::generate();
     let new = NewSession {
         token_hash: token.hash.clone(),
@@ -256,7 +266,7 @@ async fn start_stage(
         state.store.record_login_success(tenant.id, account.id).await?;
         state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGIN_SUCCEEDED, None, "")).await?;
     }
-    Ok(session::with_session(state, jar, &token))
+    Ok((session::with_session(state, jar, &token), token.hash))
 }
 
 pub async fn login(
@@ -323,14 +333,29 @@ pub async fn login(
 
     let factor = state.store.second_factor(tenant.id, account.id).await?;
     let Some(factor) = factor else {
-        let jar = start_stage(&state, &tenant, jar, None, &account, SessionStage::Enroll, &origin).await?;
+        let (jar, _) = start_stage(&state, &tenant, jar, None, &account, SessionStage::Enroll, &origin).await?;
         return Ok((jar, Redirect::to(stage_path(SessionStage::Enroll))).into_response());
     };
+    if factor.method == FactorMethod::Sms {
+        let (jar, session_hash) =
+            start_stage(&state, &tenant, jar, None, &account, SessionStage::SecondFactor, &origin).await?;
+        if form.actie != "sms" {
+            return Ok((jar, Redirect::to(stage_path(SessionStage::SecondFactor))).into_response());
+        }
+        let phone = factor.phone.clone().unwrap_or_default();
+        let view =
+            match crate::sms::send_code(&state, &tenant, &session_hash, &account, &phone, CodePurpose::Login).await? {
+                crate::sms::Sent::Yes { prefix } => CodeView::sent(prefix),
+                crate::sms::Sent::Limited(message) => CodeView::error(message),
+            };
+        let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
+        return code_page(pages, jar, view, StatusCode::OK).await;
+    }
     let code = form.code.trim();
     if factor.method == FactorMethod::Totp && !code.is_empty() {
         if totp_ok(&state, &tenant, &account, &factor, code).await? {
             let stage = stage_after_factors(&tenant, &credentials, &state);
-            let jar = start_stage(&state, &tenant, jar, None, &account, stage, &origin).await?;
+            let (jar, _) = start_stage(&state, &tenant, jar, None, &account, stage, &origin).await?;
             return Ok((jar, Redirect::to(stage_path(stage))).into_response());
         }
         if count_failure(&state, &tenant, &account, &origin, "2FA code onjuist").await? {
@@ -345,16 +370,11 @@ pub async fn login(
             )
             .await;
         }
-        let jar = start_stage(&state, &tenant, jar, None, &account, SessionStage::SecondFactor, &origin).await?;
-        return code_page(
-            Pages { state: &state, tenant: &tenant, request_id: &request_id },
-            jar,
-            Some(CODE_FAILED),
-            StatusCode::UNAUTHORIZED,
-        )
-        .await;
+        let (jar, _) = start_stage(&state, &tenant, jar, None, &account, SessionStage::SecondFactor, &origin).await?;
+        let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
+        return code_page(pages, jar, CodeView::error(CODE_FAILED), StatusCode::UNAUTHORIZED).await;
     }
-    let jar = start_stage(&state, &tenant, jar, None, &account, SessionStage::SecondFactor, &origin).await?;
+    let (jar, _) = start_stage(&state, &tenant, jar, None, &account, SessionStage::SecondFactor, &origin).await?;
     Ok((jar, Redirect::to(stage_path(SessionStage::SecondFactor))).into_response())
 }
 
@@ -365,21 +385,56 @@ pub async fn login(
 pub struct CodeForm {
     #[serde(default)]
     code: String,
+    /// "sms" when the person pressed "SMS code aanvragen".
+    #[serde(default)]
+    actie: String,
     #[serde(default)]
     csrf: String,
 }
 
-async fn code_page(
-    pages: Pages<'_>,
-    jar: CookieJar,
-    error: Option<&str>,
-    status: StatusCode,
-) -> Result<Response, AppError> {
+/// What the 2FA code page shows besides the form.
+#[derive(Debug, Default, Serialize)]
+struct CodeView {
+    error: Option<String>,
+    /// The SMS that was just sent: the first four digits of its code.
+    sent_prefix: Option<String>,
+}
+
+impl CodeView {
+    fn error(message: &str) -> Self {
+        Self { error: Some(message.to_owned()), sent_prefix: None }
+    }
+
+    fn sent(prefix: String) -> Self {
+        Self { error: None, sent_prefix: Some(prefix) }
+    }
+}
+
+async fn code_page(pages: Pages<'_>, jar: CookieJar, view: CodeView, status: StatusCode) -> Result<Response, AppError> {
     let Pages { state, tenant, request_id } = pages;
     let (jar, csrf) = csrf_token(state, jar);
+    // Which factor, and whether an SMS code is on its way, come from the session.
+    let (sms, prefix) = match session::current(state, tenant, &jar).await {
+        Some(session) => {
+            let factor = state.store.second_factor(tenant.id, session.account).await?;
+            let sms = factor.is_some_and(|f| f.method == FactorMethod::Sms);
+            let prefix = match (&view.sent_prefix, sms) {
+                (Some(prefix), _) => Some(prefix.clone()),
+                (None, true) => {
+                    crate::sms::pending_prefix(state, tenant, &session.token_hash, CodePurpose::Login).await?
+                }
+                (None, false) => None,
+            };
+            (sms, prefix)
+        }
+        None => (false, view.sent_prefix.clone()),
+    };
     let mut context = page_context(tenant, &request_id.0);
     context.insert("csrf", &csrf);
-    context.insert("error", &error);
+    context.insert("error", &view.error);
+    context.insert("sms", &sms);
+    context.insert("prefix", &prefix);
+    context.insert("just_sent", &view.sent_prefix.is_some());
     context.insert("title", "2FA code");
     render(state, tenant, "signin/code.html", &context, status, jar).await
 }
@@ -393,7 +448,8 @@ pub async fn code_form(
     if let Err(redirect) = at_stage(&state, &tenant, &jar, SessionStage::SecondFactor).await {
         return Ok(redirect);
     }
-    code_page(Pages { state: &state, tenant: &tenant, request_id: &request_id }, jar, None, StatusCode::OK).await
+    let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
+    code_page(pages, jar, CodeView::default(), StatusCode::OK).await
 }
 
 pub async fn code(
@@ -404,18 +460,13 @@ pub async fn code(
     jar: CookieJar,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
+    let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
     let (session, account) = match at_stage(&state, &tenant, &jar, SessionStage::SecondFactor).await {
         Ok(found) => found,
         Err(redirect) => return Ok(redirect),
     };
     if !csrf_ok(&state, &jar, &form.csrf) {
-        return code_page(
-            Pages { state: &state, tenant: &tenant, request_id: &request_id },
-            jar,
-            Some(PAGE_EXPIRED),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
+        return code_page(pages, jar, CodeView::error(PAGE_EXPIRED), StatusCode::FORBIDDEN).await;
     }
     let origin = origin_of(&account, &client);
     let factor = state.store.second_factor(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
@@ -424,50 +475,47 @@ pub async fn code(
         state.store.delete_session(tenant.id, &session.token_hash).await?;
         let errors = LoginErrors { general: Some(LOGIN_FAILED.to_owned()), ..LoginErrors::default() };
         let jar = session::without_session(&state, jar);
-        return login_page(
-            Pages { state: &state, tenant: &tenant, request_id: &request_id },
-            jar,
-            "",
-            errors,
-            None,
-            StatusCode::UNAUTHORIZED,
-        )
-        .await;
+        return login_page(pages, jar, "", errors, None, StatusCode::UNAUTHORIZED).await;
+    }
+    if factor.method == FactorMethod::Sms && form.actie == "sms" {
+        let phone = factor.phone.clone().unwrap_or_default();
+        let view =
+            match crate::sms::send_code(&state, &tenant, &session.token_hash, &account, &phone, CodePurpose::Login)
+                .await?
+            {
+                crate::sms::Sent::Yes { prefix } => CodeView::sent(prefix),
+                crate::sms::Sent::Limited(message) => CodeView::error(message),
+            };
+        return code_page(pages, jar, view, StatusCode::OK).await;
     }
     if form.code.trim().is_empty() {
-        return code_page(
-            Pages { state: &state, tenant: &tenant, request_id: &request_id },
-            jar,
-            Some("Vul de 2FA code in."),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return code_page(pages, jar, CodeView::error("Vul de 2FA code in."), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    if factor.method == FactorMethod::Totp && totp_ok(&state, &tenant, &account, &factor, &form.code).await? {
+    let right = match factor.method {
+        FactorMethod::Totp => totp_ok(&state, &tenant, &account, &factor, &form.code).await?,
+        FactorMethod::Sms => {
+            match crate::sms::check_code(&state, &tenant, &session.token_hash, CodePurpose::Login, &form.code).await? {
+                crate::sms::Checked::Right { .. } => true,
+                crate::sms::Checked::Wrong => false,
+                crate::sms::Checked::Gone => {
+                    let message = "Deze code is verlopen of al gebruikt. Vraag een nieuwe SMS code aan.";
+                    return code_page(pages, jar, CodeView::error(message), StatusCode::UNAUTHORIZED).await;
+                }
+            }
+        }
+    };
+    if right {
         let stage = stage_after_factors(&tenant, &credentials, &state);
-        let jar = start_stage(&state, &tenant, jar, Some(&session), &account, stage, &origin).await?;
+        let (jar, _) = start_stage(&state, &tenant, jar, Some(&session), &account, stage, &origin).await?;
         return Ok((jar, Redirect::to(stage_path(stage))).into_response());
     }
     if count_failure(&state, &tenant, &account, &origin, "2FA code onjuist").await? {
         let jar = session::without_session(&state, jar);
         let errors = LoginErrors { general: Some(LOGIN_FAILED.to_owned()), ..LoginErrors::default() };
-        return login_page(
-            Pages { state: &state, tenant: &tenant, request_id: &request_id },
-            jar,
-            "",
-            errors,
-            None,
-            StatusCode::UNAUTHORIZED,
-        )
-        .await;
+        return login_page(pages, jar, "", errors, None, StatusCode::UNAUTHORIZED).await;
     }
-    code_page(
-        Pages { state: &state, tenant: &tenant, request_id: &request_id },
-        jar,
-        Some(CODE_FAILED),
-        StatusCode::UNAUTHORIZED,
-    )
-    .await
+    let message = if factor.method == FactorMethod::Sms { SMS_CODE_FAILED } else { CODE_FAILED };
+    code_page(pages, jar, CodeView::error(message), StatusCode::UNAUTHORIZED).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -491,27 +539,32 @@ pub async fn enroll_choice(
     if let Err(redirect) = at_stage(&state, &tenant, &jar, SessionStage::Enroll).await {
         return Ok(redirect);
     }
-    // Methods this portal can activate today, in the tenant's order of preference.
+    // The tenant's methods, in its order of preference.
     let methods: Vec<MethodChoice> = tenant
         .config
         .auth
         .methods
         .iter()
         .enumerate()
-        .filter_map(|(i, method)| match method {
-            SecondFactorMethod::Totp => Some(MethodChoice {
+        .map(|(i, method)| match method {
+            SecondFactorMethod::Totp => MethodChoice {
                 key: "totp",
                 label: "Authenticator App",
                 path: "/inloggen/activeren/app",
                 preferred: i == 0 && tenant.config.auth.methods.len() > 1,
                 explanation: "U gebruikt een app op uw smartphone, zoals Microsoft Authenticator of Google Authenticator. De app geeft steeds een nieuwe code.",
-            }),
-            SecondFactorMethod::Sms => None,
+            },
+            SecondFactorMethod::Sms => MethodChoice {
+                key: "sms",
+                label: "SMS",
+                path: "/inloggen/activeren/sms",
+                preferred: i == 0 && tenant.config.auth.methods.len() > 1,
+                explanation: "Iedere keer dat u inlogt, ontvangt u per SMS een inlogcode op uw mobiele telefoon. Vanwege de veiligheid verandert deze code steeds en is daarom maar één keer te gebruiken.",
+            },
         })
         .collect();
     let mut context = page_context(&tenant, &request_id.0);
     context.insert("methods", &methods);
-    context.insert("sms_offered", &tenant.config.auth.methods.contains(&SecondFactorMethod::Sms));
     context.insert("title", "Tweestapsverificatie activeren");
     render(&state, &tenant, "signin/enroll.html", &context, StatusCode::OK, jar).await
 }
@@ -645,8 +698,168 @@ pub async fn enroll_app(
         .await?;
     let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
     let stage = stage_after_factors(&tenant, &credentials, &state);
-    let jar = start_stage(&state, &tenant, jar, Some(&session), &account, stage, &origin).await?;
+    let (jar, _) = start_stage(&state, &tenant, jar, Some(&session), &account, stage, &origin).await?;
     Ok((jar, Redirect::to(stage_path(stage))).into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Activating SMS, in the manual's three steps: the number, the registration code, confirm.
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EnrollSmsForm {
+    #[serde(default)]
+    nummer: String,
+    #[serde(default)]
+    registratiecode: String,
+    /// versturen | controleren | bevestigen
+    #[serde(default)]
+    actie: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct EnrollSmsView {
+    number: String,
+    /// A registration code was sent to this (masked) number.
+    sent_to: Option<String>,
+    /// The code was right; waiting for Bevestig.
+    checked: Option<String>,
+    number_error: Option<String>,
+    code_error: Option<String>,
+}
+
+async fn enroll_sms_page(
+    pages: Pages<'_>,
+    jar: CookieJar,
+    account: &Account,
+    view: EnrollSmsView,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let Pages { state, tenant, request_id } = pages;
+    let (jar, csrf) = csrf_token(state, jar);
+    let mut context = page_context(tenant, &request_id.0);
+    context.insert("csrf", &csrf);
+    context.insert("account_name", account.username.as_str());
+    context.insert("view", &view);
+    context.insert("title", "SMS activeren");
+    render(state, tenant, "signin/enroll_sms.html", &context, status, jar).await
+}
+
+pub async fn enroll_sms_form(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    if !tenant.config.auth.methods.contains(&SecondFactorMethod::Sms) {
+        return Err(AppError::NotFound);
+    }
+    let (session, account) = match at_stage(&state, &tenant, &jar, SessionStage::Enroll).await {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect),
+    };
+    let view = EnrollSmsView {
+        checked: session.pending_phone.as_deref().map(careportal_domain::phone::mask_e164),
+        ..EnrollSmsView::default()
+    };
+    let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
+    enroll_sms_page(pages, jar, &account, view, StatusCode::OK).await
+}
+
+pub async fn enroll_sms(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    client: ClientInfo,
+    jar: CookieJar,
+    Form(form): Form<EnrollSmsForm>,
+) -> Result<Response, AppError> {
+    if !tenant.config.auth.methods.contains(&SecondFactorMethod::Sms) {
+        return Err(AppError::NotFound);
+    }
+    let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
+    let (session, account) = match at_stage(&state, &tenant, &jar, SessionStage::Enroll).await {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect),
+    };
+    let mut view = EnrollSmsView { number: form.nummer.trim().to_owned(), ..EnrollSmsView::default() };
+    if !csrf_ok(&state, &jar, &form.csrf) {
+        view.number_error = Some(PAGE_EXPIRED.to_owned());
+        return enroll_sms_page(pages, jar, &account, view, StatusCode::FORBIDDEN).await;
+    }
+    match form.actie.as_str() {
+        "controleren" => {
+            match crate::sms::check_code(
+                &state,
+                &tenant,
+                &session.token_hash,
+                CodePurpose::Enroll,
+                &form.registratiecode,
+            )
+            .await?
+            {
+                crate::sms::Checked::Right { phone } => {
+                    state.store.set_pending_phone(tenant.id, &session.token_hash, Some(&phone)).await?;
+                    view.checked = Some(careportal_domain::phone::mask_e164(&phone));
+                    enroll_sms_page(pages, jar, &account, view, StatusCode::OK).await
+                }
+                crate::sms::Checked::Wrong => {
+                    view.sent_to = Some(String::new());
+                    view.code_error =
+                        Some("Deze registratiecode klopt niet. Controleer de cijfers in de SMS.".to_owned());
+                    enroll_sms_page(pages, jar, &account, view, StatusCode::UNPROCESSABLE_ENTITY).await
+                }
+                crate::sms::Checked::Gone => {
+                    view.code_error =
+                        Some("Deze registratiecode is verlopen of al gebruikt. Verstuur een nieuwe code.".to_owned());
+                    enroll_sms_page(pages, jar, &account, view, StatusCode::UNPROCESSABLE_ENTITY).await
+                }
+            }
+        }
+        "bevestigen" => {
+            let Some(phone) = session.pending_phone.clone() else {
+                view.code_error = Some("Controleer eerst de registratiecode.".to_owned());
+                return enroll_sms_page(pages, jar, &account, view, StatusCode::UNPROCESSABLE_ENTITY).await;
+            };
+            let origin = origin_of(&account, &client);
+            state.store.set_sms_factor(tenant.id, &origin, account.id, &phone).await?;
+            let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
+            let stage = stage_after_factors(&tenant, &credentials, &state);
+            let (jar, _) = start_stage(&state, &tenant, jar, Some(&session), &account, stage, &origin).await?;
+            Ok((jar, Redirect::to(stage_path(stage))).into_response())
+        }
+        _ => {
+            let number =
+                match careportal_domain::phone::MobileNumber::parse(&form.nummer, &tenant.config.auth.sms_countries) {
+                    Ok(number) => number,
+                    Err(problem) => {
+                        view.number_error = Some(problem.message());
+                        return enroll_sms_page(pages, jar, &account, view, StatusCode::UNPROCESSABLE_ENTITY).await;
+                    }
+                };
+            state.store.set_pending_phone(tenant.id, &session.token_hash, None).await?;
+            match crate::sms::send_code(
+                &state,
+                &tenant,
+                &session.token_hash,
+                &account,
+                number.as_str(),
+                CodePurpose::Enroll,
+            )
+            .await?
+            {
+                crate::sms::Sent::Yes { .. } => {
+                    view.sent_to = Some(number.masked());
+                    enroll_sms_page(pages, jar, &account, view, StatusCode::OK).await
+                }
+                crate::sms::Sent::Limited(message) => {
+                    view.number_error = Some(message.to_owned());
+                    enroll_sms_page(pages, jar, &account, view, StatusCode::TOO_MANY_REQUESTS).await
+                }
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------

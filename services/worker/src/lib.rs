@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use careportal_auth::SecretBox;
-use careportal_delivery::{DeliveryError, Mailer};
+use careportal_delivery::{DeliveryError, Transports};
 use careportal_domain::audit::Origin;
 use careportal_domain::clock::Clock;
 use careportal_store::{Store, StoreError};
@@ -17,7 +17,7 @@ use tokio::sync::watch;
 pub struct Jobs {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
-    pub mailer: Arc<Mailer>,
+    pub transports: Arc<Transports>,
     pub secret_box: SecretBox,
 }
 
@@ -57,7 +57,7 @@ pub async fn run_once(jobs: &Jobs) -> Result<Round, JobError> {
         }
         // The retry path of the outbox; the web process sends right away when it can.
         let sent =
-            careportal_delivery::deliver_due(store, &tenant, &jobs.mailer, &jobs.secret_box, clock.now()).await?;
+            careportal_delivery::deliver_due(store, &tenant, &jobs.transports, &jobs.secret_box, clock.now()).await?;
         round.delivery.sent += sent.sent;
         round.delivery.retried += sent.retried;
         round.delivery.failed += sent.failed;

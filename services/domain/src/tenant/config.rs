@@ -37,6 +37,14 @@ impl TenantConfig {
     pub fn portal_name(&self) -> String {
         self.portal_name.clone().unwrap_or_else(|| format!("Cliëntportaal {}", self.name))
     }
+
+    /// The SMS sender id: configured, or the name's letters and digits, at most 11.
+    pub fn sms_sender(&self) -> String {
+        self.auth
+            .sms_sender
+            .clone()
+            .unwrap_or_else(|| self.name.chars().filter(char::is_ascii_alphanumeric).take(11).collect())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -168,6 +176,12 @@ pub struct AuthPolicy {
     /// ISO 3166 country codes whose mobile numbers may receive SMS.
     #[serde(default = "default_sms_countries")]
     pub sms_countries: Vec<String>,
+    /// The sender shown on a phone (at most 11 letters and digits); the tenant's name when absent.
+    #[serde(default)]
+    pub sms_sender: Option<String>,
+    /// SMS this tenant may send in a day, against SMS pumping.
+    #[serde(default = "default_sms_daily_cap")]
+    pub sms_daily_cap: u32,
     #[serde(default)]
     pub password: PasswordPolicy,
     #[serde(default)]
@@ -185,6 +199,8 @@ impl Default for AuthPolicy {
             idle_timeout_minutes: default_idle_minutes(),
             session_max_hours: default_session_hours(),
             sms_countries: default_sms_countries(),
+            sms_sender: None,
+            sms_daily_cap: default_sms_daily_cap(),
             password: PasswordPolicy::default(),
             lockout: LockoutPolicy::default(),
         }
@@ -212,6 +228,10 @@ fn default_idle_minutes() -> u32 {
 fn default_session_hours() -> u32 {
     12
 }
+fn default_sms_daily_cap() -> u32 {
+    1000
+}
+
 fn default_sms_countries() -> Vec<String> {
     vec!["NL".to_owned()]
 }

@@ -292,6 +292,17 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
             bad(&format!("auth.sms_countries[{i}]"), format!("\"{country}\" is geen landcode zoals NL of BE"));
         }
     }
+    if let Some(sender) = &a.sms_sender {
+        let ok = (1..=11).contains(&sender.len())
+            && sender.chars().all(|c| c.is_ascii_alphanumeric())
+            && sender.chars().any(|c| c.is_ascii_alphabetic());
+        if !ok {
+            bad("auth.sms_sender", format!("\"{sender}\": 1 tot 11 letters en cijfers, met minstens één letter"));
+        }
+    }
+    if !(1..=1_000_000).contains(&a.sms_daily_cap) {
+        bad("auth.sms_daily_cap", format!("{} valt buiten 1 tot 1000000", a.sms_daily_cap));
+    }
     let p = &a.password;
     if !(8..=64).contains(&p.min_length) {
         bad("auth.password.min_length", format!("{} valt buiten 8 tot 64", p.min_length));

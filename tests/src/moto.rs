@@ -1,0 +1,118 @@
+//! moto server (PyPI) standing in for AWS SNS: SMS published to it are read back from its
+//! state API. `.ci/run` installs it into the test virtualenv.
+
+use std::process::{Child, Command, Stdio};
+
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+fn moto_server() -> String {
+    let python = std::env::var("TEST_PYTHON").unwrap_or_else(|_| "/var/tmp/careportal-venv/bin/python".to_owned());
+    std::path::Path::new(&python).with_file_name("moto_server").display().to_string()
+}
+
+impl Moto {
+    pub async fn start() -> Self {
+        let port = crate::smtp::free_port();
+        let child = Command::new(moto_server())
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server must be installed (pip install 'moto[server]' beside TEST_PYTHON)");
+        let moto = Self { child, endpoint: format!("http://127.0.0.1:{port}") };
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return moto;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("moto_server did not start on port {port}");
+    }
+
+    /// An SNS client for this server, with moto's test credentials.
+    pub fn sns(&self) -> aws_sdk_sns::Client {
+        let credentials = aws_sdk_sns::config::Credentials::new("test", "test", None, None, "tests");
+        let config = aws_sdk_sns::Config::builder()
+            .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
+            .region(aws_sdk_sns::config::Region::new("eu-west-1"))
+            .credentials_provider(credentials)
+            .endpoint_url(&self.endpoint)
+            .build();
+        aws_sdk_sns::Client::from_conf(config)
+    }
+
+    /// The SMS moto received, in order: (phone number, message).
+    pub async fn sms(&self) -> Vec<(String, String)> {
+        let text = fetch(&format!("{}/moto-api/data.json", self.endpoint)).await;
+        let data: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut out = Vec::new();
+        // sns.SMS is keyed by account and region in moto's state dump.
+        collect(&data["sns"]["SMS"], &mut out);
+        out
+    }
+}
+
+fn collect(value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Array(items) => {
+            for item in items {
+                if let (Some(phone), Some(message)) = (item["phone_number"].as_str(), item["message"].as_str()) {
+                    out.push((phone.to_owned(), message.to_owned()));
+                } else {
+                    collect(item, out);
+                }
+            }
+        }
+        serde_json::Value::Object(map) => {
+            if let (Some(phone), Some(message)) =
+                (map.get("phone_number").and_then(|v| v.as_str()), map.get("message").and_then(|v| v.as_str()))
+            {
+                out.push((phone.to_owned(), message.to_owned()));
+            } else {
+                for item in map.values() {
+                    collect(item, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A plain HTTP/1.1 GET over a TCP socket: moto's state API needs no more.
+async fn fetch(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    if head.to_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_owned() }
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = &after[size + 2..];
+    }
+    out
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
