@@ -10,6 +10,7 @@ on_both_backends!(
     salem_activates_sms_then_logs_in_with_a_code,
     sms_codes_work_once_for_five_minutes_and_are_limited,
     only_mobile_numbers_of_allowed_countries,
+    salem_asks_for_sms_only_on_a_new_device_or_after_90_days,
 );
 
 const HOST: &str = "salem.localhost";
@@ -188,4 +189,83 @@ async fn only_mobile_numbers_of_allowed_countries(backend: Backend) {
         )
         .await;
     assert!(refused.body.contains("Mobiele nummers uit België kunnen hier geen SMS ontvangen."), "{}", refused.body);
+}
+
+async fn salem_asks_for_sms_only_on_a_new_device_or_after_90_days(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("salem", "willem@example.nl", PASSWORD, false).await;
+    app.person("salem", "anneke@example.nl", PASSWORD, false).await;
+    let password_only = |user: &'static str| [("gebruikersnaam", user), ("wachtwoord", PASSWORD)];
+
+    let mut laptop = app.client(HOST);
+    activate(&app, &mut laptop, "willem@example.nl").await;
+    let device = laptop.cookies.get("cp_device").cloned().expect("the device is trusted after the first login");
+    let response = laptop.submit("/home", "/uitloggen", &[]).await;
+    assert_eq!(response.header("location"), Some("/inloggen?uitgelogd=1"));
+    assert_eq!(laptop.cookies.get("cp_device"), Some(&device), "logging out keeps the device trusted");
+
+    // The same device a month later: no SMS.
+    app.clock.advance(chrono::Duration::days(30));
+    let again = laptop.submit("/inloggen", "/inloggen", &password_only("willem@example.nl")).await;
+    assert_eq!(again.header("location"), Some("/home"), "{}", again.body);
+
+    // Another device: SMS.
+    let mut phone = app.client(HOST);
+    let new_device = phone.submit("/inloggen", "/inloggen", &password_only("willem@example.nl")).await;
+    assert_eq!(new_device.header("location"), Some("/inloggen/code"));
+
+    // Someone else on the trusted laptop: their own second factor, not Willem's trust.
+    laptop.submit("/home", "/uitloggen", &[]).await;
+    let other = laptop.submit("/inloggen", "/inloggen", &password_only("anneke@example.nl")).await;
+    assert_eq!(other.header("location"), Some("/inloggen/activeren"));
+
+    // More than 90 days without logging in: SMS again.
+    app.clock.advance(chrono::Duration::days(91));
+    let mut laptop2 = app.client(HOST);
+    laptop2.cookies.insert("cp_device".to_owned(), device.clone());
+    let expired = laptop2.submit("/inloggen", "/inloggen", &password_only("willem@example.nl")).await;
+    assert_eq!(expired.header("location"), Some("/inloggen/code"));
+
+    // A revoked device is not trusted any more.
+    let tenant = app.store.tenant_by_slug("salem").await.unwrap().unwrap().id;
+    let account = app
+        .store
+        .account_by_username(tenant, &careportal_domain::people::Username::parse("willem@example.nl").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut fresh = app.client(HOST);
+    activate_again(&app, &mut fresh).await;
+    let devices = app.store.devices(tenant, account.id).await.unwrap();
+    assert!(!devices.is_empty());
+    assert_eq!(devices[0].label, "Een browser", "the test client names no browser");
+    let origin = careportal_domain::audit::Origin::system("test");
+    app.store.revoke_devices(tenant, &origin, account.id, None).await.unwrap();
+    fresh.submit("/home", "/uitloggen", &[]).await;
+    let revoked = fresh.submit("/inloggen", "/inloggen", &password_only("willem@example.nl")).await;
+    assert_eq!(revoked.header("location"), Some("/inloggen/code"));
+
+    // Siloah asks at every login: no device is ever trusted there.
+    app.person("siloah", "ingrid@example.nl", PASSWORD, false).await;
+    let mut siloah = app.client("siloah.localhost");
+    siloah.submit("/inloggen", "/inloggen", &password_only("ingrid@example.nl")).await;
+    let page = siloah.get("/inloggen/activeren/app").await;
+    let secret =
+        careportal_auth::TotpSecret::from_base32(&careportal_tests::client::text_of_id(&page.body, "sleutel").unwrap())
+            .unwrap();
+    let now = u64::try_from(careportal_domain::clock::Clock::now(&app.clock).timestamp()).unwrap();
+    let code = secret.code_at(now).unwrap();
+    siloah.submit("/inloggen/activeren/app", "/inloggen/activeren/app", &[("code", &code)]).await;
+    assert!(!siloah.cookies.contains_key("cp_device"));
+}
+
+/// Logs Willem in on a new client with an SMS code, which trusts that device.
+async fn activate_again(app: &TestApp, client: &mut TestClient) {
+    let fields = [("gebruikersnaam", "willem@example.nl"), ("wachtwoord", PASSWORD), ("actie", "sms")];
+    let before = app.sms(1).await.len();
+    client.submit("/inloggen", "/inloggen", &fields).await;
+    let (_, code) = code_in(app.sms(before + 1).await.last().unwrap());
+    let response = client.submit("/inloggen/code", "/inloggen/code", &[("code", &code)]).await;
+    assert_eq!(response.header("location"), Some("/home"));
+    assert!(client.cookies.contains_key("cp_device"));
 }

@@ -161,7 +161,7 @@ impl TestApp {
             )
             .await
             .unwrap();
-        let reference = format!("C-{}", &account.id.to_string()[..8]);
+        let reference = format!("C-{}", account.id.as_uuid().simple());
         let client = self
             .store
             .create_client(

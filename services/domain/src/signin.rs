@@ -288,3 +288,48 @@ pub enum SmsCount<'a> {
     Number(&'a str),
     Tenant,
 }
+
+/// A device a person trusts: no second factor there until it expires (sliding) or is revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedDevice {
+    pub id: uuid::Uuid,
+    pub account: AccountId,
+    /// What the person sees in the list: the browser and system, roughly.
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    pub id: uuid::Uuid,
+    pub account: AccountId,
+    pub token_hash: String,
+    pub label: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A short, recognisable name for a browser from its user agent ("Firefox op Windows").
+pub fn device_label(user_agent: Option<&str>) -> String {
+    let agent = user_agent.unwrap_or_default();
+    let browser = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
+        .into_iter()
+        .find(|(needle, _)| agent.contains(needle))
+        .map_or("Een browser", |(_, name)| name);
+    let system = [
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("Mac OS", "Mac"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(needle, _)| agent.contains(needle))
+    .map(|(_, name)| name);
+    match system {
+        Some(system) => format!("{browser} op {system}"),
+        None => browser.to_owned(),
+    }
+}

@@ -27,7 +27,8 @@ use careportal_domain::people::{
     Account, Client, ClientChanges, ClientLink, ClientReference, NewAccount, NewClient, Relation, Username,
 };
 use careportal_domain::signin::{
-    CodePurpose, Credentials, NewCode, NewSession, SecondFactor, Session, SmsCount, StoredCode,
+    CodePurpose, Credentials, NewCode, NewDevice, NewSession, SecondFactor, Session, SmsCount, StoredCode,
+    TrustedDevice,
 };
 use careportal_domain::tenant::{RightsPolicy, Tenant, TenantBundle};
 use careportal_domain::{AccountId, ClientId, TenantId};
@@ -178,6 +179,23 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn delete_session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<()>;
     /// Ends every session of an account; returns how many.
     async fn delete_account_sessions(&self, tenant: TenantId, account: AccountId) -> StoreResult<u64>;
+
+    // --- Trusted devices.
+
+    async fn trust_device(&self, tenant: TenantId, origin: &Origin, device: &NewDevice) -> StoreResult<()>;
+    /// The live (not revoked, not expired) device with this token hash.
+    async fn trusted_device(&self, tenant: TenantId, token_hash: &str) -> StoreResult<Option<TrustedDevice>>;
+    /// Records a use and slides the expiry.
+    async fn use_device(&self, tenant: TenantId, id: uuid::Uuid, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    async fn devices(&self, tenant: TenantId, account: AccountId) -> StoreResult<Vec<TrustedDevice>>;
+    /// Revokes one device of the account (None: all of them); returns how many.
+    async fn revoke_devices(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        id: Option<uuid::Uuid>,
+    ) -> StoreResult<u64>;
 
     // --- The outbox: e-mail and SMS on their way out.
 

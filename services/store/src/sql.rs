@@ -17,8 +17,8 @@ macro_rules! sql_store {
             Relation, Username,
         };
         use careportal_domain::signin::{
-            CODE_MAX_FAILURES, CodePurpose, Credentials, FactorMethod, NewCode, NewSession, SecondFactor, Session,
-            SessionStage, SmsCount, StoredCode,
+            CODE_MAX_FAILURES, CodePurpose, Credentials, FactorMethod, NewCode, NewDevice, NewSession, SecondFactor,
+            Session, SessionStage, SmsCount, StoredCode, TrustedDevice,
         };
         use careportal_domain::tenant::{PolicyRule, RightsPolicy, Tenant, TenantBundle, TenantConfig, TenantSlug};
         use careportal_domain::{AccountId, ClientId, TenantId};
@@ -147,6 +147,19 @@ macro_rules! sql_store {
             // INTEGER is i64 on SQLite and i32 on PostgreSQL; COUNT(*) is i64 on both.
             let value = row.try_get::<i64, _>(column).or_else(|_| row.try_get::<i32, _>(column).map(i64::from))?;
             Ok(u32::try_from(value).unwrap_or(u32::MAX))
+        }
+
+        const DEVICE_COLUMNS: &str = "id, account_id, label, created_at, last_used_at, expires_at";
+
+        fn device_from_row(row: &DbRow) -> StoreResult<TrustedDevice> {
+            Ok(TrustedDevice {
+                id: row.try_get("id")?,
+                account: AccountId::from_uuid(row.try_get("account_id")?),
+                label: row.try_get("label")?,
+                created_at: row.try_get("created_at")?,
+                last_used_at: row.try_get("last_used_at")?,
+                expires_at: row.try_get("expires_at")?,
+            })
         }
 
         async fn insert_audit(conn: &mut Conn, tenant: TenantId, event: &AuditEvent, at: DateTime<Utc>) -> StoreResult<()> {
@@ -1003,6 +1016,102 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await?
                     .rows_affected())
+            }
+
+            async fn trust_device(&self, tenant: TenantId, origin: &Origin, device: &NewDevice) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO trusted_devices (tenant_id, id, account_id, token_hash, label, created_at, last_used_at, \
+                     expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(device.id)
+                .bind(device.account.as_uuid())
+                .bind(&device.token_hash)
+                .bind(&device.label)
+                .bind(now)
+                .bind(device.expires_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "apparaat"))?;
+                let event = origin.event(AuditAction::new("device.trusted"), None, format!("{}: {}", device.id, device.label));
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn trusted_device(&self, tenant: TenantId, token_hash: &str) -> StoreResult<Option<TrustedDevice>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {DEVICE_COLUMNS} FROM trusted_devices WHERE tenant_id = $1 AND token_hash = $2 \
+                     AND revoked_at IS NULL AND expires_at > $3"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(token_hash)
+                .bind(self.now())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(device_from_row).transpose()
+            }
+
+            async fn use_device(&self, tenant: TenantId, id: Uuid, expires_at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query("UPDATE trusted_devices SET last_used_at = $3, expires_at = $4 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(id)
+                    .bind(self.now())
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn devices(&self, tenant: TenantId, account: AccountId) -> StoreResult<Vec<TrustedDevice>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {DEVICE_COLUMNS} FROM trusted_devices WHERE tenant_id = $1 AND account_id = $2 \
+                     AND revoked_at IS NULL AND expires_at > $3 ORDER BY last_used_at DESC"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(self.now())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(device_from_row).collect()
+            }
+
+            async fn revoke_devices(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                account: AccountId,
+                id: Option<Uuid>,
+            ) -> StoreResult<u64> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                let revoked = match id {
+                    Some(id) => sqlx::query(
+                        "UPDATE trusted_devices SET revoked_at = $4 WHERE tenant_id = $1 AND account_id = $2 AND id = $3 \
+                         AND revoked_at IS NULL",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(account.as_uuid())
+                    .bind(id)
+                    .bind(now),
+                    None => sqlx::query(
+                        "UPDATE trusted_devices SET revoked_at = $3 WHERE tenant_id = $1 AND account_id = $2 AND revoked_at IS NULL",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(account.as_uuid())
+                    .bind(now),
+                }
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if revoked > 0 {
+                    let detail = id.map_or_else(|| format!("alle ({revoked})"), |id| id.to_string());
+                    insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("device.revoked"), None, detail), now).await?;
+                }
+                tx.commit().await?;
+                Ok(revoked)
             }
 
             async fn enqueue_message(&self, tenant: TenantId, message: &NewMessage) -> StoreResult<()> {

@@ -37,6 +37,17 @@ pub fn with_session(state: &AppState, jar: CookieJar, token: &Token) -> CookieJa
     jar.add(cookie(state, session_cookie(state), token.plain.clone(), SameSite::Lax))
 }
 
+/// The device-trust cookie: long-lived (the tenant's days), so it carries a Max-Age.
+pub fn device_cookie(state: &AppState) -> &'static str {
+    if state.settings.https { "__Host-cp_device" } else { "cp_device" }
+}
+
+pub fn with_device(state: &AppState, jar: CookieJar, token: &str, days: u32) -> CookieJar {
+    let mut cookie = cookie(state, device_cookie(state), token.to_owned(), SameSite::Lax);
+    cookie.set_max_age(cookie::time::Duration::days(i64::from(days)));
+    jar.add(cookie)
+}
+
 pub fn without_session(state: &AppState, jar: CookieJar) -> CookieJar {
     jar.remove(Cookie::build(session_cookie(state)).path("/").build())
 }

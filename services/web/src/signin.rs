@@ -24,7 +24,7 @@ use careportal_domain::signin::{
     CodePurpose, Credentials, FactorMethod, NewSession, SecondFactor, Session, SessionStage, lock_after_failure,
     session_end,
 };
-use careportal_domain::tenant::SecondFactorMethod;
+use careportal_domain::tenant::{SecondFactorMethod, SecondFactorWhen};
 use serde::{Deserialize, Serialize};
 
 const LOGIN_FAILED: &str = "De gebruikersnaam of het wachtwoord is onjuist, of het account is tijdelijk geblokkeerd. \
@@ -230,6 +230,46 @@ async fn totp_ok(
     }
 }
 
+/// A device this browser holds that the account trusts, where the tenant asks for the second
+/// factor only on new devices (Salem: the first login, a new device, or 90 days away).
+async fn trusted_here(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    jar: &CookieJar,
+    account: &Account,
+) -> Result<Option<careportal_domain::signin::TrustedDevice>, AppError> {
+    if tenant.config.auth.second_factor != SecondFactorWhen::NewDevice {
+        return Ok(None);
+    }
+    let Some(token) = jar.get(session::device_cookie(state)).map(|c| c.value().to_owned()) else { return Ok(None) };
+    let device = state.store.trusted_device(tenant.id, &Token::hash_of(&token)).await?;
+    Ok(device.filter(|d| d.account == account.id))
+}
+
+/// After a second factor was shown at a tenant that trusts devices: trust this browser.
+async fn trust_this_device(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    jar: CookieJar,
+    account: &Account,
+    origin: &Origin,
+) -> Result<CookieJar, AppError> {
+    if tenant.config.auth.second_factor != SecondFactorWhen::NewDevice {
+        return Ok(jar);
+    }
+    let days = tenant.config.auth.device_trust_days;
+    let token = Token::generate();
+    let device = careportal_domain::signin::NewDevice {
+        id: uuid::Uuid::new_v4(),
+        account: account.id,
+        token_hash: token.hash.clone(),
+        label: careportal_domain::signin::device_label(origin.user_agent.as_deref()),
+        expires_at: state.clock.now() + chrono::Duration::days(i64::from(days)),
+    };
+    state.store.trust_device(tenant.id, origin, &device).await?;
+    Ok(session::with_device(state, jar, &token.plain, days))
+}
+
 /// After both factors: a one-time or expired password must be replaced first.
 fn stage_after_factors(tenant: &CurrentTenant, credentials: &Credentials, state: &AppState) -> SessionStage {
     if credentials.must_replace(&tenant.config.auth, state.clock.now()) {
@@ -332,6 +372,21 @@ pub async fn login(
     }
 
     let factor = state.store.second_factor(tenant.id, account.id).await?;
+    if factor.is_some() {
+        if let Some(device) = trusted_here(&state, &tenant, &jar, &account).await? {
+            // Known device, used within the trust period: no code this time; the period slides.
+            let days = tenant.config.auth.device_trust_days;
+            state
+                .store
+                .use_device(tenant.id, device.id, state.clock.now() + chrono::Duration::days(i64::from(days)))
+                .await?;
+            let stage = stage_after_factors(&tenant, &credentials, &state);
+            let (jar, _) = start_stage(&state, &tenant, jar, None, &account, stage, &origin).await?;
+            let token = jar.get(session::device_cookie(&state)).map(|c| c.value().to_owned()).unwrap_or_default();
+            let jar = session::with_device(&state, jar, &token, days);
+            return Ok((jar, Redirect::to(stage_path(stage))).into_response());
+        }
+    }
     let Some(factor) = factor else {
         let (jar, _) = start_stage(&state, &tenant, jar, None, &account, SessionStage::Enroll, &origin).await?;
         return Ok((jar, Redirect::to(stage_path(SessionStage::Enroll))).into_response());
@@ -355,6 +410,7 @@ pub async fn login(
     if factor.method == FactorMethod::Totp && !code.is_empty() {
         if totp_ok(&state, &tenant, &account, &factor, code).await? {
             let stage = stage_after_factors(&tenant, &credentials, &state);
+            let jar = trust_this_device(&state, &tenant, jar, &account, &origin).await?;
             let (jar, _) = start_stage(&state, &tenant, jar, None, &account, stage, &origin).await?;
             return Ok((jar, Redirect::to(stage_path(stage))).into_response());
         }
@@ -506,6 +562,7 @@ pub async fn code(
     };
     if right {
         let stage = stage_after_factors(&tenant, &credentials, &state);
+        let jar = trust_this_device(&state, &tenant, jar, &account, &origin).await?;
         let (jar, _) = start_stage(&state, &tenant, jar, Some(&session), &account, stage, &origin).await?;
         return Ok((jar, Redirect::to(stage_path(stage))).into_response());
     }
@@ -698,6 +755,7 @@ pub async fn enroll_app(
         .await?;
     let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
     let stage = stage_after_factors(&tenant, &credentials, &state);
+    let jar = trust_this_device(&state, &tenant, jar, &account, &origin).await?;
     let (jar, _) = start_stage(&state, &tenant, jar, Some(&session), &account, stage, &origin).await?;
     Ok((jar, Redirect::to(stage_path(stage))).into_response())
 }
@@ -826,6 +884,7 @@ pub async fn enroll_sms(
             state.store.set_sms_factor(tenant.id, &origin, account.id, &phone).await?;
             let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
             let stage = stage_after_factors(&tenant, &credentials, &state);
+            let jar = trust_this_device(&state, &tenant, jar, &account, &origin).await?;
             let (jar, _) = start_stage(&state, &tenant, jar, Some(&session), &account, stage, &origin).await?;
             Ok((jar, Redirect::to(stage_path(stage))).into_response())
         }
