@@ -78,6 +78,23 @@ impl OneTimeCode {
     }
 }
 
+/// A one-time password for an invitation: four groups of four, without look-alike characters
+/// (0/O, 1/l/I), always with upper and lower case letters, a digit and a dash, so that it
+/// meets any tenant's character rules and can be typed over from an e-mail.
+pub fn one_time_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    loop {
+        let groups: Vec<String> = (0..4)
+            .map(|_| (0..4).map(|_| char::from(ALPHABET[rand::random::<u32>() as usize % ALPHABET.len()])).collect())
+            .collect();
+        let password = groups.join("-");
+        let has = |f: fn(&char) -> bool| password.chars().any(|c| f(&c));
+        if has(char::is_ascii_uppercase) && has(char::is_ascii_lowercase) && has(char::is_ascii_digit) {
+            return password;
+        }
+    }
+}
+
 fn digits(n: usize) -> String {
     // A u32 modulo 10 is biased by about one in a billion: negligible for a code that lives
     // five minutes and allows a handful of attempts.
@@ -117,6 +134,17 @@ mod tests {
         assert_eq!(&text[4..5], "-");
         assert!(text.chars().filter(|c| *c != '-').all(|c| c.is_ascii_digit()));
         assert!(!format!("{code:?}").contains(&code.code));
+    }
+
+    #[test]
+    fn one_time_passwords_are_readable_and_varied() {
+        for _ in 0..50 {
+            let password = one_time_password();
+            assert_eq!(password.len(), 19);
+            assert!(!password.contains(['0', 'O', '1', 'l', 'I']), "{password}");
+            assert!(password.chars().any(|c| c.is_ascii_uppercase()) && password.chars().any(|c| c.is_ascii_digit()));
+        }
+        assert_ne!(one_time_password(), one_time_password());
     }
 
     #[test]

@@ -47,6 +47,45 @@ enum Command {
     /// Show the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Accounts: invite a client, a representative or a contact person.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Clients of a tenant.
+    #[command(subcommand)]
+    Client(ClientCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account linked to a client and e-mail the invitation in the tenant's style
+    /// (a one-time password, or an activation link). An existing account is linked only.
+    Invite {
+        /// The tenant's slug, e.g. siloah.
+        #[arg(long)]
+        tenant: String,
+        /// E-mail address; also the username.
+        #[arg(long)]
+        email: String,
+        /// Full name as people write it, e.g. "Ingrid de Vries".
+        #[arg(long)]
+        name: String,
+        /// The client's reference, as `careportal client list` shows it.
+        #[arg(long)]
+        client: String,
+        /// client, representative or contact.
+        #[arg(long)]
+        relation: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ClientCommand {
+    /// One client a line: reference, name, date of birth.
+    List {
+        /// The tenant's slug, e.g. siloah.
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,6 +204,19 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Tenant(TenantCommand::Export { slug }) => {
             let store = migrated_store(&config).await?;
             let result = tenants::export(store.as_ref(), &slug).await;
+            store.close().await;
+            result
+        }
+        Command::User(UserCommand::Invite { tenant, email, name, client, relation }) => {
+            let store = migrated_store(&config).await?;
+            let request = crate::users::Invitation { tenant, email, name, client, relation };
+            let result = crate::users::invite(&config, store.as_ref(), &request).await;
+            store.close().await;
+            result
+        }
+        Command::Client(ClientCommand::List { tenant }) => {
+            let store = migrated_store(&config).await?;
+            let result = crate::users::list_clients(store.as_ref(), &tenant).await;
             store.close().await;
             result
         }

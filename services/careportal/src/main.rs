@@ -7,6 +7,7 @@ mod config;
 mod demo;
 mod serve;
 mod tenants;
+mod users;
 
 use std::process::ExitCode;
 

@@ -294,3 +294,82 @@ fn serve_logs_request_ids_and_stops_cleanly_on_sigterm() {
     assert!(stderr.contains("stopsignaal ontvangen"), "{stderr}");
     assert!(stderr.contains("worker gestopt"), "the worker finishes too: {stderr}");
 }
+
+fn mails_in(dir: &Path) -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir).map(|e| e.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "eml"))
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect()
+}
+
+#[test]
+fn invitations_follow_the_tenants_style_and_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let tenants = repo().join("tenants");
+    let env = [("CAREPORTAL_DATA_DIR", data.to_str().unwrap()), ("CAREPORTAL_TENANTS_DIR", tenants.to_str().unwrap())];
+    assert!(careportal(dir.path(), &["demo"], &env).status.success());
+
+    let (list, _) = text(&careportal(dir.path(), &["client", "list", "--tenant", "siloah"], &env));
+    assert_eq!(list.lines().next(), Some("SIL-1003\tDaan Bakker\t2004-01-23"), "by family name, then given name: {list}");
+    assert_eq!(list.lines().count(), 4);
+    assert!(list.contains("SIL-1001\tThomas de Vries\t1994-03-12"));
+
+    // Siloah: a one-time password by e-mail.
+    let invite = |tenant: &str, email: &str, name: &str, client: &str, relation: &str| {
+        careportal(
+            dir.path(),
+            &[
+                "user",
+                "invite",
+                "--tenant",
+                tenant,
+                "--email",
+                email,
+                "--name",
+                name,
+                "--client",
+                client,
+                "--relation",
+                relation,
+            ],
+            &env,
+        )
+    };
+    let output = invite("siloah", "mira.bakker@example.nl", "Mira Bakker", "SIL-1002", "representative");
+    assert!(output.status.success(), "{:?}", text(&output));
+    assert!(text(&output).0.contains("uitnodiging verstuurd naar mira.bakker@example.nl"));
+    let mails = mails_in(&data.join("outbox/mail"));
+    let mail = mails.last().unwrap().replace("=\r\n", "");
+    assert!(mail.contains("To: mira.bakker@example.nl"), "{mail}");
+    assert!(mail.contains("Gebruikersnaam: mira.bakker@example.nl"));
+    assert!(mail.contains("Eenmalig wachtwoord: "));
+    assert!(mail.contains("183 dagen geldig"), "Siloah: half a year");
+    assert!(!mail.contains("Sanne"), "no client data in the invitation");
+
+    // Siloah allows two representatives besides the client; SIL-1001 has two.
+    let output = invite("siloah", "derde@example.nl", "Derde Persoon", "SIL-1001", "representative");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).1.contains("hoogstens 2"), "{:?}", text(&output));
+
+    // Salem: an activation link.
+    let output = invite("salem", "bram.jansen@example.nl", "Bram Jansen", "SAL-2002", "contact");
+    assert!(output.status.success(), "{:?}", text(&output));
+    let mail = mails_in(&data.join("outbox/mail")).last().unwrap().replace("=\r\n", "").replace("=3D", "=");
+    assert!(mail.contains("http://salem.localhost:8080/wachtwoord-herstellen/"), "{mail}");
+    assert!(!mail.contains("Eenmalig wachtwoord"));
+
+    // An existing account is linked to another client, not invited again.
+    let before = mails_in(&data.join("outbox/mail")).len();
+    let output = invite("salem", "bram.jansen@example.nl", "Bram Jansen", "SAL-2003", "contact");
+    assert!(text(&output).0.contains("bestaand account bram.jansen@example.nl gekoppeld aan SAL-2003"));
+    assert_eq!(mails_in(&data.join("outbox/mail")).len(), before);
+
+    let output = invite("salem", "x@example.nl", "X", "SAL-2002", "contact");
+    assert!(text(&output).1.contains("--name"), "{:?}", text(&output));
+    let output = invite("salem", "x@example.nl", "Xander Y", "SAL-9999", "contact");
+    assert!(text(&output).1.contains("geen cliënt SAL-9999"), "{:?}", text(&output));
+}

@@ -61,6 +61,23 @@ impl PersonName {
         Ok(Self { given: given.to_owned(), prefix, family: family.to_owned() })
     }
 
+    /// Splits a name as typed ("Ingrid de Vries", "Johan van der Berg"): the first word is the
+    /// given name, the lowercase Dutch prefixes after it the prefix, the rest the family name.
+    pub fn parse_full(text: &str) -> Result<Self, DomainError> {
+        const PREFIXES: [&str; 12] = ["van", "de", "der", "den", "het", "ten", "ter", "te", "in", "'t", "op", "la"];
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let Some((given, rest)) = words.split_first() else {
+            return Err(DomainError::invalid("naam", "Vul een naam in, bijvoorbeeld Ingrid de Vries."));
+        };
+        let prefix_len = rest.iter().take_while(|w| PREFIXES.contains(w)).count().min(rest.len().saturating_sub(1));
+        let prefix = rest[..prefix_len].join(" ");
+        let family = rest[prefix_len..].join(" ");
+        if family.is_empty() {
+            return Err(DomainError::invalid("naam", "Vul voornaam en achternaam in, bijvoorbeeld Ingrid de Vries."));
+        }
+        Self::new(given, Some(&prefix), &family)
+    }
+
     /// "Johan van der Berg".
     pub fn full(&self) -> String {
         match &self.prefix {
@@ -221,6 +238,19 @@ mod tests {
         assert_eq!(name.full(), "Johan van der Berg");
         let name = PersonName::new(" Anna ", Some("  "), "Jansen").unwrap();
         assert_eq!(name.full(), "Anna Jansen");
+    }
+
+    #[test]
+    fn names_as_typed_are_split_the_dutch_way() {
+        let name = PersonName::parse_full("Johan van der Berg").unwrap();
+        assert_eq!(
+            (name.given.as_str(), name.prefix.as_deref(), name.family.as_str()),
+            ("Johan", Some("van der"), "Berg")
+        );
+        assert_eq!(PersonName::parse_full("Fatima El Amrani").unwrap().family, "El Amrani");
+        assert_eq!(PersonName::parse_full("Anna de").unwrap().family, "de", "a lone prefix is a family name");
+        assert!(PersonName::parse_full("Anna").is_err());
+        assert!(PersonName::parse_full("  ").is_err());
     }
 
     #[test]
