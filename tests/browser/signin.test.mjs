@@ -101,6 +101,11 @@ for (const viewport of VIEWPORTS) {
     await page.getByLabel('2FA code', { exact: true }).fill(totp(secret, 30));
     await page.getByRole('button', { name: 'Inloggen' }).click();
     await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+
+    await page.getByRole('link', { name: 'Mijn profiel' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Mijn profiel' }).waitFor();
+    assert.ok(await page.getByText(username, { exact: true }).isVisible());
+    await checkPage(page);
     await page.close();
   });
 }
@@ -115,6 +120,7 @@ test('siloah: wachtwoord wijzigen met de eisen uit de handleiding', async () => 
   const secret = new URL(await readQr(page)).searchParams.get('secret');
   await page.getByLabel('Code uit de app').fill(totp(secret));
   await page.getByRole('button', { name: 'Bevestig' }).click();
+  await page.getByRole('link', { name: 'Mijn profiel' }).click();
   await page.getByRole('link', { name: 'Wachtwoord wijzigen' }).click();
 
   await page.getByRole('heading', { level: 1, name: 'Wachtwoord wijzigen' }).waitFor();
@@ -263,6 +269,11 @@ for (const viewport of VIEWPORTS) {
     await page.getByLabel('2FA code', { exact: true }).fill(digits);
     await page.getByRole('button', { name: 'Inloggen' }).click();
     await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+
+    await page.getByRole('link', { name: 'Mijn profiel' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Vertrouwde apparaten' }).waitFor();
+    assert.ok((await page.getByRole('button', { name: /^Intrekken: / }).count()) >= 2, 'both devices are listed');
+    await checkPage(page);
     await page.close();
   });
 }

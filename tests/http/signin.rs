@@ -21,7 +21,7 @@ on_both_backends!(
 const PASSWORD: &str = "Zonnebloem!Tafel7";
 const HOST: &str = "siloah.localhost";
 
-fn now_unix(app: &TestApp) -> u64 {
+pub(crate) fn now_unix(app: &TestApp) -> u64 {
     u64::try_from(app.clock.now().timestamp()).unwrap()
 }
 
@@ -30,7 +30,7 @@ fn session_cookie(client: &TestClient) -> Option<String> {
 }
 
 /// Walks the first login through enrolment; returns the app's secret.
-async fn enroll(app: &TestApp, client: &mut TestClient, username: &str, password: &str) -> TotpSecret {
+pub(crate) async fn enroll(app: &TestApp, client: &mut TestClient, username: &str, password: &str) -> TotpSecret {
     let response =
         client.submit("/inloggen", "/inloggen", &[("gebruikersnaam", username), ("wachtwoord", password)]).await;
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);

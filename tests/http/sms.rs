@@ -27,7 +27,7 @@ fn code_in(line: &str) -> (String, String) {
     }
 }
 
-async fn activate(app: &TestApp, client: &mut TestClient, username: &str) {
+pub(crate) async fn activate(app: &TestApp, client: &mut TestClient, username: &str) {
     let response =
         client.submit("/inloggen", "/inloggen", &[("gebruikersnaam", username), ("wachtwoord", PASSWORD)]).await;
     assert_eq!(response.header("location"), Some("/inloggen/activeren"));

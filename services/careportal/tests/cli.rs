@@ -314,7 +314,11 @@ fn invitations_follow_the_tenants_style_and_rules() {
     assert!(careportal(dir.path(), &["demo"], &env).status.success());
 
     let (list, _) = text(&careportal(dir.path(), &["client", "list", "--tenant", "siloah"], &env));
-    assert_eq!(list.lines().next(), Some("SIL-1003\tDaan Bakker\t2004-01-23"), "by family name, then given name: {list}");
+    assert_eq!(
+        list.lines().next(),
+        Some("SIL-1003\tDaan Bakker\t2004-01-23"),
+        "by family name, then given name: {list}"
+    );
     assert_eq!(list.lines().count(), 4);
     assert!(list.contains("SIL-1001\tThomas de Vries\t1994-03-12"));
 

@@ -145,6 +145,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Takes TOTP `step` for the account when it is newer than the last one taken: true once
     /// per step, on every instance.
     async fn claim_totp_step(&self, tenant: TenantId, account: AccountId, step: i64) -> StoreResult<bool>;
+    /// Removes the account's second factor, so the next step is activating a new one.
+    async fn delete_second_factor(&self, tenant: TenantId, origin: &Origin, account: AccountId) -> StoreResult<bool>;
     /// Activates SMS to an E.164 number (replacing an app, if there was one).
     async fn set_sms_factor(
         &self,

@@ -817,6 +817,23 @@ macro_rules! sql_store {
                 Ok(claimed == 1)
             }
 
+            async fn delete_second_factor(&self, tenant: TenantId, origin: &Origin, account: AccountId) -> StoreResult<bool> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                let removed = sqlx::query("DELETE FROM second_factors WHERE tenant_id = $1 AND account_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(account.as_uuid())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if removed > 0 {
+                    let event = origin.event(AuditAction::new("factor.reset"), None, format!("account {account}"));
+                    insert_audit(&mut tx, tenant, &event, now).await?;
+                }
+                tx.commit().await?;
+                Ok(removed > 0)
+            }
+
             async fn set_sms_factor(&self, tenant: TenantId, origin: &Origin, account: AccountId, phone: &str) -> StoreResult<()> {
                 let now = self.now();
                 let mut tx = self.pool.begin().await?;

@@ -11,6 +11,7 @@ mod health;
 pub mod home;
 mod landing;
 mod pages;
+mod profile;
 mod recovery;
 mod request_id;
 mod security;
@@ -121,6 +122,7 @@ pub fn app(state: AppState) -> Router {
         .route("/wachtwoord-vergeten", get(recovery::request_form).post(recovery::request))
         .route("/wachtwoord-herstellen/{token}", get(recovery::reset_form).post(recovery::reset))
         .route("/home", get(home::page))
+        .route("/profiel", get(profile::page).post(profile::act))
         .fallback(error::not_found)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(from_fn_with_state(state.clone(), error::render_error_pages))

@@ -205,7 +205,7 @@ async fn count_failure(
 }
 
 /// Checks a code from the authenticator app and takes its time step, so it works once.
-async fn totp_ok(
+pub(crate) async fn totp_ok(
     state: &AppState,
     tenant: &CurrentTenant,
     account: &Account,

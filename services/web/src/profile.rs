@@ -1,0 +1,233 @@
+//! Mijn profiel: who is signed in, the second factor, trusted devices, and the ways to
+//! change or end things: a new password, a new second factor (after the password and a
+//! current code), revoking a device, signing out everywhere.
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::home::UserView;
+use crate::pages::{Pages, render};
+use crate::request_id::RequestId;
+use crate::session::{self, ClientInfo, SignedIn, csrf_ok, csrf_token};
+use crate::templates::page_context;
+use crate::tenant::CurrentTenant;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use careportal_auth::Token;
+use careportal_domain::audit::{Actor, AuditAction, Origin};
+use careportal_domain::signin::{CodePurpose, FactorMethod, NewSession, SessionStage, session_end};
+use careportal_domain::tenant::SecondFactorWhen;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize)]
+struct DeviceView {
+    id: String,
+    label: String,
+    last_used: String,
+    expires: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct ProfileMessages {
+    notice: Option<String>,
+    reset_error: Option<String>,
+    /// An SMS code was sent for the reset: its first four digits.
+    sms_prefix: Option<String>,
+}
+
+fn origin(signed_in: &SignedIn, client: &ClientInfo) -> Origin {
+    Origin {
+        actor: Actor::Account(signed_in.account.id),
+        on_behalf_of: None,
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
+    }
+}
+
+async fn profile_page(
+    pages: Pages<'_>,
+    jar: CookieJar,
+    signed_in: &SignedIn,
+    messages: ProfileMessages,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let Pages { state, tenant, request_id } = pages;
+    let factor = state.store.second_factor(tenant.id, signed_in.account.id).await?;
+    let method = match &factor {
+        Some(f) if f.method == FactorMethod::Totp => "een Authenticator App".to_owned(),
+        Some(f) => {
+            format!("SMS naar {}", f.phone.as_deref().map(careportal_domain::phone::mask_e164).unwrap_or_default())
+        }
+        None => "nog niet ingesteld".to_owned(),
+    };
+    let trusts_devices = tenant.config.auth.second_factor == SecondFactorWhen::NewDevice;
+    let devices: Vec<DeviceView> = if trusts_devices {
+        state
+            .store
+            .devices(tenant.id, signed_in.account.id)
+            .await?
+            .into_iter()
+            .map(|d| DeviceView {
+                id: d.id.to_string(),
+                label: d.label,
+                last_used: d.last_used_at.format("%d-%m-%Y").to_string(),
+                expires: d.expires_at.format("%d-%m-%Y").to_string(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let (jar, csrf) = csrf_token(state, jar);
+    let mut context = page_context(tenant, &request_id.0);
+    context.insert("user", &UserView::of(&signed_in.account));
+    context.insert("csrf", &csrf);
+    context.insert("method", &method);
+    context.insert("sms", &factor.is_some_and(|f| f.method == FactorMethod::Sms));
+    context.insert("trusts_devices", &trusts_devices);
+    context.insert("devices", &devices);
+    context.insert("messages", &messages);
+    context.insert("title", "Mijn profiel");
+    render(state, tenant, "profile.html", &context, status, jar).await
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    signed_in: SignedIn,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
+    profile_page(pages, jar, &signed_in, ProfileMessages::default(), StatusCode::OK).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ProfileForm {
+    /// intrekken | overal-uitloggen | sms | opnieuw-instellen
+    #[serde(default)]
+    actie: String,
+    #[serde(default)]
+    apparaat: String,
+    #[serde(default)]
+    wachtwoord: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    tenant: CurrentTenant,
+    request_id: RequestId,
+    signed_in: SignedIn,
+    client: ClientInfo,
+    jar: CookieJar,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, AppError> {
+    let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
+    if !csrf_ok(&state, &jar, &form.csrf) {
+        let messages = ProfileMessages {
+            notice: Some("Deze pagina was verlopen. Probeer het opnieuw.".to_owned()),
+            ..Default::default()
+        };
+        return profile_page(pages, jar, &signed_in, messages, StatusCode::FORBIDDEN).await;
+    }
+    let origin = origin(&signed_in, &client);
+    let account = &signed_in.account;
+    match form.actie.as_str() {
+        "intrekken" => {
+            let id = uuid::Uuid::parse_str(&form.apparaat).map_err(|_| AppError::NotFound)?;
+            let revoked = state.store.revoke_devices(tenant.id, &origin, account.id, Some(id)).await?;
+            let notice = if revoked > 0 {
+                "Het apparaat is ingetrokken."
+            } else {
+                "Dit apparaat stond al niet meer in de lijst."
+            };
+            let messages = ProfileMessages { notice: Some(notice.to_owned()), ..Default::default() };
+            profile_page(pages, jar, &signed_in, messages, StatusCode::OK).await
+        }
+        "overal-uitloggen" => {
+            state.store.delete_account_sessions(tenant.id, account.id).await?;
+            state.store.revoke_devices(tenant.id, &origin, account.id, None).await?;
+            let event = origin.event(AuditAction::new("logout.everywhere"), None, "");
+            state.store.append_audit(tenant.id, &event).await?;
+            let jar = session::without_session(&state, jar);
+            Ok((jar, Redirect::to("/inloggen?uitgelogd=1")).into_response())
+        }
+        "sms" => {
+            let factor = state.store.second_factor(tenant.id, account.id).await?;
+            let phone = factor.and_then(|f| f.phone).ok_or(AppError::NotFound)?;
+            let messages = match crate::sms::send_code(
+                &state,
+                &tenant,
+                &signed_in.session.token_hash,
+                account,
+                &phone,
+                CodePurpose::Login,
+            )
+            .await?
+            {
+                crate::sms::Sent::Yes { prefix } => ProfileMessages { sms_prefix: Some(prefix), ..Default::default() },
+                crate::sms::Sent::Limited(message) => {
+                    ProfileMessages { reset_error: Some(message.to_owned()), ..Default::default() }
+                }
+            };
+            profile_page(pages, jar, &signed_in, messages, StatusCode::OK).await
+        }
+        "opnieuw-instellen" => reset_factor(pages, jar, &signed_in, &origin, &form).await,
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A new second factor needs the password and a current code: a stolen session alone cannot
+/// swap the factor for the thief's own.
+async fn reset_factor(
+    pages: Pages<'_>,
+    jar: CookieJar,
+    signed_in: &SignedIn,
+    origin: &Origin,
+    form: &ProfileForm,
+) -> Result<Response, AppError> {
+    let Pages { state, tenant, .. } = pages;
+    let account = &signed_in.account;
+    let refuse = |message: &str| ProfileMessages { reset_error: Some(message.to_owned()), ..Default::default() };
+    let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
+    let password_ok = state
+        .settings
+        .hasher
+        .verify(Some(credentials.password_hash.clone()), &form.wachtwoord)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let factor = state.store.second_factor(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
+    let code_ok = match factor.method {
+        FactorMethod::Totp => crate::signin::totp_ok(state, tenant, account, &factor, &form.code).await?,
+        FactorMethod::Sms => matches!(
+            crate::sms::check_code(state, tenant, &signed_in.session.token_hash, CodePurpose::Login, &form.code)
+                .await?,
+            crate::sms::Checked::Right { .. }
+        ),
+    };
+    if !password_ok || !code_ok {
+        let message = "Het wachtwoord of de 2FA code klopt niet. Er is niets gewijzigd.";
+        return profile_page(pages, jar, signed_in, refuse(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    state.store.delete_second_factor(tenant.id, origin, account.id).await?;
+    state.store.revoke_devices(tenant.id, origin, account.id, None).await?;
+    // Every other session ends; this one steps back to activating a factor.
+    state.store.delete_account_sessions(tenant.id, account.id).await?;
+    let token = Token::generate();
+    let new = NewSession {
+        token_hash: token.hash.clone(),
+        account: account.id,
+        stage: SessionStage::Enroll,
+        expires_at: session_end(&tenant.config.auth, SessionStage::Enroll, state.clock.now()),
+        ip: origin.ip.clone(),
+        user_agent: origin.user_agent.clone(),
+    };
+    state.store.create_session(tenant.id, &new).await?;
+    let jar = session::with_session(state, jar, &token);
+    Ok((jar, Redirect::to("/inloggen/activeren")).into_response())
+}
