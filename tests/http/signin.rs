@@ -16,6 +16,8 @@ on_both_backends!(
     sessions_end_when_idle_and_at_logout,
     an_expired_password_must_be_replaced_and_old_ones_not_reused,
     signed_in_pages_need_a_session_and_cookies_are_locked_down,
+    a_network_that_keeps_failing_is_made_to_wait,
+    past_a_hundred_failures_an_hour_passwords_are_not_checked,
 );
 
 const PASSWORD: &str = "Zonnebloem!Tafel7";
@@ -354,4 +356,54 @@ async fn signed_in_pages_need_a_session_and_cookies_are_locked_down(backend: Bac
     let page = tls.client(HOST).get("/inloggen").await;
     let cookie = page.header("set-cookie").unwrap();
     assert!(cookie.starts_with("__Host-cp_csrf=") && cookie.contains("Secure"), "{cookie}");
+}
+
+async fn a_network_that_keeps_failing_is_made_to_wait(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("salem", "willem@example.nl", PASSWORD, false).await;
+    let mut attacker = app.client("salem.localhost");
+    attacker.ip = Some("198.51.100.7:40000".parse().unwrap());
+    for i in 0..100 {
+        let user = format!("gok{i}@example.nl");
+        let response =
+            attacker.submit("/inloggen", "/inloggen", &[("gebruikersnaam", &user), ("wachtwoord", "fout")]).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let blocked = attacker
+        .submit("/inloggen", "/inloggen", &[("gebruikersnaam", "willem@example.nl"), ("wachtwoord", PASSWORD)])
+        .await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.body.contains("vanaf dit netwerk te vaak geprobeerd"));
+    assert!(blocked.body.contains("value=\"willem@example.nl\""), "what was typed is kept");
+
+    let mut elsewhere = app.client("salem.localhost");
+    elsewhere.ip = Some("203.0.113.9:40000".parse().unwrap());
+    let fine = elsewhere
+        .submit("/inloggen", "/inloggen", &[("gebruikersnaam", "willem@example.nl"), ("wachtwoord", PASSWORD)])
+        .await;
+    assert_eq!(fine.status, StatusCode::SEE_OTHER, "another network is not affected");
+
+    app.clock.advance(chrono::Duration::hours(1));
+    let later = attacker
+        .submit("/inloggen", "/inloggen", &[("gebruikersnaam", "willem@example.nl"), ("wachtwoord", PASSWORD)])
+        .await;
+    assert_eq!(later.status, StatusCode::SEE_OTHER, "the next hour starts afresh");
+}
+
+async fn past_a_hundred_failures_an_hour_passwords_are_not_checked(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let account = app.person("salem", "willem@example.nl", PASSWORD, false).await;
+    let tenant = app.store.tenant_by_slug("salem").await.unwrap().unwrap().id;
+    let window = careportal_domain::throttle::hour_window(app.clock.now());
+    let key = careportal_domain::throttle::account_key("login-failed", account);
+    for _ in 0..100 {
+        app.store.count_hit(tenant, &key, window).await.unwrap();
+    }
+    let mut client = app.client("salem.localhost");
+    let refused = client
+        .submit("/inloggen", "/inloggen", &[("gebruikersnaam", "willem@example.nl"), ("wachtwoord", PASSWORD)])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "even the right password");
+    let audit = app.store.audit(tenant, 10).await.unwrap();
+    assert!(audit.iter().any(|e| e.detail.contains("niet gecontroleerd")));
 }

@@ -13,18 +13,29 @@ pub struct TestClient {
     host: String,
     pub cookies: BTreeMap<String, String>,
     pub user_agent: String,
+    /// The peer address the server sees (as from a real socket); none by default.
+    pub ip: Option<std::net::SocketAddr>,
 }
 
 impl TestClient {
     pub fn new(router: axum::Router, host: &str) -> Self {
-        Self { router, host: host.to_owned(), cookies: BTreeMap::new(), user_agent: "careportal-tests".to_owned() }
+        Self {
+            router,
+            host: host.to_owned(),
+            cookies: BTreeMap::new(),
+            user_agent: "careportal-tests".to_owned(),
+            ip: None,
+        }
     }
 
     fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
-    async fn send(&mut self, request: Request<Body>) -> TestResponse {
+    async fn send(&mut self, mut request: Request<Body>) -> TestResponse {
+        if let Some(ip) = self.ip {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(ip));
+        }
         let response = self.router.clone().oneshot(request).await.unwrap();
         for value in response.headers().get_all(header::SET_COOKIE) {
             let text = value.to_str().unwrap();

@@ -33,6 +33,7 @@ on_both_backends!(
     sign_in_state_stays_inside_its_tenant,
     outbox_messages_are_claimed_once_and_retried,
     password_resets_work_once_and_expire,
+    rate_counters_count_per_window_and_are_purged,
 );
 
 struct Setup {
@@ -504,4 +505,20 @@ async fn password_resets_work_once_and_expire(backend: Backend) {
     assert_eq!(s.store.password_reset_account(a, "r2").await.unwrap(), None, "an hour at most");
     assert!(!s.store.use_password_reset(a, "r2").await.unwrap());
     assert_eq!(s.store.password_resets_since(a, account, s.clock.now()).await.unwrap(), 0);
+}
+
+async fn rate_counters_count_per_window_and_are_purged(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let hour = careportal_domain::throttle::hour_window(s.clock.now());
+    assert_eq!(s.store.hits(a, "k", hour).await.unwrap(), 0);
+    assert_eq!(s.store.count_hit(a, "k", hour).await.unwrap(), 1);
+    assert_eq!(s.store.count_hit(a, "k", hour).await.unwrap(), 2);
+    assert_eq!(s.store.hits(b, "k", hour).await.unwrap(), 0, "per tenant");
+    let next = hour + chrono::Duration::hours(1);
+    assert_eq!(s.store.count_hit(a, "k", next).await.unwrap(), 1, "per window");
+    assert_eq!(s.store.purge_hits(a, next).await.unwrap(), 1);
+    assert_eq!(s.store.hits(a, "k", hour).await.unwrap(), 0);
+    assert_eq!(s.store.hits(a, "k", next).await.unwrap(), 1);
 }

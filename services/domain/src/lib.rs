@@ -14,6 +14,7 @@ pub mod people;
 pub mod phone;
 pub mod signin;
 pub mod tenant;
+pub mod throttle;
 
 pub use error::DomainError;
 pub use ids::{AccountId, ClientId, TenantId};

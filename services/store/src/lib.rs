@@ -182,6 +182,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Ends every session of an account; returns how many.
     async fn delete_account_sessions(&self, tenant: TenantId, account: AccountId) -> StoreResult<u64>;
 
+    // --- Rate limits.
+
+    /// Adds one to the counter `key` in the window starting at `window_start` and returns the
+    /// new count.
+    async fn count_hit(&self, tenant: TenantId, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32>;
+    /// The counter's value without adding to it.
+    async fn hits(&self, tenant: TenantId, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32>;
+    /// Forgets windows that started before `before`; returns how many.
+    async fn purge_hits(&self, tenant: TenantId, before: DateTime<Utc>) -> StoreResult<u64>;
+
     // --- Trusted devices.
 
     async fn trust_device(&self, tenant: TenantId, origin: &Origin, device: &NewDevice) -> StoreResult<()>;

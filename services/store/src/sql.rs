@@ -1035,6 +1035,38 @@ macro_rules! sql_store {
                     .rows_affected())
             }
 
+            async fn count_hit(&self, tenant: TenantId, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32> {
+                let row = sqlx::query(
+                    "INSERT INTO throttle (tenant_id, key, window_start, count) VALUES ($1, $2, $3, 1) \
+                     ON CONFLICT (tenant_id, key, window_start) DO UPDATE SET count = throttle.count + 1 RETURNING count",
+                )
+                .bind(tenant.as_uuid())
+                .bind(key)
+                .bind(window_start)
+                .fetch_one(&self.pool)
+                .await?;
+                count_of(&row, "count")
+            }
+
+            async fn hits(&self, tenant: TenantId, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32> {
+                let row = sqlx::query("SELECT count FROM throttle WHERE tenant_id = $1 AND key = $2 AND window_start = $3")
+                    .bind(tenant.as_uuid())
+                    .bind(key)
+                    .bind(window_start)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map_or(Ok(0), |row| count_of(&row, "count"))
+            }
+
+            async fn purge_hits(&self, tenant: TenantId, before: DateTime<Utc>) -> StoreResult<u64> {
+                Ok(sqlx::query("DELETE FROM throttle WHERE tenant_id = $1 AND window_start < $2")
+                    .bind(tenant.as_uuid())
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
+            }
+
             async fn trust_device(&self, tenant: TenantId, origin: &Origin, device: &NewDevice) -> StoreResult<()> {
                 let now = self.now();
                 let mut tx = self.pool.begin().await?;

@@ -19,6 +19,7 @@ use careportal_auth::Token;
 use careportal_domain::audit::{Actor, AuditAction, Origin};
 use careportal_domain::password::rules_text;
 use careportal_domain::people::{Account, Username};
+use careportal_domain::throttle::{RESETS_PER_ADDRESS_HOUR, address_key, hour_window};
 use serde::{Deserialize, Serialize};
 
 /// Resets an account may ask for in an hour: enough for a lost e-mail, too few to flood.
@@ -110,8 +111,19 @@ pub async fn request(
         )
         .await;
     };
-    if let Some(account) = state.store.account_by_username(tenant.id, &parsed).await? {
-        send_reset(&state, &tenant, &account, &link_base(&state, &headers), &client).await?;
+    // Per address as well as per account, so one network cannot mail everybody; the answer
+    // stays the same either way.
+    let window = hour_window(state.clock.now());
+    let within_limit = match client.ip.as_deref() {
+        Some(ip) => {
+            state.store.count_hit(tenant.id, &address_key("reset", ip), window).await? <= RESETS_PER_ADDRESS_HOUR
+        }
+        None => true,
+    };
+    if within_limit {
+        if let Some(account) = state.store.account_by_username(tenant.id, &parsed).await? {
+            send_reset(&state, &tenant, &account, &link_base(&state, &headers), &client).await?;
+        }
     }
     // The same answer either way, so this page cannot tell who has an account.
     request_page(Pages { state: &state, tenant: &tenant, request_id: &request_id }, jar, "", None, true, StatusCode::OK)

@@ -25,6 +25,9 @@ use careportal_domain::signin::{
     session_end,
 };
 use careportal_domain::tenant::{SecondFactorMethod, SecondFactorWhen};
+use careportal_domain::throttle::{
+    CHECKED_FAILURES_PER_ACCOUNT_HOUR, LOGIN_FAILURES_PER_ADDRESS_HOUR, account_key, address_key, hour_window,
+};
 use serde::{Deserialize, Serialize};
 
 const LOGIN_FAILED: &str = "De gebruikersnaam of het wachtwoord is onjuist, of het account is tijdelijk geblokkeerd. \
@@ -32,6 +35,8 @@ const LOGIN_FAILED: &str = "De gebruikersnaam of het wachtwoord is onjuist, of h
 const CODE_FAILED: &str = "De 2FA code is onjuist of verlopen. Vul de code in die nu in de app staat.";
 const SMS_CODE_FAILED: &str = "De 2FA code is onjuist. Vul de 6 cijfers na het min-teken uit de SMS in.";
 const PAGE_EXPIRED: &str = "Deze pagina was verlopen. Vul het formulier opnieuw in.";
+const NETWORK_LIMIT: &str = "Er is vanaf dit netwerk te vaak geprobeerd in te loggen. Probeer het over een uur opnieuw, \
+     of neem contact op met de helpdesk.";
 
 fn origin_of(account: &Account, client: &ClientInfo) -> Origin {
     Origin {
@@ -158,6 +163,17 @@ async fn check_password(
         Some(account) => state.store.credentials(tenant.id, account.id).await?,
         None => None,
     };
+    let window = hour_window(state.clock.now());
+    if let Some(account) = &account {
+        let key = account_key("login-failed", account.id);
+        if state.store.hits(tenant.id, &key, window).await? >= CHECKED_FAILURES_PER_ACCOUNT_HOUR {
+            // Past this many failures in an hour, guesses are not even checked.
+            let origin = Origin { actor: Actor::Account(account.id), ..origin.clone() };
+            let event = origin.event(AuditAction::LOGIN_FAILED, None, "te veel pogingen dit uur; niet gecontroleerd");
+            state.store.append_audit(tenant.id, &event).await?;
+            return Ok(PasswordCheck::Wrong);
+        }
+    }
     // Always one Argon2 verification, so the time taken says nothing about the account.
     let stored = credentials.as_ref().map(|c| c.password_hash.clone());
     let verified =
@@ -175,6 +191,7 @@ async fn check_password(
         return Ok(PasswordCheck::Wrong);
     }
     if !verified || credentials.one_time_expired(now) {
+        state.store.count_hit(tenant.id, &account_key("login-failed", account.id), window).await?;
         let reason = if verified { "eenmalig wachtwoord verlopen" } else { "wachtwoord onjuist" };
         count_failure(state, tenant, &account, &origin, reason).await?;
         return Ok(PasswordCheck::Wrong);
@@ -350,9 +367,21 @@ pub async fn login(
     }
 
     let anonymous = anonymous_origin(&client);
+    let window = hour_window(state.clock.now());
+    let address = client.ip.as_deref().map(|ip| address_key("login-failed", ip));
+    if let Some(key) = &address {
+        if state.store.hits(tenant.id, key, window).await? >= LOGIN_FAILURES_PER_ADDRESS_HOUR {
+            let errors = LoginErrors { general: Some(NETWORK_LIMIT.to_owned()), ..LoginErrors::default() };
+            let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
+            return login_page(pages, jar, &username, errors, None, StatusCode::TOO_MANY_REQUESTS).await;
+        }
+    }
     let (account, credentials) = match check_password(&state, &tenant, &username, &form.wachtwoord, &anonymous).await? {
         PasswordCheck::Right(right) => *right,
         PasswordCheck::Wrong => {
+            if let Some(key) = &address {
+                state.store.count_hit(tenant.id, key, window).await?;
+            }
             let errors = LoginErrors { general: Some(LOGIN_FAILED.to_owned()), ..LoginErrors::default() };
             return login_page(
                 Pages { state: &state, tenant: &tenant, request_id: &request_id },

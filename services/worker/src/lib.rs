@@ -55,6 +55,8 @@ pub async fn run_once(jobs: &Jobs) -> Result<Round, JobError> {
                 round.access_ended.push((tenant.slug.to_string(), ended));
             }
         }
+        // Rate-limit counters only matter for the hour they count.
+        store.purge_hits(tenant.id, clock.now() - chrono::Duration::days(1)).await?;
         // The retry path of the outbox; the web process sends right away when it can.
         let sent =
             careportal_delivery::deliver_due(store, &tenant, &jobs.transports, &jobs.secret_box, clock.now()).await?;

@@ -1,0 +1,9 @@
+-- Counters for rate limits, per tenant, key and fixed window (an hour): in the database, so
+-- every instance counts the same.
+CREATE TABLE throttle (
+    tenant_id    BLOB NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    key          TEXT NOT NULL,
+    window_start TEXT NOT NULL,
+    count        INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, key, window_start)
+);
