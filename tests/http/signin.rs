@@ -18,6 +18,7 @@ on_both_backends!(
     signed_in_pages_need_a_session_and_cookies_are_locked_down,
     a_network_that_keeps_failing_is_made_to_wait,
     past_a_hundred_failures_an_hour_passwords_are_not_checked,
+    the_page_warns_before_the_idle_timeout_and_can_extend_it,
 );
 
 const PASSWORD: &str = "Zonnebloem!Tafel7";
@@ -406,4 +407,29 @@ async fn past_a_hundred_failures_an_hour_passwords_are_not_checked(backend: Back
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "even the right password");
     let audit = app.store.audit(tenant, 10).await.unwrap();
     assert!(audit.iter().any(|e| e.detail.contains("niet gecontroleerd")));
+}
+
+async fn the_page_warns_before_the_idle_timeout_and_can_extend_it(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut client = app.client(HOST);
+    enroll(&app, &mut client, "anna@example.nl", PASSWORD).await;
+    let home = client.get("/home").await;
+    assert!(home.body.contains("data-idle-seconds=\"900\""), "Siloah: 15 minutes");
+    assert!(home.body.contains("Blijf ingelogd") && home.body.contains("role=\"alertdialog\""));
+    let csrf = careportal_tests::client::csrf_of(&home.body).unwrap();
+
+    app.clock.advance(chrono::Duration::minutes(14));
+    let refused = client.post("/sessie/verlengen", &[("csrf", "x")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    app.clock.advance(chrono::Duration::seconds(50));
+    // The refused request still counted as activity; extending properly answers 204.
+    let extended = client.post("/sessie/verlengen", &[("csrf", &csrf)]).await;
+    assert_eq!(extended.status, StatusCode::SEE_OTHER, "a plain form goes back home");
+    app.clock.advance(chrono::Duration::minutes(14));
+    assert_eq!(client.get("/home").await.status, StatusCode::OK, "extended");
+    app.clock.advance(chrono::Duration::minutes(16));
+    let ended = client.post("/sessie/verlengen", &[("csrf", &csrf)]).await;
+    assert_eq!(ended.header("location"), Some("/inloggen"), "an ended session cannot be extended");
+    assert!(client.get("/inloggen?verlopen=1").await.body.contains("automatisch uitgelogd"));
 }

@@ -19,11 +19,43 @@ use serde::{Deserialize, Serialize};
 pub struct UserView {
     pub name: String,
     pub username: String,
+    /// Seconds until the idle timeout, counted from this page (the request just touched the
+    /// session): the page warns before it ends and offers to stay signed in.
+    pub idle_seconds: u32,
 }
 
 impl UserView {
-    pub fn of(account: &Account) -> Self {
-        Self { name: account.name.full(), username: account.username.as_str().to_owned() }
+    pub fn of(account: &Account, tenant: &careportal_domain::tenant::Tenant) -> Self {
+        Self {
+            name: account.name.full(),
+            username: account.username.as_str().to_owned(),
+            idle_seconds: tenant.config.auth.idle_timeout_minutes.saturating_mul(60),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ExtendForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// "Blijf ingelogd": the request itself touches the session (SignedIn), which is the whole
+/// point. From the page's script it answers 204; from a plain form it goes back home.
+pub async fn extend(
+    State(state): State<AppState>,
+    _signed_in: SignedIn,
+    headers: axum::http::HeaderMap,
+    jar: CookieJar,
+    axum::Form(form): axum::Form<ExtendForm>,
+) -> Response {
+    if !crate::session::csrf_ok(&state, &jar, &form.csrf) {
+        return axum::http::StatusCode::FORBIDDEN.into_response();
+    }
+    if headers.get("x-careportal").is_some() {
+        axum::http::StatusCode::NO_CONTENT.into_response()
+    } else {
+        axum::response::Redirect::to("/home").into_response()
     }
 }
 
@@ -57,7 +89,7 @@ pub async fn page(
         links.iter().map(|l| ClientView { name: l.client.name.full(), relation: l.relation.label() }).collect();
     let (jar, csrf) = csrf_token(&state, jar);
     let mut context = page_context(&tenant, &request_id.0);
-    context.insert("user", &UserView::of(&signed_in.account));
+    context.insert("user", &UserView::of(&signed_in.account, &tenant));
     context.insert("csrf", &csrf);
     context.insert("clients", &clients);
     context.insert("password_changed", &query.wachtwoord.is_some());

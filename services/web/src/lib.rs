@@ -123,6 +123,7 @@ pub fn app(state: AppState) -> Router {
         .route("/wachtwoord-herstellen/{token}", get(recovery::reset_form).post(recovery::reset))
         .route("/home", get(home::page))
         .route("/profiel", get(profile::page).post(profile::act))
+        .route("/sessie/verlengen", post(home::extend))
         .fallback(error::not_found)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(from_fn_with_state(state.clone(), error::render_error_pages))

@@ -81,7 +81,7 @@ async fn profile_page(
     };
     let (jar, csrf) = csrf_token(state, jar);
     let mut context = page_context(tenant, &request_id.0);
-    context.insert("user", &UserView::of(&signed_in.account));
+    context.insert("user", &UserView::of(&signed_in.account, tenant));
     context.insert("csrf", &csrf);
     context.insert("method", &method);
     context.insert("sms", &factor.is_some_and(|f| f.method == FactorMethod::Sms));

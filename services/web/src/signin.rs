@@ -90,6 +90,7 @@ struct LoginErrors {
 pub struct LoginQuery {
     uitgelogd: Option<String>,
     hersteld: Option<String>,
+    verlopen: Option<String>,
 }
 
 async fn login_page(
@@ -126,7 +127,9 @@ pub async fn login_form(
             return Ok(Redirect::to(stage_path(session.stage)).into_response());
         }
     }
-    let notice = if query.hersteld.is_some() {
+    let notice = if query.verlopen.is_some() {
+        Some("U bent automatisch uitgelogd omdat u een tijd niets heeft gedaan. Log opnieuw in.")
+    } else if query.hersteld.is_some() {
         Some("Uw nieuwe wachtwoord is opgeslagen. Log in met uw nieuwe wachtwoord en uw 2FA code.")
     } else {
         query.uitgelogd.map(|_| "U bent uitgelogd.")
@@ -1003,7 +1006,7 @@ async fn password_page(
     let (jar, csrf) = csrf_token(state, jar);
     let mut context = page_context(tenant, &request_id.0);
     if session.stage == SessionStage::Active {
-        context.insert("user", &crate::home::UserView::of(account));
+        context.insert("user", &crate::home::UserView::of(account, tenant));
     }
     context.insert("csrf", &csrf);
     context.insert("forced", &(session.stage == SessionStage::ChangePassword));
