@@ -44,13 +44,7 @@ pub async fn enqueue_email(
     subject: &str,
     body: &str,
 ) -> Result<MessageId, DeliveryError> {
-    let id = MessageId::new();
-    let sealed_body =
-        secret_box.seal(body.as_bytes(), &seal_context(tenant, id)).map_err(|e| DeliveryError::Seal(e.to_string()))?;
-    let message =
-        NewMessage { id, channel: Channel::Email, recipient: to.to_owned(), subject: subject.to_owned(), sealed_body };
-    store.enqueue_message(tenant, &message).await?;
-    Ok(id)
+    enqueue(store, secret_box, tenant, Channel::Email, to, subject, body).await
 }
 
 /// Stores an SMS for sending; the body is sealed at rest (it holds a code).
@@ -61,11 +55,22 @@ pub async fn enqueue_sms(
     to: &str,
     body: &str,
 ) -> Result<MessageId, DeliveryError> {
+    enqueue(store, secret_box, tenant, Channel::Sms, to, "", body).await
+}
+
+async fn enqueue(
+    store: &dyn Store,
+    secret_box: &SecretBox,
+    tenant: TenantId,
+    channel: Channel,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<MessageId, DeliveryError> {
     let id = MessageId::new();
     let sealed_body =
         secret_box.seal(body.as_bytes(), &seal_context(tenant, id)).map_err(|e| DeliveryError::Seal(e.to_string()))?;
-    let message =
-        NewMessage { id, channel: Channel::Sms, recipient: to.to_owned(), subject: String::new(), sealed_body };
+    let message = NewMessage { id, channel, recipient: to.to_owned(), subject: subject.to_owned(), sealed_body };
     store.enqueue_message(tenant, &message).await?;
     Ok(id)
 }

@@ -61,6 +61,10 @@ id_type!(
     /// One entry of the audit log.
     AuditId
 );
+id_type!(
+    /// One e-mail or SMS in the outbox.
+    MessageId
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,35 +2,8 @@
 
 use crate::TenantId;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct MessageId(Uuid);
-
-impl MessageId {
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-    pub const fn from_uuid(id: Uuid) -> Self {
-        Self(id)
-    }
-    pub const fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-}
-
-impl Default for MessageId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::fmt::Display for MessageId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+pub use crate::ids::MessageId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
