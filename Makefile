@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 BIN := $(CARGO_TARGET_DIR)/debug/careportal
 BROWSER_DIR := tests/browser
 
-.PHONY: run build test test-unit test-sqlite test-postgres e2e browser-deps lint fmt clean
+.PHONY: run build test test-unit test-sqlite test-postgres e2e browser-deps lint fmt clean bench
 
 ## Start the portal on SQLite in ./data with the demo tenants (loaded when the data folder is empty).
 run: build
@@ -48,6 +48,10 @@ e2e: build browser-deps
 browser-deps:
 	@test -d $(BROWSER_DIR)/node_modules/playwright-core || \
 		(cd $(BROWSER_DIR) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+
+## Login throughput against Argon2 alone, and page latency during a login burst (release build).
+bench:
+	$(CARGO) bench --workspace --bench login
 
 lint:
 	$(CARGO) fmt --all --check

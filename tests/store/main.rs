@@ -34,6 +34,7 @@ on_both_backends!(
     outbox_messages_are_claimed_once_and_retried,
     password_resets_work_once_and_expire,
     rate_counters_count_per_window_and_are_purged,
+    dead_sign_in_data_is_purged,
 );
 
 struct Setup {
@@ -521,4 +522,32 @@ async fn rate_counters_count_per_window_and_are_purged(backend: Backend) {
     assert_eq!(s.store.purge_hits(a, next).await.unwrap(), 1);
     assert_eq!(s.store.hits(a, "k", hour).await.unwrap(), 0);
     assert_eq!(s.store.hits(a, "k", next).await.unwrap(), 1);
+}
+
+async fn dead_sign_in_data_is_purged(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let account = account_in(s.store.as_ref(), a, "anna@example.nl").await;
+    let session = |hash: &str, hours: i64| NewSession {
+        token_hash: hash.to_owned(),
+        account,
+        stage: SessionStage::Active,
+        expires_at: s.clock.now() + chrono::Duration::hours(hours),
+        ip: None,
+        user_agent: None,
+    };
+    s.store.create_session(a, &session("idle", 8)).await.unwrap();
+    s.store.create_password_reset(a, account, "old-link", s.clock.now() + chrono::Duration::hours(1)).await.unwrap();
+    s.clock.advance(chrono::Duration::minutes(20));
+    s.store.create_session(a, &session("fresh", 8)).await.unwrap();
+    s.store.create_password_reset(a, account, "new-link", s.clock.now() + chrono::Duration::hours(1)).await.unwrap();
+    let removed = s.store.purge_sign_in(a, 15, s.clock.now()).await.unwrap();
+    assert_eq!(removed, 1, "only the idle session; the old link has not ended yet");
+    assert!(s.store.session(a, "idle").await.unwrap().is_none());
+    assert!(s.store.session(a, "fresh").await.unwrap().is_some());
+    s.clock.advance(chrono::Duration::hours(2));
+    // The old link ended at +60 min, the new one at +80 min; purge what ended before +70.
+    let before = s.clock.now() - chrono::Duration::minutes(70);
+    s.store.purge_sign_in(a, 15, before).await.unwrap();
+    assert_eq!(s.store.password_resets_since(a, account, s.clock.now() - chrono::Duration::days(1)).await.unwrap(), 1);
 }

@@ -191,6 +191,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn hits(&self, tenant: TenantId, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32>;
     /// Forgets windows that started before `before`; returns how many.
     async fn purge_hits(&self, tenant: TenantId, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// Deletes sign-in data that can no longer be used: sessions past their end or idle for
+    /// `idle_minutes`, and codes, reset links and devices that ended before `before`.
+    async fn purge_sign_in(&self, tenant: TenantId, idle_minutes: u32, before: DateTime<Utc>) -> StoreResult<u64>;
 
     // --- Trusted devices.
 

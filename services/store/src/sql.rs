@@ -1067,6 +1067,30 @@ macro_rules! sql_store {
                     .rows_affected())
             }
 
+            async fn purge_sign_in(&self, tenant: TenantId, idle_minutes: u32, before: DateTime<Utc>) -> StoreResult<u64> {
+                let now = self.now();
+                let idle_since = now - chrono::Duration::minutes(i64::from(idle_minutes));
+                let mut removed = 0;
+                let statements: [(&str, DateTime<Utc>, Option<DateTime<Utc>>); 4] = [
+                    ("DELETE FROM sessions WHERE tenant_id = $1 AND (expires_at < $2 OR last_seen_at < $3)", now, Some(idle_since)),
+                    ("DELETE FROM one_time_codes WHERE tenant_id = $1 AND expires_at < $2", before, None),
+                    ("DELETE FROM password_resets WHERE tenant_id = $1 AND expires_at < $2", before, None),
+                    (
+                        "DELETE FROM trusted_devices WHERE tenant_id = $1 AND (expires_at < $2 OR revoked_at < $2)",
+                        before,
+                        None,
+                    ),
+                ];
+                for (statement, at, idle) in statements {
+                    let mut query = sqlx::query(statement).bind(tenant.as_uuid()).bind(at);
+                    if let Some(idle) = idle {
+                        query = query.bind(idle);
+                    }
+                    removed += query.execute(&self.pool).await?.rows_affected();
+                }
+                Ok(removed)
+            }
+
             async fn trust_device(&self, tenant: TenantId, origin: &Origin, device: &NewDevice) -> StoreResult<()> {
                 let now = self.now();
                 let mut tx = self.pool.begin().await?;

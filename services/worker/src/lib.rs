@@ -55,8 +55,12 @@ pub async fn run_once(jobs: &Jobs) -> Result<Round, JobError> {
                 round.access_ended.push((tenant.slug.to_string(), ended));
             }
         }
-        // Rate-limit counters only matter for the hour they count.
-        store.purge_hits(tenant.id, clock.now() - chrono::Duration::days(1)).await?;
+        // Rate-limit counters only matter for the hour they count; dead sign-in data (ended
+        // sessions, old codes and links, expired devices) serves nobody and is deleted. Codes
+        // and links are kept a day past their end, so the SMS limits can still count them.
+        let day_ago = clock.now() - chrono::Duration::days(1);
+        store.purge_hits(tenant.id, day_ago).await?;
+        store.purge_sign_in(tenant.id, tenant.config.auth.idle_timeout_minutes, day_ago).await?;
         // The retry path of the outbox; the web process sends right away when it can.
         let sent =
             careportal_delivery::deliver_due(store, &tenant, &jobs.transports, &jobs.secret_box, clock.now()).await?;
