@@ -81,8 +81,10 @@ async fn announce(config: &Config, store: &dyn Store, address: SocketAddr) -> Re
         );
     }
     for tenant in &tenants {
+        // Development shows only the addresses that work on this machine.
         if config.mode == Mode::Development {
             println!("  {}: http://{}.localhost:{port}/", tenant.config.portal_name(), tenant.slug);
+            continue;
         }
         for host in store.tenant_hostnames(tenant.id).await? {
             println!("  {}: https://{host}/", tenant.config.portal_name());
