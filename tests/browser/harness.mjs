@@ -55,6 +55,8 @@ export async function startPortal() {
     url: (slug, path = '/') => `http://${slug}.localhost:${port}${path}`,
     // The development mail sink: one .eml file per message.
     mailDir: join(dataDir, 'data', 'outbox', 'mail'),
+    // Runs a careportal command against this portal's data (e.g. user invite).
+    cli: (args) => execFileSync(BIN, args, { env, cwd: dataDir, encoding: 'utf8' }),
     // The development SMS sink: one JSON line per message.
     smsFile: join(dataDir, 'data', 'outbox', 'sms.jsonl'),
     output: () => output,

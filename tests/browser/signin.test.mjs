@@ -277,3 +277,39 @@ for (const viewport of VIEWPORTS) {
     await page.close();
   });
 }
+
+test('siloah: uitgenodigd met een eenmalig wachtwoord, dat na de eerste keer gewijzigd moet worden', async () => {
+  const seen = new Set();
+  const { readdirSync, existsSync } = await import('node:fs');
+  if (existsSync(portal.mailDir)) readdirSync(portal.mailDir).forEach((f) => seen.add(f));
+  portal.cli(['user', 'invite', '--tenant', 'siloah', '--email', 'mira.bakker@example.nl', '--name', 'Mira Bakker',
+    '--client', 'SIL-1002', '--relation', 'representative']);
+  const mail = (await nextMail(portal.mailDir, seen)).replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+  const oneTime = mail.match(/Eenmalig wachtwoord: (\S+)/)[1];
+
+  const page = await openPage(browser, VIEWPORTS[0]);
+  await page.goto(portal.url('siloah', '/inloggen'));
+  await page.getByLabel('Gebruikersnaam').fill('mira.bakker@example.nl');
+  await page.getByLabel('Wachtwoord', { exact: true }).fill(oneTime);
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  await page.getByRole('link', { name: 'Authenticator App (heeft de voorkeur)' }).click();
+  const secret = new URL(await readQr(page)).searchParams.get('secret');
+  await page.getByLabel('Code uit de app').fill(totp(secret));
+  await page.getByRole('button', { name: 'Bevestig' }).click();
+
+  // Stap 4 of the manual: the one-time password must be replaced before anything else.
+  await page.getByRole('heading', { level: 1, name: 'Wachtwoord wijzigen' }).waitFor();
+  assert.ok(await page.getByText('U bent verplicht om uw wachtwoord te wijzigen').isVisible());
+  await checkPage(page);
+  await page.goto(portal.url('siloah', '/home'));
+  await page.getByRole('heading', { level: 1, name: 'Wachtwoord wijzigen' }).waitFor();
+
+  const next = 'Paarse-Olifant-Dans-42';
+  await page.getByLabel('Huidig wachtwoord').fill(oneTime);
+  await page.getByLabel('Nieuw wachtwoord').fill(next);
+  await page.getByLabel('Bevestig wachtwoord').fill(next);
+  await page.getByRole('button', { name: 'Wijzig wachtwoord' }).click();
+  await page.getByRole('status').filter({ hasText: 'Uw wachtwoord is gewijzigd.' }).waitFor();
+  assert.ok(await page.getByText('Sanne Bakker').isVisible(), 'the dossier she was invited for');
+  await page.close();
+});
