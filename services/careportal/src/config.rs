@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 const ENV_PREFIX: &str = "CAREPORTAL_";
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 18] = [
     "mode",
     "database_url",
     "listen",
@@ -32,6 +32,7 @@ const KEYS: [&str; 17] = [
     "mail_from",
     "sms",
     "sns_endpoint",
+    "trusted_proxies",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,8 @@ pub struct Config {
     /// "file" (development: `<data_dir>/outbox/sms.jsonl`) or "sns".
     sms_via_sns: bool,
     sns_endpoint: Option<String>,
+    /// Load balancers whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// 32 random bytes that sign sessions and encrypt secrets at rest. Never printed.
@@ -302,6 +305,19 @@ impl Config {
             }
         };
 
+        let trusted_proxies = match text("trusted_proxies")? {
+            None => Vec::new(),
+            Some((v, s)) => v
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| p.parse::<std::net::IpAddr>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| {
+                    bad("trusted_proxies", &v, &s, "IP-adressen gescheiden door komma's, zoals 10.0.0.5,10.0.0.6")
+                })?,
+        };
+
         Ok(Self {
             mode,
             database_url,
@@ -320,6 +336,7 @@ impl Config {
             mail_from,
             sms_via_sns,
             sns_endpoint,
+            trusted_proxies,
         })
     }
 
@@ -444,6 +461,8 @@ impl Config {
             format!("file ({})", self.data_dir.join("outbox").join("sms.jsonl").display())
         };
         line("sms", quoted(&sms));
+        let proxies: Vec<String> = self.trusted_proxies.iter().map(ToString::to_string).collect();
+        line("trusted_proxies", quoted(&proxies.join(",")));
         if let Some(endpoint) = &self.sns_endpoint {
             line("sns_endpoint", quoted(endpoint));
         }

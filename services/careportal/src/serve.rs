@@ -14,7 +14,8 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     // Made (in development) or checked (in production) before the first request.
     let secret = config.secret_key()?;
     let hasher = careportal_auth::PasswordHasher::owasp().map_err(|e| Failure::Failed(e.to_string()))?;
-    let settings = WebSettings::new(config.mode == Mode::Development, config.https, secret.bytes(), hasher);
+    let mut settings = WebSettings::new(config.mode == Mode::Development, config.https, secret.bytes(), hasher);
+    settings.trusted_proxies = config.trusted_proxies.clone();
     let transports = config.transports().await?;
     let jobs = careportal_worker::Jobs {
         store: store.clone(),

@@ -169,6 +169,7 @@ fn a_bad_configuration_value_stops_with_one_line_and_exit_2() {
         ("CAREPORTAL_HTTPS", "misschien", "https = \"misschien\""),
         ("CAREPORTAL_SMTP_URL", "imap://mail", "smtp_url = \"imap://mail\""),
         ("CAREPORTAL_MAIL_FROM", "geen-adres", "mail_from = \"geen-adres\""),
+        ("CAREPORTAL_TRUSTED_PROXIES", "10.0.0.5,lb", "trusted_proxies = \"10.0.0.5,lb\""),
     ];
     for (key, value, expected) in cases {
         let output = careportal(dir.path(), &["config", "print"], &[(key, value)]);

@@ -46,11 +46,13 @@ pub struct WebSettings {
     pub https: bool,
     pub keys: Keys,
     pub hasher: PasswordHasher,
+    /// Load balancers whose X-Forwarded-For is believed; nobody else's is.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl WebSettings {
     pub fn new(dev_hosts: bool, https: bool, secret_key: &[u8; 32], hasher: PasswordHasher) -> Self {
-        Self { dev_hosts, https, keys: Keys::derive(secret_key), hasher }
+        Self { dev_hosts, https, keys: Keys::derive(secret_key), hasher, trusted_proxies: Vec::new() }
     }
 }
 

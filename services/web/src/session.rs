@@ -109,25 +109,68 @@ pub fn stage_path(stage: SessionStage) -> &'static str {
 }
 
 /// Where a request comes from, for the audit log: the peer address and the browser.
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use axum::http::HeaderMap;
+
+    #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let proxy: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "1.2.3.4, 198.51.100.7".parse().unwrap());
+        assert_eq!(client_ip(Some(proxy), &headers, &[proxy]), Some("198.51.100.7".parse().unwrap()));
+        let stranger: std::net::IpAddr = "203.0.113.1".parse().unwrap();
+        assert_eq!(client_ip(Some(stranger), &headers, &[proxy]), Some(stranger), "a spoofed header is ignored");
+        headers.insert("x-forwarded-for", "198.51.100.7, 10.0.0.6".parse().unwrap());
+        let inner: std::net::IpAddr = "10.0.0.6".parse().unwrap();
+        assert_eq!(client_ip(Some(proxy), &headers, &[proxy, inner]), Some("198.51.100.7".parse().unwrap()));
+        assert_eq!(client_ip(Some(proxy), &HeaderMap::new(), &[proxy]), Some(proxy));
+        assert_eq!(client_ip(None, &headers, &[proxy]), None);
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(client_info(&parts.headers, parts.extensions.get::<ConnectInfo<SocketAddr>>()))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let ip = client_ip(peer, &parts.headers, &state.settings.trusted_proxies);
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(300).collect::<String>());
+        Ok(ClientInfo { ip: ip.map(|ip| ip.to_string()), user_agent })
     }
 }
 
-fn client_info(headers: &HeaderMap, connect: Option<&ConnectInfo<SocketAddr>>) -> ClientInfo {
-    let ip = connect.map(|c| c.0.ip().to_string());
-    let user_agent =
-        headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(300).collect::<String>());
-    ClientInfo { ip, user_agent }
+/// The client's address: the peer, unless the peer is a trusted proxy; then the rightmost
+/// address in X-Forwarded-For that is not one of ours (what a client writes further left
+/// proves nothing).
+pub fn client_ip(
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded =
+        headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    forwarded
+        .split(',')
+        .rev()
+        .filter_map(|part| part.trim().parse::<std::net::IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .or(Some(peer))
 }
 
 /// A signed-in person: a handler that takes this runs only for an active session; anyone
