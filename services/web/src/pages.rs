@@ -17,6 +17,20 @@ pub(crate) struct Pages<'a> {
     pub request_id: &'a RequestId,
 }
 
+/// The context of a page with a form: the tenant's page context and the CSRF token for its
+/// forms (setting the token's cookie when this browser has none yet).
+pub(crate) fn form_context(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    request_id: &RequestId,
+    jar: CookieJar,
+) -> (CookieJar, Context) {
+    let (jar, csrf) = crate::session::csrf_token(state, jar);
+    let mut context = crate::templates::page_context(tenant, &request_id.0);
+    context.insert("csrf", &csrf);
+    (jar, context)
+}
+
 /// Renders a template of the tenant with a status, setting any cookies in `jar`.
 pub(crate) async fn render(
     state: &AppState,

@@ -5,10 +5,9 @@
 use crate::AppState;
 use crate::error::AppError;
 use crate::home::UserView;
-use crate::pages::{Pages, render};
+use crate::pages::{Pages, form_context, render};
 use crate::request_id::RequestId;
-use crate::session::{self, ClientInfo, SignedIn, csrf_ok, csrf_token};
-use crate::templates::page_context;
+use crate::session::{self, ClientInfo, SignedIn, csrf_ok};
 use crate::tenant::CurrentTenant;
 use axum::Form;
 use axum::extract::State;
@@ -79,10 +78,8 @@ async fn profile_page(
     } else {
         Vec::new()
     };
-    let (jar, csrf) = csrf_token(state, jar);
-    let mut context = page_context(tenant, &request_id.0);
+    let (jar, mut context) = form_context(state, tenant, request_id, jar);
     context.insert("user", &UserView::of(&signed_in.account, tenant));
-    context.insert("csrf", &csrf);
     context.insert("method", &method);
     context.insert("sms", &factor.is_some_and(|f| f.method == FactorMethod::Sms));
     context.insert("trusts_devices", &trusts_devices);

@@ -4,9 +4,9 @@
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::pages::{Pages, render};
+use crate::pages::{Pages, form_context, render};
 use crate::request_id::RequestId;
-use crate::session::{ClientInfo, csrf_ok, csrf_token};
+use crate::session::{ClientInfo, csrf_ok};
 use crate::signin::{new_password_problems, problems_by_field};
 use crate::templates::page_context;
 use crate::tenant::CurrentTenant;
@@ -43,9 +43,7 @@ async fn request_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let Pages { state, tenant, request_id } = pages;
-    let (jar, csrf) = csrf_token(state, jar);
-    let mut context = page_context(tenant, &request_id.0);
-    context.insert("csrf", &csrf);
+    let (jar, mut context) = form_context(state, tenant, request_id, jar);
     context.insert("username", username);
     context.insert("error", &error);
     context.insert("sent", &sent);
@@ -215,9 +213,7 @@ async fn reset_page(
     errors: ResetErrors,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let (jar, csrf) = csrf_token(state, jar);
-    let mut context = page_context(tenant, &request_id.0);
-    context.insert("csrf", &csrf);
+    let (jar, mut context) = form_context(state, tenant, request_id, jar);
     context.insert("token", token);
     context.insert("rules", &rules_text(&tenant.config.auth.password));
     context.insert("errors", &errors);

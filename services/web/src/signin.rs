@@ -6,9 +6,9 @@
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::pages::{Pages, render};
+use crate::pages::{Pages, form_context, render};
 use crate::request_id::RequestId;
-use crate::session::{self, ClientInfo, at_stage, csrf_ok, csrf_token, stage_path};
+use crate::session::{self, ClientInfo, at_stage, csrf_ok, stage_path};
 use crate::templates::page_context;
 use crate::tenant::CurrentTenant;
 use axum::Form;
@@ -102,9 +102,7 @@ async fn login_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let Pages { state, tenant, request_id } = pages;
-    let (jar, csrf) = csrf_token(state, jar);
-    let mut context = page_context(tenant, &request_id.0);
-    context.insert("csrf", &csrf);
+    let (jar, mut context) = form_context(state, tenant, request_id, jar);
     context.insert("username", username);
     context.insert("errors", &errors);
     context.insert("notice", &notice);
@@ -500,7 +498,6 @@ impl CodeView {
 
 async fn code_page(pages: Pages<'_>, jar: CookieJar, view: CodeView, status: StatusCode) -> Result<Response, AppError> {
     let Pages { state, tenant, request_id } = pages;
-    let (jar, csrf) = csrf_token(state, jar);
     // Which factor, and whether an SMS code is on its way, come from the session.
     let (sms, prefix) = match session::current(state, tenant, &jar).await {
         Some(session) => {
@@ -517,8 +514,7 @@ async fn code_page(pages: Pages<'_>, jar: CookieJar, view: CodeView, status: Sta
         }
         None => (false, view.sent_prefix.clone()),
     };
-    let mut context = page_context(tenant, &request_id.0);
-    context.insert("csrf", &csrf);
+    let (jar, mut context) = form_context(state, tenant, request_id, jar);
     context.insert("error", &view.error);
     context.insert("sms", &sms);
     context.insert("prefix", &prefix);
@@ -693,9 +689,7 @@ async fn enroll_app_page(
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let grouped: Vec<String> =
         enrollment.secret_base32.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
-    let (jar, csrf) = csrf_token(state, jar);
-    let mut context = page_context(tenant, &request_id.0);
-    context.insert("csrf", &csrf);
+    let (jar, mut context) = form_context(state, tenant, request_id, jar);
     context.insert("qr_svg", &enrollment.qr_svg);
     context.insert("secret_grouped", &grouped.join(" "));
     context.insert("account_name", account.username.as_str());
@@ -827,9 +821,7 @@ async fn enroll_sms_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let Pages { state, tenant, request_id } = pages;
-    let (jar, csrf) = csrf_token(state, jar);
-    let mut context = page_context(tenant, &request_id.0);
-    context.insert("csrf", &csrf);
+    let (jar, mut context) = form_context(state, tenant, request_id, jar);
     context.insert("account_name", account.username.as_str());
     context.insert("view", &view);
     context.insert("title", "SMS activeren");
@@ -1003,12 +995,10 @@ async fn password_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let Pages { state, tenant, request_id } = pages;
-    let (jar, csrf) = csrf_token(state, jar);
-    let mut context = page_context(tenant, &request_id.0);
+    let (jar, mut context) = form_context(state, tenant, request_id, jar);
     if session.stage == SessionStage::Active {
         context.insert("user", &crate::home::UserView::of(account, tenant));
     }
-    context.insert("csrf", &csrf);
     context.insert("forced", &(session.stage == SessionStage::ChangePassword));
     context.insert("rules", &rules_text(&tenant.config.auth.password));
     context.insert("errors", &errors);
