@@ -641,14 +641,14 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 let Some(row) = row else { return Ok(None) };
-                let failed: i64 = row.try_get::<i64, _>("failed_count").or_else(|_| row.try_get::<i32, _>("failed_count").map(i64::from))?;
+
                 Ok(Some(Credentials {
                     account: AccountId::from_uuid(row.try_get("account_id")?),
                     password_hash: row.try_get("password_hash")?,
                     password_set_at: row.try_get("password_set_at")?,
                     must_change: row.try_get("must_change")?,
                     expires_at: row.try_get("expires_at")?,
-                    failed_count: u32::try_from(failed).unwrap_or(u32::MAX),
+                    failed_count: count_of(&row, "failed_count")?,
                     locked_until: row.try_get("locked_until")?,
                     last_login_at: row.try_get("last_login_at")?,
                 }))
@@ -725,8 +725,7 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 let Some(row) = row else { return Ok(0) };
-                let count: i64 = row.try_get::<i64, _>("failed_count").or_else(|_| row.try_get::<i32, _>("failed_count").map(i64::from))?;
-                Ok(u32::try_from(count).unwrap_or(u32::MAX))
+                count_of(&row, "failed_count")
             }
 
             async fn lock_account(&self, tenant: TenantId, account: AccountId, until: DateTime<Utc>) -> StoreResult<()> {

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_auth::Token;
-use careportal_domain::audit::{Actor, AuditAction, Origin};
+use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::signin::{CodePurpose, FactorMethod, NewSession, SessionStage, session_end};
 use careportal_domain::tenant::SecondFactorWhen;
 use serde::{Deserialize, Serialize};
@@ -34,15 +34,6 @@ struct ProfileMessages {
     reset_error: Option<String>,
     /// An SMS code was sent for the reset: its first four digits.
     sms_prefix: Option<String>,
-}
-
-fn origin(signed_in: &SignedIn, client: &ClientInfo) -> Origin {
-    Origin {
-        actor: Actor::Account(signed_in.account.id),
-        on_behalf_of: None,
-        ip: client.ip.clone(),
-        user_agent: client.user_agent.clone(),
-    }
 }
 
 async fn profile_page(
@@ -132,7 +123,7 @@ pub async fn act(
         };
         return profile_page(pages, jar, &signed_in, messages, StatusCode::FORBIDDEN).await;
     }
-    let origin = origin(&signed_in, &client);
+    let origin = client.origin(signed_in.account.id);
     let account = &signed_in.account;
     match form.actie.as_str() {
         "intrekken" => {

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_auth::Token;
-use careportal_domain::audit::{Actor, AuditAction, Origin};
+use careportal_domain::audit::AuditAction;
 use careportal_domain::password::rules_text;
 use careportal_domain::people::{Account, Username};
 use careportal_domain::throttle::{RESETS_PER_ADDRESS_HOUR, address_key, hour_window};
@@ -136,12 +136,7 @@ async fn send_reset(
     client: &ClientInfo,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    let origin = Origin {
-        actor: Actor::Account(account.id),
-        on_behalf_of: None,
-        ip: client.ip.clone(),
-        user_agent: client.user_agent.clone(),
-    };
+    let origin = client.origin(account.id);
     if state.store.password_resets_since(tenant.id, account.id, now - chrono::Duration::hours(1)).await?
         >= RESETS_PER_HOUR
     {
@@ -277,12 +272,7 @@ pub async fn reset(
         return expired_page(&state, &tenant, &request_id, jar).await;
     }
     let password_hash = state.settings.hasher.hash(&form.nieuw).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    let origin = Origin {
-        actor: Actor::Account(account.id),
-        on_behalf_of: None,
-        ip: client.ip.clone(),
-        user_agent: client.user_agent.clone(),
-    };
+    let origin = client.origin(account.id);
     state.store.set_password(tenant.id, &origin, account.id, &password_hash, false, None).await?;
     state.store.delete_account_sessions(tenant.id, account.id).await?;
     let event = origin.event(AuditAction::new("password.reset"), None, "nieuw wachtwoord via herstellink");

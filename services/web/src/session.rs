@@ -136,6 +136,22 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
+impl ClientInfo {
+    /// The audit origin of a request by `account` from this client.
+    pub fn origin(&self, account: careportal_domain::AccountId) -> careportal_domain::audit::Origin {
+        self.origin_as(careportal_domain::audit::Actor::Account(account))
+    }
+
+    pub fn origin_as(&self, actor: careportal_domain::audit::Actor) -> careportal_domain::audit::Origin {
+        careportal_domain::audit::Origin {
+            actor,
+            on_behalf_of: None,
+            ip: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = std::convert::Infallible;
 

@@ -38,27 +38,29 @@ const PAGE_EXPIRED: &str = "Deze pagina was verlopen. Vul het formulier opnieuw 
 const NETWORK_LIMIT: &str = "Er is vanaf dit netwerk te vaak geprobeerd in te loggen. Probeer het over een uur opnieuw, \
      of neem contact op met de helpdesk.";
 
-fn origin_of(account: &Account, client: &ClientInfo) -> Origin {
-    Origin {
-        actor: Actor::Account(account.id),
-        on_behalf_of: None,
-        ip: client.ip.clone(),
-        user_agent: client.user_agent.clone(),
-    }
-}
-
-/// Before the account is known, the sign-in page itself is the actor.
-fn anonymous_origin(client: &ClientInfo) -> Origin {
-    Origin {
-        actor: Actor::system("aanmelding"),
-        on_behalf_of: None,
-        ip: client.ip.clone(),
-        user_agent: client.user_agent.clone(),
-    }
-}
-
 fn totp_context(tenant: &CurrentTenant, account: &Account) -> String {
     format!("totp/{}/{}", tenant.id, account.id)
+}
+
+/// Opens an account's sealed TOTP secret.
+fn open_totp(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    account: &Account,
+    sealed: &str,
+) -> Result<TotpSecret, AppError> {
+    state
+        .settings
+        .keys
+        .secret_box
+        .open(sealed, &totp_context(tenant, account))
+        .and_then(|bytes| TotpSecret::from_bytes(&bytes))
+        .map_err(|e| AppError::Internal(format!("totp secret: {e}")))
+}
+
+/// The clock as TOTP counts it: seconds since 1970.
+fn now_unix(state: &AppState) -> u64 {
+    u64::try_from(state.clock.now().timestamp()).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -231,14 +233,8 @@ pub(crate) async fn totp_ok(
     code: &str,
 ) -> Result<bool, AppError> {
     let Some(sealed) = &factor.totp_secret else { return Ok(false) };
-    let secret = state
-        .settings
-        .keys
-        .secret_box
-        .open(sealed, &totp_context(tenant, account))
-        .and_then(|bytes| TotpSecret::from_bytes(&bytes))
-        .map_err(|e| AppError::Internal(format!("totp secret: {e}")))?;
-    let now = u64::try_from(state.clock.now().timestamp()).unwrap_or_default();
+    let secret = open_totp(state, tenant, account, sealed)?;
+    let now = now_unix(state);
     let last = factor.last_totp_step.and_then(|s| u64::try_from(s).ok());
     match secret.verify(code, now, last).map_err(|e| AppError::Internal(e.to_string()))? {
         Some(step) => {
@@ -367,7 +363,7 @@ pub async fn login(
         .await;
     }
 
-    let anonymous = anonymous_origin(&client);
+    let anonymous = client.origin_as(Actor::system("aanmelding"));
     let window = hour_window(state.clock.now());
     let address = client.ip.as_deref().map(|ip| address_key("login-failed", ip));
     if let Some(key) = &address {
@@ -395,7 +391,7 @@ pub async fn login(
             .await;
         }
     };
-    let origin = origin_of(&account, &client);
+    let origin = client.origin(account.id);
     // Whatever session this browser had is replaced, never continued.
     if let Some(old) = session::current(&state, &tenant, &jar).await {
         state.store.delete_session(tenant.id, &old.token_hash).await?;
@@ -552,7 +548,7 @@ pub async fn code(
     if !csrf_ok(&state, &jar, &form.csrf) {
         return code_page(pages, jar, CodeView::error(PAGE_EXPIRED), StatusCode::FORBIDDEN).await;
     }
-    let origin = origin_of(&account, &client);
+    let origin = client.origin(account.id);
     let factor = state.store.second_factor(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
     let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
     if credentials.is_locked(state.clock.now()) {
@@ -749,14 +745,8 @@ pub async fn enroll_app(
         .await;
     }
     let sealed = session.pending_totp.clone().ok_or_else(|| AppError::Internal("no pending secret".to_owned()))?;
-    let secret = state
-        .settings
-        .keys
-        .secret_box
-        .open(&sealed, &totp_context(&tenant, &account))
-        .and_then(|bytes| TotpSecret::from_bytes(&bytes))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let now = u64::try_from(state.clock.now().timestamp()).unwrap_or_default();
+    let secret = open_totp(&state, &tenant, &account, &sealed)?;
+    let now = now_unix(&state);
     let step = secret.verify(&form.code, now, None).map_err(|e| AppError::Internal(e.to_string()))?;
     let Some(step) = step else {
         let message = if form.code.trim().is_empty() {
@@ -774,7 +764,7 @@ pub async fn enroll_app(
         )
         .await;
     };
-    let origin = origin_of(&account, &client);
+    let origin = client.origin(account.id);
     state
         .store
         .set_totp_factor(tenant.id, &origin, account.id, &sealed, i64::try_from(step).unwrap_or(i64::MAX))
@@ -904,7 +894,7 @@ pub async fn enroll_sms(
                 view.code_error = Some("Controleer eerst de registratiecode.".to_owned());
                 return enroll_sms_page(pages, jar, &account, view, StatusCode::UNPROCESSABLE_ENTITY).await;
             };
-            let origin = origin_of(&account, &client);
+            let origin = client.origin(account.id);
             state.store.set_sms_factor(tenant.id, &origin, account.id, &phone).await?;
             let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
             let stage = stage_after_factors(&tenant, &credentials, &state);
@@ -1048,7 +1038,7 @@ pub async fn change_password(
         let errors = PasswordErrors { general: Some(PAGE_EXPIRED.to_owned()), ..PasswordErrors::default() };
         return page(errors, StatusCode::FORBIDDEN, jar).await;
     }
-    let origin = origin_of(&account, &client);
+    let origin = client.origin(account.id);
     let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
     let hasher = &state.settings.hasher;
     let mut errors = PasswordErrors::default();
@@ -1170,7 +1160,7 @@ pub async fn logout(
     if let Some(session) = session::current(&state, &tenant, &jar).await {
         state.store.delete_session(tenant.id, &session.token_hash).await?;
         if let Ok(Some(account)) = state.store.account(tenant.id, session.account).await {
-            let origin = origin_of(&account, &client);
+            let origin = client.origin(account.id);
             state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGOUT, None, "")).await?;
         }
     }
