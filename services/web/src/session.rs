@@ -203,16 +203,8 @@ impl FromRequestParts<AppState> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let tenant = CurrentTenant::from_request_parts(parts, state).await?;
         let jar = CookieJar::from_headers(&parts.headers);
-        let Some(session) = current(state, &tenant, &jar).await else {
-            return Err(Redirect::to("/inloggen").into_response());
-        };
-        if session.stage != SessionStage::Active {
-            return Err(Redirect::to(stage_path(session.stage)).into_response());
-        }
-        match state.store.account(tenant.id, session.account).await {
-            Ok(Some(account)) => Ok(SignedIn { session, account }),
-            _ => Err(Redirect::to("/inloggen").into_response()),
-        }
+        let (session, account) = at_stage(state, &tenant, &jar, SessionStage::Active).await?;
+        Ok(SignedIn { session, account })
     }
 }
 
