@@ -121,6 +121,8 @@ async fn first_login_activates_the_app_then_replaces_the_one_time_password(backe
     for expected in ["factor.enrolled", "password.changed", "login.succeeded", "client.viewed"] {
         assert!(actions.contains(&expected.to_owned()), "{expected} in {actions:?}");
     }
+    let viewed = app.store.audit(tenant, 50).await.unwrap().into_iter().find(|e| e.action == "client.viewed").unwrap();
+    assert_eq!(viewed.user_agent.as_deref(), Some("careportal-tests"), "a read of client data says from where");
 }
 
 async fn daily_login_takes_the_code_with_the_password_and_never_twice(backend: Backend) {

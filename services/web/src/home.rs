@@ -10,7 +10,7 @@ use crate::tenant::CurrentTenant;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
-use careportal_domain::audit::{Actor, AuditAction, Origin};
+use careportal_domain::audit::AuditAction;
 use careportal_domain::people::Account;
 use serde::{Deserialize, Serialize};
 
@@ -75,12 +75,13 @@ pub async fn page(
     tenant: CurrentTenant,
     request_id: RequestId,
     signed_in: SignedIn,
+    client: crate::session::ClientInfo,
     Query(query): Query<HomeQuery>,
     jar: CookieJar,
 ) -> Result<Response, AppError> {
     let links = state.store.account_links(tenant.id, signed_in.account.id).await?;
     // Showing whose records this person may open is a read of client data.
-    let origin = Origin { actor: Actor::Account(signed_in.account.id), on_behalf_of: None, ip: None, user_agent: None };
+    let origin = client.origin(signed_in.account.id);
     for link in &links {
         let event = origin.event(AuditAction::CLIENT_VIEWED, Some(link.client.id), "startpagina");
         state.store.append_audit(tenant.id, &event).await?;
