@@ -84,3 +84,19 @@ mod tests {
         assert!(a < b);
     }
 }
+id_type!(
+    /// One report line (rapportage) of a client.
+    ReportId
+);
+id_type!(
+    /// One measurement (meting) of a client.
+    MeasurementId
+);
+id_type!(
+    /// One message between the portal and the care coordinator.
+    CareMessageId
+);
+id_type!(
+    /// One item a portal user wrote, waiting to go back to the ECD.
+    EcdItemId
+);

@@ -12,9 +12,12 @@ pub mod outbox;
 pub mod password;
 pub mod people;
 pub mod phone;
+pub mod record;
+pub mod rights;
 pub mod signin;
 pub mod tenant;
 pub mod throttle;
+pub mod time;
 
 pub use error::DomainError;
 pub use ids::{AccountId, ClientId, TenantId};

@@ -1,7 +1,7 @@
 //! Sign-in state and its rules: when a password has expired, when an account is locked,
 //! when a session is still alive. The web layer asks; the store keeps.
 
-use crate::AccountId;
+use crate::{AccountId, ClientId};
 use crate::TenantId;
 use crate::tenant::{AuthPolicy, LockoutPolicy};
 use chrono::{DateTime, Duration, Utc};
@@ -131,6 +131,8 @@ pub struct Session {
     pub pending_totp: Option<String>,
     /// A mobile number whose registration code was checked, waiting for "Bevestig".
     pub pending_phone: Option<String>,
+    /// The client whose portal this session has open (for a person who acts for several).
+    pub client: Option<ClientId>,
 }
 
 impl Session {
@@ -211,6 +213,7 @@ mod tests {
     #[test]
     fn sessions_end_when_idle_or_at_their_absolute_end() {
         let session = Session {
+            client: None,
             tenant: TenantId::new(),
             token_hash: String::new(),
             account: AccountId::new(),

@@ -10,6 +10,8 @@
 mod connect;
 mod error;
 mod postgres;
+mod record;
+mod record_sql;
 mod records;
 mod sql;
 mod sqlite;
@@ -17,6 +19,7 @@ mod sqlite;
 pub use connect::{Backend, ConnectOptions, connect};
 pub use error::StoreError;
 pub use postgres::PostgresStore;
+pub use record::{ConsentAnswer, EcdItem, RecordStore};
 pub use records::{AppliedTenant, MessageStatus};
 pub use sqlite::SqliteStore;
 
@@ -38,7 +41,7 @@ use std::collections::BTreeMap;
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: RecordStore + Send + Sync + std::fmt::Debug + 'static {
     fn backend(&self) -> Backend;
 
     /// Applies the migrations that have not run yet.
@@ -178,6 +181,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn rotate_session(&self, tenant: TenantId, old_hash: &str, new: &NewSession) -> StoreResult<()>;
     async fn set_pending_totp(&self, tenant: TenantId, token_hash: &str, sealed: Option<&str>) -> StoreResult<()>;
     async fn set_pending_phone(&self, tenant: TenantId, token_hash: &str, phone: Option<&str>) -> StoreResult<()>;
+    /// Opens a client's portal in this session (the caller has checked the account's link).
+    async fn set_session_client(&self, tenant: TenantId, token_hash: &str, client: ClientId) -> StoreResult<()>;
     async fn delete_session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<()>;
     /// Ends every session of an account; returns how many.
     async fn delete_account_sessions(&self, tenant: TenantId, account: AccountId) -> StoreResult<u64>;

@@ -29,3 +29,4 @@ impl PostgresStore {
 }
 
 crate::sql::sql_store!(PostgresStore, sqlx::Postgres);
+crate::record_sql::sql_record!(PostgresStore);

@@ -107,7 +107,8 @@ macro_rules! sql_store {
         }
 
         const SESSION_COLUMNS: &str =
-            "tenant_id, token_hash, account_id, stage, created_at, last_seen_at, expires_at, pending_totp, pending_phone";
+            "tenant_id, token_hash, account_id, stage, created_at, last_seen_at, expires_at, pending_totp, pending_phone, \
+             client_id";
 
         fn session_from_row(row: &DbRow) -> StoreResult<Session> {
             let stage: String = row.try_get("stage")?;
@@ -121,6 +122,7 @@ macro_rules! sql_store {
                 expires_at: row.try_get("expires_at")?,
                 pending_totp: row.try_get("pending_totp")?,
                 pending_phone: row.try_get("pending_phone")?,
+                client: row.try_get::<Option<Uuid>, _>("client_id")?.map(ClientId::from_uuid),
             })
         }
 
@@ -962,6 +964,16 @@ macro_rules! sql_store {
                     .bind(tenant.as_uuid())
                     .bind(token_hash)
                     .bind(phone)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_session_client(&self, tenant: TenantId, token_hash: &str, client: ClientId) -> StoreResult<()> {
+                sqlx::query("UPDATE sessions SET client_id = $3 WHERE tenant_id = $1 AND token_hash = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(token_hash)
+                    .bind(client.as_uuid())
                     .execute(&self.pool)
                     .await?;
                 Ok(())

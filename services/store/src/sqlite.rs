@@ -38,3 +38,4 @@ impl SqliteStore {
 }
 
 crate::sql::sql_store!(SqliteStore, sqlx::Sqlite);
+crate::record_sql::sql_record!(SqliteStore);

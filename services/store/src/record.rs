@@ -1,0 +1,124 @@
+//! The care record's half of the store: reports, measurements, consents, messages with the
+//! coordinator, the person profile, visits, and the queue of what goes back to the ECD.
+//! The same rules as [`crate::Store`]: the tenant first, then the client, in every call;
+//! every write appends its audit entry (and, for what a portal user wrote, its ECD queue
+//! entry) in the same transaction.
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use careportal_domain::audit::Origin;
+use careportal_domain::ids::EcdItemId;
+use careportal_domain::record::ProfileSection;
+use careportal_domain::record::consents::{Consent, ConsentChange, ConsentQuestion};
+use careportal_domain::record::measurements::{Measurement, NewMeasurement};
+use careportal_domain::record::messages::{CareMessage, NewCareMessage};
+use careportal_domain::record::reports::{NewReport, Report};
+use careportal_domain::time::TimeRange;
+use careportal_domain::{AccountId, ClientId, TenantId};
+use chrono::{DateTime, Utc};
+
+/// One item a portal user wrote that the ECD has not taken yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcdItem {
+    pub id: EcdItemId,
+    pub client: ClientId,
+    /// report, measurement, consent, message …
+    pub kind: String,
+    /// The id of the item in its own table (for a consent: its key).
+    pub item: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An answer to one consent question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentAnswer {
+    pub key: String,
+    pub granted: bool,
+}
+
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    /// Reports written in `range`, newest first, at most `limit`.
+    async fn reports(&self, tenant: TenantId, client: ClientId, range: TimeRange, limit: u32)
+    -> StoreResult<Vec<Report>>;
+    /// Stores a report; one from the portal is queued for the ECD.
+    async fn add_report(&self, tenant: TenantId, origin: &Origin, client: ClientId, new: &NewReport)
+    -> StoreResult<Report>;
+
+    /// Measurements, newest first; of one kind when `kind` is given.
+    async fn measurements(
+        &self,
+        tenant: TenantId,
+        client: ClientId,
+        kind: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Measurement>>;
+    /// The kinds of measurement the client has, in alphabetical order.
+    async fn measurement_kinds(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<String>>;
+    async fn add_measurement(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        new: &NewMeasurement,
+    ) -> StoreResult<Measurement>;
+
+    /// Creates or updates a consent question (the sync); `granted` is the ECD's answer.
+    async fn put_consent(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        question: &ConsentQuestion,
+        granted: Option<bool>,
+    ) -> StoreResult<()>;
+    async fn consents(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<Consent>>;
+    /// The changes made, newest first.
+    async fn consent_changes(&self, tenant: TenantId, client: ClientId, limit: u32) -> StoreResult<Vec<ConsentChange>>;
+    /// Saves a person's answers: only the ones that change something are written (each with
+    /// its history line, audit entry and ECD queue entry); returns how many changed. An answer
+    /// to a question that does not exist or may not be changed here is `NotFound`, and then
+    /// nothing is saved.
+    async fn answer_consents(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        by: &str,
+        answers: &[ConsentAnswer],
+    ) -> StoreResult<u32>;
+
+    /// Messages with the coordinator, newest first.
+    async fn care_messages(&self, tenant: TenantId, client: ClientId, limit: u32) -> StoreResult<Vec<CareMessage>>;
+    async fn add_care_message(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        new: &NewCareMessage,
+    ) -> StoreResult<CareMessage>;
+
+    /// Replaces the person profile (the sync).
+    async fn set_profile(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        sections: &[ProfileSection],
+    ) -> StoreResult<()>;
+    async fn profile(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<ProfileSection>>;
+
+    /// Notes that the account opened the client's portal at `at`, and returns when the visit
+    /// before this one began (None the first time). Opening pages within `gap` of each other
+    /// counts as one visit, so "nieuw sinds uw vorige bezoek" survives a reload.
+    async fn record_visit(
+        &self,
+        tenant: TenantId,
+        account: AccountId,
+        client: ClientId,
+        gap: chrono::Duration,
+    ) -> StoreResult<Option<DateTime<Utc>>>;
+
+    /// Items waiting for the ECD, oldest first.
+    async fn ecd_pending(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<EcdItem>>;
+}

@@ -1,0 +1,568 @@
+//! The SQL behind [`crate::RecordStore`], written once for both backends like `sql.rs`.
+//! Stamped out in the same module as `sql_store!`, so it shares its helpers (`insert_audit`,
+//! `count_of`, the row and connection types).
+
+macro_rules! sql_record {
+    ($store:ident) => {
+        use crate::record::{ConsentAnswer, EcdItem, RecordStore};
+        use careportal_domain::ids::{CareMessageId, EcdItemId, MeasurementId, ReportId};
+        use careportal_domain::record::consents::{Consent, ConsentChange, ConsentQuestion};
+        use careportal_domain::record::measurements::{Measurement, NewMeasurement};
+        use careportal_domain::record::messages::{CareMessage, NewCareMessage};
+        use careportal_domain::record::reports::{NewReport, Report};
+        use careportal_domain::record::{ProfileSection, Source};
+        use careportal_domain::time::TimeRange;
+
+        fn source_from_row(row: &DbRow, table: &'static str) -> StoreResult<Source> {
+            let source: String = row.try_get("source")?;
+            Source::parse(&source).ok_or_else(|| StoreError::corrupt(table, &source))
+        }
+
+        fn optional_account(row: &DbRow, column: &str) -> StoreResult<Option<AccountId>> {
+            Ok(row.try_get::<Option<Uuid>, _>(column)?.map(AccountId::from_uuid))
+        }
+
+        const REPORT_COLUMNS: &str = "id, client_id, written_at, author, author_account, source, body";
+
+        fn report_from_row(row: &DbRow) -> StoreResult<Report> {
+            Ok(Report {
+                id: ReportId::from_uuid(row.try_get("id")?),
+                client: ClientId::from_uuid(row.try_get("client_id")?),
+                written_at: row.try_get("written_at")?,
+                author: row.try_get("author")?,
+                author_account: optional_account(row, "author_account")?,
+                source: source_from_row(row, "reports")?,
+                body: row.try_get("body")?,
+            })
+        }
+
+        const MEASUREMENT_COLUMNS: &str = "id, client_id, kind, value, unit, qualifier, measured_at, location, \
+                                           measured_by, author_account, source";
+
+        fn measurement_from_row(row: &DbRow) -> StoreResult<Measurement> {
+            Ok(Measurement {
+                id: MeasurementId::from_uuid(row.try_get("id")?),
+                client: ClientId::from_uuid(row.try_get("client_id")?),
+                kind: row.try_get("kind")?,
+                value: row.try_get("value")?,
+                unit: row.try_get("unit")?,
+                qualifier: row.try_get("qualifier")?,
+                measured_at: row.try_get("measured_at")?,
+                location: row.try_get("location")?,
+                measured_by: row.try_get("measured_by")?,
+                author_account: optional_account(row, "author_account")?,
+                source: source_from_row(row, "measurements")?,
+            })
+        }
+
+        const MESSAGE_COLUMNS: &str = "id, client_id, sent_at, sender, sender_account, body";
+
+        fn care_message_from_row(row: &DbRow) -> StoreResult<CareMessage> {
+            Ok(CareMessage {
+                id: CareMessageId::from_uuid(row.try_get("id")?),
+                client: ClientId::from_uuid(row.try_get("client_id")?),
+                sent_at: row.try_get("sent_at")?,
+                sender: row.try_get("sender")?,
+                sender_account: optional_account(row, "sender_account")?,
+                body: row.try_get("body")?,
+            })
+        }
+
+        /// Queues what a portal user wrote for the ECD, in the caller's transaction.
+        async fn queue_for_ecd(
+            conn: &mut Conn,
+            tenant: TenantId,
+            client: ClientId,
+            kind: &str,
+            item: &str,
+            at: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO ecd_outbox (tenant_id, id, client_id, kind, item_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(tenant.as_uuid())
+            .bind(EcdItemId::new().as_uuid())
+            .bind(client.as_uuid())
+            .bind(kind)
+            .bind(item)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        #[async_trait]
+        impl RecordStore for $store {
+            async fn reports(
+                &self,
+                tenant: TenantId,
+                client: ClientId,
+                range: TimeRange,
+                limit: u32,
+            ) -> StoreResult<Vec<Report>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {REPORT_COLUMNS} FROM reports WHERE tenant_id = $1 AND client_id = $2 \
+                     AND ($3 IS NULL OR written_at >= $3) AND ($4 IS NULL OR written_at < $4) \
+                     ORDER BY written_at DESC, id DESC LIMIT $5"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(range.from)
+                .bind(range.until)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(report_from_row).collect()
+            }
+
+            async fn add_report(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                new: &NewReport,
+            ) -> StoreResult<Report> {
+                let now = self.now();
+                let report = Report {
+                    id: ReportId::new(),
+                    client,
+                    written_at: new.written_at,
+                    author: new.author.clone(),
+                    author_account: new.author_account,
+                    source: new.source,
+                    body: new.body.clone(),
+                };
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(&format!(
+                    "INSERT INTO reports (tenant_id, {REPORT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(report.id.as_uuid())
+                .bind(client.as_uuid())
+                .bind(report.written_at)
+                .bind(&report.author)
+                .bind(report.author_account.map(|a| a.as_uuid()))
+                .bind(report.source.as_str())
+                .bind(&report.body)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "rapportage"))?;
+                let event = origin.event(AuditAction::new("report.written"), Some(client), report.id.to_string());
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                if report.source == Source::Portal {
+                    queue_for_ecd(&mut tx, tenant, client, "report", &report.id.to_string(), now).await?;
+                }
+                tx.commit().await?;
+                Ok(report)
+            }
+
+            async fn measurements(
+                &self,
+                tenant: TenantId,
+                client: ClientId,
+                kind: Option<&str>,
+                limit: u32,
+            ) -> StoreResult<Vec<Measurement>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {MEASUREMENT_COLUMNS} FROM measurements WHERE tenant_id = $1 AND client_id = $2 \
+                     AND ($3 IS NULL OR kind = $3) ORDER BY measured_at DESC, id DESC LIMIT $4"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(kind)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(measurement_from_row).collect()
+            }
+
+            async fn measurement_kinds(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<String>> {
+                let rows = sqlx::query(
+                    "SELECT DISTINCT kind FROM measurements WHERE tenant_id = $1 AND client_id = $2 ORDER BY kind",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|row| Ok(row.try_get("kind")?)).collect()
+            }
+
+            async fn add_measurement(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                new: &NewMeasurement,
+            ) -> StoreResult<Measurement> {
+                let now = self.now();
+                let measurement = Measurement {
+                    id: MeasurementId::new(),
+                    client,
+                    kind: new.kind.clone(),
+                    value: new.value.clone(),
+                    unit: new.unit.clone(),
+                    qualifier: new.qualifier.clone(),
+                    measured_at: new.measured_at,
+                    location: new.location.clone(),
+                    measured_by: new.measured_by.clone(),
+                    author_account: new.author_account,
+                    source: new.source,
+                };
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(&format!(
+                    "INSERT INTO measurements (tenant_id, {MEASUREMENT_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(measurement.id.as_uuid())
+                .bind(client.as_uuid())
+                .bind(&measurement.kind)
+                .bind(&measurement.value)
+                .bind(&measurement.unit)
+                .bind(&measurement.qualifier)
+                .bind(measurement.measured_at)
+                .bind(&measurement.location)
+                .bind(&measurement.measured_by)
+                .bind(measurement.author_account.map(|a| a.as_uuid()))
+                .bind(measurement.source.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "meting"))?;
+                let detail = format!("{} {}", measurement.id, measurement.kind);
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("measurement.written"), Some(client), detail), now)
+                    .await?;
+                if measurement.source == Source::Portal {
+                    queue_for_ecd(&mut tx, tenant, client, "measurement", &measurement.id.to_string(), now).await?;
+                }
+                tx.commit().await?;
+                Ok(measurement)
+            }
+
+            async fn put_consent(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                question: &ConsentQuestion,
+                granted: Option<bool>,
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO consents (tenant_id, client_id, key, question, editable, position, granted) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (tenant_id, client_id, key) DO UPDATE SET question = excluded.question, \
+                     editable = excluded.editable, position = excluded.position, \
+                     granted = COALESCE(excluded.granted, consents.granted)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(&question.key)
+                .bind(&question.question)
+                .bind(question.editable)
+                .bind(question.position)
+                .bind(granted)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "toestemming"))?;
+                let event = origin.event(AuditAction::new("consent.synced"), Some(client), question.key.clone());
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn consents(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<Consent>> {
+                let rows = sqlx::query(
+                    "SELECT key, question, granted, editable, changed_at, changed_by FROM consents \
+                     WHERE tenant_id = $1 AND client_id = $2 ORDER BY position, key",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(Consent {
+                            key: row.try_get("key")?,
+                            question: row.try_get("question")?,
+                            granted: row.try_get("granted")?,
+                            editable: row.try_get("editable")?,
+                            changed_at: row.try_get("changed_at")?,
+                            changed_by: row.try_get("changed_by")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn consent_changes(
+                &self,
+                tenant: TenantId,
+                client: ClientId,
+                limit: u32,
+            ) -> StoreResult<Vec<ConsentChange>> {
+                let rows = sqlx::query(
+                    "SELECT h.key, c.question, h.granted, h.at, h.by_name FROM consent_changes h \
+                     JOIN consents c ON c.tenant_id = h.tenant_id AND c.client_id = h.client_id AND c.key = h.key \
+                     WHERE h.tenant_id = $1 AND h.client_id = $2 ORDER BY h.at DESC, h.id DESC LIMIT $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(ConsentChange {
+                            key: row.try_get("key")?,
+                            question: row.try_get("question")?,
+                            granted: row.try_get("granted")?,
+                            at: row.try_get("at")?,
+                            by: row.try_get("by_name")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn answer_consents(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                by: &str,
+                answers: &[ConsentAnswer],
+            ) -> StoreResult<u32> {
+                let now = self.now();
+                let by_account = match &origin.actor {
+                    careportal_domain::audit::Actor::Account(account) => Some(account.as_uuid()),
+                    careportal_domain::audit::Actor::System(_) => None,
+                };
+                let mut tx = self.pool.begin().await?;
+                let mut changed = 0;
+                for answer in answers {
+                    let row = sqlx::query(
+                        "SELECT granted, editable FROM consents WHERE tenant_id = $1 AND client_id = $2 AND key = $3",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(client.as_uuid())
+                    .bind(&answer.key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(row) = row else { return Err(StoreError::NotFound) };
+                    if !row.try_get::<bool, _>("editable")? {
+                        return Err(StoreError::NotFound);
+                    }
+                    if row.try_get::<Option<bool>, _>("granted")? == Some(answer.granted) {
+                        continue;
+                    }
+                    sqlx::query(
+                        "UPDATE consents SET granted = $4, changed_at = $5, changed_by = $6 \
+                         WHERE tenant_id = $1 AND client_id = $2 AND key = $3",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(client.as_uuid())
+                    .bind(&answer.key)
+                    .bind(answer.granted)
+                    .bind(now)
+                    .bind(by)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO consent_changes (tenant_id, id, client_id, key, granted, at, by_name, by_account) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(Uuid::now_v7())
+                    .bind(client.as_uuid())
+                    .bind(&answer.key)
+                    .bind(answer.granted)
+                    .bind(now)
+                    .bind(by)
+                    .bind(by_account)
+                    .execute(&mut *tx)
+                    .await?;
+                    let detail = format!("{}: {}", answer.key, if answer.granted { "ja" } else { "nee" });
+                    insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("consent.changed"), Some(client), detail), now)
+                        .await?;
+                    queue_for_ecd(&mut tx, tenant, client, "consent", &answer.key, now).await?;
+                    changed += 1;
+                }
+                tx.commit().await?;
+                Ok(changed)
+            }
+
+            async fn care_messages(&self, tenant: TenantId, client: ClientId, limit: u32) -> StoreResult<Vec<CareMessage>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM care_messages WHERE tenant_id = $1 AND client_id = $2 \
+                     ORDER BY sent_at DESC, id DESC LIMIT $3"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(care_message_from_row).collect()
+            }
+
+            async fn add_care_message(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                new: &NewCareMessage,
+            ) -> StoreResult<CareMessage> {
+                let now = self.now();
+                let message = CareMessage {
+                    id: CareMessageId::new(),
+                    client,
+                    sent_at: new.sent_at,
+                    sender: new.sender.clone(),
+                    sender_account: new.sender_account,
+                    body: new.body.clone(),
+                };
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(&format!(
+                    "INSERT INTO care_messages (tenant_id, {MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(message.id.as_uuid())
+                .bind(client.as_uuid())
+                .bind(message.sent_at)
+                .bind(&message.sender)
+                .bind(message.sender_account.map(|a| a.as_uuid()))
+                .bind(&message.body)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "bericht"))?;
+                let event = origin.event(AuditAction::new("message.sent"), Some(client), message.id.to_string());
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                if message.from_portal() {
+                    queue_for_ecd(&mut tx, tenant, client, "message", &message.id.to_string(), now).await?;
+                }
+                tx.commit().await?;
+                Ok(message)
+            }
+
+            async fn set_profile(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                sections: &[ProfileSection],
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM profile_sections WHERE tenant_id = $1 AND client_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(client.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                for section in sections {
+                    sqlx::query(
+                        "INSERT INTO profile_sections (tenant_id, client_id, position, title, body) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(client.as_uuid())
+                    .bind(section.position)
+                    .bind(&section.title)
+                    .bind(&section.body)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| StoreError::classify(e, "persoonsbeeld"))?;
+                }
+                let detail = format!("{} onderdelen", sections.len());
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("profile.synced"), Some(client), detail), now)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn profile(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<ProfileSection>> {
+                let rows = sqlx::query(
+                    "SELECT position, title, body FROM profile_sections WHERE tenant_id = $1 AND client_id = $2 \
+                     ORDER BY position",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let position = row
+                            .try_get::<i32, _>("position")
+                            .or_else(|_| row.try_get::<i64, _>("position").map(|p| p as i32))?;
+                        Ok(ProfileSection { position, title: row.try_get("title")?, body: row.try_get("body")? })
+                    })
+                    .collect()
+            }
+
+            async fn record_visit(
+                &self,
+                tenant: TenantId,
+                account: AccountId,
+                client: ClientId,
+                gap: chrono::Duration,
+            ) -> StoreResult<Option<DateTime<Utc>>> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(
+                    "SELECT visited_at, previous_visit FROM client_visits \
+                     WHERE tenant_id = $1 AND account_id = $2 AND client_id = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(client.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let previous = match row {
+                    None => None,
+                    Some(row) => {
+                        let visited: DateTime<Utc> = row.try_get("visited_at")?;
+                        let previous: Option<DateTime<Utc>> = row.try_get("previous_visit")?;
+                        if now - visited <= gap { previous } else { Some(visited) }
+                    }
+                };
+                sqlx::query(
+                    "INSERT INTO client_visits (tenant_id, account_id, client_id, visited_at, previous_visit) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, account_id, client_id) \
+                     DO UPDATE SET visited_at = excluded.visited_at, previous_visit = excluded.previous_visit",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(client.as_uuid())
+                .bind(now)
+                .bind(previous)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "bezoek"))?;
+                tx.commit().await?;
+                Ok(previous)
+            }
+
+            async fn ecd_pending(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<EcdItem>> {
+                let rows = sqlx::query(
+                    "SELECT id, client_id, kind, item_id, created_at FROM ecd_outbox \
+                     WHERE tenant_id = $1 AND sent_at IS NULL ORDER BY created_at, id LIMIT $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(EcdItem {
+                            id: EcdItemId::from_uuid(row.try_get("id")?),
+                            client: ClientId::from_uuid(row.try_get("client_id")?),
+                            kind: row.try_get("kind")?,
+                            item: row.try_get("item_id")?,
+                            created_at: row.try_get("created_at")?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+pub(crate) use sql_record;
