@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod profile;
+mod record;
 mod recovery;
 mod signin;
 mod sms;

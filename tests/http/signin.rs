@@ -118,10 +118,10 @@ async fn first_login_activates_the_app_then_replaces_the_one_time_password(backe
 
     let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap().id;
     let actions: Vec<String> = app.store.audit(tenant, 50).await.unwrap().into_iter().map(|e| e.action).collect();
-    for expected in ["factor.enrolled", "password.changed", "login.succeeded", "client.viewed"] {
+    for expected in ["factor.enrolled", "password.changed", "login.succeeded", "record.viewed"] {
         assert!(actions.contains(&expected.to_owned()), "{expected} in {actions:?}");
     }
-    let viewed = app.store.audit(tenant, 50).await.unwrap().into_iter().find(|e| e.action == "client.viewed").unwrap();
+    let viewed = app.store.audit(tenant, 50).await.unwrap().into_iter().find(|e| e.action == "record.viewed").unwrap();
     assert_eq!(viewed.user_agent.as_deref(), Some("careportal-tests"), "a read of client data says from where");
 }
 

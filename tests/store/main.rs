@@ -1,6 +1,8 @@
 //! The store conformance story: the same tests on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod record;
+
 use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::clock::{Clock, ManualClock};
 use careportal_domain::outbox::{Channel, MessageId, NewMessage};

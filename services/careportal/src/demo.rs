@@ -138,6 +138,9 @@ pub async fn load(config: &Config, store: &dyn Store, if_empty: bool) -> Result<
         load_people(store, tenant.id, &origin, people, clients, &demo_hash)
             .await
             .map_err(|e| Failure::Failed(format!("demo {slug}: {e}")))?;
+        crate::demo_record::load(store, tenant.id, slug, chrono::Utc::now())
+            .await
+            .map_err(|e| Failure::Failed(format!("demo {slug}: dossiers: {e}")))?;
         println!("demo {slug}: {} cliënten, {} accounts", clients.len(), people.len());
     }
     Ok(())

@@ -5,6 +5,7 @@
 mod cli;
 mod config;
 mod demo;
+mod demo_record;
 mod serve;
 mod tenants;
 mod users;

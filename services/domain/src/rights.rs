@@ -114,17 +114,15 @@ pub async fn decide(policy: &RightsPolicy, subject: Subject<'_>, grants: &[Grant
         .await
         .map_err(casbin_error)?;
     for grant in grants {
-        let rule =
-            vec![account.clone(), client.clone(), grant.module.key().to_owned(), grant.action.key().to_owned()];
+        let rule = vec![account.clone(), client.clone(), grant.module.key().to_owned(), grant.action.key().to_owned()];
         enforcer.add_named_policy("p", rule).await.map_err(casbin_error)?;
         candidates.insert((grant.module, grant.action));
     }
 
     let mut rights = BTreeSet::new();
     for (module, action) in candidates {
-        let allowed = enforcer
-            .enforce((account.as_str(), client.as_str(), module.key(), action.key()))
-            .map_err(casbin_error)?;
+        let allowed =
+            enforcer.enforce((account.as_str(), client.as_str(), module.key(), action.key())).map_err(casbin_error)?;
         if allowed {
             rights.insert((module, action));
         }

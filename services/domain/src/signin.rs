@@ -1,9 +1,9 @@
 //! Sign-in state and its rules: when a password has expired, when an account is locked,
 //! when a session is still alive. The web layer asks; the store keeps.
 
-use crate::{AccountId, ClientId};
 use crate::TenantId;
 use crate::tenant::{AuthPolicy, LockoutPolicy};
+use crate::{AccountId, ClientId};
 use chrono::{DateTime, Duration, Utc};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -96,7 +96,9 @@ pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, DomainEr
         Ok(date) if (1900..=2200).contains(&date.year()) => Ok(date),
         _ => Err(DomainError::invalid(
             field,
-            format!("\"{text}\" is geen datum die wij kennen. Schrijf hem als dag-maand-jaar, bijvoorbeeld 24-04-2023."),
+            format!(
+                "\"{text}\" is geen datum die wij kennen. Schrijf hem als dag-maand-jaar, bijvoorbeeld 24-04-2023."
+            ),
         )),
     }
 }
@@ -108,7 +110,10 @@ pub fn parse_time(field: &'static str, text: &str) -> Result<NaiveTime, DomainEr
         return Err(DomainError::invalid(field, "Vul een tijd in, bijvoorbeeld 18:30."));
     }
     NaiveTime::parse_from_str(&text.replace('.', ":"), "%H:%M").map_err(|_| {
-        DomainError::invalid(field, format!("\"{text}\" is geen tijd die wij kennen. Schrijf hem als uren:minuten, bijvoorbeeld 18:30."))
+        DomainError::invalid(
+            field,
+            format!("\"{text}\" is geen tijd die wij kennen. Schrijf hem als uren:minuten, bijvoorbeeld 18:30."),
+        )
     })
 }
 
@@ -139,7 +144,10 @@ pub enum Period {
     /// The calendar year so far (Evaluaties: "Het huidige jaar").
     ThisYear,
     TwoYears,
-    Chosen { first: NaiveDate, last: NaiveDate },
+    Chosen {
+        first: NaiveDate,
+        last: NaiveDate,
+    },
     All,
 }
 

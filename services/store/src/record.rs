@@ -39,11 +39,21 @@ pub struct ConsentAnswer {
 #[async_trait]
 pub trait RecordStore: Send + Sync {
     /// Reports written in `range`, newest first, at most `limit`.
-    async fn reports(&self, tenant: TenantId, client: ClientId, range: TimeRange, limit: u32)
-    -> StoreResult<Vec<Report>>;
+    async fn reports(
+        &self,
+        tenant: TenantId,
+        client: ClientId,
+        range: TimeRange,
+        limit: u32,
+    ) -> StoreResult<Vec<Report>>;
     /// Stores a report; one from the portal is queued for the ECD.
-    async fn add_report(&self, tenant: TenantId, origin: &Origin, client: ClientId, new: &NewReport)
-    -> StoreResult<Report>;
+    async fn add_report(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        new: &NewReport,
+    ) -> StoreResult<Report>;
 
     /// Measurements, newest first; of one kind when `kind` is given.
     async fn measurements(

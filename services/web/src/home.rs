@@ -1,17 +1,21 @@
-//! The first page after signing in: who is signed in, and the clients they may act for.
-//! The care-record modules hang off this page as they arrive.
+//! Home, the first page after signing in: whose record this is, the latest reports of the
+//! past days, what is new since the previous visit, and the thread with the coordinator.
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::request_id::RequestId;
-use crate::session::{SignedIn, csrf_token};
-use crate::templates::page_context;
-use crate::tenant::CurrentTenant;
+use crate::pages::render;
+use crate::record::Care;
+use crate::record::messages::{MessageView, coordinator};
+use crate::record::reports::ReportView;
+use crate::session::SignedIn;
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
-use careportal_domain::audit::AuditAction;
 use careportal_domain::people::Account;
+use careportal_domain::rights::Action;
+use careportal_domain::tenant::Module;
+use careportal_domain::time::TimeRange;
 use serde::{Deserialize, Serialize};
 
 /// The signed-in person as pages show them.
@@ -59,42 +63,83 @@ pub async fn extend(
     }
 }
 
-#[derive(Debug, Serialize)]
-struct ClientView {
-    name: String,
-    relation: &'static str,
-}
-
 #[derive(Debug, Deserialize)]
 pub struct HomeQuery {
     wachtwoord: Option<String>,
+    verstuurd: Option<String>,
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    tenant: CurrentTenant,
-    request_id: RequestId,
-    signed_in: SignedIn,
-    client: crate::session::ClientInfo,
-    Query(query): Query<HomeQuery>,
-    jar: CookieJar,
-) -> Result<Response, AppError> {
-    let links = state.store.account_links(tenant.id, signed_in.account.id).await?;
-    // Showing whose records this person may open is a read of client data.
-    let origin = client.origin(signed_in.account.id);
-    for link in &links {
-        let event = origin.event(AuditAction::CLIENT_VIEWED, Some(link.client.id), "startpagina");
-        state.store.append_audit(tenant.id, &event).await?;
-    }
-    let clients: Vec<ClientView> =
-        links.iter().map(|l| ClientView { name: l.client.name.full(), relation: l.relation.label() }).collect();
-    let (jar, csrf) = csrf_token(&state, jar);
-    let mut context = page_context(&tenant, &request_id.0);
-    context.insert("user", &UserView::of(&signed_in.account, &tenant));
-    context.insert("csrf", &csrf);
-    context.insert("clients", &clients);
-    context.insert("password_changed", &query.wachtwoord.is_some());
+/// What is new since the previous visit, per kind.
+#[derive(Debug, Default, Serialize)]
+struct NewSince {
+    since: String,
+    reports: usize,
+    measurements: usize,
+    messages: usize,
+}
+
+/// Reports of the past days on the home page, as the manual's start screen shows them.
+const RECENT_DAYS: u64 = 7;
+const RECENT_REPORTS: u32 = 5;
+const RECENT_MESSAGES: u32 = 5;
+/// Pages opened within this time of each other are one visit.
+const VISIT_GAP_MINUTES: i64 = 30;
+/// How far "new since your last visit" counts; past this the page says "meer dan".
+const NEW_COUNT_LIMIT: u32 = 100;
+
+pub async fn page(care: Care, Query(query): Query<HomeQuery>, jar: CookieJar) -> Result<Response, AppError> {
+    let (jar, mut context) = care.context(jar, Module::Home);
     context.insert("title", "Home");
-    let html = state.templates.render(&tenant, state.store.as_ref(), "home.html", &context).await?;
-    Ok((jar, Html(html)).into_response())
+    context.insert("password_changed", &query.wachtwoord.is_some());
+    context.insert("sent", &query.verstuurd.is_some());
+    let Some(link) = care.current.clone().filter(|_| care.may(Module::Home, Action::Read)) else {
+        // Not linked to anyone (yet): the page says whom to ask.
+        return render(&care.state, &care.tenant, "home.html", &context, StatusCode::OK, jar).await;
+    };
+    let (store, tenant, client) = (care.state.store.as_ref(), care.tenant.id, link.client.id);
+    let now = care.state.clock.now();
+    let previous = store
+        .record_visit(tenant, care.signed_in.account.id, client, chrono::Duration::minutes(VISIT_GAP_MINUTES))
+        .await?;
+
+    if care.may(Module::Reports, Action::Read) {
+        let today = careportal_domain::time::local_date(now);
+        let since = today.checked_sub_days(chrono::Days::new(RECENT_DAYS)).unwrap_or(today);
+        let range = TimeRange { from: Some(careportal_domain::time::start_of_day(since)), until: None };
+        let recent = store.reports(tenant, client, range, RECENT_REPORTS).await?;
+        context.insert("reports", &recent.iter().map(ReportView::of).collect::<Vec<_>>());
+        context.insert("may_write_reports", &care.may(Module::Reports, Action::Write));
+        context.insert("reports_label", &care.label(Module::Reports));
+    }
+    if care.may(Module::Messages, Action::Read) {
+        let me = care.signed_in.account.id;
+        let messages = store.care_messages(tenant, client, RECENT_MESSAGES).await?;
+        context.insert("messages", &messages.iter().map(|m| MessageView::of(m, me)).collect::<Vec<_>>());
+        context.insert("coordinator", &coordinator(&care));
+        context.insert("may_write_messages", &care.may(Module::Messages, Action::Write));
+        context.insert("messages_label", &care.label(Module::Messages));
+        context.insert("max_chars", &careportal_domain::record::messages::MESSAGE_MAX_CHARS);
+        context.insert("text", "");
+        context.insert("back", "home");
+        context.insert("errors", &std::collections::BTreeMap::<String, String>::new());
+    }
+    if let Some(previous) = previous {
+        let range = TimeRange { from: Some(previous), until: None };
+        let mut new = NewSince { since: crate::record::moment(previous), ..Default::default() };
+        if care.may(Module::Reports, Action::Read) {
+            new.reports = store.reports(tenant, client, range, NEW_COUNT_LIMIT).await?.len();
+        }
+        if care.may(Module::Measurements, Action::Read) {
+            let latest = store.measurements(tenant, client, None, NEW_COUNT_LIMIT).await?;
+            new.measurements = latest.iter().filter(|m| range.contains(m.measured_at)).count();
+        }
+        if care.may(Module::Messages, Action::Read) {
+            let latest = store.care_messages(tenant, client, NEW_COUNT_LIMIT).await?;
+            let me = Some(care.signed_in.account.id);
+            new.messages = latest.iter().filter(|m| range.contains(m.sent_at) && m.sender_account != me).count();
+        }
+        context.insert("new_since", &new);
+    }
+    care.audit_read(Module::Home, "startpagina").await?;
+    render(&care.state, &care.tenant, "home.html", &context, StatusCode::OK, jar).await
 }

@@ -12,6 +12,7 @@ pub mod home;
 mod landing;
 mod pages;
 mod profile;
+mod record;
 mod recovery;
 mod request_id;
 mod security;
@@ -124,6 +125,16 @@ pub fn app(state: AppState) -> Router {
         .route("/wachtwoord-vergeten", get(recovery::request_form).post(recovery::request))
         .route("/wachtwoord-herstellen/{token}", get(recovery::reset_form).post(recovery::reset))
         .route("/home", get(home::page))
+        .route("/dossier", post(record::switch_client))
+        .route("/rapportages", get(record::reports::list))
+        .route("/rapportages/nieuw", get(record::reports::new_form).post(record::reports::create))
+        .route("/metingen", get(record::measurements::latest))
+        .route("/metingen/alle", get(record::measurements::all))
+        .route("/metingen/nieuw", get(record::measurements::new_form).post(record::measurements::create))
+        .route("/toestemmingen", get(record::consents::page).post(record::consents::save))
+        .route("/berichten", get(record::messages::page).post(record::messages::send))
+        .route("/persoonsbeeld", get(record::person_profile::page))
+        .route("/help", get(record::help::page))
         .route("/profiel", get(profile::page).post(profile::act))
         .route("/sessie/verlengen", post(home::extend))
         .fallback(error::not_found)

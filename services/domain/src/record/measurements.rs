@@ -127,8 +127,8 @@ pub fn check_measurement(kind: &str, value: &str, qualifier: &str) -> Result<Typ
                     format!(
                         "Een {} ligt tussen {} en {} {}. Kijk de waarde nog eens na.",
                         kind.label.to_lowercase(),
-                        dutch_number(kind.min, kind.decimals),
-                        dutch_number(kind.max, kind.decimals),
+                        dutch_number(kind.min),
+                        dutch_number(kind.max),
                         kind.unit
                     ),
                 ));
@@ -140,7 +140,7 @@ pub fn check_measurement(kind: &str, value: &str, qualifier: &str) -> Result<Typ
         _ => {
             problems.push(DomainError::invalid(
                 "waarde",
-                format!("\"{}\" is geen getal. Vul bijvoorbeeld {} in.", value.trim(), dutch_number(kind.min.max(1.0) * 2.0, kind.decimals)),
+                format!("\"{}\" is geen getal. Vul alleen cijfers in, met een komma voor de decimalen.", value.trim()),
             ));
             None
         }
@@ -155,14 +155,16 @@ pub fn check_measurement(kind: &str, value: &str, qualifier: &str) -> Result<Typ
         None
     };
     match value {
-        Some(value) if problems.is_empty() => Ok(TypedMeasurement { kind: kind.label, unit: kind.unit, value, qualifier }),
+        Some(value) if problems.is_empty() => {
+            Ok(TypedMeasurement { kind: kind.label, unit: kind.unit, value, qualifier })
+        }
         _ => Err(problems),
     }
 }
 
-/// 0.5 → "0,5"; 400 → "400".
-fn dutch_number(number: f64, decimals: u32) -> String {
-    format!("{number:.prec$}", prec = decimals as usize).replace('.', ",")
+/// 0.5 → "0,5"; 400 → "400": as short as the number allows, with a decimal comma.
+fn dutch_number(number: f64) -> String {
+    format!("{number}").replace('.', ",")
 }
 
 #[cfg(test)]
@@ -180,9 +182,20 @@ mod tests {
 
     #[test]
     fn unbelievable_or_unreadable_values_are_refused_with_a_reason() {
-        for (kind, value) in [("Gewicht", "5600"), ("Gewicht", "abc"), ("Gewicht", ""), ("Gewicht", "56,05"), ("Pols", "72,5"), ("Gewicht", "-3"), ("Gewicht", "1e2")] {
+        for (kind, value) in [
+            ("Gewicht", "5600"),
+            ("Gewicht", "abc"),
+            ("Gewicht", ""),
+            ("Gewicht", "56,05"),
+            ("Pols", "72,5"),
+            ("Gewicht", "-3"),
+            ("Gewicht", "1e2"),
+        ] {
             let problems = check_measurement(kind, value, "").unwrap_err();
-            assert!(problems.iter().any(|p| matches!(p, DomainError::Invalid { field: "waarde", .. })), "{kind} {value}");
+            assert!(
+                problems.iter().any(|p| matches!(p, DomainError::Invalid { field: "waarde", .. })),
+                "{kind} {value}"
+            );
         }
         assert!(check_measurement("Temperatuur", "37,0", "").is_err(), "how was it measured?");
         assert!(check_measurement("Hoogte", "1", "").is_err());

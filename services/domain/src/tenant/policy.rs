@@ -24,6 +24,33 @@ impl RightsPolicy {
         let model = DefaultModel::from_str(model_text)
             .await
             .map_err(|e| ("model.conf".to_owned(), "-".to_owned(), format!("Casbin kan dit model niet lezen: {e}")))?;
+        // The portal asks every model the same question: may this account (sub), for this
+        // client, do this action (act) on this module (obj)? And it tells the model how the
+        // account stands to the client with one grouping rule: g, account, role, client.
+        let tokens = |section: &str| -> Vec<String> {
+            model
+                .get_model()
+                .get(section)
+                .and_then(|a| a.get(section))
+                .map(|a| a.tokens.iter().map(|t| t.trim_start_matches(&format!("{section}_")).to_owned()).collect())
+                .unwrap_or_default()
+        };
+        if tokens("r") != ["sub", "client", "obj", "act"] {
+            return Err((
+                "model.conf".to_owned(),
+                "request_definition".to_owned(),
+                "het portaal vraagt altijd \"r = sub, client, obj, act\" (wie, voor welke cliënt, welk onderdeel, welke handeling)"
+                    .to_owned(),
+            ));
+        }
+        let grouping = model.get_model().get("g").and_then(|a| a.get("g")).map(|a| a.value.matches('_').count());
+        if grouping != Some(3) {
+            return Err((
+                "model.conf".to_owned(),
+                "role_definition".to_owned(),
+                "het portaal geeft de rol per cliënt door als \"g = _, _, _\" (account, rol, cliënt)".to_owned(),
+            ));
+        }
         let mut rules = Vec::new();
         for (number, line) in policy_text.lines().enumerate() {
             let line = line.trim();
@@ -88,5 +115,30 @@ impl RightsPolicy {
             ("model.conf".to_owned(), "matchers".to_owned(), format!("Casbin kan de matcher niet uitvoeren: {e}"))
         })?;
         Ok(Self { model: model_text.to_owned(), rules })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MODEL: &str = "[request_definition]\nr = sub, client, obj, act\n[policy_definition]\np = role, obj, act\n\
+                         [role_definition]\ng = _, _, _\n[policy_effect]\ne = some(where (p.eft == allow))\n\
+                         [matchers]\nm = g(r.sub, p.role, r.client) && r.obj == p.obj && r.act == p.act\n";
+
+    #[tokio::test]
+    async fn a_model_must_take_the_portals_question() {
+        assert!(RightsPolicy::parse(MODEL, "p, client, home, read").await.is_ok());
+        let three_part = MODEL
+            .replace("r = sub, client, obj, act", "r = sub, obj, act")
+            .replace("g(r.sub, p.role, r.client)", "r.sub == p.role");
+        let (file, key, reason) = RightsPolicy::parse(&three_part, "p, client, home, read").await.unwrap_err();
+        assert_eq!((file.as_str(), key.as_str()), ("model.conf", "request_definition"));
+        assert!(reason.contains("sub, client, obj, act"));
+        let no_roles = MODEL
+            .replace("[role_definition]\ng = _, _, _\n", "")
+            .replace("g(r.sub, p.role, r.client)", "r.sub == p.role");
+        let (_, key, _) = RightsPolicy::parse(&no_roles, "p, client, home, read").await.unwrap_err();
+        assert_eq!(key, "role_definition");
     }
 }

@@ -1,0 +1,237 @@
+//! Demo care records: reports, measurements (with the Siloah manual's own examples),
+//! consents, a thread with the coordinator and a person profile. Dates are counted back
+//! from today, so the home page always has "de afgelopen dagen" to show; a client that
+//! already has reports is left alone, so running the demo again changes nothing.
+
+use careportal_domain::TenantId;
+use careportal_domain::audit::Origin;
+use careportal_domain::people::ClientReference;
+use careportal_domain::record::consents::ConsentQuestion;
+use careportal_domain::record::measurements::NewMeasurement;
+use careportal_domain::record::messages::NewCareMessage;
+use careportal_domain::record::reports::NewReport;
+use careportal_domain::record::{ProfileSection, Source};
+use careportal_domain::time::{TimeRange, local_instant};
+use careportal_store::{Store, StoreError};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+
+const COORDINATOR: &str = "Lisa Smit (Coördinator zorg)";
+const LOCATION: &str = "Tharah - Groep 2";
+
+/// Reports as staff write them: days ago, hour, author, text.
+const SILOAH_REPORTS: &[(i64, u32, &str, &str)] = &[
+    (
+        0,
+        9,
+        "Medewerker Jan Koster",
+        "Thomas heeft goed geslapen en is vrolijk aan de dag begonnen. Ontbijt helemaal op.",
+    ),
+    (
+        1,
+        16,
+        "Medewerker Lisa Smit",
+        "Middag naar de dagbesteding geweest. Thomas vertelde enthousiast over het houtwerk.",
+    ),
+    (2, 20, "Medewerker Jan Koster", "Rustige avond. Samen met een groepsgenoot naar voetbal op tv gekeken."),
+    (4, 11, "Medewerker Priya Ramdin", "Bezoek van moeder. Thomas was daarna wat stil, maar pakte de draad goed op."),
+    (9, 14, "Medewerker Lisa Smit", "Wandeling naar de markt. Thomas heeft zelf afgerekend bij de groenteboer."),
+    (
+        20,
+        10,
+        "Medewerker Priya Ramdin",
+        "Controle bij de tandarts: geen gaatjes. Volgende controle over een half jaar.",
+    ),
+    (45, 15, "Medewerker Jan Koster", "Thomas heeft meegeholpen met het koken. Hij wil dit vaker doen."),
+    (120, 9, "Medewerker Lisa Smit", "Evaluatiegesprek voorbereid met Thomas; hij wil meer zelf boodschappen doen."),
+    (300, 13, "Medewerker Priya Ramdin", "Verjaardag van een groepsgenoot gevierd. Thomas heeft een kaart gemaakt."),
+    (500, 10, "Medewerker Jan Koster", "Eerste week op de nieuwe groep. Thomas went goed."),
+];
+
+const SILOAH_MESSAGES: &[(i64, u32, bool, &str)] = &[
+    (6, 10, true, "Goedemorgen, kan Thomas volgende week woensdag een middag mee naar opa? Groet, Ingrid"),
+    (6, 14, false, "Dag Ingrid, dat kan. Wij zorgen dat hij om 13.00 uur klaarstaat. Groet, Lisa"),
+    (1, 9, false, "Ter herinnering: vrijdag is de jaarlijkse evaluatie om 10.00 uur op de groep."),
+];
+
+const SILOAH_CONSENTS: &[(&str, &str, bool, Option<bool>)] = &[
+    ("foto-nieuwsbrief", "Foto's van mij mogen gebruikt worden in de nieuwsbrief van Siloah.", true, Some(false)),
+    ("gegevens-huisarts", "Mijn gegevens mogen gedeeld worden met mijn huisarts.", true, Some(true)),
+    ("onderzoek", "Ik wil meedoen aan wetenschappelijk onderzoek naar de zorg.", true, None),
+    ("medicatie-beheer", "Siloah beheert mijn medicatie.", false, Some(true)),
+];
+
+const SILOAH_PROFILE: &[(&str, &str)] = &[
+    ("Wie ben ik", "Thomas is een vrolijke jongeman die houdt van voetbal, houtwerk en muziek van de radio."),
+    ("Wat vind ik belangrijk", "Een vaste dagindeling, op tijd eten en elke week contact met zijn familie."),
+    ("Communicatie", "Thomas begrijpt korte zinnen het best. Geef hem de tijd om te antwoorden."),
+    ("Gezondheid", "Epilepsie, goed ingesteld op medicatie. Let op vermoeidheid na drukke dagen."),
+];
+
+const SALEM_REPORTS: &[(i64, u32, &str, &str)] = &[
+    (0, 10, "Verzorgende Ans de Groot", "Mevrouw heeft met smaak ontbeten en daarna in de huiskamer de krant gelezen."),
+    (2, 15, "Verzorgende Ria Pauw", "Bezoek van zoon Willem. Samen een rondje door de tuin gelopen."),
+    (12, 11, "Verzorgende Ans de Groot", "Kapper geweest; mevrouw was erg tevreden."),
+];
+
+fn day_at(days_ago: i64, hour: u32, now: DateTime<Utc>) -> DateTime<Utc> {
+    let date = careportal_domain::time::local_date(now - Duration::days(days_ago));
+    let at = NaiveTime::from_hms_opt(hour, 0, 0).and_then(|t| local_instant(date, t)).unwrap_or(now);
+    // Never in the future: a report from "this morning" that has not happened yet is yesterday's.
+    if at > now { at - Duration::days(1) } else { at }
+}
+
+fn fixed(y: i32, m: u32, d: u32, h: u32, min: u32) -> Option<DateTime<Utc>> {
+    local_instant(NaiveDate::from_ymd_opt(y, m, d)?, NaiveTime::from_hms_opt(h, min, 0)?)
+}
+
+pub async fn load(store: &dyn Store, tenant: TenantId, slug: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let origin = Origin::system("demo");
+    match slug {
+        "siloah" => {
+            for reference in ["SIL-1001", "SIL-1002", "SIL-1003", "SIL-1004"] {
+                siloah_client(store, tenant, &origin, reference, now).await?;
+            }
+        }
+        "salem" => {
+            let Some(client) = client(store, tenant, "SAL-2001").await? else { return Ok(()) };
+            if has_reports(store, tenant, client).await? {
+                return Ok(());
+            }
+            for (days, hour, author, body) in SALEM_REPORTS {
+                add_report(store, tenant, &origin, client, day_at(*days, *hour, now), author, body).await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn client(
+    store: &dyn Store,
+    tenant: TenantId,
+    reference: &str,
+) -> Result<Option<careportal_domain::ClientId>, StoreError> {
+    let reference = ClientReference::parse(reference).map_err(|e| StoreError::Config(e.to_string()))?;
+    Ok(store.client_by_reference(tenant, &reference).await?.map(|c| c.id))
+}
+
+async fn has_reports(
+    store: &dyn Store,
+    tenant: TenantId,
+    client: careportal_domain::ClientId,
+) -> Result<bool, StoreError> {
+    Ok(!store.reports(tenant, client, TimeRange::ALL, 1).await?.is_empty())
+}
+
+async fn add_report(
+    store: &dyn Store,
+    tenant: TenantId,
+    origin: &Origin,
+    client: careportal_domain::ClientId,
+    at: DateTime<Utc>,
+    author: &str,
+    body: &str,
+) -> Result<(), StoreError> {
+    let new = NewReport {
+        written_at: at,
+        author: author.into(),
+        author_account: None,
+        source: Source::Ecd,
+        body: body.into(),
+    };
+    store.add_report(tenant, origin, client, &new).await.map(|_| ())
+}
+
+async fn siloah_client(
+    store: &dyn Store,
+    tenant: TenantId,
+    origin: &Origin,
+    reference: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let Some(client) = client(store, tenant, reference).await? else { return Ok(()) };
+    if has_reports(store, tenant, client).await? {
+        return Ok(());
+    }
+    // Everyone gets reports; Thomas (SIL-1001) gets the full record the manual describes.
+    let reports = if reference == "SIL-1001" { SILOAH_REPORTS } else { &SILOAH_REPORTS[1..4] };
+    for (days, hour, author, body) in reports {
+        add_report(store, tenant, origin, client, day_at(*days, *hour, now), author, body).await?;
+    }
+    if reference != "SIL-1001" {
+        return Ok(());
+    }
+
+    let measure = |kind: &str, value: &str, unit: &str, qualifier: Option<&str>, at: DateTime<Utc>| NewMeasurement {
+        kind: kind.into(),
+        value: value.into(),
+        unit: unit.into(),
+        qualifier: qualifier.map(str::to_owned),
+        measured_at: at,
+        location: Some(LOCATION.into()),
+        measured_by: "Medewerker Priya Ramdin".into(),
+        author_account: None,
+        source: Source::Ecd,
+    };
+    // The manual's three examples, at the moments it shows them.
+    let manual = [
+        ("Gewicht", "56.0", "kg", None, fixed(2023, 5, 3, 18, 30)),
+        ("Temperatuur", "37.0", "°C", Some("-"), fixed(2023, 4, 24, 15, 54)),
+        ("Temperatuur", "39.1", "°C", Some("Rectaal"), fixed(2023, 4, 24, 6, 0)),
+    ];
+    for (kind, value, unit, qualifier, at) in manual {
+        if let Some(at) = at {
+            store.add_measurement(tenant, origin, client, &measure(kind, value, unit, qualifier, at)).await?;
+        }
+    }
+    // A weight a month for the past year, for the trend.
+    for (month, value) in
+        ["57.2", "57.0", "56.8", "56.9", "56.5", "56.3", "56.6", "56.4", "56.1", "56.2", "55.9", "56.0"]
+            .iter()
+            .enumerate()
+    {
+        let at = day_at(30 * (12 - month as i64) - 3, 8, now);
+        store.add_measurement(tenant, origin, client, &measure("Gewicht", value, "kg", None, at)).await?;
+    }
+    store
+        .add_measurement(tenant, origin, client, &measure("Temperatuur", "36.8", "°C", Some("Oor"), day_at(1, 8, now)))
+        .await?;
+
+    for (position, (key, question, editable, granted)) in SILOAH_CONSENTS.iter().enumerate() {
+        let question = ConsentQuestion {
+            key: (*key).into(),
+            question: (*question).into(),
+            editable: *editable,
+            position: position as i32,
+        };
+        store.put_consent(tenant, origin, client, &question, *granted).await?;
+    }
+    for (days, hour, from_family, body) in SILOAH_MESSAGES {
+        let (sender, account) = if *from_family {
+            let ingrid = careportal_domain::people::Username::parse("ingrid.devries@example.nl")
+                .map_err(|e| StoreError::Config(e.to_string()))?;
+            let account = store.account_by_username(tenant, &ingrid).await?;
+            ("Ingrid de Vries (vertegenwoordiger)".to_owned(), account.map(|a| a.id))
+        } else {
+            (COORDINATOR.to_owned(), None)
+        };
+        let new = NewCareMessage {
+            sent_at: day_at(*days, *hour, now),
+            sender,
+            sender_account: account,
+            body: (*body).into(),
+        };
+        store.add_care_message(tenant, origin, client, &new).await?;
+    }
+    let sections: Vec<ProfileSection> = SILOAH_PROFILE
+        .iter()
+        .enumerate()
+        .map(|(i, (title, body))| ProfileSection {
+            position: i as i32 + 1,
+            title: (*title).into(),
+            body: (*body).into(),
+        })
+        .collect();
+    store.set_profile(tenant, origin, client, &sections).await?;
+    Ok(())
+}

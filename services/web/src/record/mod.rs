@@ -1,0 +1,229 @@
+//! The care record's pages. Every one of them starts from [`Care`]: the signed-in person,
+//! the client whose portal is open, and what the tenant's rights model lets this person do
+//! there. A module that is off, or a right that is missing, answers 404, the same as an
+//! address that does not exist, so nobody learns what they may not see.
+
+pub mod consents;
+pub mod help;
+pub mod measurements;
+pub mod messages;
+pub mod person_profile;
+pub mod reports;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::home::UserView;
+use crate::pages::form_context;
+use crate::request_id::RequestId;
+use crate::session::{ClientInfo, SignedIn};
+use crate::tenant::CurrentTenant;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use careportal_domain::audit::{AuditAction, Origin};
+use careportal_domain::people::{ClientLink, Relation};
+use careportal_domain::rights::{Action, Rights, Subject, decide};
+use careportal_domain::tenant::Module;
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+/// The modules that have pages, in the manual's order. A module a tenant switches on that
+/// is not here yet stays out of the menu rather than leading to an empty page.
+pub const MODULES_WITH_PAGES: [Module; 7] = [
+    Module::Home,
+    Module::Reports,
+    Module::Consents,
+    Module::Measurements,
+    Module::PersonProfile,
+    Module::Messages,
+    Module::Help,
+];
+
+/// A signed-in person in the portal of one client.
+pub struct Care {
+    pub state: AppState,
+    pub tenant: CurrentTenant,
+    pub request_id: RequestId,
+    pub signed_in: SignedIn,
+    pub client_info: ClientInfo,
+    pub links: Vec<ClientLink>,
+    /// The client whose portal is open; None for an account not linked to anyone.
+    pub current: Option<ClientLink>,
+    pub rights: Rights,
+}
+
+impl FromRequestParts<AppState> for Care {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        let tenant = CurrentTenant::from_request_parts(parts, state).await?;
+        let request_id = RequestId::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let Ok(client_info) = ClientInfo::from_request_parts(parts, state).await;
+        Care::load(state.clone(), tenant, request_id, signed_in, client_info).await.map_err(IntoResponse::into_response)
+    }
+}
+
+impl Care {
+    async fn load(
+        state: AppState,
+        tenant: CurrentTenant,
+        request_id: RequestId,
+        signed_in: SignedIn,
+        client_info: ClientInfo,
+    ) -> Result<Care, AppError> {
+        let links = state.store.account_links(tenant.id, signed_in.account.id).await?;
+        let current = signed_in
+            .session
+            .client
+            .and_then(|chosen| links.iter().find(|l| l.client.id == chosen))
+            .or_else(|| links.first())
+            .cloned();
+        let rights = match (&current, state.store.tenant_rights(tenant.id).await?) {
+            (Some(link), Some(policy)) => {
+                let subject =
+                    Subject { account: signed_in.account.id, role: link.relation.as_str(), client: link.client.id };
+                decide(&policy, subject, &[]).await?
+            }
+            _ => Rights::default(),
+        };
+        Ok(Care { state, tenant, request_id, signed_in, client_info, links, current, rights })
+    }
+
+    pub fn module_on(&self, module: Module) -> bool {
+        MODULES_WITH_PAGES.contains(&module) && self.tenant.config.modules.contains_key(module.key())
+    }
+
+    pub fn may(&self, module: Module, action: Action) -> bool {
+        self.current.is_some() && self.module_on(module) && self.rights.allows(module, action)
+    }
+
+    /// The open client, when the person may do `action` in `module`; otherwise a 404.
+    pub fn require(&self, module: Module, action: Action) -> Result<&ClientLink, AppError> {
+        match &self.current {
+            Some(link) if self.may(module, action) => Ok(link),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// The tenant's word for a module.
+    pub fn label(&self, module: Module) -> String {
+        self.tenant
+            .config
+            .modules
+            .get(module.key())
+            .and_then(|m| m.label.clone())
+            .unwrap_or_else(|| module.default_label().to_owned())
+    }
+
+    /// Who acts, from where; the client is named in each audit entry.
+    pub fn origin(&self) -> Origin {
+        self.client_info.origin(self.signed_in.account.id)
+    }
+
+    /// Writes a read of the open client's record to the audit log.
+    pub async fn audit_read(&self, module: Module, detail: impl Into<String>) -> Result<(), AppError> {
+        let Some(link) = &self.current else { return Ok(()) };
+        let detail = format!("{} als {}: {}", module.key(), link.relation.label(), detail.into());
+        let event = self.origin().event(AuditAction::new("record.viewed"), Some(link.client.id), detail);
+        self.state.store.append_audit(self.tenant.id, &event).await?;
+        Ok(())
+    }
+
+    /// The context every care page renders with: the tenant, CSRF, the signed-in person,
+    /// the banner with whose record this is, the switch between clients and the menu.
+    pub fn context(&self, jar: CookieJar, active: Module) -> (CookieJar, Context) {
+        let (jar, mut context) = form_context(&self.state, &self.tenant, &self.request_id, jar);
+        context.insert("user", &UserView::of(&self.signed_in.account, &self.tenant));
+        let menu: Vec<MenuItem> = MODULES_WITH_PAGES
+            .into_iter()
+            .filter(|m| self.may(*m, Action::Read))
+            .map(|m| MenuItem { label: self.label(m), path: m.path(), active: m == active })
+            .collect();
+        let view = self.current.as_ref().map(|link| CareView {
+            client_name: link.client.name.full(),
+            relation: link.relation.label(),
+            acting_for_other: link.relation != Relation::Client,
+            clients: self
+                .links
+                .iter()
+                .map(|l| ClientChoice {
+                    id: l.client.id.to_string(),
+                    name: l.client.name.full(),
+                    current: l.client.id == link.client.id,
+                })
+                .collect(),
+            menu,
+        });
+        context.insert("care", &view);
+        context.insert("title", &self.label(active));
+        (jar, context)
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct MenuItem {
+    label: String,
+    path: &'static str,
+    active: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ClientChoice {
+    id: String,
+    name: String,
+    current: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct CareView {
+    client_name: String,
+    relation: &'static str,
+    acting_for_other: bool,
+    clients: Vec<ClientChoice>,
+    menu: Vec<MenuItem>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SwitchForm {
+    #[serde(default)]
+    client: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// "Wissel van dossier": opens another client's portal in this session, if the account is
+/// linked to that client; anything else is a 404.
+pub async fn switch_client(
+    State(state): State<AppState>,
+    care: Care,
+    jar: CookieJar,
+    axum::Form(form): axum::Form<SwitchForm>,
+) -> Result<Response, AppError> {
+    if !crate::session::csrf_ok(&state, &jar, &form.csrf) {
+        return Ok(Redirect::to("/home").into_response());
+    }
+    let chosen = form.client.parse::<careportal_domain::ClientId>().map_err(|_| AppError::NotFound)?;
+    let link = care.links.iter().find(|l| l.client.id == chosen).ok_or(AppError::NotFound)?;
+    state.store.set_session_client(care.tenant.id, &care.signed_in.session.token_hash, link.client.id).await?;
+    let event = care.origin().event(AuditAction::new("client.opened"), Some(link.client.id), link.relation.label());
+    state.store.append_audit(care.tenant.id, &event).await?;
+    Ok(Redirect::to("/home").into_response())
+}
+
+/// A list entry's moment as the manual writes it: "Wo 3 mei 2023 | 18:30".
+pub(crate) fn moment(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("{} | {}", careportal_domain::time::short_date(at), careportal_domain::time::clock_time(at))
+}
+
+/// A form's field errors by field name, for the templates.
+pub(crate) fn field_errors(problems: &[careportal_domain::DomainError]) -> std::collections::BTreeMap<String, String> {
+    let mut errors = std::collections::BTreeMap::new();
+    for problem in problems {
+        if let careportal_domain::DomainError::Invalid { field, message } = problem {
+            errors.entry((*field).to_owned()).or_insert_with(|| message.clone());
+        }
+    }
+    errors
+}
