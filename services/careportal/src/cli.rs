@@ -75,6 +75,10 @@ enum UserCommand {
         /// client, representative or contact.
         #[arg(long)]
         relation: String,
+        /// The mobile number from the registration form (06…, +31 6…). The person then signs
+        /// in with SMS codes to this number without entering it; only where the tenant offers SMS.
+        #[arg(long)]
+        phone: Option<String>,
     },
 }
 
@@ -207,9 +211,9 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             store.close().await;
             result
         }
-        Command::User(UserCommand::Invite { tenant, email, name, client, relation }) => {
+        Command::User(UserCommand::Invite { tenant, email, name, client, relation, phone }) => {
             let store = migrated_store(&config).await?;
-            let request = crate::users::Invitation { tenant, email, name, client, relation };
+            let request = crate::users::Invitation { tenant, email, name, client, relation, phone };
             let result = crate::users::invite(&config, store.as_ref(), &request).await;
             store.close().await;
             result

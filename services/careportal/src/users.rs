@@ -6,7 +6,8 @@ use crate::config::{Config, Mode};
 use careportal_auth::{PasswordHasher, SecretBox, Token, codes::one_time_password};
 use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::people::{ClientReference, Email, NewAccount, PersonName, Relation, Username};
-use careportal_domain::tenant::{InvitationStyle, Tenant};
+use careportal_domain::phone::MobileNumber;
+use careportal_domain::tenant::{InvitationStyle, SecondFactorMethod, Tenant};
 use careportal_store::{Store, StoreError};
 
 pub struct Invitation {
@@ -15,6 +16,7 @@ pub struct Invitation {
     pub name: String,
     pub client: String,
     pub relation: String,
+    pub phone: Option<String>,
 }
 
 fn bad(message: impl Into<String>) -> Failure {
@@ -41,6 +43,18 @@ pub async fn invite(config: &Config, store: &dyn Store, request: &Invitation) ->
     let name = PersonName::parse_full(&request.name).map_err(|e| bad(format!("--name: {e}")))?;
     let relation = Relation::parse(&request.relation).map_err(|e| bad(format!("--relation: {e}")))?;
     let reference = ClientReference::parse(&request.client).map_err(|e| bad(format!("--client: {e}")))?;
+    // A number from the registration form becomes the SMS factor, so the first login asks
+    // for a code to it instead of asking for the number; checked before anything is made.
+    let phone = match &request.phone {
+        None => None,
+        Some(_) if !tenant.config.auth.methods.contains(&SecondFactorMethod::Sms) => {
+            return Err(bad(format!("--phone: {} biedt geen inloggen met SMS", tenant.config.name)));
+        }
+        Some(text) => Some(
+            MobileNumber::parse(text, &tenant.config.auth.sms_countries)
+                .map_err(|problem| bad(format!("--phone: {}", problem.message())))?,
+        ),
+    };
     let client = store
         .client_by_reference(tenant.id, &reference)
         .await?
@@ -67,6 +81,11 @@ pub async fn invite(config: &Config, store: &dyn Store, request: &Invitation) ->
         // One login may serve several clients.
         store.link_account(tenant.id, &origin, existing.id, client.id, relation).await?;
         println!("bestaand account {} gekoppeld aan {reference} als {}", username.as_str(), relation.as_str());
+        if phone.is_some() {
+            println!(
+                "het mobiele nummer van een bestaand account is niet gewijzigd; dat doet de persoon zelf in Mijn profiel"
+            );
+        }
         return Ok(());
     }
     let account = store
@@ -81,6 +100,13 @@ pub async fn invite(config: &Config, store: &dyn Store, request: &Invitation) ->
             other => Failure::Failed(format!("database: {other}")),
         })?;
     store.link_account(tenant.id, &origin, account.id, client.id, relation).await?;
+    if let Some(number) = &phone {
+        store.set_sms_factor(tenant.id, &origin, account.id, number.as_str()).await?;
+    }
+    let second_step = match &phone {
+        Some(number) => format!("U krijgt dan een SMS-code op uw mobiele nummer {}", number.masked()),
+        None => "U activeert dan eerst een tweede inlogmethode (een Authenticator App of SMS)".to_owned(),
+    };
 
     let secret = config.secret_key()?;
     let secret_box = SecretBox::new(secret.bytes());
@@ -103,8 +129,8 @@ pub async fn invite(config: &Config, store: &dyn Store, request: &Invitation) ->
                      Er is een account voor u aangemaakt voor het {portal}.\n\n\
                      Gebruikersnaam: {user}\n\
                      Eenmalig wachtwoord: {password}\n\n\
-                     Dit wachtwoord is {days} dagen geldig. Log in op {base}/inloggen. U activeert dan eerst een \
-                     tweede inlogmethode (een Authenticator App of SMS) en kiest daarna een eigen wachtwoord.\n\n\
+                     Dit wachtwoord is {days} dagen geldig. Log in op {base}/inloggen. {second_step} en kiest \
+                     daarna een eigen wachtwoord.\n\n\
                      Met vriendelijke groet,\n{org}\n",
                     full = name.full(),
                     user = username.as_str(),

@@ -355,6 +355,39 @@ fn invitations_follow_the_tenants_style_and_rules() {
     assert!(mail.contains("183 dagen geldig"), "Siloah: half a year");
     assert!(!mail.contains("Sanne"), "no client data in the invitation");
 
+    // A number from the registration form becomes the SMS factor; a bad one is refused
+    // before anything is made.
+    let with_phone = |email: &str, phone: &str| {
+        careportal(
+            dir.path(),
+            &[
+                "user",
+                "invite",
+                "--tenant",
+                "siloah",
+                "--email",
+                email,
+                "--name",
+                "Nadia Bakker",
+                "--client",
+                "SIL-1003",
+                "--relation",
+                "representative",
+                "--phone",
+                phone,
+            ],
+            &env,
+        )
+    };
+    let output = with_phone("nadia@example.nl", "06-1234");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).1.contains("--phone"), "{:?}", text(&output));
+    let output = with_phone("nadia@example.nl", "06 12 34 56 78");
+    assert!(output.status.success(), "{:?}", text(&output));
+    let mail = mails_in(&data.join("outbox/mail")).last().unwrap().replace("=\r\n", "");
+    assert!(mail.contains("U krijgt dan een SMS-code op uw mobiele nummer"), "{mail}");
+    assert!(mail.contains("78") && !mail.contains("12345678"), "the number is masked: {mail}");
+
     // Siloah allows two representatives besides the client; SIL-1001 has two.
     let output = invite("siloah", "derde@example.nl", "Derde Persoon", "SIL-1001", "representative");
     assert_eq!(output.status.code(), Some(1));
