@@ -369,6 +369,8 @@ async fn a_module_that_is_off_or_a_right_that_is_missing_answers_404(backend: Ba
     assert!(dossier.body.contains("<h1>Mijn dossier</h1>"));
     assert!(!dossier.body.contains("Nieuwe rapportage"));
     assert_eq!(johanna_browser.get("/rapportages/nieuw").await.status, StatusCode::NOT_FOUND);
+    // Salem's messages reach contact persons, not a coordinator: no coordinator thread.
+    assert_eq!(johanna_browser.get("/berichten").await.status, StatusCode::NOT_FOUND);
     let forged = johanna_browser.post("/rapportages/nieuw", &[("tekst", "x")]).await;
     assert_eq!(forged.status, StatusCode::NOT_FOUND);
 

@@ -24,7 +24,7 @@ use axum_extra::extract::cookie::CookieJar;
 use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::people::{ClientLink, Relation};
 use careportal_domain::rights::{Action, Rights, Subject, decide};
-use careportal_domain::tenant::Module;
+use careportal_domain::tenant::{MessageRecipient, Module};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
@@ -92,7 +92,13 @@ impl Care {
     }
 
     pub fn module_on(&self, module: Module) -> bool {
-        MODULES_WITH_PAGES.contains(&module) && self.tenant.config.modules.contains_key(module.key())
+        let pages = MODULES_WITH_PAGES.contains(&module) && self.tenant.config.modules.contains_key(module.key());
+        match module {
+            // The pages here are the thread with the care coordinator; a tenant whose
+            // messages reach only contact persons (Salem) gets its own pages with #5.
+            Module::Messages => pages && self.tenant.config.access.messages_to.contains(&MessageRecipient::Coordinator),
+            _ => pages,
+        }
     }
 
     pub fn may(&self, module: Module, action: Action) -> bool {
