@@ -81,7 +81,7 @@ struct NewSince {
 /// Reports of the past days on the home page, as the manual's start screen shows them.
 const RECENT_DAYS: u64 = 7;
 const RECENT_REPORTS: u32 = 5;
-const RECENT_MESSAGES: u32 = 5;
+const RECENT_MESSAGES: usize = 5;
 /// Pages opened within this time of each other are one visit.
 const VISIT_GAP_MINUTES: i64 = 30;
 /// How far "new since your last visit" counts; past this the page says "meer dan".
@@ -111,10 +111,16 @@ pub async fn page(care: Care, Query(query): Query<HomeQuery>, jar: CookieJar) ->
         context.insert("may_write_reports", &care.may(Module::Reports, Action::Write));
         context.insert("reports_label", &care.label(Module::Reports));
     }
+    // Read once: the newest few are shown, and the same list counts what is new.
+    let messages = if care.may(Module::Messages, Action::Read) {
+        store.care_messages(tenant, client, NEW_COUNT_LIMIT).await?
+    } else {
+        Vec::new()
+    };
     if care.may(Module::Messages, Action::Read) {
         let me = care.signed_in.account.id;
-        let messages = store.care_messages(tenant, client, RECENT_MESSAGES).await?;
-        context.insert("messages", &messages.iter().map(|m| MessageView::of(m, me)).collect::<Vec<_>>());
+        let shown = messages.iter().take(RECENT_MESSAGES).map(|m| MessageView::of(m, me)).collect::<Vec<_>>();
+        context.insert("messages", &shown);
         context.insert("coordinator", &coordinator(&care));
         context.insert("may_write_messages", &care.may(Module::Messages, Action::Write));
         context.insert("messages_label", &care.label(Module::Messages));
@@ -134,9 +140,8 @@ pub async fn page(care: Care, Query(query): Query<HomeQuery>, jar: CookieJar) ->
             new.measurements = latest.iter().filter(|m| range.contains(m.measured_at)).count();
         }
         if care.may(Module::Messages, Action::Read) {
-            let latest = store.care_messages(tenant, client, NEW_COUNT_LIMIT).await?;
             let me = Some(care.signed_in.account.id);
-            new.messages = latest.iter().filter(|m| range.contains(m.sent_at) && m.sender_account != me).count();
+            new.messages = messages.iter().filter(|m| range.contains(m.sent_at) && m.sender_account != me).count();
         }
         context.insert("new_since", &new);
     }
