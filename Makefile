@@ -28,7 +28,7 @@ test:
 
 ## Unit tests of every crate and the CLI tests of the binary.
 test-unit:
-	$(CARGO) test --workspace --lib --bins --test cli --test oathtool
+	$(CARGO) test --workspace --lib --bins --test cli --test oathtool --test documents
 
 ## The store conformance and HTTP suites on SQLite.
 test-sqlite:

@@ -1,5 +1,5 @@
-//! moto server (PyPI) standing in for AWS SNS: SMS published to it are read back from its
-//! state API. `.ci/run` installs it into the test virtualenv.
+//! moto server (PyPI) standing in for AWS SNS and S3: SMS published to it are read back from
+//! its state API, documents from its S3. `.ci/run` installs it into the test virtualenv.
 
 use std::process::{Child, Command, Stdio};
 
@@ -42,6 +42,19 @@ impl Moto {
             .endpoint_url(&self.endpoint)
             .build();
         aws_sdk_sns::Client::from_conf(config)
+    }
+
+    /// An S3 client for this server (path-style addresses, as moto serves them).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let credentials = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "tests");
+        let config = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("eu-west-1"))
+            .credentials_provider(credentials)
+            .endpoint_url(&self.endpoint)
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
     }
 
     /// The SMS moto received, in order: (phone number, message).
