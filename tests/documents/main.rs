@@ -6,18 +6,7 @@ use careportal_documents::{Blobs, TextDocument, sha256_hex};
 use careportal_domain::TenantId;
 use careportal_tests::moto::Moto;
 
-/// The text pdftotext reads from a PDF.
-pub fn pdf_text(bytes: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("doc.pdf");
-    std::fs::write(&file, bytes).unwrap();
-    let output = std::process::Command::new("pdftotext")
-        .args(["-layout", file.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext must be installed (poppler-utils)");
-    assert!(output.status.success(), "pdftotext: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
-}
+use careportal_tests::pdf::text as pdf_text;
 
 #[test]
 fn a_generated_pdf_reads_back_as_written_with_the_organisation_on_every_page() {

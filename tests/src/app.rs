@@ -41,6 +41,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent, for documents.
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -76,7 +78,8 @@ impl TestAppBuilder {
             store.apply_tenant(&Origin::system("test"), &fixtures::bundle(slug).await).await.unwrap();
         }
         let transports = transports_in(db.dir.path());
-        let state = AppState::new(store.clone(), self.settings, shared, transports).unwrap();
+        let blobs = careportal_documents::Blobs::folder(db.dir.path().join("documents"));
+        let state = AppState::new(store.clone(), self.settings, shared, transports, blobs).unwrap();
         TestApp { store, clock, db, router: app(state) }
     }
 }
@@ -93,8 +96,14 @@ impl TestApp {
     /// A second portal instance on the same database, as behind a load balancer.
     pub fn second_instance(&self, settings: WebSettings) -> axum::Router {
         let state =
-            AppState::new(self.store.clone(), settings, Arc::new(self.clock.clone()), self.transports()).unwrap();
+            AppState::new(self.store.clone(), settings, Arc::new(self.clock.clone()), self.transports(), self.blobs())
+                .unwrap();
         app(state)
+    }
+
+    /// The documents folder of this app (every instance shares it, as they would share S3).
+    pub fn blobs(&self) -> careportal_documents::Blobs {
+        careportal_documents::Blobs::folder(self.db.dir.path().join("documents"))
     }
 
     /// The development sinks of this app: one .eml file per mail, one JSON line per SMS.
@@ -250,5 +259,5 @@ pub async fn send(router: &axum::Router, host: &str, path: &str) -> TestResponse
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
 }

@@ -7,6 +7,7 @@ pub mod client;
 pub mod db;
 pub mod fixtures;
 pub mod moto;
+pub mod pdf;
 pub mod smtp;
 
 pub use app::{TestApp, TestResponse};

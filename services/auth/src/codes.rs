@@ -73,7 +73,29 @@ impl OneTimeCode {
 
     /// Compares a typed code with a stored hash in constant time.
     pub fn matches(key: &[u8; 32], typed: &str, stored_hash: &str) -> bool {
-        let typed = Self::hash(key, typed);
+        Self::matches_bound(key, typed, "", stored_hash)
+    }
+
+    /// The stored form of a code that confirms one thing only (`binding`: a plan, the hash
+    /// of the print that was shown, the choice). The binding is taken as it is, after the
+    /// digits of the code and a separator; an empty binding gives [`OneTimeCode::hash`].
+    pub fn hash_bound(key: &[u8; 32], code: &str, binding: &str) -> String {
+        if binding.is_empty() {
+            return Self::hash(key, code);
+        }
+        let normalised: String = code.chars().filter(char::is_ascii_digit).collect();
+        let message = [normalised.as_bytes(), &[0u8], binding.as_bytes()].concat();
+        match <Hmac<Sha256> as Mac>::new_from_slice(key) {
+            Ok(mut mac) => {
+                mac.update(&message);
+                hex(&mac.finalize().into_bytes())
+            }
+            Err(_) => hex(&Sha256::digest([key.as_slice(), &message].concat())),
+        }
+    }
+
+    pub fn matches_bound(key: &[u8; 32], typed: &str, binding: &str, stored_hash: &str) -> bool {
+        let typed = Self::hash_bound(key, typed, binding);
         constant_time_eq(typed.as_bytes(), stored_hash.as_bytes())
     }
 }
@@ -115,6 +137,17 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bound_code_confirms_only_its_binding() {
+        let key = [3u8; 32];
+        let stored = OneTimeCode::hash_bound(&key, "123456", "|plan|sha|ondertekenen");
+        assert!(OneTimeCode::matches_bound(&key, " 123456", "|plan|sha|ondertekenen", &stored));
+        assert!(!OneTimeCode::matches_bound(&key, "123456", "|plan|sha|afkeuren", &stored));
+        assert!(!OneTimeCode::matches_bound(&key, "123456", "|plan|sha2|ondertekenen", &stored));
+        assert!(!OneTimeCode::matches(&key, "123456", &stored));
+        assert_eq!(OneTimeCode::hash_bound(&key, "123456", ""), OneTimeCode::hash(&key, "123456"));
+    }
 
     #[test]
     fn tokens_are_128_bit_and_stored_hashed() {

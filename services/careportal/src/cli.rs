@@ -53,6 +53,32 @@ enum Command {
     /// Clients of a tenant.
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Care plan prints offered for signing (what a coordinator or the sync does).
+    #[command(subcommand)]
+    Plan(PlanCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PlanCommand {
+    /// Put a care plan print (PDF) in a client's record and offer it for signing; the client
+    /// and their representatives see it on their home page.
+    Offer {
+        /// The tenant's slug, e.g. siloah.
+        #[arg(long)]
+        tenant: String,
+        /// The client's reference, as `careportal client list` shows it.
+        #[arg(long)]
+        client: String,
+        /// The print, a PDF file.
+        #[arg(long)]
+        file: PathBuf,
+        /// The print's date, e.g. 2026-11-20.
+        #[arg(long)]
+        date: String,
+        /// Who offers it, as the person will see it.
+        #[arg(long, default_value = "Coördinator zorg")]
+        by: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +247,12 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Client(ClientCommand::List { tenant }) => {
             let store = migrated_store(&config).await?;
             let result = crate::users::list_clients(store.as_ref(), &tenant).await;
+            store.close().await;
+            result
+        }
+        Command::Plan(PlanCommand::Offer { tenant, client, file, date, by }) => {
+            let store = migrated_store(&config).await?;
+            let result = crate::plans::offer(&config, store.as_ref(), &tenant, &client, &file, &date, &by).await;
             store.close().await;
             result
         }

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 const ENV_PREFIX: &str = "CAREPORTAL_";
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 20] = [
     "mode",
     "database_url",
     "listen",
@@ -32,6 +32,8 @@ const KEYS: [&str; 18] = [
     "mail_from",
     "sms",
     "sns_endpoint",
+    "s3_bucket",
+    "s3_endpoint",
     "trusted_proxies",
 ];
 
@@ -70,6 +72,9 @@ pub struct Config {
     /// "file" (development: `<data_dir>/outbox/sms.jsonl`) or "sns".
     sms_via_sns: bool,
     sns_endpoint: Option<String>,
+    /// None: documents live in `<data_dir>/documents/` (development only).
+    s3_bucket: Option<String>,
+    s3_endpoint: Option<String>,
     /// Load balancers whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
@@ -305,6 +310,27 @@ impl Config {
             }
         };
 
+        let s3_bucket = match text("s3_bucket")? {
+            None => None,
+            Some((v, s)) => {
+                let fine = (3..=63).contains(&v.len())
+                    && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+                if !fine {
+                    return Err(bad("s3_bucket", &v, &s, "een bucketnaam: 3 tot 63 kleine letters, cijfers, - of ."));
+                }
+                Some(v)
+            }
+        };
+        let s3_endpoint = match text("s3_endpoint")? {
+            None => None,
+            Some((v, s)) => {
+                if !(v.starts_with("http://") || v.starts_with("https://")) {
+                    return Err(bad("s3_endpoint", &v, &s, "een adres zoals http://127.0.0.1:5000"));
+                }
+                Some(v)
+            }
+        };
+
         let trusted_proxies = match text("trusted_proxies")? {
             None => Vec::new(),
             Some((v, s)) => v
@@ -336,8 +362,23 @@ impl Config {
             mail_from,
             sms_via_sns,
             sns_endpoint,
+            s3_bucket,
+            s3_endpoint,
             trusted_proxies,
         })
+    }
+
+    /// Where the record's documents live: S3 when `s3_bucket` is set; in development
+    /// otherwise `<data_dir>/documents/`. Production refuses to run without S3, so no
+    /// document ends up on one instance's disk where the others cannot read it.
+    pub async fn blobs(&self) -> Result<careportal_documents::Blobs, ConfigError> {
+        match &self.s3_bucket {
+            Some(bucket) => Ok(careportal_documents::Blobs::s3(bucket, self.s3_endpoint.as_deref()).await),
+            None if self.mode == Mode::Production => Err(ConfigError(
+                "s3_bucket ontbreekt: in productie staan documenten in S3 (CAREPORTAL_S3_BUCKET)".to_owned(),
+            )),
+            None => Ok(careportal_documents::Blobs::folder(self.data_dir.join("documents"))),
+        }
     }
 
     /// E-mail and SMS transports as configured.
@@ -465,6 +506,14 @@ impl Config {
         line("trusted_proxies", quoted(&proxies.join(",")));
         if let Some(endpoint) = &self.sns_endpoint {
             line("sns_endpoint", quoted(endpoint));
+        }
+        let documents = match &self.s3_bucket {
+            Some(bucket) => format!("s3://{bucket}"),
+            None => format!("folder ({})", self.data_dir.join("documents").display()),
+        };
+        line("s3_bucket", quoted(&documents));
+        if let Some(endpoint) = &self.s3_endpoint {
+            line("s3_endpoint", quoted(endpoint));
         }
         out
     }

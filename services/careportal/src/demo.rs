@@ -128,6 +128,7 @@ pub async fn load(config: &Config, store: &dyn Store, if_empty: bool) -> Result<
         crate::tenants::apply(config, store, &config.tenants_dir.join(slug)).await?;
     }
     let origin = Origin::system("demo");
+    let blobs = config.blobs().await?;
     let hasher = careportal_auth::PasswordHasher::owasp().map_err(|e| Failure::Failed(e.to_string()))?;
     let demo_hash = hasher.hash(DEMO_PASSWORD).await.map_err(|e| Failure::Failed(e.to_string()))?;
     for (slug, people, clients) in [("siloah", SILOAH_PEOPLE, SILOAH_CLIENTS), ("salem", SALEM_PEOPLE, SALEM_CLIENTS)] {
@@ -138,9 +139,9 @@ pub async fn load(config: &Config, store: &dyn Store, if_empty: bool) -> Result<
         load_people(store, tenant.id, &origin, people, clients, &demo_hash)
             .await
             .map_err(|e| Failure::Failed(format!("demo {slug}: {e}")))?;
-        crate::demo_record::load(store, tenant.id, slug, chrono::Utc::now())
-            .await
-            .map_err(|e| Failure::Failed(format!("demo {slug}: dossiers: {e}")))?;
+        crate::demo_record::load(store, &blobs, tenant.id, slug, chrono::Utc::now()).await.map_err(|e| match e {
+            Failure::Failed(m) | Failure::Usage(m) => Failure::Failed(format!("demo {slug}: dossiers: {m}")),
+        })?;
         println!("demo {slug}: {} cliënten, {} accounts", clients.len(), people.len());
     }
     Ok(())

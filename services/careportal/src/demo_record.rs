@@ -3,17 +3,22 @@
 //! from today, so the home page always has "de afgelopen dagen" to show; a client that
 //! already has reports is left alone, so running the demo again changes nothing.
 
+use crate::cli::Failure;
+use crate::documents::store_pdf;
+use careportal_documents::{Blobs, TextDocument};
 use careportal_domain::TenantId;
 use careportal_domain::audit::Origin;
 use careportal_domain::people::ClientReference;
 use careportal_domain::record::consents::ConsentQuestion;
+use careportal_domain::record::documents::{DocumentKind, PlanDecision};
 use careportal_domain::record::measurements::NewMeasurement;
 use careportal_domain::record::messages::NewCareMessage;
 use careportal_domain::record::reports::NewReport;
 use careportal_domain::record::{ProfileSection, Source};
+use careportal_domain::time::long_date;
 use careportal_domain::time::{TimeRange, local_instant};
 use careportal_store::{Store, StoreError};
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 
 const COORDINATOR: &str = "Lisa Smit (Coördinator zorg)";
 const LOCATION: &str = "Tharah - Groep 2";
@@ -84,12 +89,20 @@ fn fixed(y: i32, m: u32, d: u32, h: u32, min: u32) -> Option<DateTime<Utc>> {
     local_instant(NaiveDate::from_ymd_opt(y, m, d)?, NaiveTime::from_hms_opt(h, min, 0)?)
 }
 
-pub async fn load(store: &dyn Store, tenant: TenantId, slug: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn load(
+    store: &dyn Store,
+    blobs: &Blobs,
+    tenant: TenantId,
+    slug: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
     let origin = Origin::system("demo");
     match slug {
         "siloah" => {
             for reference in ["SIL-1001", "SIL-1002", "SIL-1003", "SIL-1004"] {
-                siloah_client(store, tenant, &origin, reference, now).await?;
+                if siloah_client(store, tenant, &origin, reference, now).await? {
+                    siloah_documents(store, blobs, tenant, &origin, reference, now).await?;
+                }
             }
         }
         "salem" => {
@@ -142,16 +155,17 @@ async fn add_report(
     store.add_report(tenant, origin, client, &new).await.map(|_| ())
 }
 
+/// Loads a Siloah client's record; false when there was nothing to do (already loaded).
 async fn siloah_client(
     store: &dyn Store,
     tenant: TenantId,
     origin: &Origin,
     reference: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let Some(client) = client(store, tenant, reference).await? else { return Ok(()) };
+) -> Result<bool, StoreError> {
+    let Some(client) = client(store, tenant, reference).await? else { return Ok(false) };
     if has_reports(store, tenant, client).await? {
-        return Ok(());
+        return Ok(false);
     }
     // Everyone gets reports; Thomas (SIL-1001) gets the full record the manual describes.
     let reports = if reference == "SIL-1001" { SILOAH_REPORTS } else { &SILOAH_REPORTS[1..4] };
@@ -159,7 +173,7 @@ async fn siloah_client(
         add_report(store, tenant, origin, client, day_at(*days, *hour, now), author, body).await?;
     }
     if reference != "SIL-1001" {
-        return Ok(());
+        return Ok(false);
     }
 
     let measure = |kind: &str, value: &str, unit: &str, qualifier: Option<&str>, at: DateTime<Utc>| NewMeasurement {
@@ -233,5 +247,116 @@ async fn siloah_client(
         })
         .collect();
     store.set_profile(tenant, origin, client, &sections).await?;
+    Ok(true)
+}
+
+fn date_of(days_ago: i64, now: DateTime<Utc>) -> NaiveDate {
+    careportal_domain::time::local_date(now - Duration::days(days_ago))
+}
+
+fn plan_pdf(client_name: &str, date: NaiveDate) -> Vec<u8> {
+    let mut doc = TextDocument::new("Siloah", &format!("Begeleidingsplan van {client_name}"));
+    doc.meta(&format!("Begeleidingsplanafdruk van {}", long_date(date)));
+    for (title, body) in [
+        ("Wie ben ik", "Thomas woont op de groep in Tharah. Hij houdt van voetbal, houtwerk en muziek."),
+        (
+            "Doelen",
+            "1. Thomas doet twee keer per week zelf boodschappen met begeleiding op afstand.\n2. Thomas kookt één keer per week mee.",
+        ),
+        ("Afspraken", "Elke week is er contact met de familie. Medicatie wordt door Siloah beheerd."),
+        ("Evaluatie", "Het plan wordt over een half jaar geëvalueerd met Thomas en zijn vertegenwoordigers."),
+    ] {
+        doc.heading(title).paragraph(body);
+    }
+    doc.render()
+}
+
+/// Care plan prints (the manual's three, one of the past year and one waiting for
+/// signature), evaluations and invoices for Thomas.
+async fn siloah_documents(
+    store: &dyn Store,
+    blobs: &Blobs,
+    tenant: TenantId,
+    origin: &Origin,
+    reference: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let Some(client) = client(store, tenant, reference).await? else { return Ok(()) };
+    let name = "Thomas de Vries";
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+    let decided: Vec<(Option<NaiveDate>, Option<NaiveDate>)> = vec![
+        (day(2021, 10, 27), day(2021, 11, 29)),
+        (day(2022, 11, 7), day(2023, 1, 11)),
+        (day(2023, 4, 14), day(2023, 5, 1)),
+        (Some(date_of(200, now)), Some(date_of(180, now))),
+    ];
+    for (plan_date, signed_on) in decided {
+        let (Some(plan_date), Some(signed_on)) = (plan_date, signed_on) else { continue };
+        let title = format!("Begeleidingsplanafdruk van {}", long_date(plan_date));
+        let document = store_pdf(
+            store,
+            blobs,
+            tenant,
+            origin,
+            client,
+            DocumentKind::CarePlan,
+            &title,
+            plan_date,
+            plan_pdf(name, plan_date),
+        )
+        .await?;
+        let plan = store.offer_plan(tenant, origin, client, document.id, plan_date, COORDINATOR).await?;
+        let decided_at =
+            local_instant(signed_on, NaiveTime::from_hms_opt(10, 15, 0).unwrap_or_default()).unwrap_or(now);
+        let decision = PlanDecision {
+            signed: true,
+            reason: None,
+            decided_at,
+            account: None,
+            decided_by: "Ingrid de Vries (vertegenwoordiger)".to_owned(),
+            document_sha256: document.sha256.clone(),
+            method: "sms".to_owned(),
+            masked_phone: Some(careportal_domain::phone::mask_e164("+31612345678")),
+            ip: None,
+            user_agent: None,
+        };
+        store.decide_plan(tenant, origin, client, plan.id, &decision).await?;
+    }
+    let waiting = date_of(3, now);
+    let title = format!("Begeleidingsplanafdruk van {}", long_date(waiting));
+    let document = store_pdf(
+        store,
+        blobs,
+        tenant,
+        origin,
+        client,
+        DocumentKind::CarePlan,
+        &title,
+        waiting,
+        plan_pdf(name, waiting),
+    )
+    .await?;
+    store.offer_plan(tenant, origin, client, document.id, waiting, COORDINATOR).await?;
+
+    for days in [40, 400, 800] {
+        let date = date_of(days, now);
+        let mut doc = TextDocument::new("Siloah", &format!("Evaluatie begeleidingsplan van {name}"));
+        doc.meta(&format!("Evaluatie van {}", long_date(date)));
+        doc.heading("Hoe ging het").paragraph("De doelen zijn grotendeels gehaald. Thomas doet nu zelf boodschappen.");
+        doc.heading("Vervolg").paragraph("Thomas wil leren fietsen naar de dagbesteding.");
+        let title = format!("Evaluatie van {}", long_date(date));
+        store_pdf(store, blobs, tenant, origin, client, DocumentKind::Evaluation, &title, date, doc.render()).await?;
+    }
+    for months_ago in [1, 2, 3] {
+        let today = careportal_domain::time::local_date(now);
+        let Some(first) = today.with_day(1).and_then(|d| d.checked_sub_months(chrono::Months::new(months_ago))) else {
+            continue;
+        };
+        let mut doc = TextDocument::new("Siloah", &format!("Factuur {}-{:02}", first.year(), first.month()));
+        doc.meta(&format!("Factuurdatum {}", long_date(first)));
+        doc.paragraph(&format!("Eigen bijdrage {} {}: € 112,40", first.month(), first.year()));
+        let title = format!("Factuur {}-{:02}", first.year(), first.month());
+        store_pdf(store, blobs, tenant, origin, client, DocumentKind::Invoice, &title, first, doc.render()).await?;
+    }
     Ok(())
 }

@@ -6,6 +6,8 @@ mod cli;
 mod config;
 mod demo;
 mod demo_record;
+mod documents;
+mod plans;
 mod serve;
 mod tenants;
 mod users;

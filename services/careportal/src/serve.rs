@@ -23,8 +23,9 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
         transports: Arc::new(transports.clone()),
         secret_box: settings.keys.secret_box.clone(),
     };
-    let state =
-        AppState::new(store.clone(), settings, clock(), transports).map_err(|e| Failure::Failed(e.to_string()))?;
+    let blobs = config.blobs().await?;
+    let state = AppState::new(store.clone(), settings, clock(), transports, blobs)
+        .map_err(|e| Failure::Failed(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| Failure::Failed(format!("kan niet luisteren op {}: {e}", config.listen)))?;

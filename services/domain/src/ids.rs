@@ -100,3 +100,11 @@ id_type!(
     /// One item a portal user wrote, waiting to go back to the ECD.
     EcdItemId
 );
+id_type!(
+    /// One document of a client's record (a plan print, an evaluation, an invoice).
+    DocumentId
+);
+id_type!(
+    /// One care plan print offered for signing.
+    CarePlanId
+);

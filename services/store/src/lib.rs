@@ -8,6 +8,8 @@
 #![forbid(unsafe_code)]
 
 mod connect;
+mod documents;
+mod documents_sql;
 mod error;
 mod postgres;
 mod record;
@@ -17,6 +19,7 @@ mod sql;
 mod sqlite;
 
 pub use connect::{Backend, ConnectOptions, connect};
+pub use documents::DocumentStore;
 pub use error::StoreError;
 pub use postgres::PostgresStore;
 pub use record::{ConsentAnswer, EcdItem, RecordStore};
@@ -41,7 +44,7 @@ use std::collections::BTreeMap;
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
-pub trait Store: RecordStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: RecordStore + DocumentStore + Send + Sync + std::fmt::Debug + 'static {
     fn backend(&self) -> Backend;
 
     /// Applies the migrations that have not run yet.

@@ -67,6 +67,8 @@ pub async fn extend(
 pub struct HomeQuery {
     wachtwoord: Option<String>,
     verstuurd: Option<String>,
+    /// ondertekend | afgekeurd, after a decision on a care plan.
+    plan: Option<String>,
 }
 
 /// What is new since the previous visit, per kind.
@@ -102,6 +104,15 @@ pub async fn page(care: Care, Query(query): Query<HomeQuery>, jar: CookieJar) ->
         .record_visit(tenant, care.signed_in.account.id, client, chrono::Duration::minutes(VISIT_GAP_MINUTES))
         .await?;
 
+    let plan_notice = match query.plan.as_deref() {
+        Some("ondertekend") => Some("Het begeleidingsplan is ondertekend. Dank u wel."),
+        Some("afgekeurd") => {
+            Some("U heeft het begeleidingsplan afgekeurd. De Coördinator zorg neemt contact met u op.")
+        }
+        _ => None,
+    };
+    context.insert("plan_notice", &plan_notice);
+    context.insert("plans_waiting", &crate::record::plans::waiting(&care).await?);
     if care.may(Module::Reports, Action::Read) {
         let today = careportal_domain::time::local_date(now);
         let since = today.checked_sub_days(chrono::Days::new(RECENT_DAYS)).unwrap_or(today);

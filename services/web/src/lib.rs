@@ -88,6 +88,8 @@ pub struct AppState {
     pub settings: Arc<WebSettings>,
     pub clock: Arc<dyn Clock>,
     pub transports: Arc<Transports>,
+    /// Where the record's documents are kept.
+    pub blobs: Arc<careportal_documents::Blobs>,
 }
 
 impl AppState {
@@ -96,8 +98,10 @@ impl AppState {
         settings: WebSettings,
         clock: Arc<dyn Clock>,
         transports: Transports,
+        blobs: careportal_documents::Blobs,
     ) -> Result<Self, TemplateError> {
         Ok(Self {
+            blobs: Arc::new(blobs),
             store,
             templates: Arc::new(Templates::new()?),
             settings: Arc::new(settings),
@@ -127,6 +131,7 @@ pub fn app(state: AppState) -> Router {
         .route("/home", get(home::page))
         .route("/dossier", post(record::switch_client))
         .route("/rapportages", get(record::reports::list))
+        .route("/rapportages/download", get(record::reports::download))
         .route("/rapportages/nieuw", get(record::reports::new_form).post(record::reports::create))
         .route("/metingen", get(record::measurements::latest))
         .route("/metingen/alle", get(record::measurements::all))
@@ -134,6 +139,14 @@ pub fn app(state: AppState) -> Router {
         .route("/toestemmingen", get(record::consents::page).post(record::consents::save))
         .route("/berichten", get(record::messages::page).post(record::messages::send))
         .route("/persoonsbeeld", get(record::person_profile::page))
+        .route("/begeleidingsplannen", get(record::plans::latest))
+        .route("/begeleidingsplannen/alle", get(record::plans::all))
+        .route("/begeleidingsplannen/{id}/ondertekenen", get(record::plans::sign_form).post(record::plans::sign))
+        .route("/begeleidingsplannen/{id}/handtekeningenblad", get(record::plans::signature_sheet))
+        .route("/evaluaties", get(record::documents::evaluations))
+        .route("/evaluaties/alle", get(record::documents::all_evaluations))
+        .route("/facturen", get(record::documents::invoices))
+        .route("/documenten/{id}", get(record::documents::download))
         .route("/help", get(record::help::page))
         .route("/profiel", get(profile::page).post(profile::act))
         .route("/sessie/verlengen", post(home::extend))

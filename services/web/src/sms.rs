@@ -37,6 +37,21 @@ pub(crate) async fn send_code(
     phone: &str,
     purpose: CodePurpose,
 ) -> Result<Sent, AppError> {
+    send_bound_code(state, tenant, session_hash, account, phone, purpose, "").await
+}
+
+/// Sends a code that also works only for `binding`: what it confirms (a plan, the exact
+/// print that was shown, the decision). Anything else, or the same plan after its print
+/// changed, makes the code wrong.
+pub(crate) async fn send_bound_code(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    session_hash: &str,
+    account: &Account,
+    phone: &str,
+    purpose: CodePurpose,
+    binding: &str,
+) -> Result<Sent, AppError> {
     let now = state.clock.now();
     let hour_ago = now - chrono::Duration::hours(1);
     let store = state.store.as_ref();
@@ -61,7 +76,13 @@ pub(crate) async fn send_code(
         CodePurpose::Enroll => {
             format!("Uw registratiecode voor het {portal} is {}. Deel deze code met niemand.", code.code)
         }
-        _ => format!("{} is uw inlogcode voor het {portal}. Deel deze code met niemand.", code.message_form()),
+        CodePurpose::Sign => format!(
+            "{} is uw bevestigingscode voor het {portal}. Vul hem in om uw keuze te bevestigen. Deel deze code met niemand.",
+            code.message_form()
+        ),
+        CodePurpose::Login => {
+            format!("{} is uw inlogcode voor het {portal}. Deel deze code met niemand.", code.message_form())
+        }
     };
     store
         .create_code(
@@ -70,7 +91,7 @@ pub(crate) async fn send_code(
                 id: uuid::Uuid::new_v4(),
                 account: account.id,
                 purpose,
-                code_hash: OneTimeCode::hash(&state.settings.keys.codes, &code.code),
+                code_hash: OneTimeCode::hash_bound(&state.settings.keys.codes, &code.code, binding),
                 prefix: code.prefix.clone(),
                 phone: phone.to_owned(),
                 session_hash: session_hash.to_owned(),
@@ -102,12 +123,24 @@ pub(crate) async fn check_code(
     purpose: CodePurpose,
     typed: &str,
 ) -> Result<Checked, AppError> {
+    check_bound_code(state, tenant, session_hash, purpose, typed, "").await
+}
+
+/// Checks a code sent with [`send_bound_code`] against the same binding.
+pub(crate) async fn check_bound_code(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    session_hash: &str,
+    purpose: CodePurpose,
+    typed: &str,
+    binding: &str,
+) -> Result<Checked, AppError> {
     let Some(code) = state.store.current_code(tenant.id, session_hash, purpose).await? else {
         return Ok(Checked::Gone);
     };
     // People may type the whole "1768-123456"; only the part after the dash counts.
     let typed = typed.rsplit('-').next().unwrap_or(typed);
-    if OneTimeCode::matches(&state.settings.keys.codes, typed, &code.code_hash) {
+    if OneTimeCode::matches_bound(&state.settings.keys.codes, typed, binding, &code.code_hash) {
         if state.store.use_code(tenant.id, code.id).await? {
             return Ok(Checked::Right { phone: code.phone });
         }

@@ -2,6 +2,7 @@
 //! what portal users write themselves, which goes back to the ECD through a durable queue.
 
 pub mod consents;
+pub mod documents;
 pub mod measurements;
 pub mod messages;
 pub mod reports;

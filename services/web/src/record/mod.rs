@@ -4,10 +4,12 @@
 //! address that does not exist, so nobody learns what they may not see.
 
 pub mod consents;
+pub mod documents;
 pub mod help;
 pub mod measurements;
 pub mod messages;
 pub mod person_profile;
+pub mod plans;
 pub mod reports;
 
 use crate::AppState;
@@ -30,12 +32,15 @@ use tera::Context;
 
 /// The modules that have pages, in the manual's order. A module a tenant switches on that
 /// is not here yet stays out of the menu rather than leading to an empty page.
-pub const MODULES_WITH_PAGES: [Module; 7] = [
+pub const MODULES_WITH_PAGES: [Module; 10] = [
     Module::Home,
     Module::Reports,
     Module::Consents,
     Module::Measurements,
+    Module::CarePlans,
+    Module::Evaluations,
     Module::PersonProfile,
+    Module::Invoices,
     Module::Messages,
     Module::Help,
 ];
@@ -51,6 +56,8 @@ pub struct Care {
     /// The client whose portal is open; None for an account not linked to anyone.
     pub current: Option<ClientLink>,
     pub rights: Rights,
+    /// Facturen shows only for clients who receive invoices.
+    pub has_invoices: bool,
 }
 
 impl FromRequestParts<AppState> for Care {
@@ -88,7 +95,14 @@ impl Care {
             }
             _ => Rights::default(),
         };
-        Ok(Care { state, tenant, request_id, signed_in, client_info, links, current, rights })
+        let has_invoices = match &current {
+            Some(link) if tenant.config.modules.contains_key(Module::Invoices.key()) => {
+                let kind = careportal_domain::record::documents::DocumentKind::Invoice;
+                !state.store.documents(tenant.id, link.client.id, kind, None).await?.is_empty()
+            }
+            _ => false,
+        };
+        Ok(Care { state, tenant, request_id, signed_in, client_info, links, current, rights, has_invoices })
     }
 
     pub fn module_on(&self, module: Module) -> bool {
@@ -97,6 +111,8 @@ impl Care {
             // The pages here are the thread with the care coordinator; a tenant whose
             // messages reach only contact persons (Salem) gets its own pages with #5.
             Module::Messages => pages && self.tenant.config.access.messages_to.contains(&MessageRecipient::Coordinator),
+            // "Voor cliënten die facturen ontvangen": only where there are invoices.
+            Module::Invoices => pages && self.has_invoices,
             _ => pages,
         }
     }

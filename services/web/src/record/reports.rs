@@ -5,7 +5,7 @@ use super::{Care, field_errors, moment};
 use crate::error::AppError;
 use crate::pages::render;
 use axum::Form;
-use axum::extract::Query;
+use axum::extract::{Query, RawQuery};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
@@ -86,6 +86,7 @@ pub async fn list(care: Care, jar: CookieJar, Query(query): Query<ListQuery>) ->
     context.insert("periods", &periods);
     context.insert("period_text", &period_text);
     context.insert("choosing", &(current_key == "kiezen"));
+    context.insert("period_key", current_key);
     context.insert("from", query.van.as_deref().unwrap_or(""));
     context.insert("until", query.tot.as_deref().unwrap_or(""));
     context.insert("errors", &errors);
@@ -142,6 +143,51 @@ pub async fn create(care: Care, jar: CookieJar, Form(form): Form<NewReportForm>)
     };
     care.state.store.add_report(care.tenant.id, &care.origin(), link.client.id, &new).await?;
     Ok(Redirect::to("/rapportages?opgeslagen=1").into_response())
+}
+
+/// "Download": the chosen reports of the period (all of them when none is chosen) as one
+/// PDF with the organisation's name on every page.
+pub async fn download(care: Care, RawQuery(query): RawQuery) -> Result<Response, AppError> {
+    let link = care.require(Module::Reports, Action::Read)?.clone();
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+    let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let chosen: Vec<&str> = pairs.iter().filter(|(k, _)| k == "rapportage").map(|(_, v)| v.as_str()).collect();
+    let today = local_date(care.state.clock.now());
+    let period = Period::from_query(value("periode"), value("van"), value("tot")).map_err(|_| AppError::NotFound)?;
+    let reports: Vec<Report> = care
+        .state
+        .store
+        .reports(care.tenant.id, link.client.id, period.range(today), PAGE_LIMIT)
+        .await?
+        .into_iter()
+        .filter(|r| chosen.is_empty() || chosen.contains(&r.id.to_string().as_str()))
+        .collect();
+    let client_name = link.client.name.full();
+    let mut pdf =
+        careportal_documents::TextDocument::new(&care.tenant.config.name, &format!("Rapportages van {client_name}"));
+    pdf.meta(&format!("Periode: {}", period.describe(today)));
+    pdf.meta(&format!(
+        "Gedownload op {} door {}",
+        careportal_domain::time::long_date(today),
+        author_name(&care, link.relation)
+    ));
+    if reports.is_empty() {
+        pdf.paragraph("Er zijn geen rapportages in deze periode.");
+    }
+    for report in &reports {
+        pdf.heading(&moment(report.written_at));
+        pdf.meta(&report.author);
+        pdf.paragraph(&report.body);
+    }
+    let event = care.origin().event(
+        careportal_domain::audit::AuditAction::new("record.downloaded"),
+        Some(link.client.id),
+        format!("reports als {}: {} regels, {}", link.relation.label(), reports.len(), period.describe(today)),
+    );
+    care.state.store.append_audit(care.tenant.id, &event).await?;
+    let filename = format!("rapportages-{}-{today}.pdf", link.client.reference.as_str());
+    Ok(super::documents::pdf_response(pdf.render(), &filename))
 }
 
 /// The text under an expired or forged form: the work is kept, the person sends it again.
