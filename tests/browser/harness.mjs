@@ -1,7 +1,7 @@
 // Starts a real Careportal (its own data folder, the demo data, a free port) and Debian's
 // Chromium, so each browser test sees what a person sees.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -96,7 +96,15 @@ export async function expectNoHorizontalScroll(page, assert) {
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
   }));
-  assert.ok(scrollWidth <= innerWidth, `page is ${scrollWidth}px wide in a ${innerWidth}px window`);
+  if (scrollWidth > innerWidth) {
+    // Name the widest culprits, so a failure says where to look.
+    const wide = await page.evaluate((limit) => [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > limit + 1)
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${[...e.classList].join('.')} (${Math.round(e.getBoundingClientRect().right)}px)`), innerWidth);
+    await page.screenshot({ path: '/tmp/too-wide.png', fullPage: true });
+    assert.fail(`page is ${scrollWidth}px wide in a ${innerWidth}px window: ${wide.join(', ')}`);
+  }
 }
 
 /** A page in its own context (fresh cookies), as axe requires; closing it closes both. */
@@ -109,4 +117,41 @@ export async function openPage(browser, viewport = VIEWPORTS[0]) {
     await context.close();
   };
   return page;
+}
+
+/** How many SMS the development outbox holds now. */
+export function smsCount(file) {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+}
+
+/** Waits for SMS number `n` (1-based) in the development SMS outbox and returns it. */
+export async function nthSms(file, n) {
+  for (let i = 0; i < 100; i++) {
+    if (smsCount(file) >= n) return JSON.parse(readFileSync(file, 'utf8').trim().split('\n').filter(Boolean)[n - 1]);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`fewer than ${n} SMS in ${file}`);
+}
+
+/** The text of a PDF as pdftotext (poppler) reads it. */
+export function pdfText(bytes) {
+  const file = join(mkdtempSync(join(tmpdir(), 'pdf-')), 'doc.pdf');
+  writeFileSync(file, bytes);
+  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+}
+
+/** Fetches an address from inside the page (its cookies, its *.localhost name resolution). */
+export async function fetchInPage(page, href) {
+  const result = await page.evaluate(async (url) => {
+    const response = await fetch(url);
+    const bytes = Array.from(new Uint8Array(await response.arrayBuffer()));
+    return { status: response.status, type: response.headers.get('content-type'), bytes };
+  }, href);
+  if (result.status !== 200) throw new Error(`${href}: ${result.status}`);
+  return { type: result.type, body: Buffer.from(result.bytes) };
+}
+
+/** Fetches what a link points at, as the browser would when it is clicked. */
+export async function fetchLinked(page, locator) {
+  return fetchInPage(page, await locator.getAttribute('href'));
 }

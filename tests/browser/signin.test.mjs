@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPortal, startBrowser, openPage, VIEWPORTS, expectNoAxeViolations, expectNoHorizontalScroll } from './harness.mjs';
+import { startPortal, startBrowser, openPage, VIEWPORTS, expectNoAxeViolations, expectNoHorizontalScroll, nthSms, smsCount } from './harness.mjs';
 
 const PASSWORD = 'Zonnebloem!Tafel7';
 let portal;
@@ -198,17 +198,6 @@ test('salem: wachtwoord vergeten, via de link in de e-mail een nieuw wachtwoord 
   await page.close();
 });
 
-/** Waits for SMS number `n` (1-based) in the development SMS outbox and returns it. */
-async function nthSms(file, n) {
-  const { readFileSync, existsSync } = await import('node:fs');
-  for (let i = 0; i < 100; i++) {
-    const lines = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
-    if (lines.length >= n) return JSON.parse(lines[n - 1]);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`fewer than ${n} SMS in ${file}`);
-}
-
 for (const viewport of VIEWPORTS) {
   test(`salem: SMS activeren en inloggen met een SMS code (${viewport.width}px)`, async () => {
     const username = viewport.width < 400 ? 'kees.visser@example.nl' : 'anneke.visser@example.nl';
@@ -229,10 +218,7 @@ for (const viewport of VIEWPORTS) {
     await checkPage(page);
 
     const number = viewport.width < 400 ? '06 1111 2222' : '+31 6 3333 4444';
-    const seen = await (async () => {
-      const { readFileSync, existsSync } = await import('node:fs');
-      return existsSync(portal.smsFile) ? readFileSync(portal.smsFile, 'utf8').trim().split('\n').filter(Boolean).length : 0;
-    })();
+    const seen = smsCount(portal.smsFile);
     await page.getByLabel('Stap 1: voer uw GSM nummer in').fill(number);
     await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
     await page.getByRole('status').filter({ hasText: 'Er is een registratiecode verstuurd' }).waitFor();
