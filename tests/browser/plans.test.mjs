@@ -15,6 +15,8 @@ import {
 const PASSWORD = 'Zonnebloem!Tafel7';
 let portal;
 let browser;
+/** A print the coordinator can offer again (saved by the first test). */
+let planFile;
 
 before(async () => {
   portal = await startPortal();
@@ -94,6 +96,7 @@ test('siloah: een begeleidingsplan afkeuren, een volgend ondertekenen met een SM
   // The coordinator offers a corrected print.
   const file = join(mkdtempSync(join(tmpdir(), 'plan-')), 'plan.pdf');
   writeFileSync(file, print.body);
+  planFile = file;
   portal.cli(['plan', 'offer', '--tenant', 'siloah', '--client', 'SIL-1001', '--file', file, '--date', '2026-11-24', '--by', 'Lisa Smit']);
   await page.reload();
   await page.getByRole('link', { name: 'Lezen en ondertekenen' }).click();
@@ -135,6 +138,23 @@ for (const viewport of VIEWPORTS) {
     const username = viewport.width < 400 ? 'thomas.devries@example.nl' : 'ingrid.devries@example.nl';
     const number = viewport.width < 400 ? '06 2222 3333' : '06 4444 5555';
     await signInWithSms(page, username, number);
+
+    // A print offered, read, Ondertekenen chosen, then Annuleer: it stays open.
+    portal.cli(['plan', 'offer', '--tenant', 'siloah', '--client', 'SIL-1001', '--file', planFile, '--date', '2026-11-23']);
+    await page.reload();
+    await page.getByRole('link', { name: 'Lezen en ondertekenen' }).first().click();
+    await page.getByRole('heading', { level: 1, name: 'Ondertekenen van begeleidingsplanafdruk' }).waitFor();
+    await checkPage(page);
+    await codeAfter(page, 'Ondertekenen');
+    await checkPage(page);
+    await page.getByRole('link', { name: 'Annuleer' }).click();
+    await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+    assert.ok((await page.getByRole('link', { name: 'Lezen en ondertekenen' }).count()) >= 1, 'Annuleer leaves it open');
+    await menu(page).getByRole('link', { name: 'Begeleidingsplanafdrukken' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Klaar om te ondertekenen' }).waitFor();
+    await checkPage(page);
+    await page.getByRole('link', { name: 'Alle begeleidingsplanafdrukken' }).click();
+    await checkPage(page);
 
     await menu(page).getByRole('link', { name: 'Evaluaties' }).click();
     await page.getByRole('heading', { level: 1, name: 'Evaluaties' }).waitFor();

@@ -25,6 +25,7 @@ on_both_backends!(
     documents_of_another_client_or_a_module_without_right_answer_404,
     evaluations_and_invoices_list_and_download,
     chosen_reports_download_as_one_pdf,
+    documents_in_s3_are_served_only_after_the_check,
 );
 
 const HOST: &str = "siloah.localhost";
@@ -38,7 +39,10 @@ struct Setup {
 }
 
 async fn setup(backend: Backend) -> Setup {
-    let app = TestApp::new(backend).await;
+    setup_with(TestApp::new(backend).await).await
+}
+
+async fn setup_with(app: TestApp) -> Setup {
     let tenant = app.tenant_id("siloah").await;
     let client = app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
     let account =
@@ -381,4 +385,34 @@ async fn chosen_reports_download_as_one_pdf(backend: Backend) {
 
 fn date_of(day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, day).unwrap()
+}
+
+async fn documents_in_s3_are_served_only_after_the_check(backend: Backend) {
+    let moto = careportal_tests::moto::Moto::start().await;
+    let client = moto.s3();
+    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+        .build();
+    client.create_bucket().bucket("documenten").create_bucket_configuration(location).send().await.unwrap();
+    let blobs = careportal_documents::Blobs::from_s3_client(client.clone(), "documenten");
+    let s = setup_with(TestApp::builder(backend).blobs(blobs).build().await).await;
+    let plan = s.offer().await;
+    let stored = s.app.store.care_plan(s.tenant, s.client, plan).await.unwrap().unwrap();
+    let print = s.app.store.document(s.tenant, s.client, stored.document).await.unwrap().unwrap();
+
+    let mut browser = s.browser().await;
+    let download = browser.get(&format!("/documenten/{}", print.id)).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(sha256_hex(&download.bytes), print.sha256, "streamed from S3 byte for byte");
+    assert!(careportal_tests::pdf::text(&download.bytes).contains("Doelen: zelf boodschappen doen."));
+    // The object sits under the tenant's prefix, encrypted, and has no public address.
+    let key = format!("tenants/{}/{}", s.tenant, print.blob_key);
+    let head = client.head_object().bucket("documenten").key(&key).send().await.unwrap();
+    assert_eq!(head.server_side_encryption().map(|e| e.as_str()), Some("AES256"));
+    // Someone without the right gets a 404 and S3 is not even asked.
+    let other = s.app.new_client("siloah", "SIL-1004", "Yusuf El Amrani").await;
+    let fatima =
+        s.app.new_account("siloah", "fatima@example.nl", "Fatima El Amrani", other, Relation::Representative).await;
+    let mut fatima = s.app.signed_in(HOST, "siloah", fatima).await;
+    assert_eq!(fatima.get(&format!("/documenten/{}", print.id)).await.status, StatusCode::NOT_FOUND);
 }

@@ -293,6 +293,10 @@ async fn consents_are_saved_with_who_and_when_and_fixed_ones_stay_fixed(backend:
 async fn a_message_reaches_the_coordinators_thread(backend: Backend) {
     let s = siloah(backend).await;
     let tenant = s.app.tenant_id("siloah").await;
+    // A tenant that gives a number for urgent matters gets it under the form.
+    let mut bundle = careportal_tests::fixtures::bundle("siloah").await;
+    bundle.config.support.urgent_phone = Some("0318 – 55 55 55".into());
+    s.app.store.apply_tenant(&Origin::system("test"), &bundle).await.unwrap();
     let reply = NewCareMessage {
         sent_at: at(2026, 11, 20, 14, 0),
         sender: "Lisa Smit (Coördinator zorg)".into(),
@@ -303,6 +307,11 @@ async fn a_message_reaches_the_coordinators_thread(backend: Backend) {
     let mut ingrid = s.ingrid().await;
     let page = ingrid.get("/berichten").await;
     assert!(page.body.contains("het bericht is alleen zichtbaar voor de Coördinator zorg"));
+    assert!(
+        page.body.contains("Neem dan telefonisch (<a href=\"tel:0318555555\">0318 – 55 55 55</a>)"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Lisa Smit (Coördinator zorg) | Vr 20 nov 2026 | 14:00"));
     let empty = ingrid.submit("/berichten", "/berichten", &[("bericht", "")]).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);

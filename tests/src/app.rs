@@ -34,6 +34,7 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub db: TestDb,
     router: axum::Router,
+    blobs: careportal_documents::Blobs,
 }
 
 #[derive(Debug)]
@@ -55,9 +56,16 @@ pub struct TestAppBuilder {
     backend: Backend,
     tenants: Vec<&'static str>,
     settings: WebSettings,
+    blobs: Option<careportal_documents::Blobs>,
 }
 
 impl TestAppBuilder {
+    /// Keep documents here (e.g. S3 on moto) instead of the test's own folder.
+    pub fn blobs(mut self, blobs: careportal_documents::Blobs) -> Self {
+        self.blobs = Some(blobs);
+        self
+    }
+
     /// Load only these fixture tenants (default: all three).
     pub fn tenants(mut self, slugs: &[&'static str]) -> Self {
         self.tenants = slugs.to_vec();
@@ -78,15 +86,15 @@ impl TestAppBuilder {
             store.apply_tenant(&Origin::system("test"), &fixtures::bundle(slug).await).await.unwrap();
         }
         let transports = transports_in(db.dir.path());
-        let blobs = careportal_documents::Blobs::folder(db.dir.path().join("documents"));
-        let state = AppState::new(store.clone(), self.settings, shared, transports, blobs).unwrap();
-        TestApp { store, clock, db, router: app(state) }
+        let blobs = self.blobs.unwrap_or_else(|| careportal_documents::Blobs::folder(db.dir.path().join("documents")));
+        let state = AppState::new(store.clone(), self.settings, shared, transports, blobs.clone()).unwrap();
+        TestApp { store, clock, db, router: app(state), blobs }
     }
 }
 
 impl TestApp {
     pub fn builder(backend: Backend) -> TestAppBuilder {
-        TestAppBuilder { backend, tenants: fixtures::ALL.to_vec(), settings: settings(true, false) }
+        TestAppBuilder { backend, tenants: fixtures::ALL.to_vec(), settings: settings(true, false), blobs: None }
     }
 
     pub async fn new(backend: Backend) -> Self {
@@ -101,9 +109,9 @@ impl TestApp {
         app(state)
     }
 
-    /// The documents folder of this app (every instance shares it, as they would share S3).
+    /// Where this app keeps documents (every instance shares it, as they would share S3).
     pub fn blobs(&self) -> careportal_documents::Blobs {
-        careportal_documents::Blobs::folder(self.db.dir.path().join("documents"))
+        self.blobs.clone()
     }
 
     /// The development sinks of this app: one .eml file per mail, one JSON line per SMS.

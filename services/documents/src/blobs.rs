@@ -17,6 +17,10 @@ pub enum BlobError {
     S3(String),
 }
 
+/// A document on its way out, chunk by chunk.
+pub type BlobStream =
+    std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + 'static>>;
+
 #[derive(Clone)]
 enum Place {
     Folder(PathBuf),
@@ -104,6 +108,30 @@ impl Blobs {
                     .await
                     .map_err(|e| BlobError::S3(aws_sdk_s3::error::DisplayErrorContext(&e).to_string()))?;
                 Ok(())
+            }
+        }
+    }
+
+    /// The blob as a stream of chunks, or None when it is not there: for handing a document
+    /// to a person without holding all of it in memory.
+    pub async fn open(&self, tenant: TenantId, key: &str) -> Result<Option<BlobStream>, BlobError> {
+        check_key(key)?;
+        match &self.place {
+            Place::Folder(dir) => match tokio::fs::File::open(Self::path_in(dir, tenant, key)).await {
+                Ok(file) => Ok(Some(Box::pin(tokio_util::io::ReaderStream::new(file)))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e.into()),
+            },
+            Place::S3 { client, bucket } => {
+                let answer = client.get_object().bucket(bucket).key(object_key(tenant, key)).send().await;
+                match answer {
+                    Ok(object) => {
+                        let reader = object.body.into_async_read();
+                        Ok(Some(Box::pin(tokio_util::io::ReaderStream::new(reader))))
+                    }
+                    Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+                    Err(e) => Err(BlobError::S3(aws_sdk_s3::error::DisplayErrorContext(&e).to_string())),
+                }
             }
         }
     }

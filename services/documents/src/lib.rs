@@ -5,7 +5,7 @@
 pub mod blobs;
 pub mod pdf;
 
-pub use blobs::{BlobError, Blobs};
+pub use blobs::{BlobError, BlobStream, Blobs};
 pub use pdf::TextDocument;
 
 /// SHA-256 of a document, as lowercase hex: what a signature refers to.

@@ -147,6 +147,8 @@ pub struct SupportView {
     pub website_label: Option<String>,
     pub manual_url: Option<String>,
     pub videos_url: Option<String>,
+    pub urgent_phone: Option<String>,
+    pub urgent_phone_digits: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -181,6 +183,11 @@ impl TenantView {
                 }),
                 manual_url: s.manual_url.clone(),
                 videos_url: s.videos_url.clone(),
+                urgent_phone: s.urgent_phone.clone(),
+                urgent_phone_digits: s
+                    .urgent_phone
+                    .as_ref()
+                    .map(|p| p.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect()),
             },
             modules: tenant
                 .modules()

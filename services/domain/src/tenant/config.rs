@@ -98,6 +98,10 @@ pub struct Support {
     pub manual_url: Option<String>,
     #[serde(default)]
     pub videos_url: Option<String>,
+    /// Where urgent matters go instead of a message (the location or the care team), shown
+    /// under the message form.
+    #[serde(default)]
+    pub urgent_phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

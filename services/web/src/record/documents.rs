@@ -46,7 +46,7 @@ impl DocumentView {
 
 /// A PDF for the browser to show in its own viewer ("opent in een nieuw scherm"), never
 /// kept in a shared cache.
-pub(crate) fn pdf_response(bytes: Vec<u8>, filename: &str) -> Response {
+pub(crate) fn pdf_response(body: impl Into<Body>, filename: &str) -> Response {
     let safe: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect();
     (
         [
@@ -54,7 +54,7 @@ pub(crate) fn pdf_response(bytes: Vec<u8>, filename: &str) -> Response {
             (header::CONTENT_DISPOSITION, format!("inline; filename=\"{safe}\"")),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
-        Body::from(bytes),
+        body.into(),
     )
         .into_response()
 }
@@ -66,13 +66,14 @@ pub async fn download(care: Care, Path(id): Path<String>) -> Result<Response, Ap
     let link = care.current.as_ref().ok_or(AppError::NotFound)?;
     let document = care.state.store.document(care.tenant.id, link.client.id, id).await?.ok_or(AppError::NotFound)?;
     care.require(module_of(document.kind), Action::Read)?;
-    let bytes = care
+    // Only now, after the check, is the blob store asked for anything.
+    let stream = care
         .state
         .blobs
-        .get(care.tenant.id, &document.blob_key)
+        .open(care.tenant.id, &document.blob_key)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let Some(bytes) = bytes else {
+    let Some(stream) = stream else {
         tracing::error!(document = %document.id, "document ontbreekt in de documentopslag");
         return Err(AppError::NotFound);
     };
@@ -83,7 +84,7 @@ pub async fn download(care: Care, Path(id): Path<String>) -> Result<Response, Ap
     );
     care.state.store.append_audit(care.tenant.id, &event).await?;
     let filename = format!("{}-{}.pdf", document.kind.as_str().replace('_', "-"), document.date);
-    Ok(pdf_response(bytes, &filename))
+    Ok(pdf_response(Body::from_stream(stream), &filename))
 }
 
 #[derive(Debug, Default, Deserialize)]
