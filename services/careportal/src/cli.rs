@@ -56,6 +56,29 @@ enum Command {
     /// Care plan prints offered for signing (what a coordinator or the sync does).
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Staff of a tenant: administrators and care coordinators.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Invite a tenant administrator (invites people in the portal) or a care coordinator
+    /// (also answers messages and offers care plans), or give an existing account the role.
+    Add {
+        /// The tenant's slug, e.g. siloah.
+        #[arg(long)]
+        tenant: String,
+        /// E-mail address; also the username.
+        #[arg(long)]
+        email: String,
+        /// Full name, e.g. "Lisa Smit".
+        #[arg(long)]
+        name: String,
+        /// admin or coordinator.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,6 +276,12 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Plan(PlanCommand::Offer { tenant, client, file, date, by }) => {
             let store = migrated_store(&config).await?;
             let result = crate::plans::offer(&config, store.as_ref(), &tenant, &client, &file, &date, &by).await;
+            store.close().await;
+            result
+        }
+        Command::Staff(StaffCommand::Add { tenant, email, name, role }) => {
+            let store = migrated_store(&config).await?;
+            let result = crate::users::add_staff(&config, store.as_ref(), &tenant, &email, &name, &role).await;
             store.close().await;
             result
         }

@@ -1,14 +1,15 @@
-//! `careportal user invite` and `careportal client list`: accounts for the people around a
-//! client, invited the way the tenant chose (a one-time password, or an activation link).
+//! `careportal user invite`, `careportal staff add` and `careportal client list`: accounts for
+//! the people around a client and for staff, invited through careportal-accounts the way the
+//! tenant chose (a one-time password, or an activation link).
 
 use crate::cli::Failure;
 use crate::config::{Config, Mode};
-use careportal_auth::{PasswordHasher, SecretBox, Token, codes::one_time_password};
-use careportal_domain::audit::{AuditAction, Origin};
-use careportal_domain::people::{ClientReference, Email, NewAccount, PersonName, Relation, Username};
-use careportal_domain::phone::MobileNumber;
-use careportal_domain::tenant::{InvitationStyle, SecondFactorMethod, Tenant};
-use careportal_store::{Store, StoreError};
+use careportal_accounts::{InviteError, InviteRequest, Invited, Inviter};
+use careportal_auth::{PasswordHasher, SecretBox};
+use careportal_domain::audit::Origin;
+use careportal_domain::staff::StaffRole;
+use careportal_domain::tenant::Tenant;
+use careportal_store::Store;
 
 pub struct Invitation {
     pub tenant: String,
@@ -36,140 +37,113 @@ fn base_url(config: &Config, tenant: &Tenant) -> String {
     }
 }
 
-pub async fn invite(config: &Config, store: &dyn Store, request: &Invitation) -> Result<(), Failure> {
-    let tenant = tenant(store, &request.tenant).await?;
-    let email = Email::parse(&request.email).map_err(|e| bad(format!("--email: {e}")))?;
-    let username = Username::parse(&request.email).map_err(|e| bad(format!("--email: {e}")))?;
-    let name = PersonName::parse_full(&request.name).map_err(|e| bad(format!("--name: {e}")))?;
-    let relation = Relation::parse(&request.relation).map_err(|e| bad(format!("--relation: {e}")))?;
-    let reference = ClientReference::parse(&request.client).map_err(|e| bad(format!("--client: {e}")))?;
-    // A number from the registration form becomes the SMS factor, so the first login asks
-    // for a code to it instead of asking for the number; checked before anything is made.
-    let phone = match &request.phone {
-        None => None,
-        Some(_) if !tenant.config.auth.methods.contains(&SecondFactorMethod::Sms) => {
-            return Err(bad(format!("--phone: {} biedt geen inloggen met SMS", tenant.config.name)));
-        }
-        Some(text) => Some(
-            MobileNumber::parse(text, &tenant.config.auth.sms_countries)
-                .map_err(|problem| bad(format!("--phone: {}", problem.message())))?,
-        ),
-    };
-    let client = store
-        .client_by_reference(tenant.id, &reference)
-        .await?
-        .ok_or_else(|| bad(format!("--client: geen cliënt {reference} bij {}", tenant.slug)))?;
+/// The inviter for a tenant, from the configuration.
+struct Setup {
+    tenant: Tenant,
+    hasher: PasswordHasher,
+    secret_box: SecretBox,
+    base_url: String,
+}
 
-    // The tenant's access rules (Siloah: at most two representatives besides the client).
-    let linked = store.client_accounts(tenant.id, client.id).await?;
-    if let Some(max) = tenant.config.access.max_representatives {
-        let representatives =
-            linked.iter().filter(|(a, r)| *r == Relation::Representative && a.username != username).count();
-        if relation == Relation::Representative && representatives >= max as usize {
-            return Err(bad(format!(
-                "{reference} heeft al {representatives} vertegenwoordiger(s); {} staat er hoogstens {max} toe",
-                tenant.config.name
-            )));
-        }
-    }
-    if relation == Relation::Client && linked.iter().any(|(a, r)| *r == Relation::Client && a.username != username) {
-        return Err(bad(format!("{reference} heeft al een eigen account als cliënt")));
-    }
-
-    let origin = Origin::system("cli");
-    if let Some(existing) = store.account_by_username(tenant.id, &username).await? {
-        // One login may serve several clients.
-        store.link_account(tenant.id, &origin, existing.id, client.id, relation).await?;
-        println!("bestaand account {} gekoppeld aan {reference} als {}", username.as_str(), relation.as_str());
-        if phone.is_some() {
-            println!(
-                "het mobiele nummer van een bestaand account is niet gewijzigd; dat doet de persoon zelf in Mijn profiel"
-            );
-        }
-        return Ok(());
-    }
-    let account = store
-        .create_account(
-            tenant.id,
-            &origin,
-            &NewAccount { username: username.clone(), email: email.clone(), name: name.clone() },
-        )
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => bad(format!("gebruikersnaam {} bestaat al", username.as_str())),
-            other => Failure::Failed(format!("database: {other}")),
-        })?;
-    store.link_account(tenant.id, &origin, account.id, client.id, relation).await?;
-    if let Some(number) = &phone {
-        store.set_sms_factor(tenant.id, &origin, account.id, number.as_str()).await?;
-    }
-    let second_step = match &phone {
-        Some(number) => format!("U krijgt dan een SMS-code op uw mobiele nummer {}", number.masked()),
-        None => "U activeert dan eerst een tweede inlogmethode (een Authenticator App of SMS)".to_owned(),
-    };
-
+async fn setup(config: &Config, store: &dyn Store, slug: &str) -> Result<Setup, Failure> {
+    let tenant = tenant(store, slug).await?;
     let secret = config.secret_key()?;
-    let secret_box = SecretBox::new(secret.bytes());
-    let now = chrono::Utc::now();
-    let days = tenant.config.auth.invitation_valid_days;
-    let expires = now + chrono::Duration::days(i64::from(days));
-    let portal = tenant.config.portal_name();
-    let base = base_url(config, &tenant);
-    // Only the person's name and how to sign in; never anything about the client's care.
-    let (subject, body) = match tenant.config.auth.invitation {
-        InvitationStyle::OneTimePassword => {
-            let password = one_time_password();
-            let hasher = PasswordHasher::owasp().map_err(|e| bad(e.to_string()))?;
-            let hash = hasher.hash(&password).await.map_err(|e| bad(e.to_string()))?;
-            store.set_password(tenant.id, &origin, account.id, &hash, true, Some(expires)).await?;
-            (
-                format!("Uw account voor het {portal}"),
-                format!(
-                    "Beste {full},\n\n\
-                     Er is een account voor u aangemaakt voor het {portal}.\n\n\
-                     Gebruikersnaam: {user}\n\
-                     Eenmalig wachtwoord: {password}\n\n\
-                     Dit wachtwoord is {days} dagen geldig. Log in op {base}/inloggen. {second_step} en kiest \
-                     daarna een eigen wachtwoord.\n\n\
-                     Met vriendelijke groet,\n{org}\n",
-                    full = name.full(),
-                    user = username.as_str(),
-                    org = tenant.config.name,
-                ),
-            )
-        }
-        InvitationStyle::ActivationLink => {
-            let token = Token::generate();
-            store.create_password_reset(tenant.id, account.id, &token.hash, expires).await?;
-            (
-                format!("Uw account voor het {portal}"),
-                format!(
-                    "Beste {full},\n\n\
-                     Er is een account voor u aangemaakt voor het {portal}. Uw gebruikersnaam is {user}.\n\n\
-                     Kies uw wachtwoord via deze link:\n\n{base}/wachtwoord-herstellen/{token}\n\n\
-                     De link werkt één keer en is {days} dagen geldig. Daarna logt u in op {base}/inloggen.\n\n\
-                     Met vriendelijke groet,\n{org}\n",
-                    full = name.full(),
-                    user = username.as_str(),
-                    token = token.plain,
-                    org = tenant.config.name,
-                ),
-            )
-        }
-    };
-    careportal_delivery::enqueue_email(store, &secret_box, tenant.id, email.as_str(), &subject, &body)
-        .await
-        .map_err(|e| bad(e.to_string()))?;
-    let event = origin.event(AuditAction::new("account.invited"), Some(client.id), format!("account {}", account.id));
-    store.append_audit(tenant.id, &event).await?;
+    Ok(Setup {
+        base_url: base_url(config, &tenant),
+        tenant,
+        hasher: PasswordHasher::owasp().map_err(|e| bad(e.to_string()))?,
+        secret_box: SecretBox::new(secret.bytes()),
+    })
+}
 
+/// A refusal as the CLI says it: each problem with the flag it is about.
+fn refusal(error: InviteError) -> Failure {
+    match error {
+        InviteError::Refused(problems) => bad(problems
+            .iter()
+            .map(|p| match p {
+                careportal_domain::DomainError::Invalid { field, message } => format!("--{field}: {message}"),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")),
+        InviteError::Store(e) => Failure::from(e),
+        InviteError::Other(m) => bad(m),
+    }
+}
+
+async fn send_now(config: &Config, store: &dyn Store, setup: &Setup, email: &str) -> Result<(), Failure> {
     // Send now; what fails here the worker sends later.
     let transports = config.transports().await?;
-    match careportal_delivery::deliver_due(store, &tenant, &transports, &secret_box, now).await {
-        Ok(round) if round.sent > 0 => println!("uitnodiging verstuurd naar {}", email.as_str()),
-        Ok(_) | Err(_) => println!("uitnodiging voor {} staat klaar; de worker verstuurt hem", email.as_str()),
+    let now = chrono::Utc::now();
+    match careportal_delivery::deliver_due(store, &setup.tenant, &transports, &setup.secret_box, now).await {
+        Ok(round) if round.sent > 0 => println!("uitnodiging verstuurd naar {email}"),
+        Ok(_) | Err(_) => println!("uitnodiging voor {email} staat klaar; de worker verstuurt hem"),
     }
     Ok(())
+}
+
+pub async fn invite(config: &Config, store: &dyn Store, request: &Invitation) -> Result<(), Failure> {
+    let setup = setup(config, store, &request.tenant).await?;
+    let origin = Origin::system("cli");
+    let inviter = Inviter {
+        store,
+        tenant: &setup.tenant,
+        origin: &origin,
+        hasher: &setup.hasher,
+        secret_box: &setup.secret_box,
+        base_url: &setup.base_url,
+        now: chrono::Utc::now(),
+    };
+    let asked = InviteRequest {
+        email: request.email.clone(),
+        name: request.name.clone(),
+        client: request.client.clone(),
+        relation: request.relation.clone(),
+        phone: request.phone.clone(),
+    };
+    match inviter.invite(&asked).await.map_err(refusal)? {
+        Invited::Linked { username, phone_ignored } => {
+            println!("bestaand account {username} gekoppeld aan {} als {}", request.client, request.relation);
+            if phone_ignored {
+                println!(
+                    "het mobiele nummer van een bestaand account is niet gewijzigd; dat doet de persoon zelf in Mijn profiel"
+                );
+            }
+            Ok(())
+        }
+        Invited::New { email, .. } => send_now(config, store, &setup, &email).await,
+    }
+}
+
+/// `careportal staff add`: a tenant administrator or coordinator, invited like anyone else.
+pub async fn add_staff(
+    config: &Config,
+    store: &dyn Store,
+    slug: &str,
+    email: &str,
+    name: &str,
+    role: &str,
+) -> Result<(), Failure> {
+    let role = StaffRole::parse(role).map_err(|e| bad(format!("--role: {e}")))?;
+    let setup = setup(config, store, slug).await?;
+    let origin = Origin::system("cli");
+    let inviter = Inviter {
+        store,
+        tenant: &setup.tenant,
+        origin: &origin,
+        hasher: &setup.hasher,
+        secret_box: &setup.secret_box,
+        base_url: &setup.base_url,
+        now: chrono::Utc::now(),
+    };
+    match inviter.invite_staff(email, name, role).await.map_err(refusal)? {
+        Invited::Linked { username, .. } => {
+            println!("bestaand account {username} is nu ook {}", role.label());
+            Ok(())
+        }
+        Invited::New { email, .. } => send_now(config, store, &setup, &email).await,
+    }
 }
 
 pub async fn list_clients(store: &dyn Store, slug: &str) -> Result<(), Failure> {

@@ -15,6 +15,7 @@ pub mod phone;
 pub mod record;
 pub mod rights;
 pub mod signin;
+pub mod staff;
 pub mod tenant;
 pub mod throttle;
 pub mod time;

@@ -112,6 +112,20 @@ pub trait Store: RecordStore + DocumentStore + Send + Sync + std::fmt::Debug + '
         ended_on_or_before: chrono::NaiveDate,
     ) -> StoreResult<u64>;
 
+    /// Gives an account a staff role (idempotent).
+    async fn add_staff_role(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        role: careportal_domain::staff::StaffRole,
+    ) -> StoreResult<()>;
+    async fn staff_roles(
+        &self,
+        tenant: TenantId,
+        account: AccountId,
+    ) -> StoreResult<Vec<careportal_domain::staff::StaffRole>>;
+
     // --- Sign-in.
 
     async fn credentials(&self, tenant: TenantId, account: AccountId) -> StoreResult<Option<Credentials>>;

@@ -633,6 +633,50 @@ macro_rules! sql_store {
                 Ok(u64::try_from(links.len()).unwrap_or(u64::MAX))
             }
 
+            async fn add_staff_role(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                account: AccountId,
+                role: careportal_domain::staff::StaffRole,
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO staff_roles (tenant_id, account_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (tenant_id, account_id, role) DO NOTHING",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(role.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "rol"))?;
+                let event = origin.event(AuditAction::new("staff.role_added"), None, format!("{account} {}", role.as_str()));
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn staff_roles(
+                &self,
+                tenant: TenantId,
+                account: AccountId,
+            ) -> StoreResult<Vec<careportal_domain::staff::StaffRole>> {
+                let rows = sqlx::query("SELECT role FROM staff_roles WHERE tenant_id = $1 AND account_id = $2 ORDER BY role")
+                    .bind(tenant.as_uuid())
+                    .bind(account.as_uuid())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let role: String = row.try_get("role")?;
+                        careportal_domain::staff::StaffRole::parse(&role).map_err(|e| StoreError::corrupt("staff_roles", e))
+                    })
+                    .collect()
+            }
+
             async fn credentials(&self, tenant: TenantId, account: AccountId) -> StoreResult<Option<Credentials>> {
                 let row = sqlx::query(
                     "SELECT account_id, password_hash, password_set_at, must_change, expires_at, failed_count, \
