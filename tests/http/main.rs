@@ -7,6 +7,7 @@ mod record;
 mod recovery;
 mod signin;
 mod sms;
+mod staff;
 
 use axum::http::StatusCode;
 use careportal_domain::audit::Origin;

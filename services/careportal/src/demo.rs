@@ -6,6 +6,7 @@ use crate::cli::Failure;
 use crate::config::Config;
 use careportal_domain::audit::Origin;
 use careportal_domain::people::{ClientReference, Email, NewAccount, NewClient, PersonName, Relation, Username};
+use careportal_domain::staff::StaffRole;
 use careportal_domain::{DomainError, TenantId};
 use careportal_store::{Store, StoreError};
 use chrono::NaiveDate;
@@ -33,6 +34,7 @@ const SILOAH_PEOPLE: &[DemoPerson] = &[
     DemoPerson { username: "pieter.devries@example.nl", given: "Pieter", prefix: Some("de"), family: "Vries" },
     DemoPerson { username: "marco.bakker@example.nl", given: "Marco", prefix: None, family: "Bakker" },
     DemoPerson { username: "fatima.elamrani@example.nl", given: "Fatima", prefix: None, family: "El Amrani" },
+    DemoPerson { username: "lisa.smit@example.nl", given: "Lisa", prefix: None, family: "Smit" },
 ];
 
 const SILOAH_CLIENTS: &[DemoClient] = &[
@@ -82,7 +84,12 @@ const SALEM_PEOPLE: &[DemoPerson] = &[
     DemoPerson { username: "kees.visser@example.nl", given: "Kees", prefix: None, family: "Visser" },
     DemoPerson { username: "marja.jansen@example.nl", given: "Marja", prefix: None, family: "Jansen" },
     DemoPerson { username: "erik.mulder@example.nl", given: "Erik", prefix: None, family: "Mulder" },
+    DemoPerson { username: "beheer@example.nl", given: "Bea", prefix: None, family: "Heer" },
 ];
+
+/// Staff: Siloah's Coördinator zorg and Salem's tenant administrator.
+const STAFF: &[(&str, &str, StaffRole)] =
+    &[("siloah", "lisa.smit@example.nl", StaffRole::Coordinator), ("salem", "beheer@example.nl", StaffRole::Admin)];
 
 const SALEM_CLIENTS: &[DemoClient] = &[
     DemoClient {
@@ -139,6 +146,12 @@ pub async fn load(config: &Config, store: &dyn Store, if_empty: bool) -> Result<
         load_people(store, tenant.id, &origin, people, clients, &demo_hash)
             .await
             .map_err(|e| Failure::Failed(format!("demo {slug}: {e}")))?;
+        for (_, username, role) in STAFF.iter().filter(|(s, _, _)| *s == slug) {
+            let username = Username::parse(username).map_err(|e| Failure::Failed(e.to_string()))?;
+            if let Some(account) = store.account_by_username(tenant.id, &username).await? {
+                store.add_staff_role(tenant.id, &origin, account.id, *role).await?;
+            }
+        }
         crate::demo_record::load(store, &blobs, tenant.id, slug, chrono::Utc::now()).await.map_err(|e| match e {
             Failure::Failed(m) | Failure::Usage(m) => Failure::Failed(format!("demo {slug}: dossiers: {m}")),
         })?;

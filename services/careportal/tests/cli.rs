@@ -148,8 +148,8 @@ fn demo_loads_both_tenants_once() {
     let output = careportal(dir.path(), &["demo", "--if-empty"], &env);
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stderr}");
-    assert!(stdout.contains("demo siloah: 4 cliënten, 5 accounts"), "{stdout}");
-    assert!(stdout.contains("demo salem: 3 cliënten, 6 accounts"), "{stdout}");
+    assert!(stdout.contains("demo siloah: 4 cliënten, 6 accounts"), "{stdout}");
+    assert!(stdout.contains("demo salem: 3 cliënten, 7 accounts"), "{stdout}");
     let output = careportal(dir.path(), &["demo", "--if-empty"], &env);
     assert!(text(&output).0.contains("overgeslagen"));
     // Without --if-empty it runs again and changes nothing.

@@ -19,6 +19,7 @@ mod security;
 pub mod session;
 mod signin;
 mod sms;
+mod staff;
 mod templates;
 mod tenant;
 
@@ -147,6 +148,15 @@ pub fn app(state: AppState) -> Router {
         .route("/evaluaties/alle", get(record::documents::all_evaluations))
         .route("/facturen", get(record::documents::invoices))
         .route("/documenten/{id}", get(record::documents::download))
+        .route("/beheer", get(staff::overview))
+        .route("/beheer/uitnodigen", get(staff::invite::form).post(staff::invite::invite))
+        .route("/beheer/clienten/{reference}/berichten", get(staff::threads::page).post(staff::threads::answer))
+        .route(
+            "/beheer/clienten/{reference}/begeleidingsplan",
+            get(staff::plans::form)
+                .post(staff::plans::offer)
+                .layer(axum::extract::DefaultBodyLimit::max(staff::plans::MAX_PLAN_BYTES + 64 * 1024)),
+        )
         .route("/help", get(record::help::page))
         .route("/profiel", get(profile::page).post(profile::act))
         .route("/sessie/verlengen", post(home::extend))

@@ -58,6 +58,8 @@ pub struct Care {
     pub rights: Rights,
     /// Facturen shows only for clients who receive invoices.
     pub has_invoices: bool,
+    /// A member of staff too: the header offers Beheer.
+    pub is_staff: bool,
 }
 
 impl FromRequestParts<AppState> for Care {
@@ -102,7 +104,8 @@ impl Care {
             }
             _ => false,
         };
-        Ok(Care { state, tenant, request_id, signed_in, client_info, links, current, rights, has_invoices })
+        let is_staff = !state.store.staff_roles(tenant.id, signed_in.account.id).await?.is_empty();
+        Ok(Care { state, tenant, request_id, signed_in, client_info, links, current, rights, has_invoices, is_staff })
     }
 
     pub fn module_on(&self, module: Module) -> bool {
@@ -158,6 +161,7 @@ impl Care {
     pub fn context(&self, jar: CookieJar, active: Module) -> (CookieJar, Context) {
         let (jar, mut context) = form_context(&self.state, &self.tenant, &self.request_id, jar);
         context.insert("user", &UserView::of(&self.signed_in.account, &self.tenant));
+        context.insert("is_staff", &self.is_staff);
         let menu: Vec<MenuItem> = MODULES_WITH_PAGES
             .into_iter()
             .filter(|m| self.may(*m, Action::Read))

@@ -1,0 +1,128 @@
+//! Beheer: the screens of a tenant's staff. An administrator invites people; a coordinator
+//! (Coördinator zorg) also answers the clients' messages and offers care plans for signing.
+//! Anyone else gets the same 404 as for an address that does not exist.
+
+pub mod invite;
+pub mod plans;
+pub mod threads;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::home::UserView;
+use crate::pages::form_context;
+use crate::request_id::RequestId;
+use crate::session::{ClientInfo, SignedIn};
+use crate::tenant::CurrentTenant;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use careportal_domain::audit::Origin;
+use careportal_domain::people::{Client, ClientReference};
+use careportal_domain::staff::{StaffAction, StaffRole, staff_may};
+use serde::Serialize;
+use tera::Context;
+
+/// A signed-in member of the tenant's staff.
+pub struct Staff {
+    pub state: AppState,
+    pub tenant: CurrentTenant,
+    pub request_id: RequestId,
+    pub signed_in: SignedIn,
+    pub client_info: ClientInfo,
+    pub roles: Vec<StaffRole>,
+    /// The address people are invited to: this portal's own.
+    pub base_url: String,
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        let tenant = CurrentTenant::from_request_parts(parts, state).await?;
+        let request_id = RequestId::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let Ok(client_info) = ClientInfo::from_request_parts(parts, state).await;
+        let roles = state
+            .store
+            .staff_roles(tenant.id, signed_in.account.id)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        if roles.is_empty() {
+            return Err(AppError::NotFound.into_response());
+        }
+        let host = parts.headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+        let scheme = if state.settings.https { "https" } else { "http" };
+        let base_url = format!("{scheme}://{host}");
+        Ok(Staff { state: state.clone(), tenant, request_id, signed_in, client_info, roles, base_url })
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct StaffView {
+    roles: Vec<&'static str>,
+    may_invite: bool,
+    may_answer: bool,
+    may_offer: bool,
+}
+
+impl Staff {
+    pub fn may(&self, action: StaffAction) -> bool {
+        staff_may(&self.roles, action)
+    }
+
+    /// 404 unless one of the roles allows `action`.
+    pub fn require(&self, action: StaffAction) -> Result<(), AppError> {
+        if self.may(action) { Ok(()) } else { Err(AppError::NotFound) }
+    }
+
+    pub fn origin(&self) -> Origin {
+        self.client_info.origin(self.signed_in.account.id)
+    }
+
+    /// How replies and offers name this person: "Lisa Smit (Coördinator zorg)".
+    pub fn signature(&self) -> String {
+        let role = if self.roles.contains(&StaffRole::Coordinator) { StaffRole::Coordinator } else { StaffRole::Admin };
+        format!("{} ({})", self.signed_in.account.name.full(), role.label())
+    }
+
+    pub fn context(&self, jar: CookieJar, title: &str) -> (CookieJar, Context) {
+        let (jar, mut context) = form_context(&self.state, &self.tenant, &self.request_id, jar);
+        context.insert("user", &UserView::of(&self.signed_in.account, &self.tenant));
+        context.insert("is_staff", &true);
+        context.insert(
+            "staff",
+            &StaffView {
+                roles: self.roles.iter().map(StaffRole::label).collect(),
+                may_invite: self.may(StaffAction::Invite),
+                may_answer: self.may(StaffAction::AnswerMessages),
+                may_offer: self.may(StaffAction::OfferPlans),
+            },
+        );
+        context.insert("title", title);
+        (jar, context)
+    }
+
+    /// A client of this tenant by reference; a 404 for anything else.
+    pub async fn client(&self, reference: &str) -> Result<Client, AppError> {
+        let reference = ClientReference::parse(reference).map_err(|_| AppError::NotFound)?;
+        self.state.store.client_by_reference(self.tenant.id, &reference).await?.ok_or(AppError::NotFound)
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ClientRow {
+    reference: String,
+    name: String,
+}
+
+/// GET /beheer: the tenant's clients, with what this person may do for each.
+pub async fn overview(staff: Staff, jar: CookieJar) -> Result<Response, AppError> {
+    let clients = staff.state.store.clients(staff.tenant.id).await?;
+    let rows: Vec<ClientRow> =
+        clients.iter().map(|c| ClientRow { reference: c.reference.as_str().to_owned(), name: c.name.full() }).collect();
+    let (jar, mut context) = staff.context(jar, "Beheer");
+    context.insert("clients", &rows);
+    crate::pages::render(&staff.state, &staff.tenant, "staff/overview.html", &context, StatusCode::OK, jar).await
+}
