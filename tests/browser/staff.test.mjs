@@ -1,0 +1,165 @@
+// Beheer as staff use it: Siloah's Coördinator zorg invites a representative, answers a
+// message and offers a care plan; Salem's administrator invites a contact person. Fields by
+// their Dutch labels, zero axe violations at 360 and 1280 px.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startPortal, startBrowser, openPage, VIEWPORTS, expectNoAxeViolations, expectNoHorizontalScroll, nthSms, smsCount,
+} from './harness.mjs';
+
+const PASSWORD = 'Zonnebloem!Tafel7';
+let portal;
+let browser;
+
+before(async () => {
+  portal = await startPortal();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+async function checkPage(page) {
+  await expectNoHorizontalScroll(page, assert);
+  await expectNoAxeViolations(page, assert);
+}
+
+function mailsTo(address) {
+  let files = [];
+  try { files = readdirSync(portal.mailDir); } catch { /* none yet */ }
+  return files.map((f) => readFileSync(join(portal.mailDir, f), 'utf8')).filter((m) => m.includes(`To: ${address}`));
+}
+
+async function waitForMail(address) {
+  for (let i = 0; i < 100; i++) {
+    const found = mailsTo(address);
+    if (found.length) return found[0].replace(/=\r?\n/g, '');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail to ${address}`);
+}
+
+async function signInWithApp(page, slug, username) {
+  await page.goto(portal.url(slug, '/inloggen'));
+  await page.getByLabel('Gebruikersnaam').fill(username);
+  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('link', { name: /^Authenticator App/ }).click();
+  const secret = (await page.locator('#sleutel').innerText()).replace(/\s/g, '');
+  await page.getByLabel('Code uit de app').fill(execFileSync('oathtool', ['--totp', '-b', secret], { encoding: 'utf8' }).trim());
+  await page.getByRole('button', { name: 'Bevestig' }).click();
+  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+}
+
+async function signInWithSms(page, slug, username, number) {
+  await page.goto(portal.url(slug, '/inloggen'));
+  await page.getByLabel('Gebruikersnaam').fill(username);
+  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('link', { name: 'SMS' }).click();
+  const seen = smsCount(portal.smsFile);
+  await page.getByLabel('Stap 1: voer uw GSM nummer in').fill(number);
+  await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
+  const registration = await nthSms(portal.smsFile, seen + 1);
+  await page.getByLabel('Stap 3: Registratiecode').fill(registration.body.match(/\b(\d{6})\b/)[1]);
+  await page.getByRole('button', { name: 'Controleer' }).click();
+  await page.getByRole('button', { name: 'Bevestig' }).click();
+  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+}
+
+test('siloah: de Coördinator zorg nodigt uit, beantwoordt een bericht en biedt een begeleidingsplan aan (360px)', async () => {
+  const page = await openPage(browser, VIEWPORTS[0]);
+  await signInWithApp(page, 'siloah', 'lisa.smit@example.nl');
+  await page.getByText('U bent medewerker.').waitFor();
+  await page.getByRole('link', { name: 'Beheer', exact: true }).first().click();
+  await page.getByRole('heading', { level: 1, name: 'Beheer' }).waitFor();
+  await checkPage(page);
+
+  // Uitnodigen: a mistake is named under its field and nothing typed is lost.
+  await page.getByRole('link', { name: 'Uitnodigen voor Daan Bakker' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Uitnodigen' }).waitFor();
+  assert.equal(await page.getByLabel('Cliënt', { exact: true }).inputValue(), 'SIL-1003');
+  await checkPage(page);
+  await page.getByLabel('(Wettelijk) vertegenwoordiger').check();
+  await page.getByLabel('Naam', { exact: true }).fill('Nadia Bakker');
+  await page.getByLabel('E-mailadres').fill('nadia.bakker@');
+  await page.getByRole('button', { name: 'Uitnodigen' }).click();
+  await page.getByRole('alert').filter({ hasText: 'De uitnodiging is nog niet verstuurd' }).waitFor();
+  assert.equal(await page.getByLabel('Naam', { exact: true }).inputValue(), 'Nadia Bakker');
+  await checkPage(page);
+  await page.getByLabel('E-mailadres').fill('nadia.bakker@example.nl');
+  await page.getByLabel('Mobiel nummer (niet verplicht)').fill('06 9876 5432');
+  await page.getByRole('button', { name: 'Uitnodigen' }).click();
+  await page.getByRole('status').filter({ hasText: 'De uitnodiging is verstuurd naar nadia.bakker@example.nl.' }).waitFor();
+  const mail = await waitForMail('nadia.bakker@example.nl');
+  assert.match(mail, /Eenmalig wachtwoord: /);
+  assert.match(mail, /U krijgt dan een SMS-code op uw mobiele nummer/);
+  assert.doesNotMatch(mail, /Daan/, 'nothing about the client in the invitation');
+
+  // Berichten: answer Thomas's thread.
+  await page.getByRole('link', { name: 'Cliënten' }).click();
+  await page.getByRole('link', { name: 'Berichten van Thomas de Vries' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Berichten van Thomas de Vries' }).waitFor();
+  await page.getByText('kan Thomas volgende week woensdag').waitFor();
+  await checkPage(page);
+  await page.getByLabel('Uw antwoord').fill('Goed nieuws: de evaluatie is verplaatst naar 10.30 uur.');
+  await page.getByRole('button', { name: 'Stuur' }).click();
+  await page.getByText('Lisa Smit (Coördinator zorg)').first().waitFor();
+  assert.ok(await page.getByText('Goed nieuws: de evaluatie is verplaatst naar 10.30 uur.').isVisible());
+
+  // Begeleidingsplan aanbieden: the print as a PDF and its date.
+  await page.getByRole('link', { name: 'Cliënten' }).click();
+  await page.getByRole('link', { name: 'Begeleidingsplan aanbieden voor Sanne Bakker' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Begeleidingsplan aanbieden voor Sanne Bakker' }).waitFor();
+  await checkPage(page);
+  const wrong = join(mkdtempSync(join(tmpdir(), 'upload-')), 'notitie.txt');
+  writeFileSync(wrong, 'geen pdf');
+  await page.getByLabel('Begeleidingsplanafdruk (PDF)').setInputFiles(wrong);
+  await page.getByRole('button', { name: 'Aanbieden ter ondertekening' }).click();
+  await page.getByText('Dit is geen PDF-bestand.').waitFor();
+  await checkPage(page);
+  // A small PDF of the coordinator's own.
+  const pdf = join(mkdtempSync(join(tmpdir(), 'upload-')), 'plan.pdf');
+  writeFileSync(pdf, Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'));
+  await page.getByLabel('Begeleidingsplanafdruk (PDF)').setInputFiles(pdf);
+  await page.getByLabel('Datum van de afdruk').fill('2026-11-20');
+  await page.getByRole('button', { name: 'Aanbieden ter ondertekening' }).click();
+  await page.getByRole('status').filter({ hasText: 'Begeleidingsplanafdruk van vrijdag 20 november 2026 staat klaar om te ondertekenen voor Sanne Bakker.' }).waitFor();
+  await page.close();
+
+  // Sanne's representative sees it on the home page.
+  const marco = await openPage(browser, VIEWPORTS[0]);
+  await signInWithApp(marco, 'siloah', 'marco.bakker@example.nl');
+  if (!(await marco.locator('.care-bar__whose').innerText()).includes('Sanne Bakker')) {
+    await marco.getByLabel('Ander dossier').selectOption({ label: 'Sanne Bakker' });
+    await marco.getByRole('button', { name: 'Wissel' }).click();
+  }
+  await marco.getByRole('heading', { level: 2, name: 'Begeleidingsplanafdruk klaar om te ondertekenen' }).waitFor();
+  await marco.close();
+});
+
+test('salem: de beheerder nodigt een contactpersoon uit (1280px)', async () => {
+  const page = await openPage(browser, VIEWPORTS[1]);
+  await signInWithSms(page, 'salem', 'beheer@example.nl', '06 5555 6666');
+  await page.goto(portal.url('salem', '/beheer'));
+  await page.getByRole('heading', { level: 1, name: 'Beheer' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: /^Berichten van / }).count(), 0, 'an administrator does no care work');
+  await checkPage(page);
+  await page.getByRole('navigation', { name: 'Beheer' }).getByRole('link', { name: 'Uitnodigen' }).click();
+  await page.getByLabel('Cliënt', { exact: true }).selectOption('SAL-2002');
+  await page.getByLabel('Contactpersoon').check();
+  await page.getByLabel('Naam', { exact: true }).fill('Bram Jansen');
+  await page.getByLabel('E-mailadres').fill('bram.jansen@example.nl');
+  await page.getByRole('button', { name: 'Uitnodigen' }).click();
+  await page.getByRole('status').filter({ hasText: 'De uitnodiging is verstuurd naar bram.jansen@example.nl.' }).waitFor();
+  await checkPage(page);
+  const mail = await waitForMail('bram.jansen@example.nl');
+  assert.match(mail, /wachtwoord-herstellen\//, 'Salem invites with an activation link');
+  await page.close();
+});
