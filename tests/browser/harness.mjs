@@ -59,6 +59,12 @@ export async function startPortal() {
     cli: (args) => execFileSync(BIN, args, { env, cwd: dataDir, encoding: 'utf8' }),
     // The development SMS sink: one JSON line per message.
     smsFile: join(dataDir, 'data', 'outbox', 'sms.jsonl'),
+    // Changes stored data as time would (an old password), with Python's sqlite3: the test
+    // ages the data, the portal judges it as it would any morning.
+    sql: (statement, ...params) => execFileSync('python3', ['-c',
+      'import sqlite3, sys, json; c = sqlite3.connect(sys.argv[1], timeout=10); '
+      + 'n = c.execute(sys.argv[2], json.loads(sys.argv[3])).rowcount; c.commit(); print(n)',
+      join(dataDir, 'data', 'careportal.db'), statement, JSON.stringify(params)], { encoding: 'utf8' }).trim(),
     output: () => output,
     async stop() {
       child.kill('SIGTERM');
