@@ -5,6 +5,7 @@ mod plans;
 mod profile;
 mod record;
 mod recovery;
+mod rights;
 mod signin;
 mod sms;
 mod staff;

@@ -65,6 +65,26 @@ pub struct Grant {
     pub action: Action,
 }
 
+/// The rights a client can give a contact person, with the words "Beheer instellingen"
+/// shows; only those of modules the tenant has switched on are offered.
+pub const GRANTABLE: &[(Module, Action, &str)] = &[
+    (Module::Reports, Action::Read, "Mijn dossier inzien (rapportages)"),
+    (Module::MyDetails, Action::Read, "Mijn gegevens inzien"),
+    (Module::Questionnaires, Action::Read, "Vragenlijsten inzien"),
+    (Module::Agenda, Action::Read, "Mijn agenda inzien"),
+    (Module::Agenda, Action::Write, "Afspraken maken en wijzigen"),
+    (Module::Messages, Action::Read, "Berichten lezen"),
+    (Module::Messages, Action::Write, "Berichten sturen"),
+    (Module::Prikbord, Action::Read, "Prikbord lezen"),
+    (Module::Prikbord, Action::Write, "Op het prikbord plaatsen en reageren"),
+    (Module::CarePlans, Action::Sign, "Ondertekenen"),
+];
+
+/// Whether a right may be given to a contact person at all.
+pub fn grantable(module: Module, action: Action) -> bool {
+    GRANTABLE.iter().any(|(m, a, _)| *m == module && *a == action)
+}
+
 /// Who asks, and for which client.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {

@@ -112,6 +112,24 @@ pub trait Store: RecordStore + DocumentStore + Send + Sync + std::fmt::Debug + '
         ended_on_or_before: chrono::NaiveDate,
     ) -> StoreResult<u64>;
 
+    /// The rights the client gave this account for their portal.
+    async fn grants(
+        &self,
+        tenant: TenantId,
+        client: ClientId,
+        account: AccountId,
+    ) -> StoreResult<Vec<careportal_domain::rights::Grant>>;
+    /// Replaces the account's rights for the client (audited with what changed). `NotFound`
+    /// when the account is not linked to the client.
+    async fn set_grants(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        account: AccountId,
+        grants: &[careportal_domain::rights::Grant],
+    ) -> StoreResult<()>;
+
     /// Gives an account a staff role (idempotent).
     async fn add_staff_role(
         &self,

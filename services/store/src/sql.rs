@@ -633,6 +633,84 @@ macro_rules! sql_store {
                 Ok(u64::try_from(links.len()).unwrap_or(u64::MAX))
             }
 
+            async fn grants(
+                &self,
+                tenant: TenantId,
+                client: ClientId,
+                account: AccountId,
+            ) -> StoreResult<Vec<careportal_domain::rights::Grant>> {
+                let rows = sqlx::query(
+                    "SELECT module, action FROM rights_grants WHERE tenant_id = $1 AND client_id = $2 AND account_id = $3 \
+                     ORDER BY module, action",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(account.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let module: String = row.try_get("module")?;
+                        let action: String = row.try_get("action")?;
+                        match (
+                            careportal_domain::tenant::Module::from_key(&module),
+                            careportal_domain::rights::Action::from_key(&action),
+                        ) {
+                            (Some(module), Some(action)) => Ok(careportal_domain::rights::Grant { module, action }),
+                            _ => Err(StoreError::corrupt("rights_grants", format!("{module} {action}"))),
+                        }
+                    })
+                    .collect()
+            }
+
+            async fn set_grants(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                account: AccountId,
+                grants: &[careportal_domain::rights::Grant],
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                let linked = sqlx::query(
+                    "SELECT 1 AS one FROM account_clients WHERE tenant_id = $1 AND client_id = $2 AND account_id = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(account.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+                if linked.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("DELETE FROM rights_grants WHERE tenant_id = $1 AND client_id = $2 AND account_id = $3")
+                    .bind(tenant.as_uuid())
+                    .bind(client.as_uuid())
+                    .bind(account.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                for grant in grants {
+                    sqlx::query(
+                        "INSERT INTO rights_grants (tenant_id, client_id, account_id, module, action, granted_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(client.as_uuid())
+                    .bind(account.as_uuid())
+                    .bind(grant.module.key())
+                    .bind(grant.action.key())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let list: Vec<String> = grants.iter().map(|g| format!("{}:{}", g.module.key(), g.action.key())).collect();
+                let detail = format!("rechten van {account}: {}", if list.is_empty() { "geen".to_owned() } else { list.join(", ") });
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("rights.changed"), Some(client), detail), now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn add_staff_role(
                 &self,
                 tenant: TenantId,

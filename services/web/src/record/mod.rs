@@ -8,6 +8,7 @@ pub mod documents;
 pub mod help;
 pub mod measurements;
 pub mod messages;
+pub mod network;
 pub mod person_profile;
 pub mod plans;
 pub mod reports;
@@ -32,8 +33,9 @@ use tera::Context;
 
 /// The modules that have pages, in the manual's order. A module a tenant switches on that
 /// is not here yet stays out of the menu rather than leading to an empty page.
-pub const MODULES_WITH_PAGES: [Module; 10] = [
+pub const MODULES_WITH_PAGES: [Module; 13] = [
     Module::Home,
+    Module::MyDetails,
     Module::Reports,
     Module::Consents,
     Module::Measurements,
@@ -42,6 +44,8 @@ pub const MODULES_WITH_PAGES: [Module; 10] = [
     Module::PersonProfile,
     Module::Invoices,
     Module::Messages,
+    Module::Contacts,
+    Module::Settings,
     Module::Help,
 ];
 
@@ -93,7 +97,14 @@ impl Care {
             (Some(link), Some(policy)) => {
                 let subject =
                     Subject { account: signed_in.account.id, role: link.relation.as_str(), client: link.client.id };
-                decide(&policy, subject, &[]).await?
+                // A contact person holds what the client gave them, where the tenant lets
+                // clients give rights; read fresh for every request, on every instance.
+                let grants = if link.relation == Relation::Contact && tenant.config.rights.granted_by_client {
+                    state.store.grants(tenant.id, link.client.id, signed_in.account.id).await?
+                } else {
+                    Vec::new()
+                };
+                decide(&policy, subject, &grants).await?
             }
             _ => Rights::default(),
         };

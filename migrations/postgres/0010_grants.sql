@@ -1,0 +1,12 @@
+-- Rights a client (or their representative) gives a contact person in their portal, per
+-- module and action (Salem's "Beheer instellingen"). The Casbin model decides with them.
+CREATE TABLE rights_grants (
+    tenant_id  UUID NOT NULL,
+    client_id  UUID NOT NULL,
+    account_id UUID NOT NULL,
+    module     TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    granted_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (tenant_id, client_id, account_id, module, action),
+    FOREIGN KEY (tenant_id, account_id, client_id) REFERENCES account_clients (tenant_id, account_id, client_id) ON DELETE CASCADE
+);

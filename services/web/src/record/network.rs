@@ -1,0 +1,171 @@
+//! The client's network (Salem): Mijn gegevens, the contact persons in alphabetical order,
+//! and Beheer instellingen, where the client (or their representative) decides per contact
+//! person what they may see and do. A change holds from that person's next page on, on
+//! every instance: rights are read from the database for each request.
+
+use super::Care;
+use crate::error::AppError;
+use crate::pages::render;
+use axum::Form;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use careportal_domain::AccountId;
+use careportal_domain::people::Relation;
+use careportal_domain::rights::{Action, GRANTABLE, Grant};
+use careportal_domain::tenant::Module;
+use careportal_domain::time::long_date;
+use serde::{Deserialize, Serialize};
+
+/// Mijn gegevens: the client's details, with the manual's note that changes go through the
+/// care department.
+pub async fn my_details(care: Care, jar: CookieJar) -> Result<Response, AppError> {
+    let link = care.require(Module::MyDetails, Action::Read)?.clone();
+    care.audit_read(Module::MyDetails, "gegevens").await?;
+    let (jar, mut context) = care.context(jar, Module::MyDetails);
+    context.insert(
+        "details",
+        &serde_json::json!({
+            "name": link.client.name.full(),
+            "reference": link.client.reference.as_str(),
+            "born": link.client.birth_date.map(long_date),
+        }),
+    );
+    render(&care.state, &care.tenant, "record/my_details.html", &context, StatusCode::OK, jar).await
+}
+
+#[derive(Debug, Serialize)]
+struct Person {
+    id: String,
+    name: String,
+    relation: &'static str,
+    sort: String,
+}
+
+async fn people(care: &Care) -> Result<Vec<Person>, AppError> {
+    let link = care.current.as_ref().ok_or(AppError::NotFound)?;
+    let mut people: Vec<Person> = care
+        .state
+        .store
+        .client_accounts(care.tenant.id, link.client.id)
+        .await?
+        .into_iter()
+        .map(|(account, relation)| Person {
+            id: account.id.to_string(),
+            sort: format!("{} {}", account.name.family, account.name.given).to_lowercase(),
+            name: account.name.full(),
+            relation: relation.label(),
+        })
+        .collect();
+    // "De lijst met contactpersonen wordt alfabetisch weergegeven": by family name.
+    people.sort_by(|a, b| a.sort.cmp(&b.sort));
+    Ok(people)
+}
+
+/// Contactpersonen: everyone with access to this portal, alphabetically.
+pub async fn contacts(care: Care, jar: CookieJar) -> Result<Response, AppError> {
+    care.require(Module::Contacts, Action::Read)?;
+    let people = people(&care).await?;
+    care.audit_read(Module::Contacts, format!("{} personen", people.len())).await?;
+    let (jar, mut context) = care.context(jar, Module::Contacts);
+    context.insert("people", &people);
+    render(&care.state, &care.tenant, "record/contacts.html", &context, StatusCode::OK, jar).await
+}
+
+#[derive(Debug, Serialize)]
+struct RightView {
+    value: String,
+    label: &'static str,
+    granted: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ContactRights {
+    id: String,
+    name: String,
+    rights: Vec<RightView>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SettingsQuery {
+    opgeslagen: Option<String>,
+}
+
+/// Beheer instellingen: per contact person, what they may do.
+pub async fn settings(care: Care, jar: CookieJar, Query(query): Query<SettingsQuery>) -> Result<Response, AppError> {
+    let link = care.require(Module::Settings, Action::Read)?.clone();
+    let offered: Vec<&(Module, Action, &str)> =
+        GRANTABLE.iter().filter(|(m, _, _)| care.tenant.config.modules.contains_key(m.key())).collect();
+    let mut contacts = Vec::new();
+    let mut saved_name = None;
+    for (account, relation) in care.state.store.client_accounts(care.tenant.id, link.client.id).await? {
+        if relation != Relation::Contact {
+            continue;
+        }
+        let grants = care.state.store.grants(care.tenant.id, link.client.id, account.id).await?;
+        if query.opgeslagen.as_deref() == Some(&account.id.to_string()) {
+            saved_name = Some(account.name.full());
+        }
+        contacts.push(ContactRights {
+            id: account.id.to_string(),
+            name: account.name.full(),
+            rights: offered
+                .iter()
+                .map(|(m, a, label)| RightView {
+                    value: format!("{}:{}", m.key(), a.key()),
+                    label,
+                    granted: grants.iter().any(|g| g.module == *m && g.action == *a),
+                })
+                .collect(),
+        });
+    }
+    contacts.sort_by(|a, b| a.name.cmp(&b.name));
+    care.audit_read(Module::Settings, format!("{} contactpersonen", contacts.len())).await?;
+    let (jar, mut context) = care.context(jar, Module::Settings);
+    context.insert("contacts", &contacts);
+    context.insert(
+        "may_change",
+        &(care.may(Module::Settings, Action::Write) && care.tenant.config.rights.granted_by_client),
+    );
+    context.insert("saved", &saved_name);
+    render(&care.state, &care.tenant, "record/settings.html", &context, StatusCode::OK, jar).await
+}
+
+/// Saves one contact person's rights: exactly the boxes that were ticked.
+pub async fn save_settings(
+    care: Care,
+    jar: CookieJar,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let link = care.require(Module::Settings, Action::Write)?.clone();
+    if !care.tenant.config.rights.granted_by_client {
+        return Err(AppError::NotFound);
+    }
+    let value = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
+    if !crate::session::csrf_ok(&care.state, &jar, value("csrf")) {
+        return Ok(Redirect::to("/instellingen").into_response());
+    }
+    let account: AccountId = value("contactpersoon").parse().map_err(|_| AppError::NotFound)?;
+    // Only a contact person of this client; anyone else is as unknown as a wrong id.
+    let linked = care.state.store.client_accounts(care.tenant.id, link.client.id).await?;
+    if !linked.iter().any(|(a, r)| a.id == account && *r == Relation::Contact) {
+        return Err(AppError::NotFound);
+    }
+    let mut grants = Vec::new();
+    for (_, right) in fields.iter().filter(|(k, _)| k == "recht") {
+        let Some((module, action)) = right.split_once(':') else { return Err(AppError::NotFound) };
+        let (Some(module), Some(action)) = (Module::from_key(module), Action::from_key(action)) else {
+            return Err(AppError::NotFound);
+        };
+        // Only what may be given, for modules the tenant has.
+        if !careportal_domain::rights::grantable(module, action)
+            || !care.tenant.config.modules.contains_key(module.key())
+        {
+            return Err(AppError::NotFound);
+        }
+        grants.push(Grant { module, action });
+    }
+    care.state.store.set_grants(care.tenant.id, &care.origin(), link.client.id, account, &grants).await?;
+    Ok(Redirect::to(&format!("/instellingen?opgeslagen={account}#contactpersoon-{account}")).into_response())
+}

@@ -1,0 +1,155 @@
+//! The rights matrix (Salem): for each right the client grants a contact person and then
+//! withdraws, the page and its menu entry appear and disappear, its address answers 404
+//! without the right, and a change made through one instance holds on another at once.
+
+use axum::http::StatusCode;
+use careportal_domain::AccountId;
+use careportal_domain::people::Relation;
+use careportal_tests::client::{TestClient, csrf_of};
+use careportal_tests::{Backend, TestApp, on_both_backends};
+
+on_both_backends!(
+    each_right_granted_and_withdrawn_shows_and_hides_its_page,
+    a_change_on_one_instance_holds_on_another_at_once,
+    only_the_client_or_representative_sets_rights_and_only_for_contact_persons,
+    a_tenant_with_fixed_roles_has_no_rights_settings,
+);
+
+const HOST: &str = "salem.localhost";
+
+struct Family {
+    app: TestApp,
+    johanna: TestClient,
+    willem: TestClient,
+    willem_id: AccountId,
+}
+
+async fn family(backend: Backend) -> Family {
+    let app = TestApp::new(backend).await;
+    let client = app.new_client("salem", "SAL-2001", "Johanna van den Berg").await;
+    let johanna =
+        app.new_account("salem", "johanna@example.nl", "Johanna van den Berg", client, Relation::Client).await;
+    let willem_id =
+        app.new_account("salem", "willem@example.nl", "Willem van den Berg", client, Relation::Contact).await;
+    let johanna = app.signed_in(HOST, "salem", johanna).await;
+    let willem = app.signed_in(HOST, "salem", willem_id).await;
+    Family { app, johanna, willem, willem_id }
+}
+
+/// Sets exactly `rights` for Willem, as Johanna ticks them in Beheer instellingen.
+async fn set_rights(johanna: &mut TestClient, willem: AccountId, rights: &[&str]) {
+    let page = johanna.get("/instellingen").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let csrf = csrf_of(&page.body).unwrap();
+    let willem = willem.to_string();
+    let mut fields = vec![("csrf", csrf.as_str()), ("contactpersoon", willem.as_str())];
+    fields.extend(rights.iter().map(|r| ("recht", *r)));
+    let saved = johanna.post("/instellingen", &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+}
+
+async fn each_right_granted_and_withdrawn_shows_and_hides_its_page(backend: Backend) {
+    let mut f = family(backend).await;
+    let settings = f.johanna.get("/instellingen").await;
+    assert!(settings.body.contains("Geef niet iedereen automatisch alle rechten."));
+    assert!(settings.body.contains("<legend>Rechten van Willem van den Berg</legend>"));
+    // A new contact person starts with the least: every box empty.
+    assert!(!settings.body.contains(" checked"), "no rights at the start");
+
+    // (right, its page, the menu label)
+    let matrix =
+        [("reports:read", "/rapportages", "Mijn dossier"), ("my_details:read", "/mijn-gegevens", "Mijn gegevens")];
+    for (right, path, label) in matrix {
+        assert_eq!(f.willem.get(path).await.status, StatusCode::NOT_FOUND, "{path} before {right}");
+        set_rights(&mut f.johanna, f.willem_id, &[right]).await;
+        let page = f.willem.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path} with {right}");
+        assert!(page.body.contains(&format!(">{label}</a>")), "menu shows {label}");
+        for (other, other_path, _) in matrix.iter().filter(|(r, _, _)| *r != right) {
+            assert_eq!(f.willem.get(other_path).await.status, StatusCode::NOT_FOUND, "{other} not given");
+        }
+        set_rights(&mut f.johanna, f.willem_id, &[]).await;
+        let page = f.willem.get(path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path} after withdrawing {right}");
+        assert!(!f.willem.get("/home").await.body.contains(&format!(">{label}</a>")));
+    }
+    // What was ticked is shown as ticked, and the change is in the audit log.
+    set_rights(&mut f.johanna, f.willem_id, &["reports:read", "agenda:write"]).await;
+    let settings = f.johanna.get("/instellingen").await;
+    assert_eq!(settings.body.matches(" checked").count(), 2);
+    let tenant = f.app.tenant_id("salem").await;
+    let audit = f.app.store.audit(tenant, 100).await.unwrap();
+    let changes: Vec<&str> = audit.iter().filter(|e| e.action == "rights.changed").map(|e| e.detail.as_str()).collect();
+    assert!(
+        changes.iter().any(|d| d.contains("reports:read, agenda:write") || d.contains("agenda:write, reports:read")),
+        "{changes:?}"
+    );
+    assert!(audit.iter().filter(|e| e.action == "rights.changed").all(|e| e.actor.starts_with("account:")));
+}
+
+async fn a_change_on_one_instance_holds_on_another_at_once(backend: Backend) {
+    let mut f = family(backend).await;
+    let second = f.app.second_instance(careportal_tests::app::settings(true, false));
+    let mut willem_elsewhere = TestClient::new(second, HOST);
+    willem_elsewhere.cookies = f.willem.cookies.clone();
+    assert_eq!(willem_elsewhere.get("/rapportages").await.status, StatusCode::NOT_FOUND);
+    set_rights(&mut f.johanna, f.willem_id, &["reports:read"]).await;
+    assert_eq!(willem_elsewhere.get("/rapportages").await.status, StatusCode::OK, "granted on one, held on the other");
+    set_rights(&mut f.johanna, f.willem_id, &[]).await;
+    assert_eq!(willem_elsewhere.get("/rapportages").await.status, StatusCode::NOT_FOUND, "withdrawn at once too");
+}
+
+async fn only_the_client_or_representative_sets_rights_and_only_for_contact_persons(backend: Backend) {
+    let mut f = family(backend).await;
+    // Willem cannot see or change rights, not even his own.
+    assert_eq!(f.willem.get("/instellingen").await.status, StatusCode::NOT_FOUND);
+    let home = f.willem.get("/home").await;
+    let csrf = csrf_of(&home.body).unwrap();
+    let willem = f.willem_id.to_string();
+    let forged = f
+        .willem
+        .post("/instellingen", &[("csrf", &csrf), ("contactpersoon", &willem), ("recht", "reports:read")])
+        .await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+    // Johanna cannot give rights to someone who is not her contact person, nor give what
+    // cannot be given.
+    let other = f.app.new_client("salem", "SAL-2002", "Hendrik Jansen").await;
+    let marja = f.app.new_account("salem", "marja@example.nl", "Marja Jansen", other, Relation::Contact).await;
+    let page = f.johanna.get("/instellingen").await;
+    let csrf = csrf_of(&page.body).unwrap();
+    let marja = marja.to_string();
+    let stranger = f
+        .johanna
+        .post("/instellingen", &[("csrf", &csrf), ("contactpersoon", &marja), ("recht", "reports:read")])
+        .await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+    let too_much = f
+        .johanna
+        .post("/instellingen", &[("csrf", &csrf), ("contactpersoon", &willem), ("recht", "settings:write")])
+        .await;
+    assert_eq!(too_much.status, StatusCode::NOT_FOUND);
+    assert!(f.app.store.grants(f.app.tenant_id("salem").await, other, f.willem_id).await.unwrap().is_empty());
+
+    // A representative manages the rights of the client's contact persons.
+    let geertruida = f.app.new_client("salem", "SAL-2003", "Geertruida Mulder").await;
+    let erik = f.app.new_account("salem", "erik@example.nl", "Erik Mulder", geertruida, Relation::Representative).await;
+    let anna = f.app.new_account("salem", "anna@example.nl", "Anna Mulder", geertruida, Relation::Contact).await;
+    let mut erik = f.app.signed_in(HOST, "salem", erik).await;
+    set_rights(&mut erik, anna, &["my_details:read"]).await;
+    let mut anna = f.app.signed_in(HOST, "salem", anna).await;
+    assert_eq!(anna.get("/mijn-gegevens").await.status, StatusCode::OK);
+    let contacts = anna.get("/contactpersonen").await;
+    assert_eq!(contacts.status, StatusCode::OK);
+    let (erik_at, anna_at) = (contacts.body.find("Erik Mulder").unwrap(), contacts.body.find("Anna Mulder").unwrap());
+    assert!(anna_at < erik_at, "alphabetical by family name, then given name");
+}
+
+async fn a_tenant_with_fixed_roles_has_no_rights_settings(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let thomas = app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
+    let account = app.new_account("siloah", "thomas@example.nl", "Thomas de Vries", thomas, Relation::Client).await;
+    let mut thomas = app.signed_in("siloah.localhost", "siloah", account).await;
+    for path in ["/instellingen", "/contactpersonen", "/mijn-gegevens"] {
+        assert_eq!(thomas.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+}
