@@ -1,0 +1,95 @@
+// Salem's network: the client sets a contact person's rights in Beheer instellingen and that
+// person's next page view obeys them; Mijn gegevens and the contact list. Fields by their
+// Dutch labels, zero axe violations at 360 and 1280 px.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startPortal, startBrowser, openPage, VIEWPORTS, expectNoAxeViolations, expectNoHorizontalScroll, nthSms, smsCount,
+} from './harness.mjs';
+
+const PASSWORD = 'Zonnebloem!Tafel7';
+let portal;
+let browser;
+
+before(async () => {
+  portal = await startPortal();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+async function checkPage(page) {
+  await expectNoHorizontalScroll(page, assert);
+  await expectNoAxeViolations(page, assert);
+}
+
+async function signInWithSms(page, username, number) {
+  await page.goto(portal.url('salem', '/inloggen'));
+  await page.getByLabel('Gebruikersnaam').fill(username);
+  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('link', { name: 'SMS' }).click();
+  const seen = smsCount(portal.smsFile);
+  await page.getByLabel('Stap 1: voer uw GSM nummer in').fill(number);
+  await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
+  const registration = await nthSms(portal.smsFile, seen + 1);
+  await page.getByLabel('Stap 3: Registratiecode').fill(registration.body.match(/\b(\d{6})\b/)[1]);
+  await page.getByRole('button', { name: 'Controleer' }).click();
+  await page.getByRole('button', { name: 'Bevestig' }).click();
+  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+}
+
+function menu(page) {
+  return page.getByRole('navigation', { name: 'Onderdelen van het dossier' });
+}
+
+test('salem: de cliënt geeft een contactpersoon rechten en neemt ze weer af', async () => {
+  const johanna = await openPage(browser, VIEWPORTS[1]);
+  await signInWithSms(johanna, 'johanna.vandenberg@example.nl', '06 1212 3434');
+  const willem = await openPage(browser, VIEWPORTS[0]);
+  await signInWithSms(willem, 'willem.vandenberg@example.nl', '06 5656 7878');
+
+  // Willem starts with the least: no Mijn dossier.
+  assert.equal(await menu(willem).getByRole('link', { name: 'Mijn dossier' }).count(), 0);
+  await checkPage(willem);
+
+  // Johanna's Mijn gegevens and the contact list.
+  await menu(johanna).getByRole('link', { name: 'Mijn gegevens' }).click();
+  await johanna.getByText('Voor het wijzigen van gegevens kunt u contact opnemen').waitFor();
+  await checkPage(johanna);
+  await menu(johanna).getByRole('link', { name: 'Contactpersonen' }).click();
+  const names = await johanna.locator('.entry__title').allInnerTexts();
+  assert.deepEqual(names, ['Johanna van den Berg', 'Willem van den Berg', 'Anneke Visser', 'Kees Visser']);
+  await checkPage(johanna);
+
+  // Beheer instellingen: the manual's warning, then the right to read the dossier.
+  await menu(johanna).getByRole('link', { name: 'Beheer instellingen' }).click();
+  await johanna.getByText('Geef niet iedereen automatisch alle rechten.').waitFor();
+  await checkPage(johanna);
+  const rights = johanna.getByRole('group', { name: 'Rechten van Willem van den Berg' });
+  await rights.getByLabel('Mijn dossier inzien (rapportages)').check();
+  await johanna.getByRole('button', { name: 'Opslaan: rechten van Willem van den Berg' }).click();
+  await johanna.getByRole('status').filter({ hasText: 'De rechten van Willem van den Berg zijn opgeslagen.' }).waitFor();
+  assert.ok(await rights.getByLabel('Mijn dossier inzien (rapportages)').isChecked());
+
+  // Willem's next page view obeys.
+  await willem.reload();
+  await menu(willem).getByRole('link', { name: 'Mijn dossier' }).click();
+  await willem.getByRole('heading', { level: 1, name: 'Mijn dossier' }).waitFor();
+  await willem.getByText('Mevrouw heeft met smaak ontbeten').waitFor();
+  await checkPage(willem);
+
+  // Withdrawn: gone from the menu, and the address is unknown.
+  await rights.getByLabel('Mijn dossier inzien (rapportages)').uncheck();
+  await johanna.getByRole('button', { name: 'Opslaan: rechten van Willem van den Berg' }).click();
+  await johanna.getByRole('status').filter({ hasText: 'De rechten van Willem van den Berg zijn opgeslagen.' }).waitFor();
+  const response = await willem.goto(portal.url('salem', '/rapportages'));
+  assert.equal(response.status(), 404);
+  await willem.goto(portal.url('salem', '/home'));
+  assert.equal(await menu(willem).getByRole('link', { name: 'Mijn dossier' }).count(), 0);
+  await johanna.close();
+  await willem.close();
+});
