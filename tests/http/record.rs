@@ -379,7 +379,12 @@ async fn a_module_that_is_off_or_a_right_that_is_missing_answers_404(backend: Ba
     assert!(!dossier.body.contains("Nieuwe rapportage"));
     assert_eq!(johanna_browser.get("/rapportages/nieuw").await.status, StatusCode::NOT_FOUND);
     // Salem's messages reach contact persons, not a coordinator: no coordinator thread.
-    assert_eq!(johanna_browser.get("/berichten").await.status, StatusCode::NOT_FOUND);
+    let berichten = johanna_browser.get("/berichten").await;
+    assert_eq!(berichten.status, StatusCode::OK);
+    assert!(berichten.body.contains("U kunt de zorg hier geen") && !berichten.body.contains("Coördinator zorg"));
+    let csrf = careportal_tests::client::csrf_of(&berichten.body).unwrap();
+    let to_coordinator = johanna_browser.post("/berichten", &[("bericht", "x"), ("csrf", &csrf)]).await;
+    assert_eq!(to_coordinator.status, StatusCode::NOT_FOUND);
     let forged = johanna_browser.post("/rapportages/nieuw", &[("tekst", "x")]).await;
     assert_eq!(forged.status, StatusCode::NOT_FOUND);
 

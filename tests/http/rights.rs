@@ -13,6 +13,7 @@ on_both_backends!(
     a_change_on_one_instance_holds_on_another_at_once,
     only_the_client_or_representative_sets_rights_and_only_for_contact_persons,
     a_tenant_with_fixed_roles_has_no_rights_settings,
+    network_messages_reach_only_those_who_may_read_them,
 );
 
 const HOST: &str = "salem.localhost";
@@ -152,4 +153,41 @@ async fn a_tenant_with_fixed_roles_has_no_rights_settings(backend: Backend) {
     for path in ["/instellingen", "/contactpersonen", "/mijn-gegevens"] {
         assert_eq!(thomas.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
+}
+
+async fn network_messages_reach_only_those_who_may_read_them(backend: Backend) {
+    let mut f = family(backend).await;
+    let reference = careportal_domain::people::ClientReference::parse("SAL-2001").unwrap();
+    let tenant = f.app.tenant_id("salem").await;
+    let client = f.app.store.client_by_reference(tenant, &reference).await.unwrap().unwrap().id;
+    let kees = f.app.new_account("salem", "kees@example.nl", "Kees Visser", client, Relation::Contact).await;
+    let mut kees_browser = f.app.signed_in(HOST, "salem", kees).await;
+    set_rights(&mut f.johanna, kees, &["messages:read"]).await;
+
+    // Willem may not read messages yet: he is not among the recipients.
+    let page = f.johanna.get("/berichten").await;
+    assert!(!page.body.contains("Willem van den Berg</option>") && page.body.contains("Kees Visser</option>"));
+    let willem = f.willem_id.to_string();
+    let refused =
+        f.johanna.submit("/berichten", "/berichten/netwerk", &[("aan", &willem), ("bericht", "Hoi Willem")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Kies aan wie het bericht is.") && refused.body.contains("Hoi Willem"));
+
+    set_rights(&mut f.johanna, f.willem_id, &["messages:read", "messages:write"]).await;
+    let sent =
+        f.johanna.submit("/berichten", "/berichten/netwerk", &[("aan", &willem), ("bericht", "Hoi Willem")]).await;
+    assert_eq!(sent.header("location"), Some("/berichten?verstuurd=1"), "{}", sent.body);
+    let inbox = f.willem.get("/berichten").await;
+    assert!(inbox.body.contains("Hoi Willem") && inbox.body.contains("Johanna van den Berg aan Willem van den Berg"));
+    let reply =
+        f.willem.submit("/berichten", "/berichten/netwerk", &[("aan", &"x".repeat(3)), ("bericht", "Hallo")]).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Only sender and recipient see a message; Kees reads messages but not this one.
+    assert!(!kees_browser.get("/berichten").await.body.contains("Hoi Willem"));
+    // Kees may read but not send.
+    let kees_page = kees_browser.get("/berichten").await;
+    assert!(!kees_page.body.contains(">Stuur</button>"));
+    let csrf = csrf_of(&kees_page.body).unwrap();
+    let forged = kees_browser.post("/berichten/netwerk", &[("aan", &willem), ("bericht", "x"), ("csrf", &csrf)]).await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
 }

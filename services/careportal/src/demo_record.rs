@@ -113,6 +113,7 @@ pub async fn load(
             for (days, hour, author, body) in SALEM_REPORTS {
                 add_report(store, tenant, &origin, client, day_at(*days, *hour, now), author, body).await?;
             }
+            salem_network(store, tenant, &origin, client).await?;
         }
         _ => {}
     }
@@ -248,6 +249,83 @@ async fn siloah_client(
         .collect();
     store.set_profile(tenant, origin, client, &sections).await?;
     Ok(true)
+}
+
+/// Johanna's contact persons hold different rights, as the manual advises; and a few
+/// messages between them.
+async fn salem_network(
+    store: &dyn Store,
+    tenant: TenantId,
+    origin: &Origin,
+    client: careportal_domain::ClientId,
+) -> Result<(), StoreError> {
+    use careportal_domain::rights::{Action, Grant};
+    use careportal_domain::tenant::Module;
+    let grant = |module, action| Grant { module, action };
+    let people: [(&str, Vec<Grant>); 3] = [
+        (
+            "willem.vandenberg@example.nl",
+            vec![
+                grant(Module::Reports, Action::Read),
+                grant(Module::MyDetails, Action::Read),
+                grant(Module::Agenda, Action::Read),
+                grant(Module::Agenda, Action::Write),
+                grant(Module::Messages, Action::Read),
+                grant(Module::Messages, Action::Write),
+                grant(Module::Prikbord, Action::Read),
+                grant(Module::Prikbord, Action::Write),
+            ],
+        ),
+        (
+            "anneke.visser@example.nl",
+            vec![
+                grant(Module::Messages, Action::Read),
+                grant(Module::Messages, Action::Write),
+                grant(Module::Prikbord, Action::Read),
+                grant(Module::Prikbord, Action::Write),
+            ],
+        ),
+        ("kees.visser@example.nl", vec![grant(Module::Prikbord, Action::Read)]),
+    ];
+    let mut ids = Vec::new();
+    for (username, grants) in &people {
+        let username =
+            careportal_domain::people::Username::parse(username).map_err(|e| StoreError::Config(e.to_string()))?;
+        if let Some(account) = store.account_by_username(tenant, &username).await? {
+            store.set_grants(tenant, origin, client, account.id, grants).await?;
+            ids.push(account.id);
+        }
+    }
+    let johanna = careportal_domain::people::Username::parse("johanna.vandenberg@example.nl")
+        .map_err(|e| StoreError::Config(e.to_string()))?;
+    if let (Some(johanna), Some(willem), Some(anneke)) =
+        (store.account_by_username(tenant, &johanna).await?, ids.first(), ids.get(1))
+    {
+        store
+            .add_network_message(
+                tenant,
+                origin,
+                client,
+                johanna.id,
+                *willem,
+                "Kom je zondag op de koffie? Neem de kleinkinderen mee!",
+            )
+            .await?;
+        store
+            .add_network_message(tenant, origin, client, *willem, johanna.id, "Ja mam, we zijn er om half drie.")
+            .await?;
+        store
+            .add_network_message(
+                tenant,
+                origin,
+                client,
+                *anneke,
+                johanna.id,
+                "Ik breng donderdag de foto's van de verjaardag.",
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 fn date_of(days_ago: i64, now: DateTime<Utc>) -> NaiveDate {

@@ -108,3 +108,7 @@ id_type!(
     /// One care plan print offered for signing.
     CarePlanId
 );
+id_type!(
+    /// One message between people in a client's network (Salem's Mijn berichten).
+    NetworkMessageId
+);

@@ -129,6 +129,26 @@ pub trait RecordStore: Send + Sync {
         gap: chrono::Duration,
     ) -> StoreResult<Option<DateTime<Utc>>>;
 
+    /// The network messages `account` sent or received in the client's portal, newest first.
+    async fn network_messages(
+        &self,
+        tenant: TenantId,
+        client: ClientId,
+        account: AccountId,
+        limit: u32,
+    ) -> StoreResult<Vec<careportal_domain::record::messages::NetworkMessage>>;
+    /// Stores a message from one person of the client's network to another; `NotFound` when
+    /// either is not linked to the client.
+    async fn add_network_message(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        sender: AccountId,
+        recipient: AccountId,
+        body: &str,
+    ) -> StoreResult<()>;
+
     /// Items waiting for the ECD, oldest first.
     async fn ecd_pending(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<EcdItem>>;
 }

@@ -540,6 +540,86 @@ macro_rules! sql_record {
                 Ok(previous)
             }
 
+            async fn network_messages(
+                &self,
+                tenant: TenantId,
+                client: ClientId,
+                account: AccountId,
+                limit: u32,
+            ) -> StoreResult<Vec<careportal_domain::record::messages::NetworkMessage>> {
+                let rows = sqlx::query(
+                    "SELECT m.id, m.client_id, m.sent_at, m.sender_account, m.recipient_account, m.body, \
+                     s.given_name AS s_given, s.name_prefix AS s_prefix, s.family_name AS s_family, \
+                     r.given_name AS r_given, r.name_prefix AS r_prefix, r.family_name AS r_family \
+                     FROM network_messages m \
+                     JOIN accounts s ON s.tenant_id = m.tenant_id AND s.id = m.sender_account \
+                     JOIN accounts r ON r.tenant_id = m.tenant_id AND r.id = m.recipient_account \
+                     WHERE m.tenant_id = $1 AND m.client_id = $2 AND (m.sender_account = $3 OR m.recipient_account = $3) \
+                     ORDER BY m.sent_at DESC, m.id DESC LIMIT $4",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(account.as_uuid())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                let name = |row: &DbRow, prefix: &str| -> StoreResult<String> {
+                    let given: String = row.try_get(format!("{prefix}_given").as_str())?;
+                    let middle: Option<String> = row.try_get(format!("{prefix}_prefix").as_str())?;
+                    let family: String = row.try_get(format!("{prefix}_family").as_str())?;
+                    Ok(PersonName::new(&given, middle.as_deref(), &family)
+                        .map_err(|e| StoreError::corrupt("accounts", e))?
+                        .full())
+                };
+                rows.iter()
+                    .map(|row| {
+                        Ok(careportal_domain::record::messages::NetworkMessage {
+                            id: careportal_domain::ids::NetworkMessageId::from_uuid(row.try_get("id")?),
+                            client: ClientId::from_uuid(row.try_get("client_id")?),
+                            sent_at: row.try_get("sent_at")?,
+                            sender: AccountId::from_uuid(row.try_get("sender_account")?),
+                            sender_name: name(row, "s")?,
+                            recipient: AccountId::from_uuid(row.try_get("recipient_account")?),
+                            recipient_name: name(row, "r")?,
+                            body: row.try_get("body")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn add_network_message(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                sender: AccountId,
+                recipient: AccountId,
+                body: &str,
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let id = careportal_domain::ids::NetworkMessageId::new();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO network_messages (tenant_id, id, client_id, sender_account, recipient_account, body, sent_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .bind(client.as_uuid())
+                .bind(sender.as_uuid())
+                .bind(recipient.as_uuid())
+                .bind(body)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "bericht"))?;
+                let detail = format!("{id} aan {recipient}");
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("network_message.sent"), Some(client), detail), now)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn ecd_pending(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<EcdItem>> {
                 let rows = sqlx::query(
                     "SELECT id, client_id, kind, item_id, created_at FROM ecd_outbox \

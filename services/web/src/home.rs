@@ -123,12 +123,10 @@ pub async fn page(care: Care, Query(query): Query<HomeQuery>, jar: CookieJar) ->
         context.insert("reports_label", &care.label(Module::Reports));
     }
     // Read once: the newest few are shown, and the same list counts what is new.
-    let messages = if care.may(Module::Messages, Action::Read) {
-        store.care_messages(tenant, client, NEW_COUNT_LIMIT).await?
-    } else {
-        Vec::new()
-    };
-    if care.may(Module::Messages, Action::Read) {
+    let coordinator_thread = care.may(Module::Messages, Action::Read) && care.reaches_coordinator();
+    let messages =
+        if coordinator_thread { store.care_messages(tenant, client, NEW_COUNT_LIMIT).await? } else { Vec::new() };
+    if coordinator_thread {
         let me = care.signed_in.account.id;
         let shown = messages.iter().take(RECENT_MESSAGES).map(|m| MessageView::of(m, me)).collect::<Vec<_>>();
         context.insert("messages", &shown);
@@ -150,7 +148,7 @@ pub async fn page(care: Care, Query(query): Query<HomeQuery>, jar: CookieJar) ->
             let latest = store.measurements(tenant, client, None, NEW_COUNT_LIMIT).await?;
             new.measurements = latest.iter().filter(|m| range.contains(m.measured_at)).count();
         }
-        if care.may(Module::Messages, Action::Read) {
+        if coordinator_thread {
             let me = Some(care.signed_in.account.id);
             new.messages = messages.iter().filter(|m| range.contains(m.sent_at) && m.sender_account != me).count();
         }

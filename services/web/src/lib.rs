@@ -139,6 +139,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metingen/nieuw", get(record::measurements::new_form).post(record::measurements::create))
         .route("/toestemmingen", get(record::consents::page).post(record::consents::save))
         .route("/berichten", get(record::messages::page).post(record::messages::send))
+        .route("/berichten/netwerk", get(record::messages::network).post(record::messages::send_network))
         .route("/persoonsbeeld", get(record::person_profile::page))
         .route("/begeleidingsplannen", get(record::plans::latest))
         .route("/begeleidingsplannen/alle", get(record::plans::all))

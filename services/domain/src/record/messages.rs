@@ -35,3 +35,17 @@ pub struct NewCareMessage {
 pub fn message_text(text: &str) -> Result<String, DomainError> {
     super::person_text("bericht", text, MESSAGE_MAX_CHARS, "Typ eerst uw bericht.")
 }
+
+/// A message between two people with access to a client's portal (Salem: the client and
+/// their contact persons; not to care staff). Only its sender and its recipient see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NetworkMessage {
+    pub id: crate::ids::NetworkMessageId,
+    pub client: ClientId,
+    pub sent_at: DateTime<Utc>,
+    pub sender: AccountId,
+    pub sender_name: String,
+    pub recipient: AccountId,
+    pub recipient_name: String,
+    pub body: String,
+}

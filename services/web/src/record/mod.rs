@@ -124,11 +124,21 @@ impl Care {
         match module {
             // The pages here are the thread with the care coordinator; a tenant whose
             // messages reach only contact persons (Salem) gets its own pages with #5.
-            Module::Messages => pages && self.tenant.config.access.messages_to.contains(&MessageRecipient::Coordinator),
+            Module::Messages => pages && !self.tenant.config.access.messages_to.is_empty(),
             // "Voor cliënten die facturen ontvangen": only where there are invoices.
             Module::Invoices => pages && self.has_invoices,
             _ => pages,
         }
+    }
+
+    /// Berichten reach the care coordinator (Siloah).
+    pub fn reaches_coordinator(&self) -> bool {
+        self.tenant.config.access.messages_to.contains(&MessageRecipient::Coordinator)
+    }
+
+    /// Berichten go between the people of the client's network (Salem's Mijn berichten).
+    pub fn reaches_network(&self) -> bool {
+        self.tenant.config.access.messages_to.contains(&MessageRecipient::ContactPersons)
     }
 
     pub fn may(&self, module: Module, action: Action) -> bool {
