@@ -93,3 +93,66 @@ test('salem: de cliënt geeft een contactpersoon rechten en neemt ze weer af (36
   await johanna.close();
   await kees.close();
 });
+
+for (const viewport of VIEWPORTS) {
+  test(`salem: een afspraak eerst privé, dan Openbaar, dan verwijderd (${viewport.width}px)`, async () => {
+    const page = await openPage(browser, viewport);
+    const [username, number, title] = viewport.width < 400
+      ? ['anneke.visser@example.nl', '06 2323 4545', 'Bingo']
+      : ['johanna.vandenberg@example.nl', '06 1212 3434', 'Koffie met Anneke'];
+    if (viewport.width < 400) {
+      // Anneke may not use the agenda: Johanna gave her messages and the prikbord only.
+      await signInWithSms(page, username, number);
+      const response = await page.goto(portal.url('salem', '/agenda'));
+      assert.equal(response.status(), 404);
+      await page.close();
+      return;
+    }
+    // Johanna activated SMS in the first test; this is another device, so Salem asks a code.
+    await page.goto(portal.url('salem', '/inloggen'));
+    await page.getByLabel('Gebruikersnaam').fill(username);
+    await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
+    const seen = smsCount(portal.smsFile);
+    await page.getByRole('button', { name: 'SMS code aanvragen' }).click();
+    const sms = await nthSms(portal.smsFile, seen + 1);
+    await page.getByLabel('2FA code', { exact: true }).fill(sms.body.match(/\d{4}-(\d{6})/)[1]);
+    await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+
+    await menu(page).getByRole('link', { name: 'Mijn agenda' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Mijn agenda' }).waitFor();
+    assert.ok(await page.getByText('Fysiotherapie').isVisible(), 'care appointments from the ECD');
+    await checkPage(page);
+    await page.getByRole('link', { name: 'Nieuwe afspraak' }).click();
+    await page.getByLabel('Titel').fill(title);
+    await page.getByLabel('Begintijd').fill('16:00');
+    await page.getByLabel('Eindtijd').fill('15:00');
+    await page.getByRole('button', { name: 'Opslaan' }).click();
+    await page.getByText('De afspraak moet eindigen na het begin.').waitFor();
+    assert.equal(await page.getByLabel('Titel').inputValue(), title);
+    await checkPage(page);
+    await page.getByLabel('Eindtijd').fill('17:00');
+    await page.getByRole('button', { name: 'Opslaan' }).click();
+    await page.getByRole('status').filter({ hasText: 'De afspraak is opgeslagen.' }).waitFor();
+    const item = page.getByRole('listitem').filter({ hasText: title });
+    await item.getByText('Privé').waitFor();
+
+    await page.getByRole('link', { name: `Wijzigen: ${title} om 16:00–17:00` }).click();
+    await page.getByLabel('Openbaar').check();
+    await page.getByRole('button', { name: 'Opslaan' }).click();
+    await item.getByText('Openbaar').waitFor();
+    await page.getByRole('link', { name: 'Week' }).click();
+    await page.getByRole('heading', { level: 2, name: /^Week van / }).waitFor();
+    assert.equal(await page.locator('.agenda-day').count(), 7);
+    await checkPage(page);
+    await page.getByRole('link', { name: 'Lijst' }).click();
+
+    await page.getByRole('link', { name: `Verwijderen: ${title} om 16:00–17:00` }).click();
+    await page.getByText('Weet u zeker dat u deze afspraak wilt verwijderen?').waitFor();
+    await checkPage(page);
+    await page.getByRole('button', { name: 'Verwijderen' }).click();
+    await page.getByRole('status').filter({ hasText: 'De afspraak is verwijderd.' }).waitFor();
+    assert.equal(await page.getByText(title).count(), 0);
+    await page.close();
+  });
+}

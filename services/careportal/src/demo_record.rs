@@ -114,6 +114,7 @@ pub async fn load(
                 add_report(store, tenant, &origin, client, day_at(*days, *hour, now), author, body).await?;
             }
             salem_network(store, tenant, &origin, client).await?;
+            salem_agenda(store, tenant, &origin, client, now).await?;
         }
         _ => {}
     }
@@ -324,6 +325,30 @@ async fn salem_network(
                 "Ik breng donderdag de foto's van de verjaardag.",
             )
             .await?;
+    }
+    Ok(())
+}
+
+/// Johanna's week: care appointments from the ECD and her own, private and public.
+async fn salem_agenda(
+    store: &dyn Store,
+    tenant: TenantId,
+    origin: &Origin,
+    client: careportal_domain::ClientId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use careportal_domain::record::agenda::check_appointment;
+    let items: [(i64, &str, &str, &str, &str, Source, bool); 4] = [
+        (1, "Fysiotherapie", "14:00", "14:30", "Oefenzaal", Source::Ecd, false),
+        (3, "Huisarts", "09:30", "09:45", "Praktijk De Linde", Source::Ecd, false),
+        (2, "Kapper", "10:00", "10:45", "Salon Els", Source::Portal, true),
+        (5, "Verjaardag Willem", "15:00", "18:00", "Bij Willem thuis", Source::Portal, false),
+    ];
+    for (days_ahead, title, start, end, place, source, public) in items {
+        let date = date_of(-days_ahead, now).to_string();
+        let input = check_appointment(title, &date, start, end, place, "", public)
+            .map_err(|e| StoreError::Config(format!("{e:?}")))?;
+        store.add_appointment(tenant, origin, client, source, None, &input).await?;
     }
     Ok(())
 }

@@ -112,3 +112,7 @@ id_type!(
     /// One message between people in a client's network (Salem's Mijn berichten).
     NetworkMessageId
 );
+id_type!(
+    /// One appointment in a client's agenda.
+    AppointmentId
+);

@@ -149,6 +149,50 @@ pub trait RecordStore: Send + Sync {
         body: &str,
     ) -> StoreResult<()>;
 
+    /// Appointments that end after `from` and start before `until`, earliest first.
+    async fn appointments(
+        &self,
+        tenant: TenantId,
+        client: ClientId,
+        range: TimeRange,
+        limit: u32,
+    ) -> StoreResult<Vec<careportal_domain::record::agenda::Appointment>>;
+    async fn appointment(
+        &self,
+        tenant: TenantId,
+        client: ClientId,
+        id: careportal_domain::ids::AppointmentId,
+    ) -> StoreResult<Option<careportal_domain::record::agenda::Appointment>>;
+    /// Adds an appointment (`source` ecd from the sync, portal from a person). A public one
+    /// from the portal is queued for the ECD.
+    async fn add_appointment(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        source: careportal_domain::record::Source,
+        created_by: Option<AccountId>,
+        input: &careportal_domain::record::agenda::AppointmentInput,
+    ) -> StoreResult<careportal_domain::record::agenda::Appointment>;
+    /// Changes one of the portal's own appointments; `NotFound` for an ECD appointment or
+    /// another client's. Queued for the ECD when it is (or was) public.
+    async fn update_appointment(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        id: careportal_domain::ids::AppointmentId,
+        input: &careportal_domain::record::agenda::AppointmentInput,
+    ) -> StoreResult<()>;
+    /// Deletes one of the portal's own appointments; `NotFound` otherwise.
+    async fn delete_appointment(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        id: careportal_domain::ids::AppointmentId,
+    ) -> StoreResult<()>;
+
     /// Items waiting for the ECD, oldest first.
     async fn ecd_pending(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<EcdItem>>;
 }

@@ -68,6 +68,24 @@ macro_rules! sql_record {
             })
         }
 
+        const APPOINTMENT_COLUMNS: &str =
+            "id, client_id, title, starts_at, ends_at, location, notes, source, public, created_by";
+
+        fn appointment_from_row(row: &DbRow) -> StoreResult<careportal_domain::record::agenda::Appointment> {
+            Ok(careportal_domain::record::agenda::Appointment {
+                id: careportal_domain::ids::AppointmentId::from_uuid(row.try_get("id")?),
+                client: ClientId::from_uuid(row.try_get("client_id")?),
+                title: row.try_get("title")?,
+                starts_at: row.try_get("starts_at")?,
+                ends_at: row.try_get("ends_at")?,
+                location: row.try_get("location")?,
+                notes: row.try_get("notes")?,
+                source: source_from_row(row, "appointments")?,
+                public: row.try_get("public")?,
+                created_by: optional_account(row, "created_by")?,
+            })
+        }
+
         /// Queues what a portal user wrote for the ECD, in the caller's transaction.
         async fn queue_for_ecd(
             conn: &mut Conn,
@@ -616,6 +634,173 @@ macro_rules! sql_record {
                 let detail = format!("{id} aan {recipient}");
                 insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("network_message.sent"), Some(client), detail), now)
                     .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn appointments(
+                &self,
+                tenant: TenantId,
+                client: ClientId,
+                range: TimeRange,
+                limit: u32,
+            ) -> StoreResult<Vec<careportal_domain::record::agenda::Appointment>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE tenant_id = $1 AND client_id = $2 \
+                     AND ($3 IS NULL OR ends_at > $3) AND ($4 IS NULL OR starts_at < $4) \
+                     ORDER BY starts_at, id LIMIT $5"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(range.from)
+                .bind(range.until)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(appointment_from_row).collect()
+            }
+
+            async fn appointment(
+                &self,
+                tenant: TenantId,
+                client: ClientId,
+                id: careportal_domain::ids::AppointmentId,
+            ) -> StoreResult<Option<careportal_domain::record::agenda::Appointment>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE tenant_id = $1 AND client_id = $2 AND id = $3"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(appointment_from_row).transpose()
+            }
+
+            async fn add_appointment(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                source: Source,
+                created_by: Option<AccountId>,
+                input: &careportal_domain::record::agenda::AppointmentInput,
+            ) -> StoreResult<careportal_domain::record::agenda::Appointment> {
+                let now = self.now();
+                let id = careportal_domain::ids::AppointmentId::new();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO appointments (tenant_id, id, client_id, title, starts_at, ends_at, location, notes, source, \
+                     public, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .bind(client.as_uuid())
+                .bind(&input.title)
+                .bind(input.starts_at)
+                .bind(input.ends_at)
+                .bind(&input.location)
+                .bind(&input.notes)
+                .bind(source.as_str())
+                .bind(input.public)
+                .bind(created_by.map(|a| a.as_uuid()))
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "afspraak"))?;
+                let detail = format!("{id}{}", if input.public { " openbaar" } else { " privé" });
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("appointment.added"), Some(client), detail), now)
+                    .await?;
+                if source == Source::Portal && input.public {
+                    queue_for_ecd(&mut tx, tenant, client, "appointment", &id.to_string(), now).await?;
+                }
+                tx.commit().await?;
+                Ok(careportal_domain::record::agenda::Appointment {
+                    id,
+                    client,
+                    title: input.title.clone(),
+                    starts_at: input.starts_at,
+                    ends_at: input.ends_at,
+                    location: input.location.clone(),
+                    notes: input.notes.clone(),
+                    source,
+                    public: input.public,
+                    created_by,
+                })
+            }
+
+            async fn update_appointment(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                id: careportal_domain::ids::AppointmentId,
+                input: &careportal_domain::record::agenda::AppointmentInput,
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(
+                    "SELECT public FROM appointments WHERE tenant_id = $1 AND client_id = $2 AND id = $3 AND source = 'portal'",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else { return Err(StoreError::NotFound) };
+                let was_public: bool = row.try_get("public")?;
+                sqlx::query(
+                    "UPDATE appointments SET title = $4, starts_at = $5, ends_at = $6, location = $7, notes = $8, public = $9, \
+                     updated_at = $10 WHERE tenant_id = $1 AND client_id = $2 AND id = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(id.as_uuid())
+                .bind(&input.title)
+                .bind(input.starts_at)
+                .bind(input.ends_at)
+                .bind(&input.location)
+                .bind(&input.notes)
+                .bind(input.public)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let detail = format!("{id}{}", if input.public { " openbaar" } else { " privé" });
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("appointment.changed"), Some(client), detail), now)
+                    .await?;
+                // The ECD hears of it when it may see it, and when it must forget it.
+                if input.public || was_public {
+                    queue_for_ecd(&mut tx, tenant, client, "appointment", &id.to_string(), now).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_appointment(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                id: careportal_domain::ids::AppointmentId,
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(
+                    "DELETE FROM appointments WHERE tenant_id = $1 AND client_id = $2 AND id = $3 AND source = 'portal' \
+                     RETURNING public",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else { return Err(StoreError::NotFound) };
+                let was_public: bool = row.try_get("public")?;
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("appointment.deleted"), Some(client), id.to_string()), now)
+                    .await?;
+                if was_public {
+                    queue_for_ecd(&mut tx, tenant, client, "appointment_deleted", &id.to_string(), now).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }

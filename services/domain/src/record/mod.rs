@@ -1,6 +1,7 @@
 //! The client's care record as the portal holds it: a read model of what the ECD sends, plus
 //! what portal users write themselves, which goes back to the ECD through a durable queue.
 
+pub mod agenda;
 pub mod consents;
 pub mod documents;
 pub mod measurements;

@@ -3,6 +3,7 @@
 //! there. A module that is off, or a right that is missing, answers 404, the same as an
 //! address that does not exist, so nobody learns what they may not see.
 
+pub mod agenda;
 pub mod consents;
 pub mod documents;
 pub mod help;
@@ -33,7 +34,7 @@ use tera::Context;
 
 /// The modules that have pages, in the manual's order. A module a tenant switches on that
 /// is not here yet stays out of the menu rather than leading to an empty page.
-pub const MODULES_WITH_PAGES: [Module; 13] = [
+pub const MODULES_WITH_PAGES: [Module; 14] = [
     Module::Home,
     Module::MyDetails,
     Module::Reports,
@@ -43,6 +44,7 @@ pub const MODULES_WITH_PAGES: [Module; 13] = [
     Module::Evaluations,
     Module::PersonProfile,
     Module::Invoices,
+    Module::Agenda,
     Module::Messages,
     Module::Contacts,
     Module::Settings,
