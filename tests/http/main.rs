@@ -3,6 +3,7 @@
 
 mod agenda;
 mod plans;
+mod prikbord;
 mod profile;
 mod record;
 mod recovery;

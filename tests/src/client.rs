@@ -86,6 +86,7 @@ impl TestClient {
         fields: &[(&str, &str)],
         file: (&str, &str, &[u8]),
     ) -> TestResponse {
+        let content_type = if file.1.ends_with(".png") { "image/png" } else { "application/pdf" };
         let boundary = "----careportal-test-boundary";
         let mut body = Vec::new();
         for (name, value) in fields {
@@ -98,7 +99,7 @@ impl TestClient {
         body.extend_from_slice(
             format!(
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n\
-                 Content-Type: application/pdf\r\n\r\n"
+                 Content-Type: {content_type}\r\n\r\n"
             )
             .as_bytes(),
         );

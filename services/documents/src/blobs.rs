@@ -136,6 +136,27 @@ impl Blobs {
         }
     }
 
+    /// Removes a blob; a blob that is not there is no error.
+    pub async fn delete(&self, tenant: TenantId, key: &str) -> Result<(), BlobError> {
+        check_key(key)?;
+        match &self.place {
+            Place::Folder(dir) => match tokio::fs::remove_file(Self::path_in(dir, tenant, key)).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+                _ => Ok(()),
+            },
+            Place::S3 { client, bucket } => {
+                client
+                    .delete_object()
+                    .bucket(bucket)
+                    .key(object_key(tenant, key))
+                    .send()
+                    .await
+                    .map_err(|e| BlobError::S3(aws_sdk_s3::error::DisplayErrorContext(&e).to_string()))?;
+                Ok(())
+            }
+        }
+    }
+
     /// The blob, or None when it is not there.
     pub async fn get(&self, tenant: TenantId, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
         check_key(key)?;

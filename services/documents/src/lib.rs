@@ -4,9 +4,11 @@
 
 pub mod blobs;
 pub mod pdf;
+pub mod photos;
 
 pub use blobs::{BlobError, BlobStream, Blobs};
 pub use pdf::TextDocument;
+pub use photos::{MAX_PHOTO_BYTES, PhotoError, clean_photo};
 
 /// SHA-256 of a document, as lowercase hex: what a signature refers to.
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -116,3 +116,7 @@ id_type!(
     /// One appointment in a client's agenda.
     AppointmentId
 );
+id_type!(
+    /// One post (or reply) on a client's prikbord.
+    PostId
+);

@@ -193,6 +193,35 @@ pub trait RecordStore: Send + Sync {
         id: careportal_domain::ids::AppointmentId,
     ) -> StoreResult<()>;
 
+    /// The prikbord: posts and replies, newest first.
+    async fn posts(
+        &self,
+        tenant: TenantId,
+        client: ClientId,
+        limit: u32,
+    ) -> StoreResult<Vec<careportal_domain::record::prikbord::Post>>;
+    async fn post(
+        &self,
+        tenant: TenantId,
+        client: ClientId,
+        id: careportal_domain::ids::PostId,
+    ) -> StoreResult<Option<careportal_domain::record::prikbord::Post>>;
+    /// Adds a post, or a reply when `parent` names a post of the same client.
+    async fn add_post(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        post: &careportal_domain::record::prikbord::Post,
+    ) -> StoreResult<()>;
+    /// Removes a post and its replies; returns the photo keys that went with them.
+    async fn delete_post(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        id: careportal_domain::ids::PostId,
+    ) -> StoreResult<Vec<String>>;
+
     /// Items waiting for the ECD, oldest first.
     async fn ecd_pending(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<EcdItem>>;
 }

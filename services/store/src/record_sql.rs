@@ -86,6 +86,21 @@ macro_rules! sql_record {
             })
         }
 
+        const POST_COLUMNS: &str = "id, client_id, parent_id, author_account, author_name, body, photo_key, created_at";
+
+        fn post_from_row(row: &DbRow) -> StoreResult<careportal_domain::record::prikbord::Post> {
+            Ok(careportal_domain::record::prikbord::Post {
+                id: careportal_domain::ids::PostId::from_uuid(row.try_get("id")?),
+                client: ClientId::from_uuid(row.try_get("client_id")?),
+                parent: row.try_get::<Option<Uuid>, _>("parent_id")?.map(careportal_domain::ids::PostId::from_uuid),
+                author: AccountId::from_uuid(row.try_get("author_account")?),
+                author_name: row.try_get("author_name")?,
+                body: row.try_get("body")?,
+                photo_key: row.try_get("photo_key")?,
+                created_at: row.try_get("created_at")?,
+            })
+        }
+
         /// Queues what a portal user wrote for the ECD, in the caller's transaction.
         async fn queue_for_ecd(
             conn: &mut Conn,
@@ -803,6 +818,117 @@ macro_rules! sql_record {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn posts(
+                &self,
+                tenant: TenantId,
+                client: ClientId,
+                limit: u32,
+            ) -> StoreResult<Vec<careportal_domain::record::prikbord::Post>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {POST_COLUMNS} FROM posts WHERE tenant_id = $1 AND client_id = $2 \
+                     ORDER BY created_at DESC, id DESC LIMIT $3"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(post_from_row).collect()
+            }
+
+            async fn post(
+                &self,
+                tenant: TenantId,
+                client: ClientId,
+                id: careportal_domain::ids::PostId,
+            ) -> StoreResult<Option<careportal_domain::record::prikbord::Post>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {POST_COLUMNS} FROM posts WHERE tenant_id = $1 AND client_id = $2 AND id = $3"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(post_from_row).transpose()
+            }
+
+            async fn add_post(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                post: &careportal_domain::record::prikbord::Post,
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                if let Some(parent) = post.parent {
+                    let found = sqlx::query(
+                        "SELECT 1 AS one FROM posts WHERE tenant_id = $1 AND client_id = $2 AND id = $3 AND parent_id IS NULL",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(post.client.as_uuid())
+                    .bind(parent.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if found.is_none() {
+                        return Err(StoreError::NotFound);
+                    }
+                }
+                sqlx::query(&format!("INSERT INTO posts (tenant_id, {POST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+                    .bind(tenant.as_uuid())
+                    .bind(post.id.as_uuid())
+                    .bind(post.client.as_uuid())
+                    .bind(post.parent.map(|p| p.as_uuid()))
+                    .bind(post.author.as_uuid())
+                    .bind(&post.author_name)
+                    .bind(&post.body)
+                    .bind(&post.photo_key)
+                    .bind(post.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| StoreError::classify(e, "prikbord"))?;
+                let action = if post.parent.is_some() { "prikbord.replied" } else { "prikbord.posted" };
+                let detail = format!("{}{}", post.id, if post.photo_key.is_some() { " met foto" } else { "" });
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new(action), Some(post.client), detail), now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_post(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                id: careportal_domain::ids::PostId,
+            ) -> StoreResult<Vec<String>> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                let rows = sqlx::query(
+                    "SELECT photo_key FROM posts WHERE tenant_id = $1 AND client_id = $2 AND (id = $3 OR parent_id = $3) \
+                     AND photo_key IS NOT NULL",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_all(&mut *tx)
+                .await?;
+                let photos = rows.iter().map(|r| r.try_get::<String, _>("photo_key")).collect::<Result<Vec<_>, _>>()?;
+                let removed = sqlx::query("DELETE FROM posts WHERE tenant_id = $1 AND client_id = $2 AND id = $3")
+                    .bind(tenant.as_uuid())
+                    .bind(client.as_uuid())
+                    .bind(id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if removed == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("prikbord.removed"), Some(client), id.to_string()), now)
+                    .await?;
+                tx.commit().await?;
+                Ok(photos)
             }
 
             async fn ecd_pending(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<EcdItem>> {

@@ -153,6 +153,15 @@ pub fn app(state: AppState) -> Router {
         .route("/agenda/nieuw", get(record::agenda::new_form).post(record::agenda::create))
         .route("/agenda/{id}/wijzigen", get(record::agenda::edit_form).post(record::agenda::update))
         .route("/agenda/{id}/verwijderen", get(record::agenda::delete_form).post(record::agenda::delete))
+        .route(
+            "/prikbord",
+            get(record::prikbord::page)
+                .post(record::prikbord::create)
+                .layer(axum::extract::DefaultBodyLimit::max(record::prikbord::MAX_UPLOAD)),
+        )
+        .route("/prikbord/{id}/reactie", post(record::prikbord::reply))
+        .route("/prikbord/{id}/foto", get(record::prikbord::photo))
+        .route("/prikbord/{id}/verwijderen", get(record::prikbord::delete_form).post(record::prikbord::delete))
         .route("/mijn-gegevens", get(record::network::my_details))
         .route("/contactpersonen", get(record::network::contacts))
         .route("/instellingen", get(record::network::settings).post(record::network::save_settings))

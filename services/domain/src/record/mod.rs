@@ -6,6 +6,7 @@ pub mod consents;
 pub mod documents;
 pub mod measurements;
 pub mod messages;
+pub mod prikbord;
 pub mod reports;
 
 use serde::Serialize;

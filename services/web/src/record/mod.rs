@@ -12,6 +12,7 @@ pub mod messages;
 pub mod network;
 pub mod person_profile;
 pub mod plans;
+pub mod prikbord;
 pub mod reports;
 
 use crate::AppState;
@@ -34,7 +35,7 @@ use tera::Context;
 
 /// The modules that have pages, in the manual's order. A module a tenant switches on that
 /// is not here yet stays out of the menu rather than leading to an empty page.
-pub const MODULES_WITH_PAGES: [Module; 14] = [
+pub const MODULES_WITH_PAGES: [Module; 15] = [
     Module::Home,
     Module::MyDetails,
     Module::Reports,
@@ -46,6 +47,7 @@ pub const MODULES_WITH_PAGES: [Module; 14] = [
     Module::Invoices,
     Module::Agenda,
     Module::Messages,
+    Module::Prikbord,
     Module::Contacts,
     Module::Settings,
     Module::Help,
