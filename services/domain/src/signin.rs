@@ -45,7 +45,7 @@ impl Credentials {
 /// locked, if at all. Every `max_failures` failures in a row lock it, each time twice as long
 /// as the time before, up to a day.
 pub fn lock_after_failure(policy: &LockoutPolicy, failed_count: u32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if policy.max_failures == 0 || failed_count == 0 || failed_count % policy.max_failures != 0 {
+    if policy.max_failures == 0 || failed_count == 0 || !failed_count.is_multiple_of(policy.max_failures) {
         return None;
     }
     let round = failed_count / policy.max_failures;

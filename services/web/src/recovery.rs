@@ -118,10 +118,8 @@ pub async fn request(
         }
         None => true,
     };
-    if within_limit {
-        if let Some(account) = state.store.account_by_username(tenant.id, &parsed).await? {
-            send_reset(&state, &tenant, &account, &link_base(&state, &headers), &client).await?;
-        }
+    if within_limit && let Some(account) = state.store.account_by_username(tenant.id, &parsed).await? {
+        send_reset(&state, &tenant, &account, &link_base(&state, &headers), &client).await?;
     }
     // The same answer either way, so this page cannot tell who has an account.
     request_page(Pages { state: &state, tenant: &tenant, request_id: &request_id }, jar, "", None, true, StatusCode::OK)

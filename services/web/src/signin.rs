@@ -122,10 +122,10 @@ pub async fn login_form(
 ) -> Result<Response, AppError> {
     // Signed in: nothing to do here. Half-way in: the form again, so "Opnieuw beginnen" works
     // (a new login replaces the unfinished one).
-    if let Some(session) = session::current(&state, &tenant, &jar).await {
-        if session.stage == SessionStage::Active {
-            return Ok(Redirect::to(stage_path(session.stage)).into_response());
-        }
+    if let Some(session) = session::current(&state, &tenant, &jar).await
+        && session.stage == SessionStage::Active
+    {
+        return Ok(Redirect::to(stage_path(session.stage)).into_response());
     }
     let notice = if query.verlopen.is_some() {
         Some("U bent automatisch uitgelogd omdat u een tijd niets heeft gedaan. Log opnieuw in.")
@@ -366,12 +366,12 @@ pub async fn login(
     let anonymous = client.origin_as(Actor::system("aanmelding"));
     let window = hour_window(state.clock.now());
     let address = client.ip.as_deref().map(|ip| address_key("login-failed", ip));
-    if let Some(key) = &address {
-        if state.store.hits(tenant.id, key, window).await? >= LOGIN_FAILURES_PER_ADDRESS_HOUR {
-            let errors = LoginErrors { general: Some(NETWORK_LIMIT.to_owned()), ..LoginErrors::default() };
-            let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
-            return login_page(pages, jar, &username, errors, None, StatusCode::TOO_MANY_REQUESTS).await;
-        }
+    if let Some(key) = &address
+        && state.store.hits(tenant.id, key, window).await? >= LOGIN_FAILURES_PER_ADDRESS_HOUR
+    {
+        let errors = LoginErrors { general: Some(NETWORK_LIMIT.to_owned()), ..LoginErrors::default() };
+        let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
+        return login_page(pages, jar, &username, errors, None, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let (account, credentials) = match check_password(&state, &tenant, &username, &form.wachtwoord, &anonymous).await? {
         PasswordCheck::Right(right) => *right,
@@ -398,20 +398,20 @@ pub async fn login(
     }
 
     let factor = state.store.second_factor(tenant.id, account.id).await?;
-    if factor.is_some() {
-        if let Some(device) = trusted_here(&state, &tenant, &jar, &account).await? {
-            // Known device, used within the trust period: no code this time; the period slides.
-            let days = tenant.config.auth.device_trust_days;
-            state
-                .store
-                .use_device(tenant.id, device.id, state.clock.now() + chrono::Duration::days(i64::from(days)))
-                .await?;
-            let stage = stage_after_factors(&tenant, &credentials, &state);
-            let (jar, _) = start_stage(&state, &tenant, jar, None, &account, stage, &origin).await?;
-            let token = jar.get(session::device_cookie(&state)).map(|c| c.value().to_owned()).unwrap_or_default();
-            let jar = session::with_device(&state, jar, &token, days);
-            return Ok((jar, Redirect::to(stage_path(stage))).into_response());
-        }
+    if factor.is_some()
+        && let Some(device) = trusted_here(&state, &tenant, &jar, &account).await?
+    {
+        // Known device, used within the trust period: no code this time; the period slides.
+        let days = tenant.config.auth.device_trust_days;
+        state
+            .store
+            .use_device(tenant.id, device.id, state.clock.now() + chrono::Duration::days(i64::from(days)))
+            .await?;
+        let stage = stage_after_factors(&tenant, &credentials, &state);
+        let (jar, _) = start_stage(&state, &tenant, jar, None, &account, stage, &origin).await?;
+        let token = jar.get(session::device_cookie(&state)).map(|c| c.value().to_owned()).unwrap_or_default();
+        let jar = session::with_device(&state, jar, &token, days);
+        return Ok((jar, Redirect::to(stage_path(stage))).into_response());
     }
     let Some(factor) = factor else {
         let (jar, _) = start_stage(&state, &tenant, jar, None, &account, SessionStage::Enroll, &origin).await?;

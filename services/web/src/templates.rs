@@ -91,10 +91,10 @@ impl Templates {
     }
 
     pub async fn for_tenant(&self, tenant: &Tenant, store: &dyn Store) -> Result<Arc<Tera>, AppError> {
-        if let Some((version, tera)) = self.read_cache(tenant.id) {
-            if version == tenant.version {
-                return Ok(tera);
-            }
+        if let Some((version, tera)) = self.read_cache(tenant.id)
+            && version == tenant.version
+        {
+            return Ok(tera);
         }
         let overrides = store.tenant_templates(tenant.id).await?;
         let tera = if overrides.is_empty() { self.base.clone() } else { Arc::new(self.with_overrides(&overrides)?) };

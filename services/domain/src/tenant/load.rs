@@ -230,10 +230,10 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
     if s.email.is_none() && s.phone.is_none() {
         bad("support", "geef minstens een e-mailadres of een telefoonnummer".to_owned());
     }
-    if let Some(email) = &s.email {
-        if Email::parse(email).is_err() {
-            bad("support.email", format!("\"{email}\" is geen geldig e-mailadres"));
-        }
+    if let Some(email) = &s.email
+        && Email::parse(email).is_err()
+    {
+        bad("support.email", format!("\"{email}\" is geen geldig e-mailadres"));
     }
     if let Some(phone) = &s.phone {
         let digits = phone.chars().filter(char::is_ascii_digit).count();
@@ -244,10 +244,10 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
     for (key, url) in
         [("support.website", &s.website), ("support.manual_url", &s.manual_url), ("support.videos_url", &s.videos_url)]
     {
-        if let Some(url) = url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
-                bad(key, format!("\"{url}\" is geen webadres (begin met https://)"));
-            }
+        if let Some(url) = url
+            && (!(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace))
+        {
+            bad(key, format!("\"{url}\" is geen webadres (begin met https://)"));
         }
     }
 
@@ -258,10 +258,10 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
         if Module::from_key(key).is_none() {
             bad(&format!("modules.{key}"), format!("onbekende module \"{key}\"; bekend zijn: {}", module_keys()));
         }
-        if let Some(label) = &settings.label {
-            if label.trim().is_empty() || label.chars().count() > 40 {
-                bad(&format!("modules.{key}.label"), "een label is 1 tot 40 tekens".to_owned());
-            }
+        if let Some(label) = &settings.label
+            && (label.trim().is_empty() || label.chars().count() > 40)
+        {
+            bad(&format!("modules.{key}.label"), "een label is 1 tot 40 tekens".to_owned());
         }
     }
     if !config.modules.contains_key(Module::Help.key()) {
@@ -342,10 +342,10 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
         if !(1..=1440).contains(&settings.every_minutes) {
             bad(&format!("{key}.every_minutes"), format!("{} valt buiten 1 tot 1440", settings.every_minutes));
         }
-        if let Some(window) = &settings.window {
-            if parse_window(window).is_none() {
-                bad(&format!("{key}.window"), format!("\"{window}\" is geen venster zoals \"08:30-00:30\""));
-            }
+        if let Some(window) = &settings.window
+            && parse_window(window).is_none()
+        {
+            bad(&format!("{key}.window"), format!("\"{window}\" is geen venster zoals \"08:30-00:30\""));
         }
     }
     if config.rights.policy.is_empty()
