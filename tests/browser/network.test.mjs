@@ -156,3 +156,53 @@ for (const viewport of VIEWPORTS) {
     await page.close();
   });
 }
+
+// A tiny valid PNG (1×1), as a person might pick from their phone.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+test('salem: een prikbordbericht met een foto en een reactie (360px), gelezen door wie alleen mag lezen (1280px)', async () => {
+  const willem = await openPage(browser, VIEWPORTS[0]);
+  await signInWithSms(willem, 'willem.vandenberg@example.nl', '06 9090 1010');
+  await menu(willem).getByRole('link', { name: 'Prikbord' }).click();
+  await willem.getByRole('heading', { level: 1, name: 'Prikbord' }).waitFor();
+  await willem.getByRole('img', { name: 'Foto bij het bericht van Anneke Visser (contactpersoon)' }).waitFor();
+  await checkPage(willem);
+
+  await willem.getByLabel('Reactie op het bericht van Anneke Visser (contactpersoon)').fill('Mooi gedaan, jongens!');
+  await willem.getByRole('button', { name: /^Reageer op het bericht van Anneke Visser/ }).click();
+  await willem.getByText('Mooi gedaan, jongens!').waitFor();
+
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const file = join(mkdtempSync(join(tmpdir(), 'foto-')), 'zonsondergang.png');
+  writeFileSync(file, PNG);
+  await willem.getByLabel('Uw bericht').fill('Zonsondergang vanaf het balkon');
+  await willem.getByLabel('Foto (niet verplicht)').setInputFiles(file);
+  await willem.getByRole('button', { name: 'Plaatsen' }).click();
+  await willem.getByText('Zonsondergang vanaf het balkon').waitFor();
+  const photo = willem.getByRole('article').filter({ hasText: 'Zonsondergang vanaf het balkon' })
+    .getByRole('img', { name: 'Foto bij het bericht van Willem van den Berg (contactpersoon)' });
+  await photo.waitFor();
+  assert.ok(await photo.evaluate((img) => img.complete && img.naturalWidth === 1), 'the photo loads');
+  await checkPage(willem);
+  await willem.close();
+
+  // Kees may read the prikbord only.
+  const kees = await openPage(browser, VIEWPORTS[1]);
+  await kees.goto(portal.url('salem', '/inloggen'));
+  await kees.getByLabel('Gebruikersnaam').fill('kees.visser@example.nl');
+  await kees.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
+  const seen = smsCount(portal.smsFile);
+  await kees.getByRole('button', { name: 'SMS code aanvragen' }).click();
+  const sms = await nthSms(portal.smsFile, seen + 1);
+  await kees.getByLabel('2FA code', { exact: true }).fill(sms.body.match(/\d{4}-(\d{6})/)[1]);
+  await kees.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  await menu(kees).getByRole('link', { name: 'Prikbord' }).click();
+  await kees.getByText('Zonsondergang vanaf het balkon').waitFor();
+  assert.ok(await kees.getByText('Mooi gedaan, jongens!').isVisible());
+  assert.equal(await kees.getByRole('button', { name: 'Plaatsen' }).count(), 0);
+  assert.equal(await kees.getByRole('button', { name: /^Reageer/ }).count(), 0);
+  await checkPage(kees);
+  await kees.close();
+});

@@ -115,6 +115,7 @@ pub async fn load(
             }
             salem_network(store, tenant, &origin, client).await?;
             salem_agenda(store, tenant, &origin, client, now).await?;
+            salem_prikbord(store, blobs, tenant, &origin, client, now).await?;
         }
         _ => {}
     }
@@ -349,6 +350,105 @@ async fn salem_agenda(
         let input = check_appointment(title, &date, start, end, place, "", public)
             .map_err(|e| StoreError::Config(format!("{e:?}")))?;
         store.add_appointment(tenant, origin, client, source, None, &input).await?;
+    }
+    Ok(())
+}
+
+/// A photo for the demo prikbord: a soft gradient of the given colours, as a JPEG.
+fn demo_photo(from: [u8; 3], to: [u8; 3]) -> Result<Vec<u8>, Failure> {
+    let (w, h) = (800u32, 600u32);
+    let picture = image::RgbImage::from_fn(w, h, |x, y| {
+        let t = (x + y) as f32 / (w + h) as f32;
+        let mix = |a: u8, b: u8| (f32::from(a) + (f32::from(b) - f32::from(a)) * t) as u8;
+        image::Rgb([mix(from[0], to[0]), mix(from[1], to[1]), mix(from[2], to[2])])
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| Failure::Failed(e.to_string()))?;
+    careportal_documents::clean_photo(&png).map_err(|e| Failure::Failed(e.to_string()))
+}
+
+/// A lively prikbord: posts with photos from the family, and replies.
+async fn salem_prikbord(
+    store: &dyn Store,
+    blobs: &Blobs,
+    tenant: TenantId,
+    origin: &Origin,
+    client: careportal_domain::ClientId,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    use careportal_domain::ids::PostId;
+    use careportal_domain::record::prikbord::Post;
+    let account = |username: &'static str| async move {
+        let username =
+            careportal_domain::people::Username::parse(username).map_err(|e| Failure::Failed(e.to_string()))?;
+        store
+            .account_by_username(tenant, &username)
+            .await?
+            .ok_or_else(|| Failure::Failed("demo-account ontbreekt".into()))
+    };
+    let (anneke, willem, johanna) = (
+        account("anneke.visser@example.nl").await?,
+        account("willem.vandenberg@example.nl").await?,
+        account("johanna.vandenberg@example.nl").await?,
+    );
+    let posts = [
+        (
+            &anneke,
+            "Anneke Visser (contactpersoon)",
+            "De kleinkinderen hebben een tekening voor oma gemaakt!",
+            Some(([250, 200, 80], [230, 90, 60])),
+            2,
+        ),
+        (
+            &willem,
+            "Willem van den Berg (contactpersoon)",
+            "Zondag koffie in de tuin, wie komt er ook?",
+            Some(([120, 180, 90], [60, 120, 160])),
+            1,
+        ),
+        (&johanna, "Johanna van den Berg", "Dank jullie wel voor de bloemen.", None, 0),
+    ];
+    let mut first = None;
+    for (author, name, body, colours, days) in posts {
+        let id = PostId::new();
+        let photo_key = match colours {
+            Some((from, to)) => {
+                let key = format!("prikbord/{id}.jpg");
+                blobs
+                    .put(tenant, &key, demo_photo(from, to)?, "image/jpeg")
+                    .await
+                    .map_err(|e| Failure::Failed(e.to_string()))?;
+                Some(key)
+            }
+            None => None,
+        };
+        let post = Post {
+            id,
+            client,
+            parent: None,
+            author: author.id,
+            author_name: name.to_owned(),
+            body: body.to_owned(),
+            photo_key,
+            created_at: day_at(days, 11, now),
+        };
+        store.add_post(tenant, origin, &post).await?;
+        first.get_or_insert(id);
+    }
+    if let Some(parent) = first {
+        let reply = Post {
+            id: PostId::new(),
+            client,
+            parent: Some(parent),
+            author: johanna.id,
+            author_name: "Johanna van den Berg".to_owned(),
+            body: "Wat mooi! Hij krijgt een plekje boven mijn bed.".to_owned(),
+            photo_key: None,
+            created_at: day_at(1, 16, now),
+        };
+        store.add_post(tenant, origin, &reply).await?;
     }
     Ok(())
 }
