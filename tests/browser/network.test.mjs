@@ -141,11 +141,11 @@ for (const viewport of VIEWPORTS) {
     await page.getByLabel('Openbaar').check();
     await page.getByRole('button', { name: 'Opslaan' }).click();
     await item.getByText('Openbaar').waitFor();
-    await page.getByRole('link', { name: 'Week' }).click();
+    await page.getByRole('link', { name: 'Week', exact: true }).click();
     await page.getByRole('heading', { level: 2, name: /^Week van / }).waitFor();
     assert.equal(await page.locator('.agenda-day').count(), 7);
     await checkPage(page);
-    await page.getByRole('link', { name: 'Lijst' }).click();
+    await page.getByRole('link', { name: 'Lijst', exact: true }).click();
 
     await page.getByRole('link', { name: `Verwijderen: ${title} om 16:00–17:00` }).click();
     await page.getByText('Weet u zeker dat u deze afspraak wilt verwijderen?').waitFor();
@@ -206,3 +206,50 @@ test('salem: een prikbordbericht met een foto en een reactie (360px), gelezen do
   await checkPage(kees);
   await kees.close();
 });
+
+/** The daily login on a new device at Salem: 'SMS code aanvragen' and the six digits. */
+async function signInAgainWithSms(page, username) {
+  await page.goto(portal.url('salem', '/inloggen'));
+  await page.getByLabel('Gebruikersnaam').fill(username);
+  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
+  const seen = smsCount(portal.smsFile);
+  await page.getByRole('button', { name: 'SMS code aanvragen' }).click();
+  const sms = await nthSms(portal.smsFile, seen + 1);
+  await page.getByLabel('2FA code', { exact: true }).fill(sms.body.match(/\d{4}-(\d{6})/)[1]);
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+}
+
+for (const viewport of VIEWPORTS) {
+  test(`salem: een vragenlijst als concept bewaard en later verstuurd (${viewport.width}px)`, async () => {
+    const page = await openPage(browser, viewport);
+    await signInAgainWithSms(page, 'johanna.vandenberg@example.nl');
+    await menu(page).getByRole('link', { name: 'Vragenlijsten' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Vragenlijsten' }).waitFor();
+    await checkPage(page);
+    await page.getByRole('link', { name: 'Tevredenheid over wonen en zorg' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Tevredenheid over wonen en zorg' }).waitFor();
+    await checkPage(page);
+    if (viewport.width < 400) {
+      // The first visit keeps a draft.
+      await page.getByRole('group', { name: 'Hoe tevreden bent u over de zorg die u krijgt?' }).getByLabel('Tevreden', { exact: true }).check();
+      await page.getByLabel('Wat zou u graag anders zien? (niet verplicht)').fill('Vaker samen naar buiten.');
+      await page.getByRole('button', { name: 'Concept opslaan' }).click();
+      await page.getByRole('status').filter({ hasText: 'als concept opgeslagen' }).waitFor();
+      // Sending without the second required answer: refused, nothing lost.
+      await page.getByRole('button', { name: 'Versturen' }).click();
+      await page.getByText('Beantwoord deze vraag.').waitFor();
+      assert.equal(await page.getByLabel('Wat zou u graag anders zien? (niet verplicht)').inputValue(), 'Vaker samen naar buiten.');
+      await checkPage(page);
+    } else {
+      // The next visit finds the draft and sends it.
+      assert.equal(await page.getByLabel('Wat zou u graag anders zien? (niet verplicht)').inputValue(), 'Vaker samen naar buiten.');
+      await page.getByRole('group', { name: 'Hoe tevreden bent u over het eten?' }).getByLabel('Neutraal').check();
+      await page.getByRole('button', { name: 'Versturen' }).click();
+      await page.getByRole('status').filter({ hasText: 'Uw antwoorden zijn verstuurd.' }).waitFor();
+      await page.getByText(/^Verstuurd op /).waitFor();
+      await checkPage(page);
+    }
+    await page.close();
+  });
+}

@@ -5,6 +5,7 @@ mod agenda;
 mod plans;
 mod prikbord;
 mod profile;
+mod questionnaires;
 mod record;
 mod recovery;
 mod rights;

@@ -116,6 +116,7 @@ pub async fn load(
             salem_network(store, tenant, &origin, client).await?;
             salem_agenda(store, tenant, &origin, client, now).await?;
             salem_prikbord(store, blobs, tenant, &origin, client, now).await?;
+            salem_questionnaire(store, tenant, &origin, client).await?;
         }
         _ => {}
     }
@@ -351,6 +352,40 @@ async fn salem_agenda(
             .map_err(|e| StoreError::Config(format!("{e:?}")))?;
         store.add_appointment(tenant, origin, client, source, None, &input).await?;
     }
+    Ok(())
+}
+
+/// A questionnaire from the ECD, waiting to be filled in.
+async fn salem_questionnaire(
+    store: &dyn Store,
+    tenant: TenantId,
+    origin: &Origin,
+    client: careportal_domain::ClientId,
+) -> Result<(), StoreError> {
+    use careportal_domain::record::questionnaires::{Question, QuestionKind};
+    let scale = vec!["Zeer tevreden".to_owned(), "Tevreden".to_owned(), "Neutraal".to_owned(), "Ontevreden".to_owned()];
+    let questions = vec![
+        Question {
+            key: "zorg".into(),
+            text: "Hoe tevreden bent u over de zorg die u krijgt?".into(),
+            kind: QuestionKind::Choice { options: scale.clone() },
+            required: true,
+        },
+        Question {
+            key: "eten".into(),
+            text: "Hoe tevreden bent u over het eten?".into(),
+            kind: QuestionKind::Choice { options: scale },
+            required: true,
+        },
+        Question {
+            key: "wens".into(),
+            text: "Wat zou u graag anders zien?".into(),
+            kind: QuestionKind::Text,
+            required: false,
+        },
+    ];
+    let intro = "Wij horen graag hoe het met u gaat. Het invullen duurt ongeveer vijf minuten.";
+    store.add_questionnaire(tenant, origin, client, "Tevredenheid over wonen en zorg", Some(intro), &questions).await?;
     Ok(())
 }
 

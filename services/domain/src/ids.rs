@@ -120,3 +120,7 @@ id_type!(
     /// One post (or reply) on a client's prikbord.
     PostId
 );
+id_type!(
+    /// One questionnaire sent to a client from the ECD.
+    QuestionnaireId
+);

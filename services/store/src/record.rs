@@ -16,6 +16,7 @@ use careportal_domain::record::reports::{NewReport, Report};
 use careportal_domain::time::TimeRange;
 use careportal_domain::{AccountId, ClientId, TenantId};
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 
 /// One item a portal user wrote that the ECD has not taken yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,6 +222,40 @@ pub trait RecordStore: Send + Sync {
         client: ClientId,
         id: careportal_domain::ids::PostId,
     ) -> StoreResult<Vec<String>>;
+
+    /// A questionnaire from the ECD (the sync, the demo).
+    async fn add_questionnaire(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        title: &str,
+        intro: Option<&str>,
+        questions: &[careportal_domain::record::questionnaires::Question],
+    ) -> StoreResult<careportal_domain::ids::QuestionnaireId>;
+    /// The client's questionnaires, newest first.
+    async fn questionnaires(
+        &self,
+        tenant: TenantId,
+        client: ClientId,
+    ) -> StoreResult<Vec<careportal_domain::record::questionnaires::Questionnaire>>;
+    async fn questionnaire(
+        &self,
+        tenant: TenantId,
+        client: ClientId,
+        id: careportal_domain::ids::QuestionnaireId,
+    ) -> StoreResult<Option<careportal_domain::record::questionnaires::Questionnaire>>;
+    /// Keeps the answers as a draft, or sends them (`by` names the person; then queued for
+    /// the ECD). `Conflict` once the questionnaire was sent.
+    async fn save_answers(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        id: careportal_domain::ids::QuestionnaireId,
+        answers: &BTreeMap<String, String>,
+        submitted_by: Option<&str>,
+    ) -> StoreResult<()>;
 
     /// Items waiting for the ECD, oldest first.
     async fn ecd_pending(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<EcdItem>>;

@@ -101,6 +101,28 @@ macro_rules! sql_record {
             })
         }
 
+        const QUESTIONNAIRE_COLUMNS: &str =
+            "id, client_id, title, intro, questions, received_at, status, answers, updated_at, submitted_by";
+
+        fn questionnaire_from_row(row: &DbRow) -> StoreResult<careportal_domain::record::questionnaires::Questionnaire> {
+            use careportal_domain::record::questionnaires::{Questionnaire, QuestionnaireStatus, parse_questions};
+            let questions: String = row.try_get("questions")?;
+            let answers: String = row.try_get("answers")?;
+            let status: String = row.try_get("status")?;
+            Ok(Questionnaire {
+                id: careportal_domain::ids::QuestionnaireId::from_uuid(row.try_get("id")?),
+                client: ClientId::from_uuid(row.try_get("client_id")?),
+                title: row.try_get("title")?,
+                intro: row.try_get("intro")?,
+                questions: parse_questions(&questions).map_err(|e| StoreError::corrupt("questionnaires", e))?,
+                received_at: row.try_get("received_at")?,
+                status: QuestionnaireStatus::parse(&status).ok_or_else(|| StoreError::corrupt("questionnaires", &status))?,
+                answers: serde_json::from_str(&answers).map_err(|e| StoreError::corrupt("questionnaires", e))?,
+                updated_at: row.try_get("updated_at")?,
+                submitted_by: row.try_get("submitted_by")?,
+            })
+        }
+
         /// Queues what a portal user wrote for the ECD, in the caller's transaction.
         async fn queue_for_ecd(
             conn: &mut Conn,
@@ -929,6 +951,111 @@ macro_rules! sql_record {
                     .await?;
                 tx.commit().await?;
                 Ok(photos)
+            }
+
+            async fn add_questionnaire(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                title: &str,
+                intro: Option<&str>,
+                questions: &[careportal_domain::record::questionnaires::Question],
+            ) -> StoreResult<careportal_domain::ids::QuestionnaireId> {
+                let now = self.now();
+                let id = careportal_domain::ids::QuestionnaireId::new();
+                let questions = serde_json::to_string(questions).map_err(|e| StoreError::corrupt("questionnaires", e))?;
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO questionnaires (tenant_id, id, client_id, title, intro, questions, received_at, status, answers, \
+                     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', '{}', $7)",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .bind(client.as_uuid())
+                .bind(title)
+                .bind(intro)
+                .bind(questions)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "vragenlijst"))?;
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("questionnaire.received"), Some(client), id.to_string()), now)
+                    .await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn questionnaires(
+                &self,
+                tenant: TenantId,
+                client: ClientId,
+            ) -> StoreResult<Vec<careportal_domain::record::questionnaires::Questionnaire>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {QUESTIONNAIRE_COLUMNS} FROM questionnaires WHERE tenant_id = $1 AND client_id = $2 \
+                     ORDER BY received_at DESC, id DESC"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(questionnaire_from_row).collect()
+            }
+
+            async fn questionnaire(
+                &self,
+                tenant: TenantId,
+                client: ClientId,
+                id: careportal_domain::ids::QuestionnaireId,
+            ) -> StoreResult<Option<careportal_domain::record::questionnaires::Questionnaire>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {QUESTIONNAIRE_COLUMNS} FROM questionnaires WHERE tenant_id = $1 AND client_id = $2 AND id = $3"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(questionnaire_from_row).transpose()
+            }
+
+            async fn save_answers(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                id: careportal_domain::ids::QuestionnaireId,
+                answers: &BTreeMap<String, String>,
+                submitted_by: Option<&str>,
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let status = if submitted_by.is_some() { "submitted" } else { "draft" };
+                let json = serde_json::to_string(answers).map_err(|e| StoreError::corrupt("questionnaires", e))?;
+                let mut tx = self.pool.begin().await?;
+                let changed = sqlx::query(
+                    "UPDATE questionnaires SET answers = $4, status = $5, updated_at = $6, submitted_by = $7 \
+                     WHERE tenant_id = $1 AND client_id = $2 AND id = $3 AND status <> 'submitted'",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(id.as_uuid())
+                .bind(json)
+                .bind(status)
+                .bind(now)
+                .bind(submitted_by)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(StoreError::Conflict("deze vragenlijst is al verstuurd".into()));
+                }
+                let action = if submitted_by.is_some() { "questionnaire.submitted" } else { "questionnaire.draft_saved" };
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new(action), Some(client), id.to_string()), now).await?;
+                if submitted_by.is_some() {
+                    queue_for_ecd(&mut tx, tenant, client, "questionnaire", &id.to_string(), now).await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn ecd_pending(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<EcdItem>> {

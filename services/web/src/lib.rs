@@ -162,6 +162,8 @@ pub fn app(state: AppState) -> Router {
         .route("/prikbord/{id}/reactie", post(record::prikbord::reply))
         .route("/prikbord/{id}/foto", get(record::prikbord::photo))
         .route("/prikbord/{id}/verwijderen", get(record::prikbord::delete_form).post(record::prikbord::delete))
+        .route("/vragenlijsten", get(record::questionnaires::list))
+        .route("/vragenlijsten/{id}", get(record::questionnaires::show).post(record::questionnaires::save))
         .route("/mijn-gegevens", get(record::network::my_details))
         .route("/contactpersonen", get(record::network::contacts))
         .route("/instellingen", get(record::network::settings).post(record::network::save_settings))

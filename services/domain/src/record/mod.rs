@@ -7,6 +7,7 @@ pub mod documents;
 pub mod measurements;
 pub mod messages;
 pub mod prikbord;
+pub mod questionnaires;
 pub mod reports;
 
 use serde::Serialize;

@@ -13,6 +13,7 @@ pub mod network;
 pub mod person_profile;
 pub mod plans;
 pub mod prikbord;
+pub mod questionnaires;
 pub mod reports;
 
 use crate::AppState;
@@ -35,7 +36,7 @@ use tera::Context;
 
 /// The modules that have pages, in the manual's order. A module a tenant switches on that
 /// is not here yet stays out of the menu rather than leading to an empty page.
-pub const MODULES_WITH_PAGES: [Module; 15] = [
+pub const MODULES_WITH_PAGES: [Module; 16] = [
     Module::Home,
     Module::MyDetails,
     Module::Reports,
@@ -45,6 +46,7 @@ pub const MODULES_WITH_PAGES: [Module; 15] = [
     Module::Evaluations,
     Module::PersonProfile,
     Module::Invoices,
+    Module::Questionnaires,
     Module::Agenda,
     Module::Messages,
     Module::Prikbord,
