@@ -14,6 +14,7 @@ on_both_backends!(
     only_the_client_or_representative_sets_rights_and_only_for_contact_persons,
     a_tenant_with_fixed_roles_has_no_rights_settings,
     network_messages_reach_only_those_who_may_read_them,
+    a_contact_person_adds_their_own_photo_and_only_the_client_sets_the_central_one,
 );
 
 const HOST: &str = "salem.localhost";
@@ -190,4 +191,58 @@ async fn network_messages_reach_only_those_who_may_read_them(backend: Backend) {
     let csrf = csrf_of(&kees_page.body).unwrap();
     let forged = kees_browser.post("/berichten/netwerk", &[("aan", &willem), ("bericht", "x"), ("csrf", &csrf)]).await;
     assert_eq!(forged.status, StatusCode::NOT_FOUND);
+}
+
+fn png() -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(80, 80, image::Rgb([30, 120, 200]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+async fn a_contact_person_adds_their_own_photo_and_only_the_client_sets_the_central_one(backend: Backend) {
+    let mut f = family(backend).await;
+    let page = f.willem.get("/contactpersonen").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("Profiel instellingen"), "only the client changes the central photo");
+    let csrf = csrf_of(&page.body).unwrap();
+    let own = f
+        .willem
+        .post_multipart("/contactpersonen/foto", &[("csrf", &csrf), ("wie", "eigen")], ("foto", "ik.png", &png()))
+        .await;
+    assert_eq!(own.header("location"), Some("/contactpersonen?foto=1"), "{}", own.body);
+    let central = f
+        .willem
+        .post_multipart("/contactpersonen/foto", &[("csrf", &csrf), ("wie", "client")], ("foto", "x.png", &png()))
+        .await;
+    assert_eq!(central.status, StatusCode::NOT_FOUND);
+
+    let list = f.johanna.get("/contactpersonen").await;
+    let src = format!("/contactpersonen/{}/foto", f.willem_id);
+    assert!(list.body.contains(&format!("src=\"{src}\" alt=\"Foto van Willem van den Berg\"")), "{}", list.body);
+    let photo = f.johanna.get(&src).await;
+    assert_eq!(photo.header("content-type"), Some("image/jpeg"));
+    assert_eq!(image::load_from_memory(&photo.bytes).unwrap().width(), 80);
+
+    // Johanna, the client, sets the photo in the middle; everyone in her portal sees it.
+    assert!(!f.willem.get("/home").await.body.contains("/foto/client"));
+    let page = f.johanna.get("/contactpersonen").await;
+    assert!(page.body.contains("Profiel instellingen"));
+    let csrf = csrf_of(&page.body).unwrap();
+    let set = f
+        .johanna
+        .post_multipart("/contactpersonen/foto", &[("csrf", &csrf), ("wie", "client")], ("foto", "ik.png", &png()))
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    assert!(f.willem.get("/home").await.body.contains("src=\"/foto/client\" alt=\"Foto van Johanna van den Berg\""));
+    assert_eq!(f.willem.get("/foto/client").await.header("content-type"), Some("image/jpeg"));
+
+    // Someone outside the portal: no photo, whatever the address.
+    let other = f.app.new_client("salem", "SAL-2002", "Hendrik Jansen").await;
+    let marja = f.app.new_account("salem", "marja@example.nl", "Marja Jansen", other, Relation::Contact).await;
+    let mut marja = f.app.signed_in(HOST, "salem", marja).await;
+    assert_eq!(marja.get(&src).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(marja.get("/foto/client").await.status, StatusCode::NOT_FOUND);
 }

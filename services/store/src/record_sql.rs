@@ -1058,6 +1058,88 @@ macro_rules! sql_record {
                 Ok(())
             }
 
+            async fn client_photo(&self, tenant: TenantId, client: ClientId) -> StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT blob_key FROM client_photos WHERE tenant_id = $1 AND client_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(client.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|r| r.try_get("blob_key")).transpose()?)
+            }
+
+            async fn set_client_photo(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                key: &str,
+            ) -> StoreResult<Option<String>> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                let old = sqlx::query("SELECT blob_key FROM client_photos WHERE tenant_id = $1 AND client_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(client.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| r.try_get::<String, _>("blob_key"))
+                    .transpose()?;
+                sqlx::query(
+                    "INSERT INTO client_photos (tenant_id, client_id, blob_key, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (tenant_id, client_id) DO UPDATE SET blob_key = excluded.blob_key, updated_at = excluded.updated_at",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(key)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "foto"))?;
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("photo.client_set"), Some(client), ""), now).await?;
+                tx.commit().await?;
+                Ok(old)
+            }
+
+            async fn account_photo(&self, tenant: TenantId, account: AccountId) -> StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT blob_key FROM account_photos WHERE tenant_id = $1 AND account_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(account.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|r| r.try_get("blob_key")).transpose()?)
+            }
+
+            async fn set_account_photo(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                account: AccountId,
+                key: &str,
+            ) -> StoreResult<Option<String>> {
+                let now = self.now();
+                let mut tx = self.pool.begin().await?;
+                let old = sqlx::query("SELECT blob_key FROM account_photos WHERE tenant_id = $1 AND account_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(account.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| r.try_get::<String, _>("blob_key"))
+                    .transpose()?;
+                sqlx::query(
+                    "INSERT INTO account_photos (tenant_id, account_id, blob_key, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (tenant_id, account_id) DO UPDATE SET blob_key = excluded.blob_key, updated_at = excluded.updated_at",
+                )
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(key)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "foto"))?;
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("photo.own_set"), None, account.to_string()), now).await?;
+                tx.commit().await?;
+                Ok(old)
+            }
+
             async fn ecd_pending(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<EcdItem>> {
                 let rows = sqlx::query(
                     "SELECT id, client_id, kind, item_id, created_at FROM ecd_outbox \

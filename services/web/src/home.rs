@@ -113,6 +113,7 @@ pub async fn page(care: Care, Query(query): Query<HomeQuery>, jar: CookieJar) ->
     };
     context.insert("plan_notice", &plan_notice);
     context.insert("plans_waiting", &crate::record::plans::waiting(&care).await?);
+    context.insert("client_photo", &store.client_photo(tenant, client).await?.is_some());
     if care.may(Module::Reports, Action::Read) {
         let today = careportal_domain::time::local_date(now);
         let since = today.checked_sub_days(chrono::Days::new(RECENT_DAYS)).unwrap_or(today);

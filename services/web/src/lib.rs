@@ -166,6 +166,13 @@ pub fn app(state: AppState) -> Router {
         .route("/vragenlijsten/{id}", get(record::questionnaires::show).post(record::questionnaires::save))
         .route("/mijn-gegevens", get(record::network::my_details))
         .route("/contactpersonen", get(record::network::contacts))
+        .route(
+            "/contactpersonen/foto",
+            post(record::network::upload_photo)
+                .layer(axum::extract::DefaultBodyLimit::max(record::prikbord::MAX_UPLOAD)),
+        )
+        .route("/contactpersonen/{id}/foto", get(record::network::person_photo))
+        .route("/foto/client", get(record::network::client_photo))
         .route("/instellingen", get(record::network::settings).post(record::network::save_settings))
         .route("/beheer", get(staff::overview))
         .route("/beheer/uitnodigen", get(staff::invite::form).post(staff::invite::invite))

@@ -41,36 +41,170 @@ struct Person {
     name: String,
     relation: &'static str,
     sort: String,
+    photo: Option<String>,
 }
 
 async fn people(care: &Care) -> Result<Vec<Person>, AppError> {
     let link = care.current.as_ref().ok_or(AppError::NotFound)?;
-    let mut people: Vec<Person> = care
-        .state
-        .store
-        .client_accounts(care.tenant.id, link.client.id)
-        .await?
-        .into_iter()
-        .map(|(account, relation)| Person {
+    let mut people = Vec::new();
+    for (account, relation) in care.state.store.client_accounts(care.tenant.id, link.client.id).await? {
+        let photo = care.state.store.account_photo(care.tenant.id, account.id).await?;
+        people.push(Person {
             id: account.id.to_string(),
             sort: format!("{} {}", account.name.family, account.name.given).to_lowercase(),
             name: account.name.full(),
             relation: relation.label(),
-        })
-        .collect();
+            photo: photo.map(|_| format!("/contactpersonen/{}/foto", account.id)),
+        });
+    }
     // "De lijst met contactpersonen wordt alfabetisch weergegeven": by family name.
     people.sort_by(|a, b| a.sort.cmp(&b.sort));
     Ok(people)
 }
 
 /// Contactpersonen: everyone with access to this portal, alphabetically.
-pub async fn contacts(care: Care, jar: CookieJar) -> Result<Response, AppError> {
+pub async fn contacts(care: Care, jar: CookieJar, Query(query): Query<ContactsQuery>) -> Result<Response, AppError> {
     care.require(Module::Contacts, Action::Read)?;
     let people = people(&care).await?;
     care.audit_read(Module::Contacts, format!("{} personen", people.len())).await?;
+    let saved = query.foto.is_some().then_some(("De foto is opgeslagen.", false));
+    contacts_page(&care, jar, people, saved, StatusCode::OK).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ContactsQuery {
+    foto: Option<String>,
+}
+
+async fn contacts_page(
+    care: &Care,
+    jar: CookieJar,
+    people: Vec<Person>,
+    message: Option<(&str, bool)>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let is_client = care.current.as_ref().is_some_and(|l| l.relation == Relation::Client);
     let (jar, mut context) = care.context(jar, Module::Contacts);
     context.insert("people", &people);
-    render(&care.state, &care.tenant, "record/contacts.html", &context, StatusCode::OK, jar).await
+    context.insert("is_client", &is_client);
+    context.insert("client_name", &care.current.as_ref().map(|l| l.client.name.full()));
+    context.insert("message", &message.map(|(m, _)| m));
+    context.insert("message_is_error", &message.is_some_and(|(_, e)| e));
+    render(&care.state, &care.tenant, "record/contacts.html", &context, status, jar).await
+}
+
+/// POST /contactpersonen/foto (multipart): `wie` is "eigen" (one's own photo, anyone) or
+/// "client" (the central photo, only the client themself, as the manual says).
+pub async fn upload_photo(
+    care: Care,
+    jar: CookieJar,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let link = care.require(Module::Contacts, Action::Read)?.clone();
+    let (mut csrf, mut whose, mut bytes) = (String::new(), String::new(), Vec::new());
+    let mut too_big = false;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                too_big = true;
+                break;
+            }
+        };
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("wie") => whose = field.text().await.unwrap_or_default(),
+            Some("foto") => match field.bytes().await {
+                Ok(b) => bytes = b.to_vec(),
+                Err(_) => too_big = true,
+            },
+            _ => {}
+        }
+    }
+    let people = people(&care).await?;
+    if too_big {
+        let message = careportal_documents::PhotoError::TooLarge.to_string();
+        return contacts_page(&care, jar, people, Some((&message, true)), StatusCode::PAYLOAD_TOO_LARGE).await;
+    }
+    if !crate::session::csrf_ok(&care.state, &jar, &csrf) {
+        return contacts_page(&care, jar, people, Some((super::reports::EXPIRED_FORM, true)), StatusCode::FORBIDDEN)
+            .await;
+    }
+    let central = match whose.as_str() {
+        "eigen" => false,
+        "client" if link.relation == Relation::Client => true,
+        _ => return Err(AppError::NotFound),
+    };
+    if bytes.is_empty() {
+        return contacts_page(
+            &care,
+            jar,
+            people,
+            Some(("Kies eerst een foto.", true)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let cleaned = match careportal_documents::clean_photo(&bytes) {
+        Ok(cleaned) => cleaned,
+        Err(problem) => {
+            let message = problem.to_string();
+            return contacts_page(&care, jar, people, Some((&message, true)), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let key = format!("foto/{}.jpg", careportal_domain::ids::DocumentId::new());
+    care.state
+        .blobs
+        .put(care.tenant.id, &key, cleaned, "image/jpeg")
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let origin = care.origin();
+    let old = if central {
+        care.state.store.set_client_photo(care.tenant.id, &origin, link.client.id, &key).await?
+    } else {
+        care.state.store.set_account_photo(care.tenant.id, &origin, care.signed_in.account.id, &key).await?
+    };
+    if let Some(old) = old
+        && let Err(error) = care.state.blobs.delete(care.tenant.id, &old).await
+    {
+        tracing::warn!(%error, "vervangen foto bleef in de documentopslag staan");
+    }
+    Ok(Redirect::to("/contactpersonen?foto=1").into_response())
+}
+
+async fn photo_response(care: &Care, key: Option<String>) -> Result<Response, AppError> {
+    let key = key.ok_or(AppError::NotFound)?;
+    let stream = care.state.blobs.open(care.tenant.id, &key).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let stream = stream.ok_or(AppError::NotFound)?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "image/jpeg"), (axum::http::header::CACHE_CONTROL, "private, no-store")],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// GET /contactpersonen/{id}/foto: a person's own photo, for those who see the contact list
+/// of a client that person belongs to.
+pub async fn person_photo(
+    care: Care,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, AppError> {
+    let link = care.require(Module::Contacts, Action::Read)?;
+    let account: AccountId = id.parse().map_err(|_| AppError::NotFound)?;
+    let linked = care.state.store.client_accounts(care.tenant.id, link.client.id).await?;
+    if !linked.iter().any(|(a, _)| a.id == account) {
+        return Err(AppError::NotFound);
+    }
+    let key = care.state.store.account_photo(care.tenant.id, account).await?;
+    photo_response(&care, key).await
+}
+
+/// GET /foto/client: the client's central photo, for anyone in their portal.
+pub async fn client_photo(care: Care) -> Result<Response, AppError> {
+    let link = care.current.as_ref().ok_or(AppError::NotFound)?;
+    let key = care.state.store.client_photo(care.tenant.id, link.client.id).await?;
+    photo_response(&care, key).await
 }
 
 #[derive(Debug, Serialize)]
