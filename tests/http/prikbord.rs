@@ -10,7 +10,11 @@ use careportal_domain::tenant::Module;
 use careportal_tests::client::csrf_of;
 use careportal_tests::{Backend, TestApp, on_both_backends};
 
-on_both_backends!(a_post_with_a_photo_replies_and_removal, a_file_that_is_not_a_photo_is_refused_and_the_text_kept,);
+on_both_backends!(
+    a_post_with_a_photo_replies_and_removal,
+    a_file_that_is_not_a_photo_is_refused_and_the_text_kept,
+    a_coordinator_removes_any_post_after_confirming,
+);
 
 const HOST: &str = "salem.localhost";
 
@@ -117,4 +121,33 @@ async fn a_file_that_is_not_a_photo_is_refused_and_the_text_kept(backend: Backen
     let empty = johanna.post_multipart("/prikbord", &[("csrf", &csrf), ("tekst", "  ")], ("foto", "", b"")).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.body.contains("Schrijf een bericht of kies een foto."));
+}
+
+async fn a_coordinator_removes_any_post_after_confirming(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let tenant = app.tenant_id("salem").await;
+    let client = app.new_client("salem", "SAL-2001", "Johanna van den Berg").await;
+    let johanna =
+        app.new_account("salem", "johanna@example.nl", "Johanna van den Berg", client, Relation::Client).await;
+    let mut johanna = app.signed_in(HOST, "salem", johanna).await;
+    let csrf = csrf_of(&johanna.get("/prikbord").await.body).unwrap();
+    johanna.post_multipart("/prikbord", &[("csrf", &csrf), ("tekst", "Iets wat weg moet")], ("foto", "", b"")).await;
+    let own = app.new_client("salem", "STAFF-1", "Eigen Dossier").await;
+    let ria = app.new_account("salem", "ria@salem.nl", "Ria Pauw", own, Relation::Client).await;
+    app.store
+        .add_staff_role(tenant, &Origin::system("test"), ria, careportal_domain::staff::StaffRole::Coordinator)
+        .await
+        .unwrap();
+    let mut ria = app.signed_in(HOST, "salem", ria).await;
+    let page = ria.get("/beheer/clienten/SAL-2001/prikbord").await;
+    assert!(page.body.contains("Iets wat weg moet"), "{}", page.body);
+    let id = page.body.split("name=\"bericht\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let csrf = csrf_of(&page.body).unwrap();
+    // Without ticking the confirmation, nothing happens.
+    ria.post("/beheer/clienten/SAL-2001/prikbord", &[("csrf", &csrf), ("bericht", &id)]).await;
+    assert!(johanna.get("/prikbord").await.body.contains("Iets wat weg moet"));
+    ria.post("/beheer/clienten/SAL-2001/prikbord", &[("csrf", &csrf), ("bericht", &id), ("bevestig", "ja")]).await;
+    assert!(!johanna.get("/prikbord").await.body.contains("Iets wat weg moet"));
+    let audit = app.store.audit_of_client(tenant, client, 50).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "prikbord.removed" && e.actor.starts_with("account:")));
 }

@@ -177,6 +177,7 @@ pub fn app(state: AppState) -> Router {
         .route("/beheer", get(staff::overview))
         .route("/beheer/uitnodigen", get(staff::invite::form).post(staff::invite::invite))
         .route("/beheer/clienten/{reference}/berichten", get(staff::threads::page).post(staff::threads::answer))
+        .route("/beheer/clienten/{reference}/prikbord", get(staff::prikbord::page).post(staff::prikbord::remove))
         .route(
             "/beheer/clienten/{reference}/begeleidingsplan",
             get(staff::plans::form)

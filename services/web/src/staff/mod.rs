@@ -4,6 +4,7 @@
 
 pub mod invite;
 pub mod plans;
+pub mod prikbord;
 pub mod threads;
 
 use crate::AppState;
@@ -124,5 +125,6 @@ pub async fn overview(staff: Staff, jar: CookieJar) -> Result<Response, AppError
         clients.iter().map(|c| ClientRow { reference: c.reference.as_str().to_owned(), name: c.name.full() }).collect();
     let (jar, mut context) = staff.context(jar, "Beheer");
     context.insert("clients", &rows);
+    context.insert("tenant_has_prikbord", &staff.tenant.config.modules.contains_key("prikbord"));
     crate::pages::render(&staff.state, &staff.tenant, "staff/overview.html", &context, StatusCode::OK, jar).await
 }

@@ -1,0 +1,83 @@
+//! A coordinator keeps a client's prikbord decent: they read it and remove any post (the
+//! manual's rule: the author removes their own, the client and the coordinator any).
+
+use super::Staff;
+use crate::error::AppError;
+use crate::pages::render;
+use axum::Form;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use careportal_domain::audit::AuditAction;
+use careportal_domain::ids::PostId;
+use careportal_domain::staff::StaffAction;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize)]
+struct Line {
+    id: String,
+    author: String,
+    moment: String,
+    body: String,
+    reply: bool,
+}
+
+pub async fn page(staff: Staff, jar: CookieJar, Path(reference): Path<String>) -> Result<Response, AppError> {
+    staff.require(StaffAction::AnswerMessages)?;
+    let client = staff.client(&reference).await?;
+    let posts = staff.state.store.posts(staff.tenant.id, client.id, 300).await?;
+    let event = staff.origin().event(
+        AuditAction::new("record.viewed"),
+        Some(client.id),
+        format!("prikbord als medewerker: {} berichten", posts.len()),
+    );
+    staff.state.store.append_audit(staff.tenant.id, &event).await?;
+    let lines: Vec<Line> = posts
+        .iter()
+        .map(|p| Line {
+            id: p.id.to_string(),
+            author: p.author_name.clone(),
+            moment: crate::record::moment(p.created_at),
+            body: p.body.clone(),
+            reply: p.parent.is_some(),
+        })
+        .collect();
+    let (jar, mut context) = staff.context(jar, &format!("Prikbord van {}", client.name.full()));
+    context.insert("client", &serde_json::json!({ "reference": client.reference.as_str() }));
+    context.insert("lines", &lines);
+    render(&staff.state, &staff.tenant, "staff/prikbord.html", &context, StatusCode::OK, jar).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RemoveForm {
+    #[serde(default)]
+    bericht: String,
+    #[serde(default)]
+    bevestig: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Removing needs the confirmation box ticked: no irreversible step without confirmation.
+pub async fn remove(
+    staff: Staff,
+    jar: CookieJar,
+    Path(reference): Path<String>,
+    Form(form): Form<RemoveForm>,
+) -> Result<Response, AppError> {
+    staff.require(StaffAction::AnswerMessages)?;
+    let client = staff.client(&reference).await?;
+    let back = format!("/beheer/clienten/{}/prikbord", client.reference);
+    if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) || form.bevestig != "ja" {
+        return Ok(Redirect::to(&back).into_response());
+    }
+    let id: PostId = form.bericht.parse().map_err(|_| AppError::NotFound)?;
+    let photos = staff.state.store.delete_post(staff.tenant.id, &staff.origin(), client.id, id).await?;
+    for key in photos {
+        if let Err(error) = staff.state.blobs.delete(staff.tenant.id, &key).await {
+            tracing::warn!(%error, "foto van een verwijderd prikbordbericht bleef staan");
+        }
+    }
+    Ok(Redirect::to(&back).into_response())
+}
