@@ -101,7 +101,14 @@ test('siloah: een begeleidingsplan afkeuren, een volgend ondertekenen met een SM
   await page.reload();
   await page.getByRole('link', { name: 'Lezen en ondertekenen' }).click();
   await page.getByRole('heading', { level: 2, name: 'Begeleidingsplanafdruk van dinsdag 24 november 2026' }).waitFor();
-  const signCode = await codeAfter(page, 'Ondertekenen');
+  // A code left too long expires (aged in the database, as five minutes would age it).
+  const lateCode = await codeAfter(page, 'Ondertekenen');
+  assert.equal(portal.sql("UPDATE one_time_codes SET expires_at = '2000-01-01T00:00:00+00:00' WHERE purpose = 'sign' AND used_at IS NULL"), '1');
+  await page.getByLabel('Bevestigingscode').fill(lateCode);
+  await page.getByRole('button', { name: 'Ok' }).click();
+  await page.getByText('Deze code is verlopen of al gebruikt.').waitFor();
+  await checkPage(page);
+  const signCode = await codeAfter(page, 'Nieuwe code aanvragen');
   await page.getByLabel('Bevestigingscode').fill('000000');
   await page.getByRole('button', { name: 'Ok' }).click();
   await page.getByText('Deze code klopt niet.').waitFor();

@@ -58,23 +58,61 @@ async fn each_right_granted_and_withdrawn_shows_and_hides_its_page(backend: Back
     // A new contact person starts with the least: every box empty.
     assert!(!settings.body.contains(" checked"), "no rights at the start");
 
-    // (right, its page, the menu label)
-    let matrix =
-        [("reports:read", "/rapportages", "Mijn dossier"), ("my_details:read", "/mijn-gegevens", "Mijn gegevens")];
-    for (right, path, label) in matrix {
-        assert_eq!(f.willem.get(path).await.status, StatusCode::NOT_FOUND, "{path} before {right}");
-        set_rights(&mut f.johanna, f.willem_id, &[right]).await;
+    // Each right: the address that needs it, and what shows on a page only with it.
+    // (right, address, what appears with the right)
+    let matrix: [(&str, &str, &str); 9] = [
+        ("reports:read", "/rapportages", ">Mijn dossier</a>"),
+        ("my_details:read", "/mijn-gegevens", ">Mijn gegevens</a>"),
+        ("questionnaires:read", "/vragenlijsten", ">Vragenlijsten</a>"),
+        ("agenda:read", "/agenda", ">Mijn agenda</a>"),
+        ("agenda:write", "/agenda/nieuw", "Nieuwe afspraak"),
+        ("messages:read", "/berichten", ">Mijn berichten</a>"),
+        ("messages:write", "/berichten", ">Stuur</button>"),
+        ("prikbord:read", "/prikbord", ">Prikbord</a>"),
+        ("prikbord:write", "/prikbord", ">Plaatsen</button>"),
+    ];
+    // A write right comes with its read right, as Beheer instellingen would be used.
+    let with_read = |right: &'static str| -> Vec<&'static str> {
+        match right.split_once(':') {
+            Some((module, "write")) => vec![
+                right,
+                if module == "agenda" {
+                    "agenda:read"
+                } else if module == "messages" {
+                    "messages:read"
+                } else {
+                    "prikbord:read"
+                },
+            ],
+            _ => vec![right],
+        }
+    };
+    for (right, path, sign) in matrix {
+        let before = f.willem.get(path).await;
+        assert!(before.status == StatusCode::NOT_FOUND || !before.body.contains(sign), "{path} before {right}");
+        set_rights(&mut f.johanna, f.willem_id, &with_read(right)).await;
         let page = f.willem.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path} with {right}");
-        assert!(page.body.contains(&format!(">{label}</a>")), "menu shows {label}");
-        for (other, other_path, _) in matrix.iter().filter(|(r, _, _)| *r != right) {
-            assert_eq!(f.willem.get(other_path).await.status, StatusCode::NOT_FOUND, "{other} not given");
-        }
+        let shown = if sign.ends_with("</a>") { f.willem.get("/home").await.body } else { page.body.clone() };
+        assert!(shown.contains(sign), "{sign} shows with {right}");
         set_rights(&mut f.johanna, f.willem_id, &[]).await;
-        let page = f.willem.get(path).await;
-        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path} after withdrawing {right}");
-        assert!(!f.willem.get("/home").await.body.contains(&format!(">{label}</a>")));
+        let after = f.willem.get(path).await;
+        assert_eq!(after.status, StatusCode::NOT_FOUND, "{path} after withdrawing {right}");
+        assert!(!f.willem.get("/home").await.body.contains(sign), "{sign} gone after withdrawing {right}");
     }
+    // Writing without the right is refused even when the read right is there.
+    set_rights(&mut f.johanna, f.willem_id, &["agenda:read", "messages:read", "prikbord:read"]).await;
+    let csrf = csrf_of(&f.willem.get("/home").await.body).unwrap();
+    for (path, fields) in [
+        ("/agenda/nieuw", vec![("titel", "x"), ("datum", "2026-11-27"), ("begin", "10:00"), ("einde", "11:00")]),
+        ("/berichten/netwerk", vec![("aan", "x"), ("bericht", "x")]),
+        ("/prikbord/00000000-0000-0000-0000-000000000000/reactie", vec![("reactie", "x")]),
+    ] {
+        let mut all = fields.clone();
+        all.push(("csrf", &csrf));
+        assert_eq!(f.willem.post(path, &all).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    set_rights(&mut f.johanna, f.willem_id, &[]).await;
     // What was ticked is shown as ticked, and the change is in the audit log.
     set_rights(&mut f.johanna, f.willem_id, &["reports:read", "agenda:write"]).await;
     let settings = f.johanna.get("/instellingen").await;
