@@ -161,3 +161,67 @@ export async function fetchInPage(page, href) {
 export async function fetchLinked(page, locator) {
   return fetchInPage(page, await locator.getAttribute('href'));
 }
+
+/** Every page: nothing to scroll sideways, and zero axe violations. */
+export async function checkPage(page) {
+  const assert = (await import('node:assert/strict')).default;
+  await expectNoHorizontalScroll(page, assert);
+  await expectNoAxeViolations(page, assert);
+}
+
+/** The record's menu. */
+export function menu(page) {
+  return page.getByRole('navigation', { name: 'Onderdelen van het dossier' });
+}
+
+export const DEMO_PASSWORD = 'Zonnebloem!Tafel7';
+
+/** A code from oathtool, `offset` seconds from now. */
+export function totpCode(secret, offset = 0) {
+  const when = new Date(Date.now() + offset * 1000).toISOString().replace('T', ' ').replace(/\..*/, ' UTC');
+  return execFileSync('oathtool', ['--totp', '-b', secret, '--now', when], { encoding: 'utf8' }).trim();
+}
+
+/** A first login activating the authenticator app (typing the key the page writes out); returns the key. */
+export async function signInWithApp(portal, page, slug, username) {
+  await page.goto(portal.url(slug, '/inloggen'));
+  await page.getByLabel('Gebruikersnaam').fill(username);
+  await page.getByLabel('Wachtwoord', { exact: true }).fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('link', { name: /^Authenticator App/ }).click();
+  const secret = (await page.locator('#sleutel').innerText()).replace(/\s/g, '');
+  await page.getByLabel('Code uit de app').fill(totpCode(secret));
+  await page.getByRole('button', { name: 'Bevestig' }).click();
+  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+  return secret;
+}
+
+/** A first login activating SMS: the number, the registration code from the outbox, Bevestig. */
+export async function signInWithSms(portal, page, slug, username, number) {
+  await page.goto(portal.url(slug, '/inloggen'));
+  await page.getByLabel('Gebruikersnaam').fill(username);
+  await page.getByLabel('Wachtwoord', { exact: true }).fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+  await page.getByRole('link', { name: 'SMS' }).click();
+  const seen = smsCount(portal.smsFile);
+  await page.getByLabel('Stap 1: voer uw GSM nummer in').fill(number);
+  await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
+  const registration = await nthSms(portal.smsFile, seen + 1);
+  await page.getByLabel('Stap 3: Registratiecode').fill(registration.body.match(/\b(\d{6})\b/)[1]);
+  await page.getByRole('button', { name: 'Controleer' }).click();
+  await page.getByRole('button', { name: 'Bevestig' }).click();
+  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+}
+
+/** The daily login on a new device with 'SMS code aanvragen' and the six digits. */
+export async function signInAgainWithSms(portal, page, slug, username) {
+  await page.goto(portal.url(slug, '/inloggen'));
+  await page.getByLabel('Gebruikersnaam').fill(username);
+  await page.getByLabel('Wachtwoord', { exact: true }).fill(DEMO_PASSWORD);
+  const seen = smsCount(portal.smsFile);
+  await page.getByRole('button', { name: 'SMS code aanvragen' }).click();
+  const sms = await nthSms(portal.smsFile, seen + 1);
+  await page.getByLabel('2FA code', { exact: true }).fill(sms.body.match(/\d{4}-(\d{6})/)[1]);
+  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+}

@@ -4,10 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startPortal, startBrowser, openPage, VIEWPORTS, expectNoAxeViolations, expectNoHorizontalScroll, nthSms, smsCount,
+  startPortal, startBrowser, openPage, VIEWPORTS, nthSms, smsCount, checkPage, menu,
+  signInWithSms as firstSignIn, signInAgainWithSms as signInAgain,
 } from './harness.mjs';
 
-const PASSWORD = 'Zonnebloem!Tafel7';
 let portal;
 let browser;
 
@@ -21,30 +21,8 @@ after(async () => {
   await portal?.stop();
 });
 
-async function checkPage(page) {
-  await expectNoHorizontalScroll(page, assert);
-  await expectNoAxeViolations(page, assert);
-}
-
-async function signInWithSms(page, username, number) {
-  await page.goto(portal.url('salem', '/inloggen'));
-  await page.getByLabel('Gebruikersnaam').fill(username);
-  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
-  await page.getByRole('link', { name: 'SMS' }).click();
-  const seen = smsCount(portal.smsFile);
-  await page.getByLabel('Stap 1: voer uw GSM nummer in').fill(number);
-  await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
-  const registration = await nthSms(portal.smsFile, seen + 1);
-  await page.getByLabel('Stap 3: Registratiecode').fill(registration.body.match(/\b(\d{6})\b/)[1]);
-  await page.getByRole('button', { name: 'Controleer' }).click();
-  await page.getByRole('button', { name: 'Bevestig' }).click();
-  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
-}
-
-function menu(page) {
-  return page.getByRole('navigation', { name: 'Onderdelen van het dossier' });
-}
+const signInWithSms = (page, username, number) => firstSignIn(portal, page, 'salem', username, number);
+const signInAgainWithSms = (page, username) => signInAgain(portal, page, 'salem', username);
 
 test('salem: de cliënt geeft een contactpersoon rechten en neemt ze weer af (360 en 1280px)', async () => {
   const johanna = await openPage(browser, VIEWPORTS[1]);
@@ -109,15 +87,7 @@ for (const viewport of VIEWPORTS) {
       return;
     }
     // Johanna activated SMS in the first test; this is another device, so Salem asks a code.
-    await page.goto(portal.url('salem', '/inloggen'));
-    await page.getByLabel('Gebruikersnaam').fill(username);
-    await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
-    const seen = smsCount(portal.smsFile);
-    await page.getByRole('button', { name: 'SMS code aanvragen' }).click();
-    const sms = await nthSms(portal.smsFile, seen + 1);
-    await page.getByLabel('2FA code', { exact: true }).fill(sms.body.match(/\d{4}-(\d{6})/)[1]);
-    await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
-    await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+    await signInAgainWithSms(page, username);
 
     await menu(page).getByRole('link', { name: 'Mijn agenda' }).click();
     await page.getByRole('heading', { level: 1, name: 'Mijn agenda' }).waitFor();
@@ -190,14 +160,7 @@ test('salem: een prikbordbericht met een foto en een reactie (360px), gelezen do
 
   // Kees may read the prikbord only.
   const kees = await openPage(browser, VIEWPORTS[1]);
-  await kees.goto(portal.url('salem', '/inloggen'));
-  await kees.getByLabel('Gebruikersnaam').fill('kees.visser@example.nl');
-  await kees.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
-  const seen = smsCount(portal.smsFile);
-  await kees.getByRole('button', { name: 'SMS code aanvragen' }).click();
-  const sms = await nthSms(portal.smsFile, seen + 1);
-  await kees.getByLabel('2FA code', { exact: true }).fill(sms.body.match(/\d{4}-(\d{6})/)[1]);
-  await kees.getByRole('button', { name: 'Inloggen', exact: true }).click();
+  await signInAgainWithSms(kees, 'kees.visser@example.nl');
   await menu(kees).getByRole('link', { name: 'Prikbord' }).click();
   await kees.getByText('Zonsondergang vanaf het balkon').waitFor();
   assert.ok(await kees.getByText('Mooi gedaan, jongens!').isVisible());
@@ -206,19 +169,6 @@ test('salem: een prikbordbericht met een foto en een reactie (360px), gelezen do
   await checkPage(kees);
   await kees.close();
 });
-
-/** The daily login on a new device at Salem: 'SMS code aanvragen' and the six digits. */
-async function signInAgainWithSms(page, username) {
-  await page.goto(portal.url('salem', '/inloggen'));
-  await page.getByLabel('Gebruikersnaam').fill(username);
-  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
-  const seen = smsCount(portal.smsFile);
-  await page.getByRole('button', { name: 'SMS code aanvragen' }).click();
-  const sms = await nthSms(portal.smsFile, seen + 1);
-  await page.getByLabel('2FA code', { exact: true }).fill(sms.body.match(/\d{4}-(\d{6})/)[1]);
-  await page.getByRole('button', { name: 'Inloggen', exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
-}
 
 for (const viewport of VIEWPORTS) {
   test(`salem: een vragenlijst als concept bewaard en later verstuurd (${viewport.width}px)`, async () => {

@@ -8,11 +8,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startPortal, startBrowser, openPage, VIEWPORTS, expectNoAxeViolations, expectNoHorizontalScroll,
-  nthSms, smsCount, pdfText, fetchLinked, fetchInPage,
+  startPortal, startBrowser, openPage, VIEWPORTS, nthSms, smsCount, pdfText, fetchLinked, fetchInPage, checkPage, menu,
+  signInWithSms as firstSignIn,
 } from './harness.mjs';
 
-const PASSWORD = 'Zonnebloem!Tafel7';
 let portal;
 let browser;
 /** A print the coordinator can offer again (saved by the first test). */
@@ -28,31 +27,7 @@ after(async () => {
   await portal?.stop();
 });
 
-async function checkPage(page) {
-  await expectNoHorizontalScroll(page, assert);
-  await expectNoAxeViolations(page, assert);
-}
-
-function menu(page) {
-  return page.getByRole('navigation', { name: 'Onderdelen van het dossier' });
-}
-
-/** Siloah's first login, activating SMS: "Stap 1 GSM nummer", the registration code, Bevestig. */
-async function signInWithSms(page, username, number) {
-  await page.goto(portal.url('siloah', '/inloggen'));
-  await page.getByLabel('Gebruikersnaam').fill(username);
-  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
-  await page.getByRole('link', { name: 'SMS' }).click();
-  const seen = smsCount(portal.smsFile);
-  await page.getByLabel('Stap 1: voer uw GSM nummer in').fill(number);
-  await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
-  const registration = await nthSms(portal.smsFile, seen + 1);
-  await page.getByLabel('Stap 3: Registratiecode').fill(registration.body.match(/\b(\d{6})\b/)[1]);
-  await page.getByRole('button', { name: 'Controleer' }).click();
-  await page.getByRole('button', { name: 'Bevestig' }).click();
-  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
-}
+const signInWithSms = (page, username, number) => firstSignIn(portal, page, 'siloah', username, number);
 
 /** Clicks a button that sends a Bevestigingscode and returns the code's six digits. */
 async function codeAfter(page, buttonName) {

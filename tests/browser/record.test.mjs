@@ -3,10 +3,8 @@
 // zero axe violations and no sideways scrolling at 360 and 1280 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { startPortal, startBrowser, openPage, VIEWPORTS, expectNoAxeViolations, expectNoHorizontalScroll } from './harness.mjs';
+import { startPortal, startBrowser, openPage, VIEWPORTS, checkPage, menu, signInWithApp } from './harness.mjs';
 
-const PASSWORD = 'Zonnebloem!Tafel7';
 let portal;
 let browser;
 
@@ -20,37 +18,13 @@ after(async () => {
   await portal?.stop();
 });
 
-function totp(secret) {
-  return execFileSync('oathtool', ['--totp', '-b', secret], { encoding: 'utf8' }).trim();
-}
-
 /** A calendar day in Amsterdam, `daysAgo` days before today, as a date field takes it. */
 function dayInAmsterdam(daysAgo) {
   const when = new Date(Date.now() - daysAgo * 24 * 3600 * 1000);
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam' }).format(when);
 }
 
-async function checkPage(page) {
-  await expectNoHorizontalScroll(page, assert);
-  await expectNoAxeViolations(page, assert);
-}
-
-/** Siloah's first login with an authenticator app, typing the key the page writes out. */
-async function signIn(page, username) {
-  await page.goto(portal.url('siloah', '/inloggen'));
-  await page.getByLabel('Gebruikersnaam').fill(username);
-  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
-  await page.getByRole('link', { name: 'Authenticator App (heeft de voorkeur)' }).click();
-  const secret = (await page.locator('#sleutel').innerText()).replace(/\s/g, '');
-  await page.getByLabel('Code uit de app').fill(totp(secret));
-  await page.getByRole('button', { name: 'Bevestig' }).click();
-  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
-}
-
-function menu(page) {
-  return page.getByRole('navigation', { name: 'Onderdelen van het dossier' });
-}
+const signIn = (page, username) => signInWithApp(portal, page, 'siloah', username);
 
 const PEOPLE = [
   { viewport: VIEWPORTS[0], username: 'ingrid.devries@example.nl', name: 'Ingrid de Vries', as: ' (vertegenwoordiger)' },

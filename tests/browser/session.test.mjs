@@ -4,12 +4,11 @@
 // clock is moved forward with Playwright's clock; the server keeps real time).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import {
-  startPortal, startBrowser, openPage, VIEWPORTS, expectNoAxeViolations, expectNoHorizontalScroll, nthSms, smsCount,
+  startPortal, startBrowser, openPage, VIEWPORTS, checkPage, totpCode as totp, signInWithApp, signInWithSms,
+  DEMO_PASSWORD as PASSWORD,
 } from './harness.mjs';
 
-const PASSWORD = 'Zonnebloem!Tafel7';
 let portal;
 let browser;
 
@@ -23,29 +22,7 @@ after(async () => {
   await portal?.stop();
 });
 
-async function checkPage(page) {
-  await expectNoHorizontalScroll(page, assert);
-  await expectNoAxeViolations(page, assert);
-}
-
-function totp(secret, offset = 0) {
-  const when = new Date(Date.now() + offset * 1000).toISOString().replace('T', ' ').replace(/\..*/, ' UTC');
-  return execFileSync('oathtool', ['--totp', '-b', secret, '--now', when], { encoding: 'utf8' }).trim();
-}
-
-/** Siloah's first login with the app; returns the key for later codes. */
-async function firstLoginWithApp(page, username) {
-  await page.goto(portal.url('siloah', '/inloggen'));
-  await page.getByLabel('Gebruikersnaam').fill(username);
-  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
-  await page.getByRole('link', { name: /^Authenticator App/ }).click();
-  const secret = (await page.locator('#sleutel').innerText()).replace(/\s/g, '');
-  await page.getByLabel('Code uit de app').fill(totp(secret));
-  await page.getByRole('button', { name: 'Bevestig' }).click();
-  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
-  return secret;
-}
+const firstLoginWithApp = (page, username) => signInWithApp(portal, page, 'siloah', username);
 
 /** Moves the account's password back in time by `years`. */
 function agePassword(username, years) {
@@ -93,19 +70,7 @@ test('siloah: een verlopen wachtwoord moet bij de volgende keer inloggen worden 
 test('salem: zonder maximale leeftijd vraagt een oud wachtwoord niets (1280px)', async () => {
   const username = 'marja.jansen@example.nl';
   const page = await openPage(browser, VIEWPORTS[1]);
-  await page.goto(portal.url('salem', '/inloggen'));
-  await page.getByLabel('Gebruikersnaam').fill(username);
-  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
-  await page.getByRole('link', { name: 'SMS' }).click();
-  const seen = smsCount(portal.smsFile);
-  await page.getByLabel('Stap 1: voer uw GSM nummer in').fill('06 7777 8888');
-  await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
-  const registration = await nthSms(portal.smsFile, seen + 1);
-  await page.getByLabel('Stap 3: Registratiecode').fill(registration.body.match(/\b(\d{6})\b/)[1]);
-  await page.getByRole('button', { name: 'Controleer' }).click();
-  await page.getByRole('button', { name: 'Bevestig' }).click();
-  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
+  await signInWithSms(portal, page, 'salem', username, '06 7777 8888');
   await page.getByRole('button', { name: 'Uitloggen' }).click();
 
   agePassword(username, 2);

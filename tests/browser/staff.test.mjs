@@ -3,15 +3,13 @@
 // their Dutch labels, zero axe violations at 360 and 1280 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startPortal, startBrowser, openPage, VIEWPORTS, expectNoAxeViolations, expectNoHorizontalScroll, nthSms, smsCount,
+  startPortal, startBrowser, openPage, VIEWPORTS, checkPage, signInWithApp as appSignIn, signInWithSms as smsSignIn,
 } from './harness.mjs';
 
-const PASSWORD = 'Zonnebloem!Tafel7';
 let portal;
 let browser;
 
@@ -25,10 +23,8 @@ after(async () => {
   await portal?.stop();
 });
 
-async function checkPage(page) {
-  await expectNoHorizontalScroll(page, assert);
-  await expectNoAxeViolations(page, assert);
-}
+const signInWithApp = (page, slug, username) => appSignIn(portal, page, slug, username);
+const signInWithSms = (page, slug, username, number) => smsSignIn(portal, page, slug, username, number);
 
 function mailsTo(address) {
   let files = [];
@@ -43,34 +39,6 @@ async function waitForMail(address) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no mail to ${address}`);
-}
-
-async function signInWithApp(page, slug, username) {
-  await page.goto(portal.url(slug, '/inloggen'));
-  await page.getByLabel('Gebruikersnaam').fill(username);
-  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
-  await page.getByRole('link', { name: /^Authenticator App/ }).click();
-  const secret = (await page.locator('#sleutel').innerText()).replace(/\s/g, '');
-  await page.getByLabel('Code uit de app').fill(execFileSync('oathtool', ['--totp', '-b', secret], { encoding: 'utf8' }).trim());
-  await page.getByRole('button', { name: 'Bevestig' }).click();
-  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
-}
-
-async function signInWithSms(page, slug, username, number) {
-  await page.goto(portal.url(slug, '/inloggen'));
-  await page.getByLabel('Gebruikersnaam').fill(username);
-  await page.getByLabel('Wachtwoord', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Inloggen' }).click();
-  await page.getByRole('link', { name: 'SMS' }).click();
-  const seen = smsCount(portal.smsFile);
-  await page.getByLabel('Stap 1: voer uw GSM nummer in').fill(number);
-  await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
-  const registration = await nthSms(portal.smsFile, seen + 1);
-  await page.getByLabel('Stap 3: Registratiecode').fill(registration.body.match(/\b(\d{6})\b/)[1]);
-  await page.getByRole('button', { name: 'Controleer' }).click();
-  await page.getByRole('button', { name: 'Bevestig' }).click();
-  await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
 }
 
 test('siloah: de Coördinator zorg nodigt uit, beantwoordt een bericht en biedt een begeleidingsplan aan (360px)', async () => {
