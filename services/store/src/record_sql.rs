@@ -123,6 +123,58 @@ macro_rules! sql_record {
             })
         }
 
+        /// The photo key of a client or an account (`table` and `owner` are our own constants).
+        async fn photo_key(
+            pool: &sqlx::Pool<<Conn as sqlx::Connection>::Database>,
+            table: &str,
+            owner: &str,
+            tenant: TenantId,
+            id: Uuid,
+        ) -> StoreResult<Option<String>> {
+            let row = sqlx::query(&format!("SELECT blob_key FROM {table} WHERE tenant_id = $1 AND {owner} = $2"))
+                .bind(tenant.as_uuid())
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.map(|r| r.try_get("blob_key")).transpose()?)
+        }
+
+        /// Sets a photo key and returns the one it replaced, audited, in one transaction.
+        #[allow(clippy::too_many_arguments)]
+        async fn set_photo(
+            pool: &sqlx::Pool<<Conn as sqlx::Connection>::Database>,
+            table: &str,
+            owner: &str,
+            tenant: TenantId,
+            id: Uuid,
+            key: &str,
+            event: &AuditEvent,
+            now: DateTime<Utc>,
+        ) -> StoreResult<Option<String>> {
+            let mut tx = pool.begin().await?;
+            let old = sqlx::query(&format!("SELECT blob_key FROM {table} WHERE tenant_id = $1 AND {owner} = $2"))
+                .bind(tenant.as_uuid())
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get::<String, _>("blob_key"))
+                .transpose()?;
+            sqlx::query(&format!(
+                "INSERT INTO {table} (tenant_id, {owner}, blob_key, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (tenant_id, {owner}) DO UPDATE SET blob_key = excluded.blob_key, updated_at = excluded.updated_at"
+            ))
+            .bind(tenant.as_uuid())
+            .bind(id)
+            .bind(key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::classify(e, "foto"))?;
+            insert_audit(&mut tx, tenant, event, now).await?;
+            tx.commit().await?;
+            Ok(old)
+        }
+
         /// Queues what a portal user wrote for the ECD, in the caller's transaction.
         async fn queue_for_ecd(
             conn: &mut Conn,
@@ -1059,12 +1111,7 @@ macro_rules! sql_record {
             }
 
             async fn client_photo(&self, tenant: TenantId, client: ClientId) -> StoreResult<Option<String>> {
-                let row = sqlx::query("SELECT blob_key FROM client_photos WHERE tenant_id = $1 AND client_id = $2")
-                    .bind(tenant.as_uuid())
-                    .bind(client.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(row.map(|r| r.try_get("blob_key")).transpose()?)
+                photo_key(&self.pool, "client_photos", "client_id", tenant, client.as_uuid()).await
             }
 
             async fn set_client_photo(
@@ -1074,38 +1121,12 @@ macro_rules! sql_record {
                 client: ClientId,
                 key: &str,
             ) -> StoreResult<Option<String>> {
-                let now = self.now();
-                let mut tx = self.pool.begin().await?;
-                let old = sqlx::query("SELECT blob_key FROM client_photos WHERE tenant_id = $1 AND client_id = $2")
-                    .bind(tenant.as_uuid())
-                    .bind(client.as_uuid())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|r| r.try_get::<String, _>("blob_key"))
-                    .transpose()?;
-                sqlx::query(
-                    "INSERT INTO client_photos (tenant_id, client_id, blob_key, updated_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (tenant_id, client_id) DO UPDATE SET blob_key = excluded.blob_key, updated_at = excluded.updated_at",
-                )
-                .bind(tenant.as_uuid())
-                .bind(client.as_uuid())
-                .bind(key)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::classify(e, "foto"))?;
-                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("photo.client_set"), Some(client), ""), now).await?;
-                tx.commit().await?;
-                Ok(old)
+                let event = origin.event(AuditAction::new("photo.client_set"), Some(client), "");
+                set_photo(&self.pool, "client_photos", "client_id", tenant, client.as_uuid(), key, &event, self.now()).await
             }
 
             async fn account_photo(&self, tenant: TenantId, account: AccountId) -> StoreResult<Option<String>> {
-                let row = sqlx::query("SELECT blob_key FROM account_photos WHERE tenant_id = $1 AND account_id = $2")
-                    .bind(tenant.as_uuid())
-                    .bind(account.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(row.map(|r| r.try_get("blob_key")).transpose()?)
+                photo_key(&self.pool, "account_photos", "account_id", tenant, account.as_uuid()).await
             }
 
             async fn set_account_photo(
@@ -1115,29 +1136,8 @@ macro_rules! sql_record {
                 account: AccountId,
                 key: &str,
             ) -> StoreResult<Option<String>> {
-                let now = self.now();
-                let mut tx = self.pool.begin().await?;
-                let old = sqlx::query("SELECT blob_key FROM account_photos WHERE tenant_id = $1 AND account_id = $2")
-                    .bind(tenant.as_uuid())
-                    .bind(account.as_uuid())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|r| r.try_get::<String, _>("blob_key"))
-                    .transpose()?;
-                sqlx::query(
-                    "INSERT INTO account_photos (tenant_id, account_id, blob_key, updated_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (tenant_id, account_id) DO UPDATE SET blob_key = excluded.blob_key, updated_at = excluded.updated_at",
-                )
-                .bind(tenant.as_uuid())
-                .bind(account.as_uuid())
-                .bind(key)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::classify(e, "foto"))?;
-                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new("photo.own_set"), None, account.to_string()), now).await?;
-                tx.commit().await?;
-                Ok(old)
+                let event = origin.event(AuditAction::new("photo.own_set"), None, account.to_string());
+                set_photo(&self.pool, "account_photos", "account_id", tenant, account.as_uuid(), key, &event, self.now()).await
             }
 
             async fn ecd_pending(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<EcdItem>> {
