@@ -156,13 +156,35 @@ test('salem: een prikbordbericht met een foto en een reactie (360px), gelezen do
   await photo.waitFor();
   assert.ok(await photo.evaluate((img) => img.complete && img.naturalWidth === 1), 'the photo loads');
   await checkPage(willem);
+
+  // Mijn berichten: a message to his mother, seen by the two of them only.
+  await menu(willem).getByRole('link', { name: 'Mijn berichten' }).click();
+  await willem.getByText('Kom je zondag op de koffie?').waitFor();
+  await checkPage(willem);
+  await willem.getByLabel('Aan').selectOption({ label: 'Johanna van den Berg' });
+  await willem.getByRole('button', { name: 'Stuur' }).click();
+  await willem.getByText('Typ eerst uw bericht.').waitFor();
+  await willem.getByLabel('Uw bericht').fill('Ik neem taart mee!');
+  await willem.getByRole('button', { name: 'Stuur' }).click();
+  await willem.getByRole('status').filter({ hasText: 'Uw bericht is verstuurd.' }).waitFor();
+  await willem.getByText('Willem van den Berg aan Johanna van den Berg').first().waitFor();
+
+  // He removes his own post, after confirming.
+  await menu(willem).getByRole('link', { name: 'Prikbord' }).click();
+  await willem.getByRole('article').filter({ hasText: 'Zonsondergang vanaf het balkon' })
+    .getByRole('link', { name: /^Verwijderen: bericht van Willem/ }).click();
+  await willem.getByText('Weet u zeker dat u dit bericht wilt verwijderen?').waitFor();
+  await checkPage(willem);
+  await willem.getByRole('button', { name: 'Verwijderen' }).click();
+  await willem.getByRole('heading', { level: 1, name: 'Prikbord' }).waitFor();
+  assert.equal(await willem.getByText('Zonsondergang vanaf het balkon').count(), 0);
   await willem.close();
 
   // Kees may read the prikbord only.
   const kees = await openPage(browser, VIEWPORTS[1]);
   await signInAgainWithSms(kees, 'kees.visser@example.nl');
   await menu(kees).getByRole('link', { name: 'Prikbord' }).click();
-  await kees.getByText('Zonsondergang vanaf het balkon').waitFor();
+  await kees.getByText('De kleinkinderen hebben een tekening voor oma gemaakt!').waitFor();
   assert.ok(await kees.getByText('Mooi gedaan, jongens!').isVisible());
   assert.equal(await kees.getByRole('button', { name: 'Plaatsen' }).count(), 0);
   assert.equal(await kees.getByRole('button', { name: /^Reageer/ }).count(), 0);

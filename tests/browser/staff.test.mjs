@@ -129,5 +129,19 @@ test('salem: de beheerder nodigt een contactpersoon uit (1280px)', async () => {
   await checkPage(page);
   const mail = await waitForMail('bram.jansen@example.nl');
   assert.match(mail, /wachtwoord-herstellen\//, 'Salem invites with an activation link');
+
+  // Made coordinator as well (an existing account gets the role), she keeps the prikbord.
+  portal.cli(['staff', 'add', '--tenant', 'salem', '--email', 'beheer@example.nl', '--name', 'Bea Heer', '--role', 'coordinator']);
+  await page.goto(portal.url('salem', '/beheer'));
+  await page.getByRole('link', { name: 'Prikbord van Johanna van den Berg' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Prikbord van Johanna van den Berg' }).waitFor();
+  await checkPage(page);
+  const post = page.getByRole('listitem').filter({ hasText: 'Dank jullie wel voor de bloemen.' });
+  await post.getByRole('button', { name: 'Verwijderen' }).click();
+  assert.equal(await page.getByText('Dank jullie wel voor de bloemen.').count(), 1, 'not without ticking the confirmation');
+  await page.getByRole('listitem').filter({ hasText: 'Dank jullie wel voor de bloemen.' }).getByLabel(/^Ja, verwijder dit bericht/).check();
+  await page.getByRole('listitem').filter({ hasText: 'Dank jullie wel voor de bloemen.' }).getByRole('button', { name: 'Verwijderen' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Prikbord van Johanna van den Berg' }).waitFor();
+  assert.equal(await page.getByText('Dank jullie wel voor de bloemen.').count(), 0);
   await page.close();
 });
