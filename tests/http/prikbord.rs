@@ -97,6 +97,10 @@ async fn a_post_with_a_photo_replies_and_removal(backend: Backend) {
     let key = format!("prikbord/{post_id}.jpg");
     assert_eq!(app.blobs().get(tenant, &key).await.unwrap(), None, "the photo is gone from the store too");
     let audit = app.store.audit_of_client(tenant, client, 50).await.unwrap();
+    assert!(
+        audit.iter().any(|e| e.action == "record.viewed" && e.detail.contains("foto bij")),
+        "a photo view is a read"
+    );
     for action in ["prikbord.posted", "prikbord.replied", "prikbord.removed"] {
         assert!(audit.iter().any(|e| e.action == action), "{action}");
     }

@@ -197,6 +197,7 @@ pub async fn person_photo(
         return Err(AppError::NotFound);
     }
     let key = care.state.store.account_photo(care.tenant.id, account).await?;
+    care.audit_read(Module::Contacts, format!("foto van {account}")).await?;
     photo_response(&care, key).await
 }
 
@@ -204,6 +205,7 @@ pub async fn person_photo(
 pub async fn client_photo(care: Care) -> Result<Response, AppError> {
     let link = care.current.as_ref().ok_or(AppError::NotFound)?;
     let key = care.state.store.client_photo(care.tenant.id, link.client.id).await?;
+    care.audit_read(Module::Home, "foto van de cliënt").await?;
     photo_response(&care, key).await
 }
 

@@ -200,6 +200,7 @@ pub async fn photo(care: Care, Path(id): Path<String>) -> Result<Response, AppEr
     let id: PostId = id.parse().map_err(|_| AppError::NotFound)?;
     let post = care.state.store.post(care.tenant.id, link.client.id, id).await?.ok_or(AppError::NotFound)?;
     let key = post.photo_key.ok_or(AppError::NotFound)?;
+    care.audit_read(Module::Prikbord, format!("foto bij {}", post.id)).await?;
     let stream = care.state.blobs.open(care.tenant.id, &key).await.map_err(|e| AppError::Internal(e.to_string()))?;
     let stream = stream.ok_or(AppError::NotFound)?;
     Ok((
