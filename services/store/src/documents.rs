@@ -26,6 +26,8 @@ pub trait DocumentStore: Send + Sync {
         kind: DocumentKind,
         since: Option<NaiveDate>,
     ) -> StoreResult<Vec<Document>>;
+    /// Whether the client has any document of this kind (e.g. whether they receive invoices).
+    async fn has_documents(&self, tenant: TenantId, client: ClientId, kind: DocumentKind) -> StoreResult<bool>;
     /// One document of the client; None for another client's or tenant's.
     async fn document(&self, tenant: TenantId, client: ClientId, id: DocumentId) -> StoreResult<Option<Document>>;
 

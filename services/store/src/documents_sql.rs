@@ -132,6 +132,18 @@ macro_rules! sql_documents {
                 rows.iter().map(document_from_row).collect()
             }
 
+            async fn has_documents(&self, tenant: TenantId, client: ClientId, kind: DocumentKind) -> StoreResult<bool> {
+                let row = sqlx::query(
+                    "SELECT 1 AS one FROM documents WHERE tenant_id = $1 AND client_id = $2 AND kind = $3 LIMIT 1",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(kind.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.is_some())
+            }
+
             async fn document(
                 &self,
                 tenant: TenantId,

@@ -22,6 +22,7 @@ mod sms;
 mod staff;
 mod templates;
 mod tenant;
+mod upload;
 
 pub use error::AppError;
 pub use request_id::RequestId;

@@ -117,7 +117,7 @@ impl Care {
         let has_invoices = match &current {
             Some(link) if tenant.config.modules.contains_key(Module::Invoices.key()) => {
                 let kind = careportal_domain::record::documents::DocumentKind::Invoice;
-                !state.store.documents(tenant.id, link.client.id, kind, None).await?.is_empty()
+                state.store.has_documents(tenant.id, link.client.id, kind).await?
             }
             _ => false,
         };
@@ -263,6 +263,19 @@ pub async fn switch_client(
     let event = care.origin().event(AuditAction::new("client.opened"), Some(link.client.id), link.relation.label());
     state.store.append_audit(care.tenant.id, &event).await?;
     Ok(Redirect::to("/home").into_response())
+}
+
+/// A cleaned photo (always a JPEG) from the blob store, streamed; the caller has checked
+/// the right to see it. A photo that is not there is a 404.
+pub(crate) async fn photo_response(care: &Care, key: Option<String>) -> Result<Response, AppError> {
+    let key = key.ok_or(AppError::NotFound)?;
+    let stream = care.state.blobs.open(care.tenant.id, &key).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let stream = stream.ok_or(AppError::NotFound)?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "image/jpeg"), (axum::http::header::CACHE_CONTROL, "private, no-store")],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
 }
 
 /// A list entry's moment as the manual writes it: "Wo 3 mei 2023 | 18:30".

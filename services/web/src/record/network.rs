@@ -6,6 +6,7 @@
 use super::Care;
 use crate::error::AppError;
 use crate::pages::render;
+use crate::upload::read_upload;
 use axum::Form;
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -65,10 +66,8 @@ async fn people(care: &Care) -> Result<Vec<Person>, AppError> {
 /// Contactpersonen: everyone with access to this portal, alphabetically.
 pub async fn contacts(care: Care, jar: CookieJar, Query(query): Query<ContactsQuery>) -> Result<Response, AppError> {
     care.require(Module::Contacts, Action::Read)?;
-    let people = people(&care).await?;
-    care.audit_read(Module::Contacts, format!("{} personen", people.len())).await?;
     let saved = query.foto.is_some().then_some(("De foto is opgeslagen.", false));
-    contacts_page(&care, jar, people, saved, StatusCode::OK).await
+    contacts_page(&care, jar, saved, StatusCode::OK).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -79,10 +78,12 @@ pub struct ContactsQuery {
 async fn contacts_page(
     care: &Care,
     jar: CookieJar,
-    people: Vec<Person>,
     message: Option<(&str, bool)>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    // Every rendering of the list is a read of who is in the client's network.
+    let people = people(care).await?;
+    care.audit_read(Module::Contacts, format!("{} personen", people.len())).await?;
     let is_client = care.current.as_ref().is_some_and(|l| l.relation == Relation::Client);
     let (jar, mut context) = care.context(jar, Module::Contacts);
     context.insert("people", &people);
@@ -98,59 +99,31 @@ async fn contacts_page(
 pub async fn upload_photo(
     care: Care,
     jar: CookieJar,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
     let link = care.require(Module::Contacts, Action::Read)?.clone();
-    let (mut csrf, mut whose, mut bytes) = (String::new(), String::new(), Vec::new());
-    let mut too_big = false;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => {
-                too_big = true;
-                break;
-            }
-        };
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("wie") => whose = field.text().await.unwrap_or_default(),
-            Some("foto") => match field.bytes().await {
-                Ok(b) => bytes = b.to_vec(),
-                Err(_) => too_big = true,
-            },
-            _ => {}
-        }
-    }
-    let people = people(&care).await?;
-    if too_big {
+    let upload = read_upload(multipart, "foto").await;
+    let (csrf, whose, bytes) = (upload.field("csrf"), upload.field("wie"), &upload.file);
+    if upload.too_large {
         let message = careportal_documents::PhotoError::TooLarge.to_string();
-        return contacts_page(&care, jar, people, Some((&message, true)), StatusCode::PAYLOAD_TOO_LARGE).await;
+        return contacts_page(&care, jar, Some((&message, true)), StatusCode::PAYLOAD_TOO_LARGE).await;
     }
-    if !crate::session::csrf_ok(&care.state, &jar, &csrf) {
-        return contacts_page(&care, jar, people, Some((super::reports::EXPIRED_FORM, true)), StatusCode::FORBIDDEN)
-            .await;
+    if !crate::session::csrf_ok(&care.state, &jar, csrf) {
+        return contacts_page(&care, jar, Some((super::reports::EXPIRED_FORM, true)), StatusCode::FORBIDDEN).await;
     }
-    let central = match whose.as_str() {
+    let central = match whose {
         "eigen" => false,
         "client" if link.relation == Relation::Client => true,
         _ => return Err(AppError::NotFound),
     };
     if bytes.is_empty() {
-        return contacts_page(
-            &care,
-            jar,
-            people,
-            Some(("Kies eerst een foto.", true)),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return contacts_page(&care, jar, Some(("Kies eerst een foto.", true)), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let cleaned = match careportal_documents::clean_photo(&bytes) {
+    let cleaned = match careportal_documents::clean_photo(bytes) {
         Ok(cleaned) => cleaned,
         Err(problem) => {
             let message = problem.to_string();
-            return contacts_page(&care, jar, people, Some((&message, true)), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return contacts_page(&care, jar, Some((&message, true)), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let key = format!("foto/{}.jpg", careportal_domain::ids::DocumentId::new());
@@ -173,17 +146,6 @@ pub async fn upload_photo(
     Ok(Redirect::to("/contactpersonen?foto=1").into_response())
 }
 
-async fn photo_response(care: &Care, key: Option<String>) -> Result<Response, AppError> {
-    let key = key.ok_or(AppError::NotFound)?;
-    let stream = care.state.blobs.open(care.tenant.id, &key).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    let stream = stream.ok_or(AppError::NotFound)?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "image/jpeg"), (axum::http::header::CACHE_CONTROL, "private, no-store")],
-        axum::body::Body::from_stream(stream),
-    )
-        .into_response())
-}
-
 /// GET /contactpersonen/{id}/foto: a person's own photo, for those who see the contact list
 /// of a client that person belongs to.
 pub async fn person_photo(
@@ -198,7 +160,7 @@ pub async fn person_photo(
     }
     let key = care.state.store.account_photo(care.tenant.id, account).await?;
     care.audit_read(Module::Contacts, format!("foto van {account}")).await?;
-    photo_response(&care, key).await
+    super::photo_response(&care, key).await
 }
 
 /// GET /foto/client: the client's central photo, for anyone in their portal.
@@ -206,7 +168,7 @@ pub async fn client_photo(care: Care) -> Result<Response, AppError> {
     let link = care.current.as_ref().ok_or(AppError::NotFound)?;
     let key = care.state.store.client_photo(care.tenant.id, link.client.id).await?;
     care.audit_read(Module::Home, "foto van de cliënt").await?;
-    photo_response(&care, key).await
+    super::photo_response(&care, key).await
 }
 
 #[derive(Debug, Serialize)]

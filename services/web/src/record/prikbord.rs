@@ -6,10 +6,10 @@ use super::reports::EXPIRED_FORM;
 use super::{Care, field_errors, moment};
 use crate::error::AppError;
 use crate::pages::render;
+use crate::upload::read_upload;
 use axum::Form;
-use axum::body::Body;
 use axum::extract::{Multipart, Path};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_documents::{MAX_PHOTO_BYTES, clean_photo};
@@ -92,25 +92,13 @@ fn author(care: &Care) -> String {
 }
 
 /// POST /prikbord (multipart): a post, with a photo if one was chosen.
-pub async fn create(care: Care, jar: CookieJar, mut multipart: Multipart) -> Result<Response, AppError> {
+pub async fn create(care: Care, jar: CookieJar, multipart: Multipart) -> Result<Response, AppError> {
     let link = care.require(Module::Prikbord, Action::Write)?.clone();
-    let (mut csrf, mut text, mut photo) = (String::new(), String::new(), Vec::new());
     let too_big = || DomainError::invalid("foto", "Deze foto is te groot: hoogstens 10 MB.");
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => return board(&care, jar, &text, &[too_big()], StatusCode::PAYLOAD_TOO_LARGE).await,
-        };
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("tekst") => text = field.text().await.unwrap_or_default(),
-            Some("foto") => match field.bytes().await {
-                Ok(bytes) => photo = bytes.to_vec(),
-                Err(_) => return board(&care, jar, &text, &[too_big()], StatusCode::PAYLOAD_TOO_LARGE).await,
-            },
-            _ => {}
-        }
+    let upload = read_upload(multipart, "foto").await;
+    let (csrf, text, photo) = (upload.field("csrf").to_owned(), upload.field("tekst").to_owned(), upload.file);
+    if upload.too_large {
+        return board(&care, jar, &text, &[too_big()], StatusCode::PAYLOAD_TOO_LARGE).await;
     }
     if !crate::session::csrf_ok(&care.state, &jar, &csrf) {
         return board(&care, jar, &text, &[DomainError::invalid("tekst", EXPIRED_FORM)], StatusCode::FORBIDDEN).await;
@@ -201,13 +189,7 @@ pub async fn photo(care: Care, Path(id): Path<String>) -> Result<Response, AppEr
     let post = care.state.store.post(care.tenant.id, link.client.id, id).await?.ok_or(AppError::NotFound)?;
     let key = post.photo_key.ok_or(AppError::NotFound)?;
     care.audit_read(Module::Prikbord, format!("foto bij {}", post.id)).await?;
-    let stream = care.state.blobs.open(care.tenant.id, &key).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    let stream = stream.ok_or(AppError::NotFound)?;
-    Ok((
-        [(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "private, no-store")],
-        Body::from_stream(stream),
-    )
-        .into_response())
+    super::photo_response(&care, Some(key)).await
 }
 
 async fn deletable(care: &Care, id: &str) -> Result<Post, AppError> {

@@ -6,6 +6,7 @@ use super::Staff;
 use crate::error::AppError;
 use crate::pages::render;
 use crate::record::field_errors;
+use crate::upload::read_upload;
 use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -50,33 +51,16 @@ pub async fn offer(
     staff: Staff,
     jar: CookieJar,
     Path(reference): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
     staff.require(StaffAction::OfferPlans)?;
     let client = staff.client(&reference).await?;
-    let (mut csrf, mut date, mut pdf) = (String::new(), String::new(), Vec::new());
     let too_big = || DomainError::invalid("afdruk", "Dit bestand is te groot: hoogstens 10 MB.");
-    loop {
-        // A body past the limit ends the reading here; the form says why.
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => {
-                return form_page(&staff, jar, &client, &date, &[too_big()], None, StatusCode::PAYLOAD_TOO_LARGE).await;
-            }
-        };
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("datum") => date = field.text().await.unwrap_or_default(),
-            Some("afdruk") => match field.bytes().await {
-                Ok(bytes) => pdf = bytes.to_vec(),
-                Err(_) => {
-                    return form_page(&staff, jar, &client, &date, &[too_big()], None, StatusCode::PAYLOAD_TOO_LARGE)
-                        .await;
-                }
-            },
-            _ => {}
-        }
+    let upload = read_upload(multipart, "afdruk").await;
+    let (csrf, date, pdf) = (upload.field("csrf").to_owned(), upload.field("datum").to_owned(), upload.file);
+    // A body past the limit ends the reading; the form says why.
+    if upload.too_large {
+        return form_page(&staff, jar, &client, &date, &[too_big()], None, StatusCode::PAYLOAD_TOO_LARGE).await;
     }
     if !crate::session::csrf_ok(&staff.state, &jar, &csrf) {
         let problem = DomainError::invalid("afdruk", crate::record::reports::EXPIRED_FORM);
