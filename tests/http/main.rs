@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod agenda;
+mod load;
 mod plans;
 mod prikbord;
 mod profile;
@@ -32,6 +33,7 @@ on_both_backends!(
     a_tenant_change_shows_at_once_on_every_instance,
     a_well_formed_incoming_request_id_is_kept_and_a_bad_one_replaced,
     a_failing_page_gets_a_dutch_500_that_hides_the_cause,
+    signed_in_pages_and_the_totp_key_are_never_stored,
 );
 
 async fn each_tenant_has_its_own_branded_landing_page(backend: Backend) {
@@ -146,6 +148,32 @@ async fn every_response_carries_security_headers(backend: Backend) {
         assert!(open_tag.contains(" src=\"/static/"), "scripts come from our own files, never inline: {open_tag}");
     }
     assert!(!page.body.contains("style="), "no inline styles: the CSP forbids them");
+}
+
+async fn signed_in_pages_and_the_totp_key_are_never_stored(backend: Backend) {
+    use careportal_domain::people::Relation;
+    let app = TestApp::new(backend).await;
+    let client = app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
+    let ingrid =
+        app.new_account("siloah", "ingrid@example.nl", "Ingrid de Vries", client, Relation::Representative).await;
+    let mut signed_in = app.signed_in("siloah.localhost", "siloah", ingrid).await;
+    for path in ["/home", "/rapportages", "/profiel"] {
+        let page = signed_in.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert_eq!(page.header("cache-control"), Some("no-store"), "{path}");
+    }
+    // Half-way in: the page that shows the authenticator key.
+    app.person("siloah", "anna@example.nl", "Zonnebloem!Tafel7", false).await;
+    let mut enrolling = app.client("siloah.localhost");
+    enrolling
+        .submit("/inloggen", "/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", "Zonnebloem!Tafel7")])
+        .await;
+    let key_page = enrolling.get("/inloggen/activeren/app").await;
+    assert_eq!(key_page.status, StatusCode::OK, "{}", key_page.body);
+    assert_eq!(key_page.header("cache-control"), Some("no-store"));
+    // What may be kept says so itself.
+    let css = app.get("siloah.localhost", "/static/careportal.css").await;
+    assert_ne!(css.header("cache-control"), Some("no-store"));
 }
 
 async fn hsts_only_behind_tls(backend: Backend) {

@@ -86,7 +86,7 @@ macro_rules! sql_documents {
                     content_type: new.content_type.clone(),
                     created_at: now,
                 };
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(&format!(
                     "INSERT INTO documents (tenant_id, {DOCUMENT_COLUMNS}) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -172,7 +172,7 @@ macro_rules! sql_documents {
             ) -> StoreResult<CarePlan> {
                 let now = self.now();
                 let id = CarePlanId::new();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 // The print must be one of this client's.
                 let owned = sqlx::query("SELECT 1 AS one FROM documents WHERE tenant_id = $1 AND client_id = $2 AND id = $3")
                     .bind(tenant.as_uuid())
@@ -221,7 +221,7 @@ macro_rules! sql_documents {
                 document: DocumentId,
             ) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let changed = sqlx::query(
                     "UPDATE care_plans SET document_id = $4 WHERE tenant_id = $1 AND client_id = $2 AND id = $3 \
                      AND status = 'offered' AND EXISTS (SELECT 1 FROM documents d WHERE d.tenant_id = $1 \
@@ -282,7 +282,7 @@ macro_rules! sql_documents {
             ) -> StoreResult<()> {
                 let now = self.now();
                 let status = if decision.signed { PlanStatus::Signed } else { PlanStatus::Rejected };
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 // Only an offered plan whose print is still the one that was shown.
                 let changed = sqlx::query(
                     "UPDATE care_plans SET status = $4 WHERE tenant_id = $1 AND client_id = $2 AND id = $3 \

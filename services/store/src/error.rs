@@ -27,6 +27,34 @@ impl StoreError {
         Self::Corrupt { table, reason: reason.to_string() }
     }
 
+    /// The database cannot be reached or cannot take the work right now (down, restarting,
+    /// pool exhausted, locked past the busy timeout): a retry later may well succeed, so a
+    /// person sees "not available", not "something broke".
+    pub fn is_unavailable(&self) -> bool {
+        let Self::Database(error) = self else { return false };
+        match error {
+            sqlx::Error::PoolClosed
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                if code.len() == 5 {
+                    // PostgreSQL's SQLSTATE: connection exceptions (08…), shutdown and
+                    // "cannot connect now" (57P01–57P03), too many connections (53300).
+                    code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+                } else {
+                    // SQLite's result codes: BUSY (5) and LOCKED (6), and their extended
+                    // forms (517 is 5 + 2 × 256).
+                    matches!(code.parse::<u32>().ok().map(|c| c & 0xff), Some(5 | 6))
+                }
+            }
+            _ => false,
+        }
+    }
+
     /// Maps unique and foreign key violations to their meaning; leaves the rest as is.
     pub(crate) fn classify(error: sqlx::Error, what: &str) -> Self {
         if let sqlx::Error::Database(db) = &error {

@@ -151,7 +151,7 @@ macro_rules! sql_record {
             event: &AuditEvent,
             now: DateTime<Utc>,
         ) -> StoreResult<Option<String>> {
-            let mut tx = pool.begin().await?;
+            let mut tx = begin_write(pool).await?;
             let old = sqlx::query(&format!("SELECT blob_key FROM {table} WHERE tenant_id = $1 AND {owner} = $2"))
                 .bind(tenant.as_uuid())
                 .bind(id)
@@ -240,7 +240,7 @@ macro_rules! sql_record {
                     source: new.source,
                     body: new.body.clone(),
                 };
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(&format!(
                     "INSERT INTO reports (tenant_id, {REPORT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                 ))
@@ -316,7 +316,7 @@ macro_rules! sql_record {
                     author_account: new.author_account,
                     source: new.source,
                 };
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(&format!(
                     "INSERT INTO measurements (tenant_id, {MEASUREMENT_COLUMNS}) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
@@ -355,7 +355,7 @@ macro_rules! sql_record {
                 granted: Option<bool>,
             ) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO consents (tenant_id, client_id, key, question, editable, position, granted) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -444,7 +444,7 @@ macro_rules! sql_record {
                     careportal_domain::audit::Actor::Account(account) => Some(account.as_uuid()),
                     careportal_domain::audit::Actor::System(_) => None,
                 };
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let mut changed = 0;
                 for answer in answers {
                     let row = sqlx::query(
@@ -527,7 +527,7 @@ macro_rules! sql_record {
                     sender_account: new.sender_account,
                     body: new.body.clone(),
                 };
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(&format!(
                     "INSERT INTO care_messages (tenant_id, {MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
                 ))
@@ -558,7 +558,7 @@ macro_rules! sql_record {
                 sections: &[ProfileSection],
             ) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query("DELETE FROM profile_sections WHERE tenant_id = $1 AND client_id = $2")
                     .bind(tenant.as_uuid())
                     .bind(client.as_uuid())
@@ -612,7 +612,7 @@ macro_rules! sql_record {
                 gap: chrono::Duration,
             ) -> StoreResult<Option<DateTime<Utc>>> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let row = sqlx::query(
                     "SELECT visited_at, previous_visit FROM client_visits \
                      WHERE tenant_id = $1 AND account_id = $2 AND client_id = $3",
@@ -705,7 +705,7 @@ macro_rules! sql_record {
             ) -> StoreResult<()> {
                 let now = self.now();
                 let id = careportal_domain::ids::NetworkMessageId::new();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO network_messages (tenant_id, id, client_id, sender_account, recipient_account, body, sent_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -777,7 +777,7 @@ macro_rules! sql_record {
             ) -> StoreResult<careportal_domain::record::agenda::Appointment> {
                 let now = self.now();
                 let id = careportal_domain::ids::AppointmentId::new();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO appointments (tenant_id, id, client_id, title, starts_at, ends_at, location, notes, source, \
                      public, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
@@ -827,7 +827,7 @@ macro_rules! sql_record {
                 input: &careportal_domain::record::agenda::AppointmentInput,
             ) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let row = sqlx::query(
                     "SELECT public FROM appointments WHERE tenant_id = $1 AND client_id = $2 AND id = $3 AND source = 'portal'",
                 )
@@ -873,7 +873,7 @@ macro_rules! sql_record {
                 id: careportal_domain::ids::AppointmentId,
             ) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let row = sqlx::query(
                     "DELETE FROM appointments WHERE tenant_id = $1 AND client_id = $2 AND id = $3 AND source = 'portal' \
                      RETURNING public",
@@ -936,7 +936,7 @@ macro_rules! sql_record {
                 post: &careportal_domain::record::prikbord::Post,
             ) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 if let Some(parent) = post.parent {
                     let found = sqlx::query(
                         "SELECT 1 AS one FROM posts WHERE tenant_id = $1 AND client_id = $2 AND id = $3 AND parent_id IS NULL",
@@ -978,7 +978,7 @@ macro_rules! sql_record {
                 id: careportal_domain::ids::PostId,
             ) -> StoreResult<Vec<String>> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let rows = sqlx::query(
                     "SELECT photo_key FROM posts WHERE tenant_id = $1 AND client_id = $2 AND (id = $3 OR parent_id = $3) \
                      AND photo_key IS NOT NULL",
@@ -1017,7 +1017,7 @@ macro_rules! sql_record {
                 let now = self.now();
                 let id = careportal_domain::ids::QuestionnaireId::new();
                 let questions = serde_json::to_string(questions).map_err(|e| StoreError::corrupt("questionnaires", e))?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO questionnaires (tenant_id, id, client_id, title, intro, questions, received_at, status, answers, \
                      updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', '{}', $7)",
@@ -1083,7 +1083,7 @@ macro_rules! sql_record {
                 let now = self.now();
                 let status = if submitted_by.is_some() { "submitted" } else { "draft" };
                 let json = serde_json::to_string(answers).map_err(|e| StoreError::corrupt("questionnaires", e))?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let changed = sqlx::query(
                     "UPDATE questionnaires SET answers = $4, status = $5, updated_at = $6, submitted_by = $7 \
                      WHERE tenant_id = $1 AND client_id = $2 AND id = $3 AND status <> 'submitted'",

@@ -30,6 +30,20 @@ macro_rules! sql_store {
         type Conn = <$db as sqlx::Database>::Connection;
         type DbRow = <$db as sqlx::Database>::Row;
 
+        /// A transaction that writes. Every transaction here writes, and on SQLite a
+        /// deferred one that reads first and then writes fails with "database is locked"
+        /// (SQLITE_BUSY_SNAPSHOT, code 517) whenever another connection committed in
+        /// between; the busy timeout cannot help it. `BEGIN IMMEDIATE` takes the write lock
+        /// up front, where the busy timeout does queue writers. PostgreSQL needs nothing.
+        async fn begin_write(
+            pool: &sqlx::Pool<$db>,
+        ) -> Result<sqlx::Transaction<'static, $db>, sqlx::Error> {
+            match <$store>::BACKEND {
+                Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Backend::Postgres => pool.begin().await,
+            }
+        }
+
         const TENANT_COLUMNS: &str = "t.id, t.slug, t.config, t.version, t.updated_at";
         const CLIENT_COLUMNS: &str = "c.tenant_id, c.id, c.reference, c.given_name, c.name_prefix, c.family_name, \
                                       c.birth_date, c.care_ended_on, c.created_at, c.updated_at";
@@ -219,7 +233,7 @@ macro_rules! sql_store {
             async fn apply_tenant(&self, origin: &Origin, bundle: &TenantBundle) -> StoreResult<AppliedTenant> {
                 let now = self.now();
                 let config = serde_json::to_string(&bundle.config).map_err(|e| StoreError::corrupt("tenants", e))?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let existing = sqlx::query("SELECT id FROM tenants WHERE slug = $1")
                     .bind(bundle.slug.as_str())
                     .fetch_optional(&mut *tx)
@@ -394,7 +408,7 @@ macro_rules! sql_store {
             async fn create_client(&self, tenant: TenantId, origin: &Origin, new: &NewClient) -> StoreResult<Client> {
                 let now = self.now();
                 let id = ClientId::new();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO clients (tenant_id, id, reference, given_name, name_prefix, family_name, birth_date, \
                      care_ended_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $8)",
@@ -459,7 +473,7 @@ macro_rules! sql_store {
                 changes: &ClientChanges,
             ) -> StoreResult<Option<Client>> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let updated = sqlx::query(
                     "UPDATE clients SET given_name = $3, name_prefix = $4, family_name = $5, birth_date = $6, \
                      care_ended_on = $7, updated_at = $8 WHERE tenant_id = $1 AND id = $2",
@@ -486,7 +500,7 @@ macro_rules! sql_store {
             async fn create_account(&self, tenant: TenantId, origin: &Origin, new: &NewAccount) -> StoreResult<Account> {
                 let now = self.now();
                 let id = AccountId::new();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO accounts (tenant_id, id, username, email, given_name, name_prefix, family_name, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -544,7 +558,7 @@ macro_rules! sql_store {
                 relation: Relation,
             ) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO account_clients (tenant_id, account_id, client_id, relation, created_at) \
                      VALUES ($1, $2, $3, $4, $5) \
@@ -599,7 +613,7 @@ macro_rules! sql_store {
                 ended_on_or_before: NaiveDate,
             ) -> StoreResult<u64> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let links = sqlx::query(
                     "DELETE FROM account_clients WHERE tenant_id = $1 AND client_id IN \
                      (SELECT id FROM clients WHERE tenant_id = $1 AND care_ended_on IS NOT NULL AND care_ended_on <= $2) \
@@ -672,7 +686,7 @@ macro_rules! sql_store {
                 grants: &[careportal_domain::rights::Grant],
             ) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let linked = sqlx::query(
                     "SELECT 1 AS one FROM account_clients WHERE tenant_id = $1 AND client_id = $2 AND account_id = $3",
                 )
@@ -719,7 +733,7 @@ macro_rules! sql_store {
                 role: careportal_domain::staff::StaffRole,
             ) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO staff_roles (tenant_id, account_id, role, created_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (tenant_id, account_id, role) DO NOTHING",
@@ -788,7 +802,7 @@ macro_rules! sql_store {
                 expires_at: Option<DateTime<Utc>>,
             ) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO credentials (tenant_id, account_id, password_hash, password_set_at, must_change, expires_at, \
                      failed_count, locked_until) VALUES ($1, $2, $3, $4, $5, $6, 0, NULL) \
@@ -905,7 +919,7 @@ macro_rules! sql_store {
                 step: i64,
             ) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO second_factors (tenant_id, account_id, method, totp_secret, phone, last_totp_step, confirmed_at) \
                      VALUES ($1, $2, 'totp', $3, NULL, $4, $5) ON CONFLICT (tenant_id, account_id) DO UPDATE SET \
@@ -942,7 +956,7 @@ macro_rules! sql_store {
 
             async fn delete_second_factor(&self, tenant: TenantId, origin: &Origin, account: AccountId) -> StoreResult<bool> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let removed = sqlx::query("DELETE FROM second_factors WHERE tenant_id = $1 AND account_id = $2")
                     .bind(tenant.as_uuid())
                     .bind(account.as_uuid())
@@ -959,7 +973,7 @@ macro_rules! sql_store {
 
             async fn set_sms_factor(&self, tenant: TenantId, origin: &Origin, account: AccountId, phone: &str) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO second_factors (tenant_id, account_id, method, totp_secret, phone, last_totp_step, confirmed_at) \
                      VALUES ($1, $2, 'sms', NULL, $3, NULL, $4) ON CONFLICT (tenant_id, account_id) DO UPDATE SET \
@@ -1129,7 +1143,7 @@ macro_rules! sql_store {
 
             async fn rotate_session(&self, tenant: TenantId, old_hash: &str, new: &NewSession) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND token_hash = $2")
                     .bind(tenant.as_uuid())
                     .bind(old_hash)
@@ -1226,7 +1240,7 @@ macro_rules! sql_store {
 
             async fn trust_device(&self, tenant: TenantId, origin: &Origin, device: &NewDevice) -> StoreResult<()> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO trusted_devices (tenant_id, id, account_id, token_hash, label, created_at, last_used_at, \
                      expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
@@ -1292,7 +1306,7 @@ macro_rules! sql_store {
                 id: Option<Uuid>,
             ) -> StoreResult<u64> {
                 let now = self.now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = begin_write(&self.pool).await?;
                 let revoked = match id {
                     Some(id) => sqlx::query(
                         "UPDATE trusted_devices SET revoked_at = $4 WHERE tenant_id = $1 AND account_id = $2 AND id = $3 \

@@ -29,9 +29,18 @@ pub enum AppError {
     Internal(String),
 }
 
+impl AppError {
+    /// The database cannot take the request now: the branded 503, never a logout.
+    fn is_unavailable(&self) -> bool {
+        matches!(self, AppError::Store(error) if error.is_unavailable())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     NotFound,
+    /// The database is gone or overloaded for a moment.
+    Unavailable,
     Internal,
 }
 
@@ -50,12 +59,22 @@ impl IntoResponse for AppError {
                 (StatusCode::NOT_FOUND, Kind::NotFound, None)
             }
             AppError::Store(StoreError::NotFound) => (StatusCode::NOT_FOUND, Kind::NotFound, None),
+            other if other.is_unavailable() => {
+                (StatusCode::SERVICE_UNAVAILABLE, Kind::Unavailable, Some(Arc::new(other.to_string())))
+            }
             other => (StatusCode::INTERNAL_SERVER_ERROR, Kind::Internal, Some(Arc::new(other.to_string()))),
         };
         let mut response = status.into_response();
         response.extensions_mut().insert(ErrorMarker { kind, cause });
         response
     }
+}
+
+/// The branded 503 for a database that does not answer.
+pub fn unavailable() -> Response {
+    let mut response = StatusCode::SERVICE_UNAVAILABLE.into_response();
+    response.extensions_mut().insert(ErrorMarker { kind: Kind::Unavailable, cause: None });
+    response
 }
 
 pub async fn not_found() -> AppError {
@@ -73,10 +92,17 @@ struct ErrorView {
     message: &'static str,
 }
 
+/// Left on a request by tenant resolution when the database did not answer but the host's
+/// tenant is known from before: the request is answered with the branded 503 at once.
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseDown;
+
 pub async fn render_error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let tenant = request.extensions().get::<CurrentTenant>().cloned();
     let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-    let response = next.run(request).await;
+    let posted = request.method() == axum::http::Method::POST;
+    let response =
+        if request.extensions().get::<DatabaseDown>().is_some() { unavailable() } else { next.run(request).await };
     let Some(marker) = response.extensions().get::<ErrorMarker>().cloned() else {
         return response;
     };
@@ -89,23 +115,38 @@ pub async fn render_error_pages(State(state): State<AppState>, request: Request,
             title: "Pagina niet gevonden",
             message: "Deze pagina bestaat niet (meer), of u heeft er geen toegang toe. Controleer het adres, of ga terug naar de startpagina.",
         },
+        Kind::Unavailable => ErrorView {
+            title: "Het portaal is even niet bereikbaar",
+            message: if posted {
+                "Wat u net verstuurde is nog niet opgeslagen. Ga terug met de knop Vorige van uw browser: wat u typte staat er dan nog. Probeer het over een paar minuten opnieuw."
+            } else {
+                "Het portaal kan uw gegevens op dit moment niet ophalen. U bent niet uitgelogd. Probeer het over een paar minuten opnieuw."
+            },
+        },
         Kind::Internal => ErrorView {
             title: "Er ging iets mis",
             message: "Door een fout aan onze kant kon deze pagina niet worden getoond. Er is niets verloren gegaan. Probeer het over een paar minuten opnieuw.",
         },
     };
+    let mut page = None;
     if let Some(tenant) = tenant {
         let mut context = page_context(&tenant, &request_id);
         context.insert("error", &view);
         match state.templates.render(&tenant, state.store.as_ref(), "error.html", &context).await {
-            Ok(html) => return (status, Html(html)).into_response(),
+            Ok(html) => page = Some((status, Html(html)).into_response()),
             Err(error) => tracing::error!(%error, "error page could not be rendered"),
         }
     }
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{}\n{}\nReferentie: {request_id}\n", view.title, view.message),
-    )
-        .into_response()
+    let mut page = page.unwrap_or_else(|| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{}\n{}\nReferentie: {request_id}\n", view.title, view.message),
+        )
+            .into_response()
+    });
+    if marker.kind == Kind::Unavailable {
+        page.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+    }
+    page
 }

@@ -92,6 +92,8 @@ pub struct AppState {
     pub transports: Arc<Transports>,
     /// Where the record's documents are kept.
     pub blobs: Arc<careportal_documents::Blobs>,
+    /// The tenant each host served last, to brand the 503 page during an outage.
+    pub known_tenants: Arc<tenant::KnownTenants>,
 }
 
 impl AppState {
@@ -109,6 +111,7 @@ impl AppState {
             settings: Arc::new(settings),
             clock,
             transports: Arc::new(transports),
+            known_tenants: Arc::default(),
         })
     }
 }

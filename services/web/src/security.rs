@@ -20,6 +20,10 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::X_FRAME_OPTIONS, "DENY");
     set(header::REFERRER_POLICY, "same-origin");
+    // Pages carry health data, a TOTP key or a form token: no browser or proxy keeps a copy
+    // (the back button after Uitloggen shows nothing). Assets that may be kept say so
+    // themselves, and an explicit header wins.
+    set(header::CACHE_CONTROL, "no-store");
     set(header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
     set(header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     set(header::HeaderName::from_static("cross-origin-resource-policy"), "same-origin");

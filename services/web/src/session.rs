@@ -4,6 +4,7 @@
 //! cookie, but cannot read it to compute the token.
 
 use crate::AppState;
+use crate::error::AppError;
 use crate::tenant::CurrentTenant;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -84,18 +85,19 @@ pub fn csrf_ok(state: &AppState, jar: &CookieJar, submitted: &str) -> bool {
 }
 
 /// The session this browser holds, if it is still alive; a dead one is removed. Touching
-/// it here is what makes the idle timeout an idle timeout.
-pub async fn current(state: &AppState, tenant: &CurrentTenant, jar: &CookieJar) -> Option<Session> {
-    let token = jar.get(session_cookie(state))?.value().to_owned();
-    let hash = Token::hash_of(&token);
-    let session = state.store.session(tenant.id, &hash).await.ok().flatten()?;
+/// it here is what makes the idle timeout an idle timeout. A database that does not answer
+/// is an error (the branded 503), never "no session": an outage must not look like a logout.
+pub async fn current(state: &AppState, tenant: &CurrentTenant, jar: &CookieJar) -> Result<Option<Session>, AppError> {
+    let Some(cookie) = jar.get(session_cookie(state)) else { return Ok(None) };
+    let hash = Token::hash_of(cookie.value());
+    let Some(session) = state.store.session(tenant.id, &hash).await? else { return Ok(None) };
     let now = state.clock.now();
     if !session.is_alive(tenant.config.auth.idle_timeout_minutes, now) {
-        let _ = state.store.delete_session(tenant.id, &hash).await;
-        return None;
+        state.store.delete_session(tenant.id, &hash).await?;
+        return Ok(None);
     }
-    let _ = state.store.touch_session(tenant.id, &hash).await;
-    Some(session)
+    state.store.touch_session(tenant.id, &hash).await?;
+    Ok(Some(session))
 }
 
 /// Where someone who is on the way in belongs.
@@ -215,7 +217,7 @@ pub async fn at_stage(
     jar: &CookieJar,
     stage: SessionStage,
 ) -> Result<(Session, Account), Response> {
-    let Some(session) = current(state, tenant, jar).await else {
+    let Some(session) = current(state, tenant, jar).await.map_err(IntoResponse::into_response)? else {
         return Err(Redirect::to("/inloggen").into_response());
     };
     if session.stage != stage {
@@ -223,6 +225,7 @@ pub async fn at_stage(
     }
     match state.store.account(tenant.id, session.account).await {
         Ok(Some(account)) => Ok((session, account)),
-        _ => Err(Redirect::to("/inloggen").into_response()),
+        Ok(None) => Err(Redirect::to("/inloggen").into_response()),
+        Err(error) => Err(AppError::from(error).into_response()),
     }
 }

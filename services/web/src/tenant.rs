@@ -46,10 +46,20 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
     }
     match state.store.tenant_by_host(&host, state.settings.dev_hosts).await {
         Ok(Some(tenant)) => {
-            request.extensions_mut().insert(CurrentTenant(Arc::new(tenant)));
+            let tenant = Arc::new(tenant);
+            state.known_tenants.remember(&host, &tenant);
+            request.extensions_mut().insert(CurrentTenant(tenant));
             next.run(request).await
         }
         Ok(None) => unknown_host(),
+        Err(error) if let Some(tenant) = state.known_tenants.get(&host) => {
+            // The host served this tenant a moment ago: say in its own colours that the
+            // portal is not available, rather than a bare text.
+            tracing::error!(%error, "tenant lookup failed; answering 503 as the known tenant");
+            request.extensions_mut().insert(CurrentTenant(tenant));
+            request.extensions_mut().insert(crate::error::DatabaseDown);
+            next.run(request).await
+        }
         Err(error) => {
             let id = request.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
             tracing::error!(%error, "tenant lookup failed");
@@ -60,6 +70,25 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
             )
                 .into_response()
         }
+    }
+}
+
+/// The tenant each host served last, only to brand the 503 page while the database is gone;
+/// never used to serve a page. Holds only hosts that did resolve, so it cannot be grown by
+/// made-up Host headers.
+#[derive(Debug, Default)]
+pub struct KnownTenants(std::sync::RwLock<std::collections::HashMap<String, Arc<Tenant>>>);
+
+impl KnownTenants {
+    fn remember(&self, host: &str, tenant: &Arc<Tenant>) {
+        let fresh = self.get(host).is_some_and(|known| known.version == tenant.version);
+        if !fresh && let Ok(mut map) = self.0.write() {
+            map.insert(host.to_owned(), tenant.clone());
+        }
+    }
+
+    fn get(&self, host: &str) -> Option<Arc<Tenant>> {
+        self.0.read().ok()?.get(host).cloned()
     }
 }
 

@@ -42,7 +42,7 @@ pub(super) async fn code_page(
 ) -> Result<Response, AppError> {
     let Pages { state, tenant, request_id } = pages;
     // Which factor, and whether an SMS code is on its way, come from the session.
-    let (sms, prefix) = match session::current(state, tenant, &jar).await {
+    let (sms, prefix) = match session::current(state, tenant, &jar).await? {
         Some(session) => {
             let factor = state.store.second_factor(tenant.id, session.account).await?;
             let sms = factor.is_some_and(|f| f.method == FactorMethod::Sms);

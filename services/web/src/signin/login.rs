@@ -61,7 +61,7 @@ pub async fn login_form(
 ) -> Result<Response, AppError> {
     // Signed in: nothing to do here. Half-way in: the form again, so "Opnieuw beginnen" works
     // (a new login replaces the unfinished one).
-    if let Some(session) = session::current(&state, &tenant, &jar).await
+    if let Some(session) = session::current(&state, &tenant, &jar).await?
         && session.stage == SessionStage::Active
     {
         return Ok(Redirect::to(stage_path(session.stage)).into_response());
@@ -160,7 +160,7 @@ pub async fn login(
     };
     let origin = client.origin(account.id);
     // Whatever session this browser had is replaced, never continued.
-    if let Some(old) = session::current(&state, &tenant, &jar).await {
+    if let Some(old) = session::current(&state, &tenant, &jar).await? {
         state.store.delete_session(tenant.id, &old.token_hash).await?;
     }
 
@@ -246,7 +246,7 @@ pub async fn logout(
     if !csrf_ok(&state, &jar, &form.csrf) {
         return Ok(Redirect::to("/home").into_response());
     }
-    if let Some(session) = session::current(&state, &tenant, &jar).await {
+    if let Some(session) = session::current(&state, &tenant, &jar).await? {
         state.store.delete_session(tenant.id, &session.token_hash).await?;
         if let Ok(Some(account)) = state.store.account(tenant.id, session.account).await {
             let origin = client.origin(account.id);

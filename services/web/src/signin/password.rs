@@ -31,7 +31,7 @@ pub(super) async fn password_session(
     tenant: &CurrentTenant,
     jar: &CookieJar,
 ) -> Result<(Session, Account), Response> {
-    let Some(session) = session::current(state, tenant, jar).await else {
+    let Some(session) = session::current(state, tenant, jar).await.map_err(IntoResponse::into_response)? else {
         return Err(Redirect::to("/inloggen").into_response());
     };
     if !matches!(session.stage, SessionStage::ChangePassword | SessionStage::Active) {
@@ -39,7 +39,8 @@ pub(super) async fn password_session(
     }
     match state.store.account(tenant.id, session.account).await {
         Ok(Some(account)) => Ok((session, account)),
-        _ => Err(Redirect::to("/inloggen").into_response()),
+        Ok(None) => Err(Redirect::to("/inloggen").into_response()),
+        Err(error) => Err(AppError::from(error).into_response()),
     }
 }
 
