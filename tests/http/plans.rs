@@ -22,6 +22,7 @@ on_both_backends!(
     a_plan_changed_after_the_code_was_asked_cannot_be_signed_with_it,
     an_expired_code_signs_nothing,
     an_authenticator_user_confirms_with_a_code_from_the_app,
+    guessing_the_app_code_while_signing_locks_the_account_and_ends_its_sessions,
     documents_of_another_client_or_a_module_without_right_answer_404,
     evaluations_and_invoices_list_and_download,
     chosen_reports_download_as_one_pdf,
@@ -270,6 +271,45 @@ async fn an_authenticator_user_confirms_with_a_code_from_the_app(backend: Backen
     let decision = s.app.store.care_plan(s.tenant, s.client, plan).await.unwrap().unwrap().decision.unwrap();
     assert_eq!((decision.method.as_str(), decision.masked_phone), ("totp", None));
     assert_eq!(decision.decided_by, "Thomas de Vries");
+}
+
+/// A stolen session cannot guess the six digits: wrong codes while signing count as failed
+/// logins, and at the tenant's limit the account locks and every session ends.
+async fn guessing_the_app_code_while_signing_locks_the_account_and_ends_its_sessions(backend: Backend) {
+    let s = setup(backend).await;
+    let thomas = s.app.new_account("siloah", "thomas@example.nl", "Thomas de Vries", s.client, Relation::Client).await;
+    let secret = careportal_auth::TotpSecret::generate();
+    let context = format!("totp/{}/{}", s.tenant, thomas);
+    let sealed =
+        careportal_tests::app::settings(true, false).keys.secret_box.seal(secret.as_bytes(), &context).unwrap();
+    s.app.store.set_totp_factor(s.tenant, &Origin::system("test"), thomas, &sealed, 0).await.unwrap();
+    let hash = careportal_tests::app::settings(true, false).hasher.hash_blocking("Zonnebloem!Tafel7").unwrap();
+    s.app.store.set_password(s.tenant, &Origin::system("test"), thomas, &hash, false, None).await.unwrap();
+    let plan = s.offer().await;
+    let mut browser = s.app.signed_in(HOST, "siloah", thomas).await;
+    let mut other_device = s.app.signed_in(HOST, "siloah", thomas).await;
+    let right = secret.code_at(s.app.clock.now().timestamp() as u64).unwrap();
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let limit = s.app.store.tenant_by_slug("siloah").await.unwrap().unwrap().config.auth.lockout.max_failures;
+    assert!(limit > 0);
+    let page = choose(&mut browser, plan, "ondertekenen").await;
+    for attempt in 1..limit {
+        let refused = confirm(&mut browser, &page, plan, "ondertekenen", wrong, "").await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {attempt}");
+        assert!(refused.body.contains("Deze code klopt niet"));
+    }
+    let locked = confirm(&mut browser, &page, plan, "ondertekenen", wrong, "").await;
+    assert_eq!(locked.header("location"), Some("/inloggen"), "the attempt at the limit locks");
+    // Every session of the account has ended, and the right code now signs nothing.
+    assert_eq!(other_device.get("/home").await.header("location"), Some("/inloggen"));
+    let too_late = confirm(&mut browser, &page, plan, "ondertekenen", &right, "").await;
+    assert_eq!(too_late.header("location"), Some("/inloggen"));
+    let plan_now = s.app.store.care_plan(s.tenant, s.client, plan).await.unwrap().unwrap();
+    assert!(plan_now.decision.is_none(), "nothing was signed");
+    let credentials = s.app.store.credentials(s.tenant, thomas).await.unwrap().unwrap();
+    assert!(credentials.is_locked(s.app.clock.now()));
+    let audit = s.app.store.audit(s.tenant, 100).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "login.locked" && e.detail.contains("bevestigingscode")), "{audit:?}");
 }
 
 async fn documents_of_another_client_or_a_module_without_right_answer_404(backend: Backend) {

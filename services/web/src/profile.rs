@@ -183,6 +183,9 @@ async fn reset_factor(
     let account = &signed_in.account;
     let refuse = |message: &str| ProfileMessages { reset_error: Some(message.to_owned()), ..Default::default() };
     let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
+    if credentials.is_locked(state.clock.now()) {
+        return Ok(Redirect::to("/inloggen").into_response());
+    }
     let password_ok = state
         .settings
         .hasher
@@ -199,6 +202,10 @@ async fn reset_factor(
         ),
     };
     if !password_ok || !code_ok {
+        let reason = if password_ok { "2FA code onjuist bij herstel" } else { "wachtwoord onjuist bij herstel" };
+        if crate::signin::step_up_failed(state, tenant, account, origin, reason).await? {
+            return Ok(Redirect::to("/inloggen").into_response());
+        }
         let message = "Het wachtwoord of de 2FA code klopt niet. Er is niets gewijzigd.";
         return profile_page(pages, jar, signed_in, refuse(message), StatusCode::UNPROCESSABLE_ENTITY).await;
     }

@@ -327,6 +327,13 @@ pub async fn sign(
         // The code is not checked (nor used up) until the rest of the form is right.
         return sign_page(&care, jar, &plan, view, &problems, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
+    let account = &care.signed_in.account;
+    if !crate::signin::step_up_allowed(&care.state, &care.tenant, account).await? {
+        return Ok(Redirect::to("/inloggen").into_response());
+    }
+    let origin = care.origin();
+    let wrong_code =
+        |reason: &'static str| crate::signin::step_up_failed(&care.state, &care.tenant, account, &origin, reason);
     let (method, masked_phone) = match &sms_phone {
         Some(_) => {
             match check_bound_code(
@@ -341,6 +348,9 @@ pub async fn sign(
             {
                 Checked::Right { phone } => ("sms", Some(mask_e164(&phone))),
                 Checked::Wrong => {
+                    if wrong_code("bevestigingscode onjuist").await? {
+                        return Ok(Redirect::to("/inloggen").into_response());
+                    }
                     let problem =
                         DomainError::invalid("bevestigingscode", "Deze code klopt niet. Kijk de SMS nog eens na.");
                     return sign_page(&care, jar, &plan, view, &[problem], StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -370,6 +380,9 @@ pub async fn sign(
                 None => false,
             };
             if !right {
+                if wrong_code("bevestigingscode onjuist").await? {
+                    return Ok(Redirect::to("/inloggen").into_response());
+                }
                 let problem = DomainError::invalid(
                     "bevestigingscode",
                     "Deze code klopt niet. Vul de code in die uw app nu laat zien.",

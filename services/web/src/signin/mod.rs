@@ -150,6 +150,31 @@ async fn count_failure(
     Ok(false)
 }
 
+/// A wrong code (or password) asked again while signed in: signing a plan, resetting the
+/// second factor. It counts exactly as a failed login does, so the lock that stops a guesser
+/// at the login also stops one who holds a stolen session; once the account locks, every
+/// session of it ends and the caller sends the person to the login. Returns whether it locked.
+pub(crate) async fn step_up_failed(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    account: &Account,
+    origin: &Origin,
+    reason: &str,
+) -> Result<bool, AppError> {
+    count_failure(state, tenant, account, origin, reason).await
+}
+
+/// Whether a signed-in account may try a code now: not while it is locked, so a guesser
+/// gains nothing from parallel requests once the lock is set.
+pub(crate) async fn step_up_allowed(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    account: &Account,
+) -> Result<bool, AppError> {
+    let credentials = state.store.credentials(tenant.id, account.id).await?;
+    Ok(credentials.is_none_or(|c| !c.is_locked(state.clock.now())))
+}
+
 /// Checks a code from the authenticator app and takes its time step, so it works once.
 pub(crate) async fn totp_ok(
     state: &AppState,
