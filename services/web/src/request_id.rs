@@ -46,8 +46,25 @@ pub type Trace = TraceLayer<
 fn make_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     let id = request.headers().get(&REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
     let host = request.headers().get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("-");
-    // The path only: query strings may carry tokens.
-    tracing::info_span!("request", request_id = %id, method = %request.method(), host = %host, path = %request.uri().path())
+    let route = logged_route(request);
+    tracing::info_span!("request", request_id = %id, method = %request.method(), host = %host, route = %route)
+}
+
+/// What a log line says of the address: the route template (`/wachtwoord-herstellen/{token}`),
+/// never the path itself, whose segments may be reset or activation tokens, and never the
+/// query string. The trace layer wraps each route, so the matched route is known here; a path
+/// that matched no route is logged with its long segments blanked out.
+fn logged_route(request: &axum::http::Request<axum::body::Body>) -> String {
+    if let Some(matched) = request.extensions().get::<axum::extract::MatchedPath>() {
+        return matched.as_str().to_owned();
+    }
+    request
+        .uri()
+        .path()
+        .split('/')
+        .map(|segment| if segment.len() > 16 { "…" } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 pub fn trace_layer() -> Trace {
