@@ -7,8 +7,11 @@ CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 BIN := $(CARGO_TARGET_DIR)/debug/careportal
 BROWSER_DIR := tests/browser
+# The tests' Python (moto, aiosmtpd): a virtualenv outside the clone, made by tests/setup.sh.
+export TEST_VENV ?= /var/tmp/careportal-venv
+export TEST_PYTHON ?= $(TEST_VENV)/bin/python
 
-.PHONY: run build test test-unit test-sqlite test-postgres e2e browser-deps lint fmt clean bench
+.PHONY: run build test test-deps test-unit test-sqlite test-postgres e2e lint fmt clean bench
 
 ## Start the portal on SQLite in ./data with the demo tenants (loaded when the data folder is empty).
 run: build
@@ -20,11 +23,16 @@ build:
 
 ## Every test. The PostgreSQL half needs the server at 127.0.0.1:5432 (TEST_POSTGRES_URL to change).
 # Every cargo call here is workspace-wide, so all of them share one feature set and one build.
-test:
+test: test-deps
 	$(CARGO) test --workspace --no-run
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 	$(MAKE) --no-print-directory e2e
+
+## What the tests need (Debian packages, PostgreSQL running, the Python and npm packages);
+## quick when all is there. tests/setup.sh says what and why.
+test-deps:
+	@bash tests/setup.sh all
 
 ## Unit tests of every crate and the CLI tests of the binary.
 test-unit:
@@ -33,27 +41,23 @@ test-unit:
 ## The store conformance and HTTP suites on SQLite.
 test-sqlite:
 	@echo "== store and HTTP suites on SQLite"
-	$(CARGO) test --workspace --test store --test http --test worker --test delivery -- sqlite::
+	$(CARGO) test --workspace --test store --test http --test logs --test worker --test delivery -- sqlite::
 
 ## The store conformance and HTTP suites on PostgreSQL.
 test-postgres:
 	@echo "== store and HTTP suites on PostgreSQL"
-	$(CARGO) test --workspace --test store --test http --test worker --test delivery -- postgres::
+	$(CARGO) test --workspace --test store --test http --test logs --test worker --test delivery -- postgres::
 
 ## Browser tests: Debian's chromium, playwright-core and axe-core.
-e2e: build browser-deps
-	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "chromium is missing: apt-get install chromium (or set CHROMIUM_PATH)"; exit 1; }
+e2e: build test-deps
 	CAREPORTAL_BIN=$(BIN) npm --prefix $(BROWSER_DIR) test
-
-browser-deps:
-	@test -d $(BROWSER_DIR)/node_modules/playwright-core || \
-		(cd $(BROWSER_DIR) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 
 ## Login throughput against Argon2 alone, and page latency during a login burst (release build).
 bench:
 	$(CARGO) bench --workspace --bench login
 
 lint:
+	@bash tests/setup.sh rust
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
