@@ -9,6 +9,7 @@ use careportal_tests::{Backend, TestApp, on_both_backends};
 on_both_backends!(
     salem_activates_sms_then_logs_in_with_a_code,
     sms_codes_work_once_for_five_minutes_and_are_limited,
+    parallel_wrong_codes_get_no_more_than_five_checks,
     only_mobile_numbers_of_allowed_countries,
     salem_asks_for_sms_only_on_a_new_device_or_after_90_days,
 );
@@ -268,4 +269,56 @@ async fn activate_again(app: &TestApp, client: &mut TestClient) {
     let response = client.submit("/inloggen/code", "/inloggen/code", &[("code", &code)]).await;
     assert_eq!(response.header("location"), Some("/home"));
     assert!(client.cookies.contains_key("cp_device"));
+}
+
+/// Two hundred wrong codes at once for one SMS code: each check takes one of the code's five
+/// tries first, in one statement, so at most five are compared and counted; the rest are told
+/// the code is used up, and the right code no longer works.
+async fn parallel_wrong_codes_get_no_more_than_five_checks(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("salem", "willem@example.nl", PASSWORD, false).await;
+    activate(&app, &mut app.client(HOST), "willem@example.nl").await;
+    let fields = [("gebruikersnaam", "willem@example.nl"), ("wachtwoord", PASSWORD), ("actie", "sms")];
+    let mut client = app.client(HOST);
+    client.submit("/inloggen", "/inloggen", &fields).await;
+    let (_, code) = code_in(app.sms(2).await.last().unwrap());
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let form = client.get("/inloggen/code").await;
+    let csrf = careportal_tests::client::csrf_of(&form.body).unwrap();
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..200 {
+        let mut attacker = app.client(HOST);
+        attacker.cookies = client.cookies.clone();
+        let csrf = csrf.clone();
+        tasks.spawn(async move {
+            let answer = attacker.post("/inloggen/code", &[("code", wrong), ("csrf", &csrf)]).await;
+            answer.body.contains("Vul de 6 cijfers na het min-teken")
+        });
+    }
+    let mut checked = 0;
+    while let Some(result) = tasks.join_next().await {
+        checked += usize::from(result.unwrap());
+    }
+    assert!(checked <= 5, "{checked} of 200 wrong codes were checked");
+    let failures = code_failures(&app).await;
+    assert!(failures <= 5, "the code counted {failures} failures");
+    let right = client.post("/inloggen/code", &[("code", &code), ("csrf", &csrf)]).await;
+    assert_ne!(right.header("location"), Some("/home"), "the code is used up");
+}
+
+/// The most failures any one-time code of this database has counted.
+async fn code_failures(app: &TestApp) -> i64 {
+    let sql = "SELECT COALESCE(MAX(failures), 0) FROM one_time_codes";
+    match app.db.backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&app.db.url).await.unwrap();
+            sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(&app.db.url).await.unwrap();
+            let max: i32 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            i64::from(max)
+        }
+    }
 }

@@ -31,6 +31,7 @@ on_both_backends!(
     passwords_are_kept_with_their_history,
     failures_count_up_and_success_resets,
     a_totp_step_is_claimed_once,
+    a_code_gives_five_tries_however_many_ask_at_once,
     sessions_rotate_and_end,
     sign_in_state_stays_inside_its_tenant,
     outbox_messages_are_claimed_once_and_retried,
@@ -374,6 +375,44 @@ async fn a_totp_step_is_claimed_once(backend: Backend) {
     assert!(s.store.claim_totp_step(a, account, 101).await.unwrap());
     assert!(!s.store.claim_totp_step(a, account, 101).await.unwrap(), "replay refused");
     assert!(!s.store.claim_totp_step(a, account, 99).await.unwrap(), "older steps refused");
+}
+
+async fn a_code_gives_five_tries_however_many_ask_at_once(backend: Backend) {
+    use careportal_domain::signin::{CODE_MAX_FAILURES, CodePurpose, NewCode};
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let account = account_in(s.store.as_ref(), a, "anna@example.nl").await;
+    let code = NewCode {
+        id: uuid::Uuid::new_v4(),
+        account,
+        purpose: CodePurpose::Login,
+        code_hash: "hash".to_owned(),
+        prefix: "1234".to_owned(),
+        phone: "+31612345678".to_owned(),
+        session_hash: "session".to_owned(),
+        expires_at: s.clock.now() + chrono::Duration::minutes(5),
+    };
+    s.store.create_code(a, &code).await.unwrap();
+    assert!(!s.store.take_code_try(b, code.id).await.unwrap(), "not through another tenant");
+    let id = code.id;
+    let mut tries = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let store = s.store.clone();
+        tries.spawn(async move { store.take_code_try(a, id).await.unwrap() });
+    }
+    let mut taken = 0;
+    while let Some(result) = tries.join_next().await {
+        taken += u32::from(result.unwrap());
+    }
+    assert_eq!(taken, CODE_MAX_FAILURES, "exactly the code's tries, however many asked at once");
+    assert!(!s.store.take_code_try(a, code.id).await.unwrap());
+
+    let fresh = NewCode { id: uuid::Uuid::new_v4(), ..code };
+    s.store.create_code(a, &fresh).await.unwrap();
+    assert!(s.store.take_code_try(a, fresh.id).await.unwrap());
+    assert!(s.store.use_code(a, fresh.id).await.unwrap());
+    assert!(!s.store.take_code_try(a, fresh.id).await.unwrap(), "a used code has no tries left");
 }
 
 async fn sessions_rotate_and_end(backend: Backend) {

@@ -202,6 +202,10 @@ pub trait Store: RecordStore + DocumentStore + Send + Sync + std::fmt::Debug + '
         session_hash: &str,
         purpose: CodePurpose,
     ) -> StoreResult<Option<StoredCode>>;
+    /// Takes one of the code's tries before it is compared: true at most
+    /// [`careportal_domain::signin::CODE_MAX_FAILURES`] times per code, however many requests
+    /// ask at once on however many instances; false for a used code.
+    async fn take_code_try(&self, tenant: TenantId, id: uuid::Uuid) -> StoreResult<bool>;
     /// Counts a wrong try; returns the count.
     async fn code_failed(&self, tenant: TenantId, id: uuid::Uuid) -> StoreResult<u32>;
     /// Uses a code: true once, only while it is valid.

@@ -1045,6 +1045,19 @@ macro_rules! sql_store {
                 }))
             }
 
+            async fn take_code_try(&self, tenant: TenantId, id: Uuid) -> StoreResult<bool> {
+                let taken = sqlx::query(
+                    "UPDATE one_time_codes SET tries = tries + 1 \
+                     WHERE tenant_id = $1 AND id = $2 AND used_at IS NULL AND tries < $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id)
+                .bind(i64::from(CODE_MAX_FAILURES))
+                .execute(&self.pool)
+                .await?;
+                Ok(taken.rows_affected() == 1)
+            }
+
             async fn code_failed(&self, tenant: TenantId, id: Uuid) -> StoreResult<u32> {
                 let row = sqlx::query(
                     "UPDATE one_time_codes SET failures = failures + 1 WHERE tenant_id = $1 AND id = $2 RETURNING failures",

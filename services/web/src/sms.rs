@@ -138,6 +138,11 @@ pub(crate) async fn check_bound_code(
     let Some(code) = state.store.current_code(tenant.id, session_hash, purpose).await? else {
         return Ok(Checked::Gone);
     };
+    // The try is taken before the comparison, so a burst of parallel guesses gets no more
+    // comparisons than the code has tries.
+    if !state.store.take_code_try(tenant.id, code.id).await? {
+        return Ok(Checked::Gone);
+    }
     // People may type the whole "1768-123456"; only the part after the dash counts.
     let typed = typed.rsplit('-').next().unwrap_or(typed);
     if OneTimeCode::matches_bound(&state.settings.keys.codes, typed, binding, &code.code_hash) {
