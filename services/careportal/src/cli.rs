@@ -286,6 +286,13 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             result
         }
         Command::Demo { if_empty } => {
+            if config.mode == crate::config::Mode::Production {
+                return Err(Failure::Usage(
+                    "careportal demo weigert in productie: het laadt proefpersonen met een bekend wachtwoord \
+                     (mode = \"production\")"
+                        .to_owned(),
+                ));
+            }
             let store = migrated_store(&config).await?;
             let result = demo::load(&config, store.as_ref(), if_empty).await;
             store.close().await;

@@ -245,6 +245,15 @@ impl Config {
         };
         let secret_key_file = text("secret_key_file")?.map(|(v, _)| PathBuf::from(v));
         let https = parse_bool(&text, "https", false)?;
+        if mode == Mode::Production && !https {
+            // Without it cookies go out without Secure and no HSTS is sent: a session could
+            // leave over plain HTTP. Behind a TLS proxy the portal is still reached over HTTPS.
+            return Err(ConfigError(
+                "https staat uit: in productie is https = true verplicht (CAREPORTAL_HTTPS=true), ook achter een \
+                 load balancer die TLS afhandelt"
+                    .to_owned(),
+            ));
+        }
         let log_format = match text("log_format")? {
             None => {
                 if mode == Mode::Production {
@@ -617,9 +626,16 @@ mod tests {
 
     #[test]
     fn production_needs_a_secret_key() {
-        let config = Config::from_layers(&layers(&[("mode", "production")])).unwrap();
+        let config = Config::from_layers(&layers(&[("mode", "production"), ("https", "true")])).unwrap();
         let error = config.secret_key().err().unwrap().to_string();
         assert!(error.contains("secret_key ontbreekt"), "{error}");
+    }
+
+    #[test]
+    fn production_needs_https() {
+        let error = Config::from_layers(&layers(&[("mode", "production")])).err().unwrap().to_string();
+        assert!(error.contains("https = true verplicht"), "{error}");
+        assert!(Config::from_layers(&layers(&[("mode", "production"), ("https", "true")])).is_ok());
     }
 
     #[test]

@@ -199,8 +199,13 @@ fn the_config_file_and_environment_layer_in_order() {
 #[test]
 fn production_refuses_to_serve_without_a_secret_key() {
     let dir = tempfile::tempdir().unwrap();
-    let env =
+    let plain =
         [("CAREPORTAL_MODE", "production"), ("CAREPORTAL_LISTEN", "127.0.0.1:0"), ("CAREPORTAL_DATA_DIR", "data")];
+    let output = careportal(dir.path(), &["serve"], &plain);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("https = true verplicht"), "no production over plain HTTP: {stderr}");
+    let env = [plain.as_slice(), &[("CAREPORTAL_HTTPS", "true")]].concat();
     let output = careportal(dir.path(), &["serve"], &env);
     let (_, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
@@ -210,6 +215,14 @@ fn production_refuses_to_serve_without_a_secret_key() {
     let (_, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("smtp_url ontbreekt"), "no mail silently written to disk in production: {stderr}");
+    // Demo people with a known password never reach a production database.
+    let output = careportal(dir.path(), &["demo"], &[env.as_slice(), key.as_slice()].concat());
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("careportal demo weigert in productie"), "{stderr}");
+    let listed = careportal(dir.path(), &["tenant", "list"], &[env.as_slice(), key.as_slice()].concat());
+    assert_eq!(listed.status.code(), Some(0), "{:?}", text(&listed));
+    assert!(!text(&listed).0.contains("siloah"), "no demo tenant was loaded: {:?}", text(&listed));
     let output = careportal(dir.path(), &["config", "print"], &[("CAREPORTAL_SECRET_KEY", "c2VjcmV0")]);
     assert_eq!(output.status.code(), Some(2), "a key that is not 32 bytes is refused");
     assert!(!text(&output).1.contains("c2VjcmV0"), "the bad secret is not echoed");
