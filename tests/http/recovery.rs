@@ -8,6 +8,7 @@ on_both_backends!(
     a_reset_link_by_email_sets_a_new_password_once,
     the_answer_is_the_same_for_unknown_users_and_resets_are_limited,
     a_reset_link_expires_after_an_hour,
+    a_reset_ends_the_trust_in_every_device,
 );
 
 const HOST: &str = "siloah.localhost";
@@ -123,4 +124,33 @@ async fn a_reset_link_expires_after_an_hour(backend: Backend) {
     let csrf = careportal_tests::client::csrf_of(&client.get("/inloggen").await.body).unwrap();
     let late = client.post(&path, &[("nieuw", next), ("bevestig", next), ("csrf", &csrf)]).await;
     assert_eq!(late.status, StatusCode::GONE);
+}
+
+async fn a_reset_ends_the_trust_in_every_device(backend: Backend) {
+    use careportal_domain::audit::Origin;
+    use careportal_domain::clock::Clock;
+    use careportal_domain::signin::NewDevice;
+    let app = TestApp::new(backend).await;
+    let account = app.person("salem", "willem@example.nl", PASSWORD, false).await;
+    let tenant = app.tenant_id("salem").await;
+    let device = NewDevice {
+        id: uuid::Uuid::new_v4(),
+        account,
+        token_hash: "device-hash".to_owned(),
+        label: "Firefox op Windows".to_owned(),
+        expires_at: app.clock.now() + chrono::Duration::days(90),
+    };
+    app.store.trust_device(tenant, &Origin::system("test"), &device).await.unwrap();
+    assert_eq!(app.store.devices(tenant, account).await.unwrap().len(), 1);
+
+    let mut client = app.client("salem.localhost");
+    client.submit("/wachtwoord-vergeten", "/wachtwoord-vergeten", &[("gebruikersnaam", "willem@example.nl")]).await;
+    let mail = app.mails(1).await.remove(0).replace("=\r\n", "").replace("=3D", "=");
+    let start = mail.find("/wachtwoord-herstellen/").expect("a reset link");
+    let path = mail[start..].split_whitespace().next().unwrap().to_owned();
+    let next = "Paarse-Olifant-Dans-42";
+    let done = client.submit(&path, &path, &[("nieuw", next), ("bevestig", next)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert!(app.store.devices(tenant, account).await.unwrap().is_empty(), "no device is trusted after a reset");
+    assert!(app.store.trusted_device(tenant, "device-hash").await.unwrap().is_none());
 }

@@ -273,6 +273,9 @@ pub async fn reset(
     let origin = client.origin(account.id);
     state.store.set_password(tenant.id, &origin, account.id, &password_hash, false, None).await?;
     state.store.delete_account_sessions(tenant.id, account.id).await?;
+    // Whoever may have known the old password may also hold a trusted device: after a
+    // reset every device asks for the second factor again.
+    state.store.revoke_devices(tenant.id, &origin, account.id, None).await?;
     let event = origin.event(AuditAction::new("password.reset"), None, "nieuw wachtwoord via herstellink");
     state.store.append_audit(tenant.id, &event).await?;
     Ok((jar, Redirect::to("/inloggen?hersteld=1")).into_response())
