@@ -31,7 +31,7 @@ on_both_backends!(
     health_and_readiness_answer_for_any_host,
     a_tenant_template_override_wins,
     a_tenant_change_shows_at_once_on_every_instance,
-    a_well_formed_incoming_request_id_is_kept_and_a_bad_one_replaced,
+    a_request_id_is_kept_only_from_our_own_load_balancer,
     a_failing_page_gets_a_dutch_500_that_hides_the_cause,
     signed_in_pages_and_the_totp_key_are_never_stored,
 );
@@ -231,22 +231,35 @@ async fn a_tenant_change_shows_at_once_on_every_instance(backend: Backend) {
     }
 }
 
-async fn a_well_formed_incoming_request_id_is_kept_and_a_bad_one_replaced(backend: Backend) {
+async fn a_request_id_is_kept_only_from_our_own_load_balancer(backend: Backend) {
     use axum::body::Body;
+    use axum::extract::ConnectInfo;
     use axum::http::Request;
     use tower::ServiceExt;
     let app = TestApp::new(backend).await;
-    let router = app.second_instance(settings(true, false));
-    for (incoming, kept) in [("lb-1234abcd", true), ("<script>alert(1)</script>", false)] {
-        let request = Request::builder()
+    let mut behind_proxy = settings(true, false);
+    behind_proxy.trusted_proxies = vec!["10.0.0.5".parse().unwrap()];
+    let router = app.second_instance(behind_proxy);
+    let proxy: std::net::SocketAddr = "10.0.0.5:40000".parse().unwrap();
+    let stranger: std::net::SocketAddr = "203.0.113.9:40000".parse().unwrap();
+    for (peer, incoming, kept) in [
+        (Some(proxy), "lb-1234abcd", true),
+        (Some(proxy), "<script>alert(1)</script>", false),
+        (Some(stranger), "lb-1234abcd", false),
+        (None, "lb-1234abcd", false),
+    ] {
+        let mut request = Request::builder()
             .uri("/nope")
             .header("host", "salem.localhost")
             .header("x-request-id", incoming)
             .body(Body::empty())
             .unwrap();
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
         let response = router.clone().oneshot(request).await.unwrap();
         let id = response.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
-        assert_eq!(id == incoming, kept, "{incoming} -> {id}");
+        assert_eq!(id == incoming, kept, "{peer:?} {incoming} -> {id}");
     }
 }
 

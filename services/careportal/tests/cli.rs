@@ -281,7 +281,9 @@ fn serve_logs_request_ids_and_stops_cleanly_on_sigterm() {
     command
         .env("CAREPORTAL_LISTEN", "127.0.0.1:0")
         .env("CAREPORTAL_DATA_DIR", "data")
-        .env("CAREPORTAL_LOG_FORMAT", "json");
+        .env("CAREPORTAL_LOG_FORMAT", "json")
+        // The request comes "from our load balancer", whose request id is kept.
+        .env("CAREPORTAL_TRUSTED_PROXIES", "127.0.0.1");
     let mut child = command.spawn().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();

@@ -30,7 +30,7 @@ pub use templates::{TemplateError, Templates};
 pub use tenant::CurrentTenant;
 
 use axum::Router;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use careportal_auth::secrets::derive_key;
 use careportal_auth::{PasswordHasher, SecretBox};
@@ -202,7 +202,7 @@ pub fn app(state: AppState) -> Router {
         .merge(tenant_routes)
         .layer(from_fn_with_state(state.clone(), security::headers))
         .layer(request_id::trace_layer())
-        .layer(from_fn(request_id::assign))
+        .layer(from_fn_with_state(state.clone(), request_id::assign))
         .with_state(state)
 }
 

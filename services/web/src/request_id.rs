@@ -1,7 +1,7 @@
 //! Every request gets an id that reaches each log line of its span and every error page,
 //! so a person on the phone with the servicedesk can read out what went wrong.
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
@@ -16,12 +16,19 @@ pub static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(pub String);
 
-/// Takes a well-formed id from a load balancer, or makes one; sets it on the request (for
-/// the trace span and handlers) and on the response.
-pub async fn assign(mut request: Request, next: Next) -> Response {
+/// Takes a well-formed id from one of our own load balancers (`trusted_proxies`), or makes
+/// one; sets it on the request (for the trace span and handlers) and on the response. An id
+/// sent by anyone else is replaced: a client must not be able to choose the id its requests
+/// are logged under, nor make two people's requests look like one.
+pub async fn assign(State(state): State<crate::AppState>, mut request: Request, next: Next) -> Response {
+    let from_our_proxy = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .is_some_and(|peer| state.settings.trusted_proxies.contains(&peer.0.ip()));
     let incoming = request
         .headers()
         .get(&REQUEST_ID_HEADER)
+        .filter(|_| from_our_proxy)
         .and_then(|v| v.to_str().ok())
         .filter(|v| (8..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         .map(str::to_owned);
