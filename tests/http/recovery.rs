@@ -9,6 +9,7 @@ on_both_backends!(
     the_answer_is_the_same_for_unknown_users_and_resets_are_limited,
     a_reset_link_expires_after_an_hour,
     a_reset_ends_the_trust_in_every_device,
+    the_link_uses_the_tenants_own_address_not_the_host_asked_for,
 );
 
 const HOST: &str = "siloah.localhost";
@@ -153,4 +154,22 @@ async fn a_reset_ends_the_trust_in_every_device(backend: Backend) {
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert!(app.store.devices(tenant, account).await.unwrap().is_empty(), "no device is trusted after a reset");
     assert!(app.store.trusted_device(tenant, "device-hash").await.unwrap().is_none());
+}
+
+/// A tenant served on an old and a new address: the link in the mail names the first
+/// configured hostname, whichever one the request came on.
+async fn the_link_uses_the_tenants_own_address_not_the_host_asked_for(backend: Backend) {
+    use careportal_domain::audit::Origin;
+    let app = TestApp::builder(backend).settings(careportal_tests::app::settings(false, true)).build().await;
+    let mut bundle = careportal_tests::fixtures::bundle("siloah").await;
+    bundle.config.hostnames.push("oud.siloah.example".to_owned());
+    app.store.apply_tenant(&Origin::system("test"), &bundle).await.unwrap();
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut client = app.client("oud.siloah.example");
+    let asked =
+        client.submit("/wachtwoord-vergeten", "/wachtwoord-vergeten", &[("gebruikersnaam", "anna@example.nl")]).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let mail = app.mails(1).await.remove(0).replace("=\r\n", "").replace("=3D", "=");
+    assert!(mail.contains("https://clientportaal.siloah.nl/wachtwoord-herstellen/"), "{mail}");
+    assert!(!mail.contains("oud.siloah.example"), "{mail}");
 }

@@ -12,7 +12,7 @@ use crate::templates::page_context;
 use crate::tenant::CurrentTenant;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_auth::Token;
@@ -68,13 +68,6 @@ pub async fn request_form(
     .await
 }
 
-/// The link's address: this tenant's host as the person reached it.
-fn link_base(state: &AppState, headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme = if state.settings.https { "https" } else { "http" };
-    format!("{scheme}://{host}")
-}
-
 pub async fn request(
     State(state): State<AppState>,
     tenant: CurrentTenant,
@@ -119,7 +112,7 @@ pub async fn request(
         None => true,
     };
     if within_limit && let Some(account) = state.store.account_by_username(tenant.id, &parsed).await? {
-        send_reset(&state, &tenant, &account, &link_base(&state, &headers), &client).await?;
+        send_reset(&state, &tenant, &account, &crate::tenant::link_base(&state, &tenant, &headers), &client).await?;
     }
     // The same answer either way, so this page cannot tell who has an account.
     request_page(Pages { state: &state, tenant: &tenant, request_id: &request_id }, jar, "", None, true, StatusCode::OK)

@@ -92,6 +92,21 @@ impl KnownTenants {
     }
 }
 
+/// The start of a link sent by e-mail (a reset or activation link). Outside development it is
+/// the tenant's first configured hostname, its canonical address, whatever Host the request
+/// came with; in development the `<slug>.localhost` host the request resolved through.
+pub(crate) fn link_base(state: &AppState, tenant: &Tenant, headers: &axum::http::HeaderMap) -> String {
+    let scheme = if state.settings.https { "https" } else { "http" };
+    if !state.settings.dev_hosts
+        && let Some(host) = tenant.config.hostnames.first()
+    {
+        return format!("{scheme}://{host}");
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::trim).unwrap_or_default();
+    let host = if host.is_empty() { format!("{}.localhost", tenant.slug) } else { host.to_ascii_lowercase() };
+    format!("{scheme}://{host}")
+}
+
 fn unknown_host() -> Response {
     (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "Niet gevonden\n").into_response()
 }

@@ -53,9 +53,7 @@ impl FromRequestParts<AppState> for Staff {
         if roles.is_empty() {
             return Err(AppError::NotFound.into_response());
         }
-        let host = parts.headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-        let scheme = if state.settings.https { "https" } else { "http" };
-        let base_url = format!("{scheme}://{host}");
+        let base_url = crate::tenant::link_base(state, &tenant, &parts.headers);
         Ok(Staff { state: state.clone(), tenant, request_id, signed_in, client_info, roles, base_url })
     }
 }
