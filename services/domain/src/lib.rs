@@ -16,6 +16,7 @@ pub mod record;
 pub mod rights;
 pub mod signin;
 pub mod staff;
+pub mod sync;
 pub mod tenant;
 pub mod throttle;
 pub mod time;

@@ -333,12 +333,52 @@ pub struct SyncSettings {
     /// Schedule per kind of data, by key (reports, questionnaires, appointments, messages…).
     #[serde(default)]
     pub schedule: BTreeMap<String, SyncStream>,
+    /// The ECD's FHIR R4 endpoint, for `connector = "fhir"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fhir: Option<FhirSettings>,
 }
 
 impl Default for SyncSettings {
     fn default() -> Self {
-        Self { connector: default_connector(), schedule: BTreeMap::new() }
+        Self { connector: default_connector(), schedule: BTreeMap::new(), fhir: None }
     }
+}
+
+/// Where the ECD's FHIR R4 server is and how to sign in to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FhirSettings {
+    /// "https://ecd.example.nl/fhir/R4"
+    pub base_url: String,
+    /// The Patient.identifier system whose value is the client's reference, e.g. the
+    /// organisation's own client number OID.
+    pub client_identifier_system: String,
+    #[serde(default)]
+    pub auth: FhirAuth,
+    /// bearer: a file that holds the token (read at every run, so it can be rotated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<String>,
+    /// bearer: or the environment variable that holds it. The token itself is never in
+    /// tenant.toml, which is exported and shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_env: Option<String>,
+    /// Resources per page (`_count`).
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+}
+
+fn default_page_size() -> u32 {
+    100
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FhirAuth {
+    /// No sign-in (a server inside the organisation's own network, or tests).
+    #[default]
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer,
 }
 
 fn default_connector() -> String {

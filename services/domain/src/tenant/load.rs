@@ -334,6 +334,31 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
     if config.sync.connector != "demo" && config.sync.connector != "fhir" {
         bad("sync.connector", format!("onbekende koppeling \"{}\"; kies demo of fhir", config.sync.connector));
     }
+    match (&config.sync.fhir, config.sync.connector.as_str()) {
+        (None, "fhir") => bad(
+            "sync.fhir",
+            "de koppeling is fhir: geef [sync.fhir] met base_url en client_identifier_system".to_owned(),
+        ),
+        (Some(fhir), _) => {
+            let url = fhir.base_url.trim();
+            if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
+                bad("sync.fhir.base_url", format!("\"{url}\" is geen webadres (begin met https://)"));
+            }
+            if fhir.client_identifier_system.trim().is_empty() {
+                bad(
+                    "sync.fhir.client_identifier_system",
+                    "noem het systeem van het cliëntnummer, bijvoorbeeld urn:oid:…".to_owned(),
+                );
+            }
+            if fhir.auth == super::FhirAuth::Bearer && fhir.token_file.is_none() && fhir.token_env.is_none() {
+                bad("sync.fhir.auth", "bearer: geef token_file of token_env".to_owned());
+            }
+            if !(1..=1000).contains(&fhir.page_size) {
+                bad("sync.fhir.page_size", format!("{} valt buiten 1 tot 1000", fhir.page_size));
+            }
+        }
+        (None, _) => {}
+    }
     for (stream, settings) in &config.sync.schedule {
         let key = format!("sync.schedule.{stream}");
         if !SYNC_STREAMS.contains(&stream.as_str()) {
@@ -521,6 +546,35 @@ policy = "voorbeeld"
         let text = MINIMAL.replace("#1d4f91", "#f2c200");
         let issues = check_config(&parse_config(&text).unwrap());
         assert!(issues.iter().any(|(k, r)| k == "branding.primary" && r.contains("contrast")), "{issues:?}");
+    }
+
+    #[test]
+    fn a_fhir_connector_needs_its_endpoint_and_a_way_to_sign_in() {
+        let without = format!("{MINIMAL}\n[sync]\nconnector = \"fhir\"\n");
+        let issues = check_config(&parse_config(&without).unwrap());
+        assert!(issues.iter().any(|(k, _)| k == "sync.fhir"), "{issues:?}");
+
+        let bearer = format!(
+            "{MINIMAL}\n[sync]\nconnector = \"fhir\"\n[sync.fhir]\nbase_url = \"ecd.example.nl\"\n\
+             client_identifier_system = \"\"\nauth = \"bearer\"\n"
+        );
+        let issues = check_config(&parse_config(&bearer).unwrap());
+        for key in ["sync.fhir.base_url", "sync.fhir.client_identifier_system", "sync.fhir.auth"] {
+            assert!(issues.iter().any(|(k, _)| k == key), "{key}: {issues:?}");
+        }
+
+        let good = format!(
+            "{MINIMAL}\n[sync]\nconnector = \"fhir\"\n[sync.fhir]\nbase_url = \"https://ecd.example.nl/fhir/R4\"\n\
+             client_identifier_system = \"urn:oid:2.16.840.1.113883.2.4.3.11.999.1\"\nauth = \"bearer\"\n\
+             token_env = \"ECD_TOKEN\"\n"
+        );
+        let config = parse_config(&good).unwrap();
+        assert!(check_config(&config).iter().all(|(k, _)| !k.starts_with("sync")), "{:?}", check_config(&config));
+        let fhir = config.sync.fhir.unwrap();
+        assert_eq!((fhir.auth, fhir.page_size), (super::super::FhirAuth::Bearer, 100));
+
+        let (key, _) = parse_config(&good.replace("auth = \"bearer\"", "auth = \"smart\"")).unwrap_err();
+        assert_eq!(key, "sync.fhir.auth");
     }
 
     #[test]

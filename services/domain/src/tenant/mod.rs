@@ -8,7 +8,7 @@ mod modules;
 mod policy;
 
 pub use config::*;
-pub use load::{ConfigIssue, TenantBundle, load_dir, parse_config};
+pub use load::{ConfigIssue, TenantBundle, load_dir, parse_config, parse_window};
 pub use modules::Module;
 pub use policy::{PolicyRule, RightsPolicy};
 
