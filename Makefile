@@ -41,12 +41,12 @@ test-unit:
 ## The store conformance and HTTP suites on SQLite.
 test-sqlite:
 	@echo "== store and HTTP suites on SQLite"
-	$(CARGO) test --workspace --test store --test http --test logs --test worker --test delivery -- sqlite::
+	$(CARGO) test --workspace --test store --test http --test logs --test sync --test worker --test delivery -- sqlite::
 
 ## The store conformance and HTTP suites on PostgreSQL.
 test-postgres:
 	@echo "== store and HTTP suites on PostgreSQL"
-	$(CARGO) test --workspace --test store --test http --test logs --test worker --test delivery -- postgres::
+	$(CARGO) test --workspace --test store --test http --test logs --test sync --test worker --test delivery -- postgres::
 
 ## Browser tests: Debian's chromium, playwright-core and axe-core.
 e2e: build test-deps

@@ -2,7 +2,7 @@
 // in-memory repository, served over HTTP on 127.0.0.1. Usage: node server.mjs PORT
 // It prints "ready PORT" once it answers. What it adds to medplum's router, as real servers
 // do: a `next` link when `_count` pages a search (medplum gives only `total`), and a 400 for a
-// body that is not JSON. `POST /$test/fail` makes the next N requests answer a given status
+// body that is not JSON. `POST /$test/fail` makes N requests (after `skip` good ones) answer a given status
 // (e.g. 503 or 429 with Retry-After), so the connector's error handling is tested against the
 // same server.
 import http from 'node:http';
@@ -20,7 +20,7 @@ const port = Number(process.argv[2] || 8103);
 const router = new FhirRouter();
 const repo = new MemoryRepository();
 const base = `http://127.0.0.1:${port}/fhir/R4`;
-let failures = { left: 0, status: 503, retryAfter: null };
+let failures = { skip: 0, left: 0, status: 503, retryAfter: null };
 let requests = 0;
 
 function send(res, status, body, headers = {}) {
@@ -48,14 +48,16 @@ const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, `http://127.0.0.1:${port}`);
 
   if (url.pathname === '/$test/fail' && req.method === 'POST') {
-    failures = { retryAfter: null, ...JSON.parse(text) };
+    failures = { skip: 0, retryAfter: null, ...JSON.parse(text) };
     return send(res, 200, { ok: true });
   }
   if (url.pathname === '/$test/requests') {
     return send(res, 200, { requests });
   }
   requests += 1;
-  if (failures.left > 0) {
+  if (failures.left > 0 && failures.skip > 0) {
+    failures.skip -= 1;
+  } else if (failures.left > 0) {
     failures.left -= 1;
     const headers = failures.retryAfter ? { 'retry-after': String(failures.retryAfter) } : {};
     return send(res, failures.status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient' }] }, headers);

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod client;
 pub mod db;
+pub mod fhir;
 pub mod fixtures;
 pub mod moto;
 pub mod pdf;

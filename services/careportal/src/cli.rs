@@ -53,6 +53,9 @@ enum Command {
     /// Clients of a tenant.
     #[command(subcommand)]
     Client(ClientCommand),
+    /// The ECD sync of a tenant.
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// Care plan prints offered for signing (what a coordinator or the sync does).
     #[command(subcommand)]
     Plan(PlanCommand),
@@ -128,6 +131,20 @@ enum UserCommand {
         /// in with SMS codes to this number without entering it; only where the tenant offers SMS.
         #[arg(long)]
         phone: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SyncCommand {
+    /// Sync now with the tenant's ECD and print what changed per kind; exit 1 when the ECD
+    /// could not be read or something was skipped.
+    Run {
+        /// The tenant's slug, e.g. salem.
+        #[arg(long)]
+        tenant: String,
+        /// Only this kind (clients); default: every kind the connector syncs.
+        #[arg(long)]
+        kind: Option<String>,
     },
 }
 
@@ -264,6 +281,12 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             let store = migrated_store(&config).await?;
             let request = crate::users::Invitation { tenant, email, name, client, relation, phone };
             let result = crate::users::invite(&config, store.as_ref(), &request).await;
+            store.close().await;
+            result
+        }
+        Command::Sync(SyncCommand::Run { tenant, kind }) => {
+            let store = migrated_store(&config).await?;
+            let result = crate::sync::run(store.as_ref(), &tenant, kind.as_deref()).await;
             store.close().await;
             result
         }

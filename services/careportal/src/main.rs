@@ -9,6 +9,7 @@ mod demo_record;
 mod documents;
 mod plans;
 mod serve;
+mod sync;
 mod tenants;
 mod users;
 

@@ -113,6 +113,23 @@ fn an_unknown_template_override_is_refused() {
 }
 
 #[test]
+fn sync_run_says_what_it_did_or_why_not() {
+    let root = copy_tenant("salem");
+    let env = [("CAREPORTAL_DATA_DIR", "data")];
+    let output = careportal(root.path(), &["tenant", "apply", "tenants/salem"], &env);
+    assert!(output.status.success(), "{:?}", text(&output));
+    let output = careportal(root.path(), &["sync", "run", "--tenant", "salem"], &env);
+    assert_eq!(output.status.code(), Some(0), "{:?}", text(&output));
+    assert!(text(&output).0.contains("koppeling demo, geen ECD gekoppeld"), "{:?}", text(&output));
+    let output = careportal(root.path(), &["sync", "run", "--tenant", "salem", "--kind", "rapportages"], &env);
+    assert_eq!(output.status.code(), Some(2), "{:?}", text(&output));
+    assert!(text(&output).1.contains("kies uit clients"), "{:?}", text(&output));
+    let output = careportal(root.path(), &["sync", "run", "--tenant", "nergens"], &env);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).1.contains("geen tenant met slug \"nergens\""), "{:?}", text(&output));
+}
+
+#[test]
 fn apply_list_and_export_round_trip() {
     let root = copy_tenant("salem");
     let env = [("CAREPORTAL_DATA_DIR", "data")];
@@ -256,6 +273,7 @@ fn every_command_has_help() {
         vec!["tenant", "apply", "--help"],
         vec!["demo", "--help"],
         vec!["config", "print", "--help"],
+        vec!["sync", "run", "--help"],
     ] {
         let output = careportal(&repo(), &args, &[]);
         assert!(output.status.success(), "{args:?}");
