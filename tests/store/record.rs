@@ -10,7 +10,7 @@ use careportal_domain::record::consents::ConsentQuestion;
 use careportal_domain::record::measurements::NewMeasurement;
 use careportal_domain::record::reports::NewReport;
 use careportal_domain::time::TimeRange;
-use careportal_store::{ConsentAnswer, StoreError};
+use careportal_store::{ConsentAnswer, StoreError, Upserted};
 use careportal_tests::{Backend, on_both_backends};
 use chrono::Duration;
 
@@ -19,6 +19,7 @@ on_both_backends!(
     portal_writes_are_queued_for_the_ecd_and_synced_ones_are_not,
     consent_answers_are_saved_all_or_nothing,
     a_visit_spans_pages_opened_close_together,
+    ecd_reports_are_keyed_per_tenant_and_written_only_when_changed,
 );
 
 fn report(source: Source, at: chrono::DateTime<chrono::Utc>, body: &str) -> NewReport {
@@ -137,4 +138,34 @@ async fn a_visit_spans_pages_opened_close_together(backend: Backend) {
     assert_eq!(s.store.record_visit(a, account, thomas, gap).await.unwrap(), Some(first + Duration::minutes(10)));
     s.clock.advance(Duration::minutes(5));
     assert_eq!(s.store.record_visit(a, account, thomas, gap).await.unwrap(), Some(first + Duration::minutes(10)));
+}
+
+async fn ecd_reports_are_keyed_per_tenant_and_written_only_when_changed(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let thomas = s.store.create_client(a, &origin(), &new_client("SIL-1", "Thomas", "Vries")).await.unwrap().id;
+    let johanna = s.store.create_client(b, &origin(), &new_client("SAL-1", "Johanna", "Berg")).await.unwrap().id;
+    let now = s.clock.now();
+    let key = "urn:oid:1.2.3|R-1";
+    let first = report(Source::Ecd, now, "Eerste tekst");
+    assert_eq!(s.store.put_ecd_report(a, &origin(), thomas, key, &first).await.unwrap(), Upserted::Created);
+    assert_eq!(s.store.put_ecd_report(a, &origin(), thomas, key, &first).await.unwrap(), Upserted::Unchanged);
+    // The same identifier in another tenant is another report.
+    assert_eq!(s.store.put_ecd_report(b, &origin(), johanna, key, &first).await.unwrap(), Upserted::Created);
+    let amended = report(Source::Ecd, now, "Verbeterde tekst");
+    assert_eq!(s.store.put_ecd_report(a, &origin(), thomas, key, &amended).await.unwrap(), Upserted::Updated);
+    let shown = s.store.reports(a, thomas, TimeRange::ALL, 10).await.unwrap();
+    assert_eq!(shown.iter().map(|r| r.body.as_str()).collect::<Vec<_>>(), ["Verbeterde tekst"]);
+    assert_eq!(shown[0].source, Source::Ecd);
+    assert!(s.store.ecd_pending(a, 10).await.unwrap().is_empty(), "a synced report is not sent back");
+    // A client of another tenant cannot be given the report.
+    let error = s.store.put_ecd_report(a, &origin(), johanna, "urn:oid:1.2.3|R-2", &first).await.unwrap_err();
+    assert!(matches!(error, StoreError::NotFound), "{error:?}");
+
+    assert!(s.store.remove_ecd_report(b, &origin(), key).await.unwrap());
+    assert_eq!(s.store.reports(a, thomas, TimeRange::ALL, 10).await.unwrap().len(), 1, "only salem's went");
+    assert!(s.store.remove_ecd_report(a, &origin(), key).await.unwrap());
+    assert!(!s.store.remove_ecd_report(a, &origin(), key).await.unwrap());
+    assert!(s.store.reports(a, thomas, TimeRange::ALL, 10).await.unwrap().is_empty());
 }

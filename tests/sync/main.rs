@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 on_both_backends!(
     patients_become_the_client_list_and_a_second_run_changes_nothing,
     a_server_that_fails_gets_a_clear_line_and_nothing_half_written,
+    progress_notes_become_reports_and_corrections_follow,
 );
 
 const SILOAH_SYSTEM: &str = "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1";
@@ -133,4 +134,85 @@ async fn a_server_that_fails_gets_a_clear_line_and_nothing_half_written(backend:
     let tenant = connect_siloah(&app, &server.base_url).await;
     let done = careportal_sync::run(app.store.as_ref(), &tenant, &[SyncKind::Clients], today()).await.unwrap();
     assert!(matches!(done, RunOutcome::Ran(ref kinds) if kinds[0].1.created == 3), "{done:?}");
+}
+
+fn note(id: &str, patient: &str, status: &str, text: &str) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "Composition",
+        "identifier": {"system": "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.2", "value": id},
+        "status": status,
+        "type": {"coding": [{"system": "http://loinc.org", "code": "11506-3", "display": "Progress note"}]},
+        "subject": {"reference": format!("Patient/{patient}")},
+        "date": "2026-11-24T14:05:00+01:00",
+        "author": [{"display": "Femke Jansen (begeleider)"}],
+        "title": "Rapportage",
+        "section": [{"title": "Rapportage", "text": {"status": "generated",
+            "div": format!("<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>{text}</p></div>")}}]
+    })
+}
+
+async fn progress_notes_become_reports_and_corrections_follow(backend: Backend) {
+    let server = FhirServer::start().await;
+    server.transaction(&serde_json::from_str(include_str!("../fixtures/fhir/patients.json")).unwrap()).await;
+    let thomas_patient = server.search(&format!("Patient?identifier={SILOAH_SYSTEM}|SIL-1001")).await.remove(0);
+    let patient_id = thomas_patient["id"].as_str().unwrap().to_owned();
+    let entries: Vec<serde_json::Value> = [
+        note("R-1", &patient_id, "final", "Thomas heeft goed gegeten &amp; gewandeld."),
+        note("R-2", &patient_id, "final", "Onrustige nacht gehad."),
+        note("R-3", &patient_id, "preliminary", "Nog een concept."),
+        note("R-4", "bestaat-niet", "final", "Van iemand anders."),
+    ]
+    .into_iter()
+    .map(|resource| serde_json::json!({"resource": resource, "request": {"method": "POST", "url": "Composition"}}))
+    .collect();
+    server.transaction(&serde_json::json!({"resourceType": "Bundle", "type": "batch", "entry": entries})).await;
+
+    let app = TestApp::new(backend).await;
+    let tenant = connect_siloah(&app, &server.base_url).await;
+    let run = |kinds: &'static [SyncKind]| careportal_sync::run(app.store.as_ref(), &tenant, kinds, today());
+    let reports_of = |outcome: RunOutcome| match outcome {
+        RunOutcome::Ran(kinds) => kinds.into_iter().find(|(k, _)| *k == SyncKind::Reports).unwrap().1,
+        RunOutcome::NoEcd => panic!("no ECD"),
+    };
+    let first = reports_of(run(&[SyncKind::Clients, SyncKind::Reports]).await.unwrap());
+    assert_eq!((first.created, first.updated, first.removed), (2, 0, 0), "{first:?}");
+    assert_eq!(first.skipped.len(), 1, "the note of a Patient who is no client: {first:?}");
+    assert!(first.skipped[0].1.contains("is geen cliënt"), "{first:?}");
+
+    let thomas = app.store.client_by_reference(tenant.id, &ClientReference::parse("SIL-1001").unwrap()).await;
+    let thomas = thomas.unwrap().unwrap();
+    let ingrid =
+        app.new_account("siloah", "ingrid@example.nl", "Ingrid de Vries", thomas.id, Relation::Representative).await;
+    let mut browser = app.signed_in("siloah.localhost", "siloah", ingrid).await;
+    let page = browser.get("/rapportages").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Thomas heeft goed gegeten &amp; gewandeld."), "{}", page.body);
+    assert!(page.body.contains("Onrustige nacht gehad.") && page.body.contains("Femke Jansen (begeleider)"));
+    assert!(!page.body.contains("Nog een concept."), "a preliminary note waits");
+
+    let again = reports_of(run(&[SyncKind::Clients, SyncKind::Reports]).await.unwrap());
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2), "a second run changes nothing");
+
+    // The ECD corrects one note and withdraws the other.
+    let notes = server.search("Composition?type=http://loinc.org|11506-3").await;
+    let find = |id: &str| notes.iter().find(|n| n["identifier"]["value"] == id).unwrap().clone();
+    let mut amended = find("R-1");
+    amended["status"] = serde_json::json!("amended");
+    amended["section"][0]["text"]["div"] = serde_json::json!(
+        "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Thomas heeft goed gegeten en gefietst.</p></div>"
+    );
+    server.update(&amended).await;
+    let mut withdrawn = find("R-2");
+    withdrawn["status"] = serde_json::json!("entered-in-error");
+    server.update(&withdrawn).await;
+    let corrected = reports_of(run(&[SyncKind::Clients, SyncKind::Reports]).await.unwrap());
+    assert_eq!((corrected.created, corrected.updated, corrected.removed), (0, 1, 1), "{corrected:?}");
+    let page = browser.get("/rapportages").await;
+    assert!(page.body.contains("Thomas heeft goed gegeten en gefietst."), "{}", page.body);
+    assert!(!page.body.contains("gewandeld"), "the amended text replaced the old one");
+    assert!(!page.body.contains("Onrustige nacht gehad."), "an entered-in-error note disappears");
+    let audit = app.store.audit_of_client(tenant.id, thomas.id, 50).await.unwrap();
+    for action in ["report.synced", "report.corrected", "report.removed"] {
+        assert!(audit.iter().any(|e| e.action == action && e.actor == "system:sync"), "{action}: {audit:?}");
+    }
 }

@@ -5,8 +5,8 @@ use careportal_domain::sync::SyncKind;
 use careportal_store::Store;
 use careportal_sync::RunOutcome;
 
-/// The kinds the FHIR connector syncs so far.
-const SYNCED: [SyncKind; 1] = [SyncKind::Clients];
+/// The kinds the FHIR connector syncs so far, in the order they run.
+const SYNCED: [SyncKind; 2] = [SyncKind::Clients, SyncKind::Reports];
 
 pub async fn run(store: &dyn Store, slug: &str, kind: Option<&str>) -> Result<(), Failure> {
     let tenant =
@@ -32,11 +32,12 @@ pub async fn run(store: &dyn Store, slug: &str, kind: Option<&str>) -> Result<()
     let mut skipped_any = false;
     for (kind, done) in kinds {
         println!(
-            "{}\t{} nieuw\t{} gewijzigd\t{} ongewijzigd\t{} overgeslagen",
+            "{}\t{} nieuw\t{} gewijzigd\t{} ongewijzigd\t{} verwijderd\t{} overgeslagen",
             kind.as_str(),
             done.created,
             done.updated,
             done.unchanged,
+            done.removed,
             done.skipped.len()
         );
         for (resource, reason) in &done.skipped {

@@ -22,7 +22,7 @@ pub use connect::{Backend, ConnectOptions, connect};
 pub use documents::DocumentStore;
 pub use error::StoreError;
 pub use postgres::PostgresStore;
-pub use record::{ConsentAnswer, EcdItem, RecordStore};
+pub use record::{ConsentAnswer, EcdItem, RecordStore, Upserted};
 pub use records::{AppliedTenant, MessageStatus};
 pub use sqlite::SqliteStore;
 

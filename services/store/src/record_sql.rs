@@ -4,7 +4,7 @@
 
 macro_rules! sql_record {
     ($store:ident) => {
-        use crate::record::{ConsentAnswer, EcdItem, RecordStore};
+        use crate::record::{ConsentAnswer, EcdItem, RecordStore, Upserted};
         use careportal_domain::ids::{CareMessageId, EcdItemId, MeasurementId, ReportId};
         use careportal_domain::record::consents::{Consent, ConsentChange, ConsentQuestion};
         use careportal_domain::record::measurements::{Measurement, NewMeasurement};
@@ -221,6 +221,94 @@ macro_rules! sql_record {
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map(report_from_row).collect()
+            }
+
+            async fn put_ecd_report(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                ecd_key: &str,
+                new: &NewReport,
+            ) -> StoreResult<Upserted> {
+                let now = self.now();
+                let mut tx = begin_write(&self.pool).await?;
+                let existing = sqlx::query(&format!(
+                    "SELECT {REPORT_COLUMNS} FROM reports WHERE tenant_id = $1 AND ecd_key = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(ecd_key)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|row| report_from_row(&row))
+                .transpose()?;
+                let (id, outcome) = match existing {
+                    Some(old)
+                        if old.client == client
+                            && old.written_at == new.written_at
+                            && old.author == new.author
+                            && old.body == new.body =>
+                    {
+                        return Ok(Upserted::Unchanged);
+                    }
+                    Some(old) => {
+                        sqlx::query(
+                            "UPDATE reports SET client_id = $3, written_at = $4, author = $5, body = $6 \
+                             WHERE tenant_id = $1 AND id = $2",
+                        )
+                        .bind(tenant.as_uuid())
+                        .bind(old.id.as_uuid())
+                        .bind(client.as_uuid())
+                        .bind(new.written_at)
+                        .bind(&new.author)
+                        .bind(&new.body)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::classify(e, "rapportage"))?;
+                        (old.id, Upserted::Updated)
+                    }
+                    None => {
+                        let id = ReportId::new();
+                        sqlx::query(&format!(
+                            "INSERT INTO reports (tenant_id, {REPORT_COLUMNS}, ecd_key) \
+                             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)"
+                        ))
+                        .bind(tenant.as_uuid())
+                        .bind(id.as_uuid())
+                        .bind(client.as_uuid())
+                        .bind(new.written_at)
+                        .bind(&new.author)
+                        .bind(Source::Ecd.as_str())
+                        .bind(&new.body)
+                        .bind(ecd_key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::classify(e, "rapportage"))?;
+                        (id, Upserted::Created)
+                    }
+                };
+                let action = if outcome == Upserted::Created { "report.synced" } else { "report.corrected" };
+                let event = origin.event(AuditAction::new(action), Some(client), id.to_string());
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(outcome)
+            }
+
+            async fn remove_ecd_report(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
+                let now = self.now();
+                let mut tx = begin_write(&self.pool).await?;
+                let removed = sqlx::query("DELETE FROM reports WHERE tenant_id = $1 AND ecd_key = $2 RETURNING id, client_id")
+                    .bind(tenant.as_uuid())
+                    .bind(ecd_key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(row) = removed else { return Ok(false) };
+                let id = ReportId::from_uuid(row.try_get("id")?);
+                let client = ClientId::from_uuid(row.try_get("client_id")?);
+                let event = origin.event(AuditAction::new("report.removed"), Some(client), id.to_string());
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn add_report(

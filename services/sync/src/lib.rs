@@ -2,22 +2,29 @@
 //! tenant's connector. `fhir` talks FHIR R4 (nl-core profiles); `demo` is the embedded
 //! default with no ECD behind it, whose data comes from `careportal demo`.
 //!
-//! This first part pulls the client list (Patients). A run is idempotent: a second run with
+//! This first part pulls the client list (Patients) and Rapportages (progress-note
+//! Compositions). A run is idempotent: a second run with
 //! nothing changed in the ECD writes nothing. Every change is written through the store with
 //! the sync as its origin, so it is in the audit log like any other write.
 #![forbid(unsafe_code)]
 
 pub mod fhir;
 pub mod patients;
+pub mod reports;
 
+use careportal_domain::ClientId;
 use careportal_domain::audit::Origin;
-use careportal_domain::people::{Client, ClientChanges, NewClient};
+use careportal_domain::people::{Client, ClientChanges, ClientReference, NewClient};
+use careportal_domain::record::Source;
+use careportal_domain::record::reports::NewReport;
 use careportal_domain::sync::SyncKind;
 use careportal_domain::tenant::Tenant;
+use careportal_store::Upserted;
 use careportal_store::{Store, StoreError};
 use chrono::NaiveDate;
 use fhir::{FhirClient, FhirError};
 use serde_json::Value;
+use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -33,6 +40,8 @@ pub struct KindOutcome {
     pub created: u32,
     pub updated: u32,
     pub unchanged: u32,
+    /// Removed from the portal because the ECD marked them entered in error.
+    pub removed: u32,
     /// Resources that could not be read: which one (`Patient/123`) and why. The rest of the
     /// batch goes on without them.
     pub skipped: Vec<(String, String)>,
@@ -57,12 +66,23 @@ pub async fn run(
         return Ok(RunOutcome::NoEcd);
     };
     let client = FhirClient::new(settings)?;
+    let system = settings.client_identifier_system.as_str();
+    // Every kind needs to know which Patient is which client; one search serves them all,
+    // and it is read whole before anything is written.
+    let patients = client.search_all("Patient", &[("identifier", format!("{system}|"))]).await?;
+    let references: HashMap<String, ClientReference> = patients
+        .iter()
+        .filter_map(|p| {
+            let id = p.get("id")?.as_str()?.to_owned();
+            let reference = ClientReference::parse(patients::identifier_in(p, system)?).ok()?;
+            Some((id, reference))
+        })
+        .collect();
     let mut outcomes = Vec::new();
     for kind in kinds {
         let outcome = match kind {
-            SyncKind::Clients => {
-                pull_clients(store, tenant, &client, &settings.client_identifier_system, today).await?
-            }
+            SyncKind::Clients => pull_clients(store, tenant, &patients, system, today).await?,
+            SyncKind::Reports => pull_reports(store, tenant, &client, &references).await?,
             // Reports, measurements and the write-back come with the next part of the
             // connector (issue #10); asking for them now says so rather than pretending.
             other => {
@@ -82,14 +102,13 @@ pub async fn run(
 async fn pull_clients(
     store: &dyn Store,
     tenant: &Tenant,
-    client: &FhirClient,
+    patients: &[Value],
     system: &str,
     today: NaiveDate,
 ) -> Result<KindOutcome, SyncError> {
     let origin = Origin::system("sync");
-    let patients = client.search_all("Patient", &[("identifier", format!("{system}|"))]).await?;
     let mut outcome = KindOutcome::default();
-    for resource in &patients {
+    for resource in patients {
         let record = match patients::map_patient(resource, system) {
             Ok(Some(record)) => record,
             Ok(None) => continue,
@@ -131,6 +150,62 @@ async fn pull_clients(
     }
     if !outcome.skipped.is_empty() {
         tracing::warn!(tenant = %tenant.slug, skipped = outcome.skipped.len(), "Patients overgeslagen");
+    }
+    Ok(outcome)
+}
+
+/// Every progress note becomes a report of its Patient's client, keyed by its identifier;
+/// an entered-in-error one is removed. Notes of Patients that are not clients are skipped.
+async fn pull_reports(
+    store: &dyn Store,
+    tenant: &Tenant,
+    client: &FhirClient,
+    references: &HashMap<String, ClientReference>,
+) -> Result<KindOutcome, SyncError> {
+    let origin = Origin::system("sync");
+    let notes = client.search_all("Composition", &[("type", reports::PROGRESS_NOTE.to_owned())]).await?;
+    let mut clients: HashMap<ClientReference, Option<ClientId>> = HashMap::new();
+    let mut outcome = KindOutcome::default();
+    for resource in &notes {
+        let change = match reports::map_composition(resource) {
+            Ok(change) => change,
+            Err(reason) => {
+                outcome.skipped.push((resource_name(resource), reason));
+                continue;
+            }
+        };
+        match change {
+            reports::ReportChange::Ignore => {}
+            reports::ReportChange::Remove { key } => {
+                if store.remove_ecd_report(tenant.id, &origin, &key).await? {
+                    outcome.removed += 1;
+                }
+            }
+            reports::ReportChange::Put { key, patient, written_at, author, body } => {
+                let Some(reference) = references.get(&patient) else {
+                    outcome.skipped.push((resource_name(resource), format!("Patient/{patient} is geen cliënt")));
+                    continue;
+                };
+                let id = match clients.get(reference) {
+                    Some(id) => *id,
+                    None => {
+                        let id = store.client_by_reference(tenant.id, reference).await?.map(|c| c.id);
+                        clients.insert(reference.clone(), id);
+                        id
+                    }
+                };
+                let Some(id) = id else {
+                    outcome.skipped.push((resource_name(resource), format!("cliënt {reference} is (nog) niet bekend")));
+                    continue;
+                };
+                let report = NewReport { written_at, author, author_account: None, source: Source::Ecd, body };
+                match store.put_ecd_report(tenant.id, &origin, id, &key, &report).await? {
+                    Upserted::Created => outcome.created += 1,
+                    Upserted::Updated => outcome.updated += 1,
+                    Upserted::Unchanged => outcome.unchanged += 1,
+                }
+            }
+        }
     }
     Ok(outcome)
 }
