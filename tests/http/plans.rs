@@ -91,6 +91,18 @@ impl Setup {
     }
 
     /// The code of the newest SMS: the six digits after the dash.
+    /// Thomas himself, whose second factor is an authenticator app.
+    async fn thomas_with_an_app(&self) -> (AccountId, careportal_auth::TotpSecret) {
+        let thomas =
+            self.app.new_account("siloah", "thomas@example.nl", "Thomas de Vries", self.client, Relation::Client).await;
+        let secret = careportal_auth::TotpSecret::generate();
+        let context = format!("totp/{}/{}", self.tenant, thomas);
+        let sealed =
+            careportal_tests::app::settings(true, false).keys.secret_box.seal(secret.as_bytes(), &context).unwrap();
+        self.app.store.set_totp_factor(self.tenant, &Origin::system("test"), thomas, &sealed, 0).await.unwrap();
+        (thomas, secret)
+    }
+
     async fn last_code(&self, count: usize) -> String {
         let lines = self.app.sms(count).await;
         let message: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
@@ -254,13 +266,7 @@ async fn an_expired_code_signs_nothing(backend: Backend) {
 
 async fn an_authenticator_user_confirms_with_a_code_from_the_app(backend: Backend) {
     let s = setup(backend).await;
-    // Thomas himself uses an authenticator app.
-    let thomas = s.app.new_account("siloah", "thomas@example.nl", "Thomas de Vries", s.client, Relation::Client).await;
-    let secret = careportal_auth::TotpSecret::generate();
-    let context = format!("totp/{}/{}", s.tenant, thomas);
-    let sealed =
-        careportal_tests::app::settings(true, false).keys.secret_box.seal(secret.as_bytes(), &context).unwrap();
-    s.app.store.set_totp_factor(s.tenant, &Origin::system("test"), thomas, &sealed, 0).await.unwrap();
+    let (thomas, secret) = s.thomas_with_an_app().await;
     let plan = s.offer().await;
     let mut browser = s.app.signed_in(HOST, "siloah", thomas).await;
     let page = choose(&mut browser, plan, "ondertekenen").await;
@@ -277,12 +283,7 @@ async fn an_authenticator_user_confirms_with_a_code_from_the_app(backend: Backen
 /// logins, and at the tenant's limit the account locks and every session ends.
 async fn guessing_the_app_code_while_signing_locks_the_account_and_ends_its_sessions(backend: Backend) {
     let s = setup(backend).await;
-    let thomas = s.app.new_account("siloah", "thomas@example.nl", "Thomas de Vries", s.client, Relation::Client).await;
-    let secret = careportal_auth::TotpSecret::generate();
-    let context = format!("totp/{}/{}", s.tenant, thomas);
-    let sealed =
-        careportal_tests::app::settings(true, false).keys.secret_box.seal(secret.as_bytes(), &context).unwrap();
-    s.app.store.set_totp_factor(s.tenant, &Origin::system("test"), thomas, &sealed, 0).await.unwrap();
+    let (thomas, secret) = s.thomas_with_an_app().await;
     let hash = careportal_tests::app::settings(true, false).hasher.hash_blocking("Zonnebloem!Tafel7").unwrap();
     s.app.store.set_password(s.tenant, &Origin::system("test"), thomas, &hash, false, None).await.unwrap();
     let plan = s.offer().await;

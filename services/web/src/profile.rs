@@ -203,7 +203,7 @@ async fn reset_factor(
     };
     if !password_ok || !code_ok {
         let reason = if password_ok { "2FA code onjuist bij herstel" } else { "wachtwoord onjuist bij herstel" };
-        if crate::signin::step_up_failed(state, tenant, account, origin, reason).await? {
+        if crate::signin::count_failure(state, tenant, account, origin, reason).await? {
             return Ok(Redirect::to("/inloggen").into_response());
         }
         let message = "Het wachtwoord of de 2FA code klopt niet. Er is niets gewijzigd.";

@@ -333,7 +333,7 @@ pub async fn sign(
     }
     let origin = care.origin();
     let wrong_code =
-        |reason: &'static str| crate::signin::step_up_failed(&care.state, &care.tenant, account, &origin, reason);
+        |reason: &'static str| crate::signin::count_failure(&care.state, &care.tenant, account, &origin, reason);
     let (method, masked_phone) = match &sms_phone {
         Some(_) => {
             match check_bound_code(

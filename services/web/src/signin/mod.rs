@@ -129,8 +129,12 @@ async fn check_password(
 }
 
 /// Counts a failed attempt and locks the account when the tenant's limit is reached.
-/// Returns whether the account is now locked.
-async fn count_failure(
+/// Returns whether the account is now locked. A wrong code or password asked again while
+/// signed in (signing a plan, resetting the second factor) counts here exactly as a failed
+/// login does, so the lock that stops a guesser at the login also stops one who holds a
+/// stolen session; once the account locks every session ends and the caller sends the
+/// person to the login.
+pub(crate) async fn count_failure(
     state: &AppState,
     tenant: &CurrentTenant,
     account: &Account,
@@ -148,20 +152,6 @@ async fn count_failure(
     }
     state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGIN_FAILED, None, reason)).await?;
     Ok(false)
-}
-
-/// A wrong code (or password) asked again while signed in: signing a plan, resetting the
-/// second factor. It counts exactly as a failed login does, so the lock that stops a guesser
-/// at the login also stops one who holds a stolen session; once the account locks, every
-/// session of it ends and the caller sends the person to the login. Returns whether it locked.
-pub(crate) async fn step_up_failed(
-    state: &AppState,
-    tenant: &CurrentTenant,
-    account: &Account,
-    origin: &Origin,
-    reason: &str,
-) -> Result<bool, AppError> {
-    count_failure(state, tenant, account, origin, reason).await
 }
 
 /// Whether a signed-in account may try a code now: not while it is locked, so a guesser
