@@ -6,7 +6,8 @@
 #     poppler-utils, python3-venv (as root with apt-get; otherwise one line saying what to run);
 #   - PostgreSQL started when it is installed but not answering on 127.0.0.1:5432;
 #   - the Rust components clippy and rustfmt;
-#   - a Python virtualenv with moto[server] (S3, SNS) and aiosmtpd (the SMTP sink) in
+#   - a Python virtualenv with moto[server] (S3, SNS), aiosmtpd (the SMTP sink) and
+#     fhir.resources (checks our FHIR fixtures and what the connector sends) in
 #     $TEST_VENV (default /var/tmp/careportal-venv: outside the clone, so a fresh clone on
 #     the same machine reuses it);
 #   - the npm packages of every test folder with a package-lock.json (npm ci, again only
@@ -66,12 +67,12 @@ postgres() {
 }
 
 python_services() {
-    if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python" -c 'import aiosmtpd, moto' >/dev/null 2>&1; then
+    if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python" -c 'import aiosmtpd, moto, fhir.resources.R4B' >/dev/null 2>&1; then
         return 0
     fi
-    say "virtualenv $venv with moto[server] and aiosmtpd"
+    say "virtualenv $venv with moto[server], aiosmtpd and fhir.resources"
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]' aiosmtpd
+    "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]' aiosmtpd 'fhir.resources>=8,<9'
 }
 
 npm_packages() {

@@ -1,7 +1,7 @@
 // Starts a real Careportal (its own data folder, the demo data, a free port) and Debian's
 // Chromium, so each browser test sees what a person sees.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -73,6 +73,46 @@ export async function startPortal() {
     },
   };
 }
+
+/** The FHIR R4 test server of tests/fhir (medplum's router), as the ECD of a tenant. */
+export async function startFhirServer() {
+  const port = await freePort();
+  const child = spawn('node', [join(ROOT, 'tests/fhir/server.mjs'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    let seen = '';
+    child.stdout.on('data', (d) => {
+      seen += d;
+      if (seen.includes('ready')) resolve();
+    });
+    child.once('exit', () => reject(new Error('the FHIR server stopped (npm ci in tests/fhir?)')));
+  });
+  const baseUrl = `http://127.0.0.1:${port}/fhir/R4`;
+  return {
+    baseUrl,
+    /** Posts a transaction Bundle. */
+    async load(bundle) {
+      const response = await fetch(baseUrl, {
+        method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(bundle),
+      });
+      if (!response.ok) throw new Error(`FHIR transaction: ${response.status}`);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+    },
+  };
+}
+
+/** A copy of a repository tenant (tenant.toml and logo) with `edit` applied to its tenant.toml. */
+export function tenantCopy(slug, edit) {
+  const dir = join(mkdtempSync(join(tmpdir(), 'careportal-tenant-')), slug);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'tenant.toml'), edit(readFileSync(join(ROOT, 'tenants', slug, 'tenant.toml'), 'utf8')));
+  copyFileSync(join(ROOT, 'tenants', slug, 'logo.svg'), join(dir, 'logo.svg'));
+  return dir;
+}
+
+export const FIXTURES = join(ROOT, 'tests/fixtures');
 
 export async function startBrowser() {
   return chromium.launch({

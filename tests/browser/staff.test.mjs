@@ -1,5 +1,6 @@
 // Beheer as staff use it: Siloah's Coördinator zorg invites a representative, answers a
-// message and offers a care plan; Salem's administrator invites a contact person. Fields by
+// message and offers a care plan; Salem's administrator invites a contact person, then
+// connects the ECD and synchronises now. Fields by
 // their Dutch labels, zero axe violations at 360 and 1280 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   startPortal, startBrowser, openPage, VIEWPORTS, checkPage, signInWithApp as appSignIn, signInWithSms as smsSignIn,
+  signInAgainWithSms, startFhirServer, tenantCopy, FIXTURES,
 } from './harness.mjs';
 
 let portal;
@@ -144,4 +146,40 @@ test('salem: de beheerder nodigt een contactpersoon uit (1280px)', async () => {
   await page.getByRole('heading', { level: 1, name: 'Prikbord van Johanna van den Berg' }).waitFor();
   assert.equal(await page.getByText('Dank jullie wel voor de bloemen.').count(), 0);
   await page.close();
+});
+
+test('salem: de beheerder ziet de ECD-koppeling en synchroniseert nu (360px)', async () => {
+  const fhir = await startFhirServer();
+  try {
+    const page = await openPage(browser, VIEWPORTS[0]);
+    await signInAgainWithSms(portal, page, 'salem', 'beheer@example.nl');
+    await page.goto(portal.url('salem', '/beheer'));
+    await page.getByRole('navigation', { name: 'Beheer' }).getByRole('link', { name: 'ECD-koppeling' }).click();
+    await page.getByRole('heading', { level: 1, name: 'ECD-koppeling' }).waitFor();
+    await page.getByText('is niet aan een ECD gekoppeld').waitFor();
+    await checkPage(page);
+
+    // The organisation's ECD: Johanna's Patient, and Salem connected to it.
+    await fhir.load(JSON.parse(readFileSync(join(FIXTURES, 'fhir/patients.json'), 'utf8')));
+    const dir = tenantCopy('salem', (toml) => toml.replace('connector = "demo"',
+      `connector = "fhir"\n[sync.fhir]\nbase_url = "${fhir.baseUrl}"\nclient_identifier_system = "urn:oid:2.16.840.1.113883.2.4.3.11.999.88.1"`));
+    portal.cli(['tenant', 'apply', dir]);
+    await page.reload();
+    await page.getByRole('heading', { level: 3, name: 'Rapportages' }).waitFor();
+    await page.getByText('ieder uur tussen 08:30 en 00:30').waitFor();
+    await page.getByRole('button', { name: 'Nu synchroniseren' }).click();
+    await page.getByRole('status').filter({ hasText: 'De synchronisatie is gestart.' }).waitFor();
+    await checkPage(page);
+    // It runs after the answer; a refresh shows how it went.
+    for (let i = 0; i < 50 && (await page.getByText('nog nooit').count()) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      await page.reload();
+    }
+    assert.equal(await page.getByText('nog nooit').count(), 0, 'every kind has run');
+    await page.getByText(/0 nieuw, 0 gewijzigd|0 nieuw, 1 gewijzigd/).first().waitFor();
+    await checkPage(page);
+    await page.close();
+  } finally {
+    await fhir.stop();
+  }
 });

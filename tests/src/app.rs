@@ -114,6 +114,17 @@ impl TestApp {
         self.blobs.clone()
     }
 
+    /// The background worker's jobs on this app's store and clock, as worker `owner`.
+    pub fn jobs(&self, owner: &str) -> careportal_worker::Jobs {
+        careportal_worker::Jobs {
+            store: self.store.clone(),
+            clock: Arc::new(self.clock.clone()),
+            transports: Arc::new(self.transports()),
+            secret_box: settings(true, false).keys.secret_box.clone(),
+            owner: owner.to_owned(),
+        }
+    }
+
     /// The development sinks of this app: one .eml file per mail, one JSON line per SMS.
     pub fn transports(&self) -> careportal_delivery::Transports {
         transports_in(self.db.dir.path())

@@ -59,6 +59,25 @@ impl FhirServer {
         self.send(reqwest::Method::PUT, &url, resource).await
     }
 
+    /// Creates a resource (POST Type) and returns it with its server id.
+    pub async fn create(&self, resource: &Value) -> Value {
+        let url = format!("{}/{}", self.base_url, resource["resourceType"].as_str().unwrap());
+        self.send(reqwest::Method::POST, &url, resource).await
+    }
+
+    /// Deletes a resource for good (`DELETE Type/id`): medplum's delete is hard, so no
+    /// search sees it afterwards, as an ECD that purges a record.
+    pub async fn delete(&self, resource: &Value) {
+        let url = format!(
+            "{}/{}/{}",
+            self.base_url,
+            resource["resourceType"].as_str().unwrap(),
+            resource["id"].as_str().unwrap()
+        );
+        let response = self.http.delete(url).send().await.unwrap();
+        assert!(response.status().is_success(), "delete: {}", response.status());
+    }
+
     /// After `skip` requests that are answered as usual, `count` requests answer `status`
     /// (with `Retry-After` when given).
     pub async fn fail_after(&self, skip: u32, count: u32, status: u16, retry_after: Option<u64>) {

@@ -1,15 +1,28 @@
 //! The ECD sync against a real FHIR R4 server (medplum's router in Node, tests/fhir), on both
-//! databases: the client list from Patients, a second run that changes nothing, a change in
-//! the ECD that reaches the portal, what cannot be read skipped and named, and each way the
-//! server can fail answered with a clear line.
+//! databases: the client list from Patients, reports from Compositions and measurements from
+//! Observations, a second run that changes nothing, corrections and deletes in the ECD that
+//! reach the portal, what people write in the portal sent back exactly once (two workers at
+//! once, a worker that died mid-run), what cannot be read skipped and named, and each way
+//! the server can fail answered with a clear line.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod beheer;
+mod write_back;
+
+use beheer::the_administrator_sees_the_koppeling_and_syncs_now;
+
+use write_back::{
+    a_report_and_a_measurement_reach_the_ecd_exactly_once, a_worker_that_died_mid_run_is_taken_over_without_a_double,
+    failures_wait_and_what_never_succeeds_is_parked, the_worker_runs_each_stream_on_its_schedule,
+};
 
 use axum::http::StatusCode;
 use careportal_domain::audit::Origin;
+use careportal_domain::clock::Clock;
 use careportal_domain::people::{ClientReference, Relation};
 use careportal_domain::sync::SyncKind;
 use careportal_domain::tenant::{FhirAuth, FhirSettings, Tenant};
-use careportal_sync::{KindOutcome, RunOutcome};
+use careportal_sync::{KindOutcome, StreamResult, TenantRun, When};
 use careportal_tests::fhir::FhirServer;
 use careportal_tests::{Backend, TestApp, fixtures, on_both_backends};
 use chrono::NaiveDate;
@@ -18,6 +31,13 @@ on_both_backends!(
     patients_become_the_client_list_and_a_second_run_changes_nothing,
     a_server_that_fails_gets_a_clear_line_and_nothing_half_written,
     progress_notes_become_reports_and_corrections_follow,
+    vital_signs_become_measurements_as_the_manual_shows_them,
+    pulls_read_what_changed_and_a_daily_full_read_finds_deletes,
+    a_report_and_a_measurement_reach_the_ecd_exactly_once,
+    a_worker_that_died_mid_run_is_taken_over_without_a_double,
+    failures_wait_and_what_never_succeeds_is_parked,
+    the_worker_runs_each_stream_on_its_schedule,
+    the_administrator_sees_the_koppeling_and_syncs_now,
 );
 
 const SILOAH_SYSTEM: &str = "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1";
@@ -42,11 +62,45 @@ async fn connect_siloah(app: &TestApp, base_url: &str) -> Tenant {
     app.store.tenant_by_slug("siloah").await.unwrap().unwrap()
 }
 
-async fn clients_run(app: &TestApp, tenant: &Tenant) -> KindOutcome {
-    match careportal_sync::run(app.store.as_ref(), tenant, &[SyncKind::Clients], today()).await.unwrap() {
-        RunOutcome::Ran(mut kinds) => kinds.remove(0).1,
-        RunOutcome::NoEcd => panic!("the fhir connector ran as demo"),
+/// Runs `kinds` now, as `careportal sync run` does.
+async fn run_now(app: &TestApp, tenant: &Tenant, kinds: &[SyncKind]) -> Vec<(SyncKind, StreamResult)> {
+    run_as(app, tenant, kinds, "test-run").await
+}
+
+async fn run_as(app: &TestApp, tenant: &Tenant, kinds: &[SyncKind], owner: &str) -> Vec<(SyncKind, StreamResult)> {
+    match careportal_sync::sync_tenant(app.store.as_ref(), &app.clock, owner, tenant, kinds, When::Now).await.unwrap() {
+        TenantRun::Streams(streams) => streams,
+        TenantRun::NoEcd => panic!("the fhir connector ran as demo"),
     }
+}
+
+/// What `kind` did; panics with the status line when it failed.
+fn done(results: &[(SyncKind, StreamResult)], kind: SyncKind) -> KindOutcome {
+    match results.iter().find(|(k, _)| *k == kind) {
+        Some((_, StreamResult::Done(outcome))) => outcome.clone(),
+        other => panic!("{kind:?}: {other:?}"),
+    }
+}
+
+/// The status line `kind` failed with.
+fn failure(results: &[(SyncKind, StreamResult)], kind: SyncKind) -> String {
+    match results.iter().find(|(k, _)| *k == kind) {
+        Some((_, StreamResult::Failed(line))) => line.clone(),
+        other => panic!("{kind:?} did not fail: {other:?}"),
+    }
+}
+
+async fn clients_run(app: &TestApp, tenant: &Tenant) -> KindOutcome {
+    done(&run_now(app, tenant, &[SyncKind::Clients]).await, SyncKind::Clients)
+}
+
+/// A FHIR server with the Patients of tests/fixtures/fhir/patients.json, and Thomas's
+/// Patient id.
+async fn server_with_patients() -> (FhirServer, String) {
+    let server = FhirServer::start().await;
+    server.transaction(&serde_json::from_str(include_str!("../fixtures/fhir/patients.json")).unwrap()).await;
+    let thomas = server.search(&format!("Patient?identifier={SILOAH_SYSTEM}|SIL-1001")).await.remove(0);
+    (server, thomas["id"].as_str().unwrap().to_owned())
 }
 
 async fn patients_become_the_client_list_and_a_second_run_changes_nothing(backend: Backend) {
@@ -101,8 +155,9 @@ async fn patients_become_the_client_list_and_a_second_run_changes_nothing(backen
 
     // The demo connector has no ECD to ask, and says so.
     let salem = app.store.tenant_by_slug("salem").await.unwrap().unwrap();
-    let demo = careportal_sync::run(app.store.as_ref(), &salem, &[SyncKind::Clients], today()).await.unwrap();
-    assert_eq!(demo, RunOutcome::NoEcd);
+    let demo =
+        careportal_sync::sync_tenant(app.store.as_ref(), &app.clock, "t", &salem, &[SyncKind::Clients], When::Now);
+    assert_eq!(demo.await.unwrap(), TenantRun::NoEcd);
 }
 
 async fn a_server_that_fails_gets_a_clear_line_and_nothing_half_written(backend: Backend) {
@@ -110,30 +165,45 @@ async fn a_server_that_fails_gets_a_clear_line_and_nothing_half_written(backend:
     server.transaction(&serde_json::from_str(include_str!("../fixtures/fhir/patients.json")).unwrap()).await;
     let app = TestApp::new(backend).await;
     let tenant = connect_siloah(&app, &server.base_url).await;
-    let run = || careportal_sync::run(app.store.as_ref(), &tenant, &[SyncKind::Clients], today());
+    let clients = [SyncKind::Clients];
 
     server.fail_after(0, 1, 503, None).await;
-    assert_eq!(run().await.unwrap_err().to_string(), "de FHIR-server heeft een storing (HTTP 503)");
+    assert_eq!(
+        failure(&run_now(&app, &tenant, &clients).await, SyncKind::Clients),
+        "de FHIR-server heeft een storing (HTTP 503)"
+    );
     server.fail_after(0, 1, 429, Some(30)).await;
-    assert_eq!(run().await.unwrap_err().to_string(), "de FHIR-server vraagt om te wachten (HTTP 429), 30 seconden");
+    assert_eq!(
+        failure(&run_now(&app, &tenant, &clients).await, SyncKind::Clients),
+        "de FHIR-server vraagt om te wachten (HTTP 429), 30 seconden"
+    );
     server.fail_after(0, 1, 401, None).await;
-    assert!(run().await.unwrap_err().to_string().contains("weigert de toegang (HTTP 401)"));
+    let denied = failure(&run_now(&app, &tenant, &clients).await, SyncKind::Clients);
+    assert!(denied.contains("weigert de toegang (HTTP 401)"), "{denied}");
     // The second page fails: the first page's Patients are not written either.
     server.fail_after(1, 1, 503, None).await;
-    assert!(run().await.is_err());
+    failure(&run_now(&app, &tenant, &clients).await, SyncKind::Clients);
     assert!(app.store.clients(tenant.id).await.unwrap().is_empty(), "nothing half-written");
+    // The status says what went wrong last, for the status page and `sync status`.
+    let status = careportal_sync::status::tenant_status(app.store.as_ref(), &tenant, app.clock.now()).await.unwrap();
+    let stream = status.streams.iter().find(|s| s.kind == "clients").unwrap();
+    assert_eq!(stream.last_error.as_deref(), Some("de FHIR-server heeft een storing (HTTP 503)"));
+    assert_eq!((stream.last_success_at, stream.running), (None, false));
 
     let closed = format!("http://127.0.0.1:{}/fhir/R4", careportal_tests::smtp::free_port());
     let unreachable = connect_siloah(&app, &closed).await;
-    let error =
-        careportal_sync::run(app.store.as_ref(), &unreachable, &[SyncKind::Clients], today()).await.unwrap_err();
-    assert!(error.to_string().starts_with("de FHIR-server op http://127.0.0.1:"), "{error}");
-    assert!(error.to_string().contains("niet bereikbaar"), "{error}");
+    let error = failure(&run_now(&app, &unreachable, &clients).await, SyncKind::Clients);
+    assert!(error.starts_with("de FHIR-server op http://127.0.0.1:"), "{error}");
+    assert!(error.contains("niet bereikbaar"), "{error}");
 
-    // Once the server answers again, the run goes through.
+    // Once the server answers again, the run goes through, and the error is cleared.
     let tenant = connect_siloah(&app, &server.base_url).await;
-    let done = careportal_sync::run(app.store.as_ref(), &tenant, &[SyncKind::Clients], today()).await.unwrap();
-    assert!(matches!(done, RunOutcome::Ran(ref kinds) if kinds[0].1.created == 3), "{done:?}");
+    assert_eq!(clients_run(&app, &tenant).await.created, 3);
+    let status = careportal_sync::status::tenant_status(app.store.as_ref(), &tenant, app.clock.now()).await.unwrap();
+    let stream = status.streams.iter().find(|s| s.kind == "clients").unwrap();
+    assert_eq!(stream.last_error, None);
+    assert_eq!(stream.last_success_at, Some(app.clock.now()));
+    assert_eq!(stream.counts.as_ref().map(|c| (c.created, c.skipped_count)), Some((3, 1)));
 }
 
 fn note(id: &str, patient: &str, status: &str, text: &str) -> serde_json::Value {
@@ -152,10 +222,7 @@ fn note(id: &str, patient: &str, status: &str, text: &str) -> serde_json::Value 
 }
 
 async fn progress_notes_become_reports_and_corrections_follow(backend: Backend) {
-    let server = FhirServer::start().await;
-    server.transaction(&serde_json::from_str(include_str!("../fixtures/fhir/patients.json")).unwrap()).await;
-    let thomas_patient = server.search(&format!("Patient?identifier={SILOAH_SYSTEM}|SIL-1001")).await.remove(0);
-    let patient_id = thomas_patient["id"].as_str().unwrap().to_owned();
+    let (server, patient_id) = server_with_patients().await;
     let entries: Vec<serde_json::Value> = [
         note("R-1", &patient_id, "final", "Thomas heeft goed gegeten &amp; gewandeld."),
         note("R-2", &patient_id, "final", "Onrustige nacht gehad."),
@@ -169,15 +236,11 @@ async fn progress_notes_become_reports_and_corrections_follow(backend: Backend) 
 
     let app = TestApp::new(backend).await;
     let tenant = connect_siloah(&app, &server.base_url).await;
-    let run = |kinds: &'static [SyncKind]| careportal_sync::run(app.store.as_ref(), &tenant, kinds, today());
-    let reports_of = |outcome: RunOutcome| match outcome {
-        RunOutcome::Ran(kinds) => kinds.into_iter().find(|(k, _)| *k == SyncKind::Reports).unwrap().1,
-        RunOutcome::NoEcd => panic!("no ECD"),
-    };
-    let first = reports_of(run(&[SyncKind::Clients, SyncKind::Reports]).await.unwrap());
+    let kinds = [SyncKind::Clients, SyncKind::Reports];
+    let first = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Reports);
     assert_eq!((first.created, first.updated, first.removed), (2, 0, 0), "{first:?}");
-    assert_eq!(first.skipped.len(), 1, "the note of a Patient who is no client: {first:?}");
-    assert!(first.skipped[0].1.contains("is geen cliënt"), "{first:?}");
+    assert_eq!(first.skipped.len(), 1, "the note of a Patient the ECD does not have: {first:?}");
+    assert_eq!(first.skipped[0].1, "Patient/bestaat-niet bestaat niet in het ECD", "{first:?}");
 
     let thomas = app.store.client_by_reference(tenant.id, &ClientReference::parse("SIL-1001").unwrap()).await;
     let thomas = thomas.unwrap().unwrap();
@@ -190,7 +253,7 @@ async fn progress_notes_become_reports_and_corrections_follow(backend: Backend) 
     assert!(page.body.contains("Onrustige nacht gehad.") && page.body.contains("Femke Jansen (begeleider)"));
     assert!(!page.body.contains("Nog een concept."), "a preliminary note waits");
 
-    let again = reports_of(run(&[SyncKind::Clients, SyncKind::Reports]).await.unwrap());
+    let again = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Reports);
     assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2), "a second run changes nothing");
 
     // The ECD corrects one note and withdraws the other.
@@ -205,7 +268,7 @@ async fn progress_notes_become_reports_and_corrections_follow(backend: Backend) 
     let mut withdrawn = find("R-2");
     withdrawn["status"] = serde_json::json!("entered-in-error");
     server.update(&withdrawn).await;
-    let corrected = reports_of(run(&[SyncKind::Clients, SyncKind::Reports]).await.unwrap());
+    let corrected = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Reports);
     assert_eq!((corrected.created, corrected.updated, corrected.removed), (0, 1, 1), "{corrected:?}");
     let page = browser.get("/rapportages").await;
     assert!(page.body.contains("Thomas heeft goed gegeten en gefietst."), "{}", page.body);
@@ -215,4 +278,208 @@ async fn progress_notes_become_reports_and_corrections_follow(backend: Backend) 
     for action in ["report.synced", "report.corrected", "report.removed"] {
         assert!(audit.iter().any(|e| e.action == action && e.actor == "system:sync"), "{action}: {audit:?}");
     }
+}
+
+fn observation(id: &str, patient: &str, loinc: &str, value: serde_json::Value, at: &str) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "Observation",
+        "meta": {"profile": ["http://nictiz.nl/fhir/StructureDefinition/nl-core-BodyTemperature"]},
+        "identifier": [{"system": "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.3", "value": id}],
+        "status": "final",
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
+        "subject": {"reference": format!("Patient/{patient}")},
+        "effectiveDateTime": at,
+        "performer": [{"display": "Femke Jansen"}, {"reference": "Organization/tharah", "type": "Organization", "display": "Tharah - Noord"}],
+        "valueQuantity": value,
+    })
+}
+
+async fn vital_signs_become_measurements_as_the_manual_shows_them(backend: Backend) {
+    let (server, patient) = server_with_patients().await;
+    let mut rectal = observation(
+        "M-1",
+        &patient,
+        "8310-5",
+        serde_json::json!({"value": 39.1, "unit": "°C", "system": "http://unitsofmeasure.org", "code": "Cel"}),
+        "2023-04-24T06:00:00+02:00",
+    );
+    rectal["method"] = serde_json::json!({"text": "Rectaal"});
+    let weight = observation(
+        "M-2",
+        &patient,
+        "29463-7",
+        serde_json::json!({"value": 56000, "unit": "g", "system": "http://unitsofmeasure.org", "code": "g"}),
+        "2023-05-03T18:30:00+02:00",
+    );
+    let mut pounds = weight.clone();
+    pounds["identifier"][0]["value"] = serde_json::json!("M-3");
+    pounds["valueQuantity"] =
+        serde_json::json!({"value": 120, "unit": "lb", "system": "http://unitsofmeasure.org", "code": "[lb_av]"});
+    for resource in [&rectal, &weight, &pounds] {
+        server.create(resource).await;
+    }
+    let app = TestApp::new(backend).await;
+    let tenant = connect_siloah(&app, &server.base_url).await;
+    let kinds = [SyncKind::Clients, SyncKind::Measurements];
+    let first = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Measurements);
+    assert_eq!((first.created, first.updated), (2, 0), "{first:?}");
+    assert_eq!(first.skipped.len(), 1, "{first:?}");
+    assert!(first.skipped[0].0.starts_with("Observation/"), "{first:?}");
+    assert_eq!(first.skipped[0].1, "eenheid \"[lb_av]\" hoort niet bij Gewicht");
+
+    let thomas = app.store.client_by_reference(tenant.id, &ClientReference::parse("SIL-1001").unwrap()).await;
+    let thomas = thomas.unwrap().unwrap();
+    let ingrid =
+        app.new_account("siloah", "ingrid@example.nl", "Ingrid de Vries", thomas.id, Relation::Representative).await;
+    let mut browser = app.signed_in("siloah.localhost", "siloah", ingrid).await;
+    let page = browser.get("/metingen").await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The manual: "Meetsoort: Temperatuur 39,1 °C (Rectaal)", "Ma 24 apr 2023 | 06:00 | Tharah - …".
+    assert!(page.body.contains("Meetsoort: Temperatuur <strong>39,1 °C (Rectaal)</strong>"), "{}", page.body);
+    assert!(page.body.contains("Ma 24 apr 2023 | 06:00 | Tharah - Noord | Femke Jansen"), "{}", page.body);
+    assert!(page.body.contains("Meetsoort: Gewicht <strong>56,0 kg</strong>"), "grams read as kilograms");
+
+    let again = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Measurements);
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2), "a second run changes nothing");
+
+    // Corrected in the ECD: the new value replaces the old; entered in error: gone.
+    let found = server.search("Observation?category=vital-signs").await;
+    let find = |id: &str| found.iter().find(|o| o["identifier"][0]["value"] == id).unwrap().clone();
+    let mut corrected = find("M-1");
+    corrected["status"] = serde_json::json!("corrected");
+    corrected["valueQuantity"]["value"] = serde_json::json!(38.9);
+    server.update(&corrected).await;
+    let mut wrong = find("M-2");
+    wrong["status"] = serde_json::json!("entered-in-error");
+    server.update(&wrong).await;
+    let third = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Measurements);
+    assert_eq!((third.created, third.updated, third.removed), (0, 1, 1), "{third:?}");
+    let page = browser.get("/metingen").await;
+    assert!(page.body.contains("38,9 °C (Rectaal)") && !page.body.contains("39,1"), "{}", page.body);
+    assert!(!page.body.contains("56,0 kg"), "entered in error: gone");
+    let audit = app.store.audit_of_client(tenant.id, thomas.id, 50).await.unwrap();
+    for action in ["measurement.synced", "measurement.corrected", "measurement.removed"] {
+        assert!(audit.iter().any(|e| e.action == action && e.actor == "system:sync"), "{action}: {audit:?}");
+    }
+}
+
+async fn pulls_read_what_changed_and_a_daily_full_read_finds_deletes(backend: Backend) {
+    let (server, patient) = server_with_patients().await;
+    // Written in the ECD long ago: the server keeps a lastUpdated sent on create.
+    let mut old = note("R-10", &patient, "final", "Een oude rapportage.");
+    old["meta"] = serde_json::json!({"lastUpdated": "2026-10-01T08:00:00.000Z"});
+    let old = server.create(&old).await;
+    let mut older = note("R-11", &patient, "final", "Nog een oude rapportage.");
+    older["meta"] = serde_json::json!({"lastUpdated": "2026-10-01T09:00:00.000Z"});
+    server.create(&older).await;
+    let app = TestApp::new(backend).await;
+    let tenant = connect_siloah(&app, &server.base_url).await;
+    let kinds = [SyncKind::Clients, SyncKind::Reports];
+    let first = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Reports);
+    assert_eq!(first.created, 2, "{first:?}");
+    let streams = app.store.sync_streams(tenant.id).await.unwrap();
+    let reports = streams.iter().find(|s| s.kind == SyncKind::Reports).unwrap();
+    assert_eq!(reports.cursor.as_deref(), Some("2026-10-01T08:58:00.000Z"), "newest change less two minutes");
+
+    // The next run asks only for what changed since: the note of 08:00 is not read again,
+    // the one of 09:00 is, being inside the overlap.
+    let next = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Reports);
+    assert_eq!((next.created, next.updated, next.unchanged), (0, 0, 1), "{next:?}");
+    let new = server.create(&note("R-12", &patient, "final", "Vandaag geschreven.")).await;
+    let next = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Reports);
+    assert_eq!((next.created, next.unchanged), (1, 1), "{next:?}");
+    assert!(new["meta"]["lastUpdated"].is_string());
+
+    // Purged from the ECD: an incremental pull cannot see it; the daily full read does.
+    server.delete(&old).await;
+    let next = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Reports);
+    assert_eq!(next.removed, 0, "{next:?}");
+    app.clock.advance(chrono::Duration::hours(25));
+    let full = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Reports);
+    assert_eq!((full.removed, full.unchanged), (1, 2), "{full:?}");
+    let thomas = app.store.client_by_reference(tenant.id, &ClientReference::parse("SIL-1001").unwrap()).await;
+    let texts: Vec<String> = app
+        .store
+        .reports(tenant.id, thomas.unwrap().unwrap().id, careportal_domain::time::TimeRange::ALL, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
+    assert!(!texts.iter().any(|t| t == "Een oude rapportage."), "{texts:?}");
+    assert_eq!(texts.len(), 2, "{texts:?}");
+}
+
+/// Runs tests/fhir/validate.py (PyPI fhir.resources) on `paths`: (exit success, output).
+fn validate_fhir(paths: &[&std::path::Path]) -> (bool, String) {
+    let python = std::env::var("TEST_PYTHON").unwrap_or_else(|_| "/var/tmp/careportal-venv/bin/python".to_owned());
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fhir/validate.py");
+    let output = std::process::Command::new(python)
+        .arg(script)
+        .args(paths)
+        .output()
+        .expect("the test virtualenv (make test-deps) with fhir.resources");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Our fixtures, the resources these tests put on the server, and what the connector
+/// sends for a portal report and measurement are valid FHIR R4 by the structure definitions.
+#[test]
+fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
+    use careportal_domain::record::Source;
+    use careportal_domain::record::measurements::Measurement;
+    use careportal_domain::record::reports::Report;
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-30T19:02:11.5+01:00").unwrap().to_utc();
+    let report = Report {
+        id: careportal_domain::ids::ReportId::new(),
+        client: careportal_domain::ClientId::new(),
+        written_at: at,
+        author: "Ingrid de Vries (vertegenwoordiger)".to_owned(),
+        author_account: None,
+        source: Source::Portal,
+        body: "Samen <gewandeld> & gepraat.\nFijn.\n\nTot morgen.".to_owned(),
+    };
+    let measurement = Measurement {
+        id: careportal_domain::ids::MeasurementId::new(),
+        client: report.client,
+        kind: "Temperatuur".to_owned(),
+        value: "37.2".to_owned(),
+        unit: "°C".to_owned(),
+        qualifier: Some("Oksel".to_owned()),
+        measured_at: at,
+        location: Some("Cliëntportaal".to_owned()),
+        measured_by: "Ingrid de Vries (vertegenwoordiger)".to_owned(),
+        author_account: None,
+        source: Source::Portal,
+    };
+    let mut weight = observation(
+        "M-2",
+        "p1",
+        "29463-7",
+        serde_json::json!({"value": 56000, "unit": "g", "code": "g"}),
+        "2023-05-03T18:30:00+02:00",
+    );
+    weight["method"] = serde_json::json!({"text": "Rectaal"});
+    let resources = serde_json::json!([
+        careportal_sync::reports::to_composition(&report, "p1"),
+        careportal_sync::measurements::to_observation(&measurement, "p1").unwrap(),
+        note("R-1", "p1", "final", "Tekst"),
+        weight,
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let sent = dir.path().join("sent.json");
+    std::fs::write(&sent, resources.to_string()).unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fhir");
+    let (valid, output) = validate_fhir(&[&fixtures, &sent]);
+    assert!(valid, "{output}");
+    assert!(output.contains("5 checked, 0 invalid"), "{output}");
+
+    // The check itself refuses what is not FHIR: an identifier list where R4 allows one.
+    let mut wrong = careportal_sync::reports::to_composition(&report, "p1");
+    wrong["identifier"] = serde_json::json!([wrong["identifier"]]);
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, wrong.to_string()).unwrap();
+    let (valid, output) = validate_fhir(&[&broken]);
+    assert!(!valid && output.contains("identifier"), "{output}");
 }

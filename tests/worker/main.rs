@@ -10,15 +10,6 @@ use chrono::NaiveDate;
 
 on_both_backends!(siloah_ends_access_six_weeks_after_care_ends_and_salem_keeps_it);
 
-fn jobs(app: &TestApp) -> careportal_worker::Jobs {
-    careportal_worker::Jobs {
-        store: app.store.clone(),
-        clock: std::sync::Arc::new(app.clock.clone()),
-        transports: std::sync::Arc::new(app.transports()),
-        secret_box: careportal_tests::app::settings(true, false).keys.secret_box.clone(),
-    }
-}
-
 async fn siloah_ends_access_six_weeks_after_care_ends_and_salem_keeps_it(backend: Backend) {
     let app = TestApp::builder(backend).tenants(&["siloah", "salem"]).build().await;
     let origin = Origin::system("test");
@@ -64,11 +55,11 @@ async fn siloah_ends_access_six_weeks_after_care_ends_and_salem_keeps_it(backend
 
     // Six weeks (42 days) after 1 October is 12 November: the day before, nothing happens.
     app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 11, 23, 0, 0).unwrap());
-    let round = careportal_worker::run_once(&jobs(&app)).await.unwrap();
+    let round = careportal_worker::run_once(&app.jobs("test-worker")).await.unwrap();
     assert!(round.access_ended.is_empty(), "{round:?}");
 
     app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 12, 6, 0, 0).unwrap());
-    let round = careportal_worker::run_once(&jobs(&app)).await.unwrap();
+    let round = careportal_worker::run_once(&app.jobs("test-worker")).await.unwrap();
     assert_eq!(round.access_ended, vec![("siloah".to_owned(), 1)]);
     let (siloah, siloah_account) = accounts[0];
     assert!(app.store.account(siloah, siloah_account).await.unwrap().is_none());
@@ -76,6 +67,6 @@ async fn siloah_ends_access_six_weeks_after_care_ends_and_salem_keeps_it(backend
     assert!(app.store.account(salem, salem_account).await.unwrap().is_some(), "Salem has no such rule");
 
     // A second worker running the same round finds nothing left.
-    let round = careportal_worker::run_once(&jobs(&app)).await.unwrap();
+    let round = careportal_worker::run_once(&app.jobs("test-worker")).await.unwrap();
     assert!(round.access_ended.is_empty());
 }

@@ -142,9 +142,16 @@ enum SyncCommand {
         /// The tenant's slug, e.g. salem.
         #[arg(long)]
         tenant: String,
-        /// Only this kind (clients); default: every kind the connector syncs.
+        /// Only this kind (clients, reports, measurements, outbox); default: every kind.
         #[arg(long)]
         kind: Option<String>,
+    },
+    /// Per tenant and kind: last run, last success, last error, counts, and what waits for
+    /// the ECD.
+    Status {
+        /// Only this tenant; default: every tenant.
+        #[arg(long)]
+        tenant: Option<String>,
     },
 }
 
@@ -287,6 +294,12 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Sync(SyncCommand::Run { tenant, kind }) => {
             let store = migrated_store(&config).await?;
             let result = crate::sync::run(store.as_ref(), &tenant, kind.as_deref()).await;
+            store.close().await;
+            result
+        }
+        Command::Sync(SyncCommand::Status { tenant }) => {
+            let store = migrated_store(&config).await?;
+            let result = crate::sync::status(store.as_ref(), tenant.as_deref()).await;
             store.close().await;
             result
         }

@@ -81,8 +81,11 @@ const SALEM_REPORTS: &[(i64, u32, &str, &str)] = &[
 fn day_at(days_ago: i64, hour: u32, now: DateTime<Utc>) -> DateTime<Utc> {
     let date = careportal_domain::time::local_date(now - Duration::days(days_ago));
     let at = NaiveTime::from_hms_opt(hour, 0, 0).and_then(|t| local_instant(date, t)).unwrap_or(now);
-    // Never in the future: a report from "this morning" that has not happened yet is yesterday's.
-    if at > now { at - Duration::days(1) } else { at }
+    // Never in the future: what is "this morning" but has not happened yet moves to within
+    // the last 48 minutes (the later its hour, the nearer to now), so today's entries keep
+    // their order and stay the newest. Moving them to yesterday put them among yesterday's,
+    // and before nine in the morning the demo's newest report was no longer the first.
+    if at > now { now - Duration::minutes(2 * i64::from(24 - hour.min(24))) } else { at }
 }
 
 fn fixed(y: i32, m: u32, d: u32, h: u32, min: u32) -> Option<DateTime<Utc>> {

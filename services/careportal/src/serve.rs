@@ -22,6 +22,7 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
         clock: clock(),
         transports: Arc::new(transports.clone()),
         secret_box: settings.keys.secret_box.clone(),
+        owner: careportal_sync::schedule::worker_name(),
     };
     let blobs = config.blobs().await?;
     let state = AppState::new(store.clone(), settings, clock(), transports, blobs)
@@ -59,6 +60,7 @@ pub async fn jobs(config: &Config, store: Arc<dyn Store>) -> Result<careportal_w
         clock: clock(),
         transports: Arc::new(config.transports().await?),
         secret_box: careportal_auth::SecretBox::new(secret.bytes()),
+        owner: careportal_sync::schedule::worker_name(),
     })
 }
 

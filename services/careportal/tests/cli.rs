@@ -121,6 +121,8 @@ fn sync_run_says_what_it_did_or_why_not() {
     let output = careportal(root.path(), &["sync", "run", "--tenant", "salem"], &env);
     assert_eq!(output.status.code(), Some(0), "{:?}", text(&output));
     assert!(text(&output).0.contains("koppeling demo, geen ECD gekoppeld"), "{:?}", text(&output));
+    let output = careportal(root.path(), &["sync", "status"], &env);
+    assert!(text(&output).0.contains("salem\tkoppeling demo: geen ECD gekoppeld"), "{:?}", text(&output));
     let output = careportal(root.path(), &["sync", "run", "--tenant", "salem", "--kind", "rapportages"], &env);
     assert_eq!(output.status.code(), Some(2), "{:?}", text(&output));
     assert!(text(&output).1.contains("kies uit clients, reports"), "{:?}", text(&output));
@@ -262,6 +264,102 @@ fn sqlite_files_are_never_created_outside_the_data_folder() {
     assert!(dir.path().join("data/careportal.db").exists());
 }
 
+/// The FHIR test server of tests/fhir (medplum's router in Node), killed when dropped.
+struct FhirServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl FhirServer {
+    fn start() -> Self {
+        use std::io::{BufRead, BufReader};
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = Command::new("node")
+            .arg(repo().join("tests/fhir/server.mjs"))
+            .arg(port.to_string())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("node, with npm ci in tests/fhir (make test-deps)");
+        let stdout = child.stdout.take().unwrap();
+        assert!(BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l.starts_with("ready")));
+        Self { child, port }
+    }
+
+    /// POSTs a JSON body to the FHIR base, over a plain socket (the binary's tests need no
+    /// HTTP client of their own).
+    fn post(&self, body: &str) -> String {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            stream,
+            "POST /fhir/R4 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/fhir+json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    }
+}
+
+impl Drop for FhirServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn sync_run_with_a_fhir_ecd_fills_the_client_list_and_status_says_how_it_went() {
+    let server = FhirServer::start();
+    let loaded = server.post(&std::fs::read_to_string(repo().join("tests/fixtures/fhir/patients.json")).unwrap());
+    assert!(loaded.starts_with("HTTP/1.1 200"), "{loaded}");
+    let root = copy_tenant("siloah");
+    let base_url = format!("http://127.0.0.1:{}/fhir/R4", server.port);
+    edit(
+        &root.path().join("tenants/siloah/tenant.toml"),
+        "connector = \"demo\"",
+        &format!(
+            "connector = \"fhir\"\n[sync.fhir]\nbase_url = \"{base_url}\"\n\
+             client_identifier_system = \"urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1\""
+        ),
+    );
+    let env = [("CAREPORTAL_DATA_DIR", "data")];
+    let output = careportal(root.path(), &["tenant", "apply", "tenants/siloah"], &env);
+    assert!(output.status.success(), "{:?}", text(&output));
+
+    // One Patient has no name: it is named and skipped, the rest comes in, and the exit
+    // code says not everything could be read.
+    let output = careportal(root.path(), &["sync", "run", "--tenant", "siloah"], &env);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout} {stderr}");
+    assert!(stdout.contains("clients\t3 nieuw\t0 gewijzigd"), "{stdout}");
+    assert!(stdout.contains("reports\t0 nieuw") && stdout.contains("outbox\t0 nieuw"), "{stdout}");
+    assert!(stderr.contains("overgeslagen: geen naam"), "{stderr}");
+    let output = careportal(root.path(), &["client", "list", "--tenant", "siloah"], &env);
+    assert!(text(&output).0.contains("SIL-1001\tThomas de Vries"), "{:?}", text(&output));
+
+    let output = careportal(root.path(), &["sync", "run", "--tenant", "siloah", "--kind", "clients"], &env);
+    assert!(text(&output).0.contains("clients\t0 nieuw\t0 gewijzigd\t3 ongewijzigd"), "{:?}", text(&output));
+
+    let output = careportal(root.path(), &["sync", "status", "--tenant", "siloah"], &env);
+    let (stdout, _) = text(&output);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("siloah\tnaar het ECD: 0 wachtend, 0 geparkeerd"), "{stdout}");
+    assert!(stdout.contains("siloah\tclients\tiedere 15 minuten\tlaatst gestart 20"), "{stdout}");
+    assert!(stdout.contains("siloah\toutbox\tiedere minuut"), "{stdout}");
+    assert!(stdout.contains("0 nieuw, 0 gewijzigd, 3 ongewijzigd, 0 verwijderd, 0 wacht, 1 overgeslagen"), "{stdout}");
+
+    // The server is gone: the line says so, and status keeps it.
+    drop(server);
+    let output = careportal(root.path(), &["sync", "run", "--tenant", "siloah", "--kind", "clients"], &env);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).0.contains("clients\tmislukt: de FHIR-server op"), "{:?}", text(&output));
+    let output = careportal(root.path(), &["sync", "status"], &env);
+    assert!(text(&output).0.contains("niet bereikbaar"), "{:?}", text(&output));
+}
+
 #[test]
 fn every_command_has_help() {
     for args in [
@@ -274,6 +372,7 @@ fn every_command_has_help() {
         vec!["demo", "--help"],
         vec!["config", "print", "--help"],
         vec!["sync", "run", "--help"],
+        vec!["sync", "status", "--help"],
     ] {
         let output = careportal(&repo(), &args, &[]);
         assert!(output.status.success(), "{args:?}");

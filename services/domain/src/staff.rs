@@ -1,7 +1,7 @@
 //! Staff of a tenant in the portal: the tenant administrator and the care coordinator
 //! (Coördinator zorg / EVV-er). Their rights are the platform's, the same for every tenant:
-//! an administrator invites people; a coordinator invites, answers messages and offers
-//! care plans for signing.
+//! an administrator invites people and looks after the ECD koppeling; a coordinator
+//! invites, answers messages and offers care plans for signing.
 
 use crate::DomainError;
 use serde::Serialize;
@@ -18,6 +18,8 @@ pub enum StaffAction {
     Invite,
     AnswerMessages,
     OfferPlans,
+    /// The ECD koppeling: its status, and "Nu synchroniseren".
+    ManageSync,
 }
 
 impl StaffRole {
@@ -46,8 +48,8 @@ impl StaffRole {
 
     pub fn may(&self, action: StaffAction) -> bool {
         match self {
-            StaffRole::Coordinator => true,
-            StaffRole::Admin => action == StaffAction::Invite,
+            StaffRole::Coordinator => action != StaffAction::ManageSync,
+            StaffRole::Admin => matches!(action, StaffAction::Invite | StaffAction::ManageSync),
         }
     }
 }
@@ -65,6 +67,8 @@ mod tests {
     fn an_administrator_invites_and_a_coordinator_does_the_care_work_too() {
         assert!(staff_may(&[StaffRole::Admin], StaffAction::Invite));
         assert!(!staff_may(&[StaffRole::Admin], StaffAction::OfferPlans));
+        assert!(staff_may(&[StaffRole::Admin], StaffAction::ManageSync));
+        assert!(!staff_may(&[StaffRole::Coordinator], StaffAction::ManageSync));
         assert!(staff_may(&[StaffRole::Coordinator], StaffAction::AnswerMessages));
         assert!(!staff_may(&[], StaffAction::Invite));
         assert_eq!(StaffRole::parse("coordinator").unwrap(), StaffRole::Coordinator);

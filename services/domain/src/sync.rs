@@ -10,6 +10,7 @@
 use crate::tenant::{SyncStream, parse_window};
 use crate::time::ZONE;
 use chrono::{DateTime, Duration, Timelike, Utc};
+use uuid::Uuid;
 
 /// What the sync pulls from the ECD, one cursor and one lease each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -53,6 +54,76 @@ impl SyncKind {
 
 /// When no schedule names a kind, it runs this often (minutes), all day.
 pub const DEFAULT_EVERY_MINUTES: u32 = 15;
+
+/// What people write waits at most this long (minutes) for the ECD when the tenant's
+/// schedule does not say otherwise: a report to the care team should not sit for a quarter.
+pub const DEFAULT_OUTBOX_EVERY_MINUTES: u32 = 1;
+
+/// A tenant's schedule for `kind`: its `[sync.schedule.<kind>]`, or the default.
+pub fn schedule_of(schedule: &std::collections::BTreeMap<String, SyncStream>, kind: SyncKind) -> SyncStream {
+    schedule.get(kind.as_str()).cloned().unwrap_or_else(|| SyncStream {
+        every_minutes: if kind == SyncKind::Outbox { DEFAULT_OUTBOX_EVERY_MINUTES } else { DEFAULT_EVERY_MINUTES },
+        window: None,
+    })
+}
+
+/// The identifier system of resources the portal itself writes to the ECD: RFC 3986, with
+/// our own id as a `urn:uuid:`. Stable over retries and workers, so a conditional create
+/// (`If-None-Exist`) never makes a second copy, and a resource that comes back on a later
+/// pull is recognised as the item it was made from.
+pub const OWN_IDENTIFIER_SYSTEM: &str = "urn:ietf:rfc:3986";
+
+/// The identifier value of a portal item: `urn:uuid:<id>`.
+pub fn own_identifier_value(id: Uuid) -> String {
+    format!("urn:uuid:{id}")
+}
+
+/// The key (`system|value`) under which a portal item is known once the ECD has it: the
+/// same key a pull gives the resource that comes back.
+pub fn own_ecd_key(id: Uuid) -> String {
+    format!("{OWN_IDENTIFIER_SYSTEM}|{}", own_identifier_value(id))
+}
+
+/// Where one tenant's stream stands: what the status page and `careportal sync status`
+/// show, and what the worker reads to decide whether it is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamState {
+    pub kind: SyncKind,
+    /// The newest `meta.lastUpdated` the last pull saw (a FHIR instant, as the server wrote it).
+    pub cursor: Option<String>,
+    /// When a pull last read everything (and so could see deletes).
+    pub full_at: Option<DateTime<Utc>>,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
+    pub last_started_at: Option<DateTime<Utc>>,
+    pub last_finished_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// The status line of the last run when it failed; None after a success.
+    pub last_error: Option<String>,
+    /// What the last successful run did, as JSON.
+    pub last_counts: Option<String>,
+}
+
+impl StreamState {
+    /// Whether another worker holds the stream at `now`.
+    pub fn is_running(&self, now: DateTime<Utc>) -> bool {
+        self.lease_until.is_some_and(|until| until > now)
+    }
+}
+
+/// How often a pull reads everything instead of what changed since its cursor: deletes in
+/// the ECD (a hard DELETE leaves nothing for `_lastUpdated` to find) are found within a day.
+pub const FULL_PULL_EVERY_HOURS: i64 = 24;
+
+/// Whether this run of a pull should read everything.
+pub fn needs_full_pull(state: Option<&StreamState>, now: DateTime<Utc>) -> bool {
+    match state {
+        None => true,
+        Some(state) => {
+            state.cursor.is_none() || state.full_at.is_none_or(|at| now - at >= Duration::hours(FULL_PULL_EVERY_HOURS))
+        }
+    }
+}
 
 /// Whether a stream with this schedule should run at `now`, having last started at
 /// `last_started` (None: never). Due when the interval has passed since the last start and

@@ -17,6 +17,8 @@ mod record_sql;
 mod records;
 mod sql;
 mod sqlite;
+mod sync;
+mod sync_sql;
 
 pub use connect::{Backend, ConnectOptions, connect};
 pub use documents::DocumentStore;
@@ -25,6 +27,7 @@ pub use postgres::PostgresStore;
 pub use record::{ConsentAnswer, EcdItem, RecordStore, Upserted};
 pub use records::{AppliedTenant, MessageStatus};
 pub use sqlite::SqliteStore;
+pub use sync::{OutboxDepth, ParkedItem, StreamClaim, StreamFinish, SyncStore};
 
 use async_trait::async_trait;
 use careportal_domain::audit::{AuditEntry, AuditEvent, Origin};
@@ -44,7 +47,7 @@ use std::collections::BTreeMap;
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
-pub trait Store: RecordStore + DocumentStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: RecordStore + DocumentStore + SyncStore + Send + Sync + std::fmt::Debug + 'static {
     fn backend(&self) -> Backend;
 
     /// Applies the migrations that have not run yet.

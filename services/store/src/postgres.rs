@@ -31,3 +31,4 @@ impl PostgresStore {
 crate::sql::sql_store!(PostgresStore, sqlx::Postgres);
 crate::record_sql::sql_record!(PostgresStore);
 crate::documents_sql::sql_documents!(PostgresStore);
+crate::sync_sql::sql_sync!(PostgresStore);

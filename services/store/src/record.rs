@@ -28,6 +28,8 @@ pub struct EcdItem {
     /// The id of the item in its own table (for a consent: its key).
     pub item: String,
     pub created_at: DateTime<Utc>,
+    /// Attempts so far, including the one a claim is for.
+    pub attempts: u32,
 }
 
 /// What a sync write did.

@@ -175,6 +175,33 @@ macro_rules! sql_record {
             Ok(old)
         }
 
+        /// Deletes the row of `table` the ECD knows as `ecd_key`, with its audit entry
+        /// (`action`); false when there is none.
+        async fn remove_by_ecd_key(
+            pool: &sqlx::Pool<Db>,
+            now: DateTime<Utc>,
+            table: &'static str,
+            action: &'static str,
+            tenant: TenantId,
+            origin: &Origin,
+            ecd_key: &str,
+        ) -> StoreResult<bool> {
+            let mut tx = begin_write(pool).await?;
+            let removed =
+                sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1 AND ecd_key = $2 RETURNING id, client_id"))
+                    .bind(tenant.as_uuid())
+                    .bind(ecd_key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(row) = removed else { return Ok(false) };
+            let id: Uuid = row.try_get("id")?;
+            let client = ClientId::from_uuid(row.try_get("client_id")?);
+            let event = origin.event(AuditAction::new(action), Some(client), id.to_string());
+            insert_audit(&mut tx, tenant, &event, now).await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+
         /// Queues what a portal user wrote for the ECD, in the caller's transaction.
         async fn queue_for_ecd(
             conn: &mut Conn,
@@ -295,20 +322,7 @@ macro_rules! sql_record {
             }
 
             async fn remove_ecd_report(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
-                let now = self.now();
-                let mut tx = begin_write(&self.pool).await?;
-                let removed = sqlx::query("DELETE FROM reports WHERE tenant_id = $1 AND ecd_key = $2 RETURNING id, client_id")
-                    .bind(tenant.as_uuid())
-                    .bind(ecd_key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some(row) = removed else { return Ok(false) };
-                let id = ReportId::from_uuid(row.try_get("id")?);
-                let client = ClientId::from_uuid(row.try_get("client_id")?);
-                let event = origin.event(AuditAction::new("report.removed"), Some(client), id.to_string());
-                insert_audit(&mut tx, tenant, &event, now).await?;
-                tx.commit().await?;
-                Ok(true)
+                remove_by_ecd_key(&self.pool, self.now(), "reports", "report.removed", tenant, origin, ecd_key).await
             }
 
             async fn add_report(
@@ -329,8 +343,12 @@ macro_rules! sql_record {
                     body: new.body.clone(),
                 };
                 let mut tx = begin_write(&self.pool).await?;
+                // A portal report is known by our own identifier from the start, so the copy
+                // the ECD sends back on a pull is this report, whichever comes first.
+                let ecd_key = (report.source == Source::Portal)
+                    .then(|| careportal_domain::sync::own_ecd_key(report.id.as_uuid()));
                 sqlx::query(&format!(
-                    "INSERT INTO reports (tenant_id, {REPORT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                    "INSERT INTO reports (tenant_id, {REPORT_COLUMNS}, ecd_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
                 ))
                 .bind(tenant.as_uuid())
                 .bind(report.id.as_uuid())
@@ -340,6 +358,7 @@ macro_rules! sql_record {
                 .bind(report.author_account.map(|a| a.as_uuid()))
                 .bind(report.source.as_str())
                 .bind(&report.body)
+                .bind(ecd_key)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| StoreError::classify(e, "rapportage"))?;
@@ -405,9 +424,11 @@ macro_rules! sql_record {
                     source: new.source,
                 };
                 let mut tx = begin_write(&self.pool).await?;
+                let ecd_key = (measurement.source == Source::Portal)
+                    .then(|| careportal_domain::sync::own_ecd_key(measurement.id.as_uuid()));
                 sqlx::query(&format!(
-                    "INSERT INTO measurements (tenant_id, {MEASUREMENT_COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                    "INSERT INTO measurements (tenant_id, {MEASUREMENT_COLUMNS}, ecd_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                 ))
                 .bind(tenant.as_uuid())
                 .bind(measurement.id.as_uuid())
@@ -421,6 +442,7 @@ macro_rules! sql_record {
                 .bind(&measurement.measured_by)
                 .bind(measurement.author_account.map(|a| a.as_uuid()))
                 .bind(measurement.source.as_str())
+                .bind(ecd_key)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| StoreError::classify(e, "meting"))?;
@@ -1230,7 +1252,7 @@ macro_rules! sql_record {
 
             async fn ecd_pending(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<EcdItem>> {
                 let rows = sqlx::query(
-                    "SELECT id, client_id, kind, item_id, created_at FROM ecd_outbox \
+                    "SELECT id, client_id, kind, item_id, created_at, attempts FROM ecd_outbox \
                      WHERE tenant_id = $1 AND sent_at IS NULL ORDER BY created_at, id LIMIT $2",
                 )
                 .bind(tenant.as_uuid())
@@ -1245,6 +1267,7 @@ macro_rules! sql_record {
                             kind: row.try_get("kind")?,
                             item: row.try_get("item_id")?,
                             created_at: row.try_get("created_at")?,
+                            attempts: count_of(row, "attempts")?,
                         })
                     })
                     .collect()

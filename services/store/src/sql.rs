@@ -27,6 +27,7 @@ macro_rules! sql_store {
         use std::collections::BTreeMap;
         use uuid::Uuid;
 
+        type Db = $db;
         type Conn = <$db as sqlx::Database>::Connection;
         type DbRow = <$db as sqlx::Database>::Row;
 

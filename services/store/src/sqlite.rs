@@ -40,3 +40,4 @@ impl SqliteStore {
 crate::sql::sql_store!(SqliteStore, sqlx::Sqlite);
 crate::record_sql::sql_record!(SqliteStore);
 crate::documents_sql::sql_documents!(SqliteStore);
+crate::sync_sql::sql_sync!(SqliteStore);

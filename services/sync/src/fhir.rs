@@ -97,8 +97,45 @@ impl FhirClient {
         Ok(found)
     }
 
+    /// One resource by its server id; None when the server no longer has it (404, 410).
+    pub async fn read(&self, resource: &str, id: &str) -> Result<Option<Value>, FhirError> {
+        let address = format!("{}/{resource}/{id}", self.base);
+        match self.get(&address).await {
+            Ok(found) => Ok(Some(found)),
+            Err(FhirError::Refused(404 | 410, _)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Creates `body` unless the server already has a resource matching `if_none_exist`
+    /// (`identifier=system|value`): a conditional create, so a retry, or a second worker
+    /// sending the same item, never makes a double. The server's id of the resource either
+    /// way.
+    pub async fn create_if_none_exist(
+        &self,
+        resource: &str,
+        body: &Value,
+        if_none_exist: &str,
+    ) -> Result<Created, FhirError> {
+        let address = format!("{}/{resource}", self.base);
+        let request = self
+            .http
+            .post(&address)
+            .header("content-type", "application/fhir+json")
+            .header("if-none-exist", if_none_exist)
+            .json(body);
+        let (status, answer) = self.send(request).await?;
+        let id = answer.get("id").and_then(Value::as_str).map(str::to_owned);
+        Ok(Created { id, new: status == 201 })
+    }
+
     async fn get(&self, address: &str) -> Result<Value, FhirError> {
-        let mut request = self.http.get(address).header("accept", "application/fhir+json");
+        let (_, body) = self.send(self.http.get(address)).await?;
+        Ok(body)
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<(u16, Value), FhirError> {
+        let mut request = request.header("accept", "application/fhir+json");
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -110,16 +147,62 @@ impl FhirClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         match status {
-            200..=299 => response.json::<Value>().await.map_err(|e| FhirError::Malformed(e.to_string())),
+            200..=299 => {
+                let text = response.text().await.map_err(|e| FhirError::Malformed(e.to_string()))?;
+                if text.trim().is_empty() {
+                    return Ok((status, Value::Null));
+                }
+                let body = serde_json::from_str(&text).map_err(|e| FhirError::Malformed(e.to_string()))?;
+                Ok((status, body))
+            }
             401 | 403 => Err(FhirError::Unauthorized(status)),
             429 => Err(FhirError::RateLimited(retry_after)),
             500..=599 => Err(FhirError::Server(status)),
             _ => {
                 let text = response.text().await.unwrap_or_default();
-                Err(FhirError::Refused(status, text.chars().take(200).collect()))
+                Err(FhirError::Refused(status, outcome_text(&text)))
             }
         }
     }
+}
+
+/// What a conditional create did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    /// The server's id, when it says.
+    pub id: Option<String>,
+    /// False when the server already had it.
+    pub new: bool,
+}
+
+impl FhirError {
+    /// Whether trying the same request again later may succeed: an outage, a limit, a server
+    /// fault. A refusal (400, 404, 409, 412, 422 …) or wrong settings will not cure itself.
+    pub fn may_pass_later(&self) -> bool {
+        match self {
+            FhirError::Unreachable(..) | FhirError::RateLimited(_) | FhirError::Server(_) => true,
+            // A token that expired is renewed by whoever manages it; keep trying.
+            FhirError::Unauthorized(_) => true,
+            FhirError::Refused(status, _) => matches!(status, 408 | 409 | 423),
+            FhirError::Malformed(_) | FhirError::Settings(_) => false,
+        }
+    }
+}
+
+/// The diagnostics of an OperationOutcome, or the start of whatever the server said.
+fn outcome_text(text: &str) -> String {
+    let from_outcome = serde_json::from_str::<Value>(text).ok().and_then(|outcome| {
+        let issues: Vec<String> = outcome
+            .get("issue")?
+            .as_array()?
+            .iter()
+            .filter_map(|i| {
+                i.get("diagnostics").or_else(|| i.pointer("/details/text")).and_then(Value::as_str).map(str::to_owned)
+            })
+            .collect();
+        (!issues.is_empty()).then(|| issues.join("; "))
+    });
+    from_outcome.unwrap_or_else(|| text.to_owned()).chars().take(300).collect()
 }
 
 /// The innermost cause of a transport error ("connection refused"), without the URL, which

@@ -2,8 +2,10 @@
 //! keyed by the Composition's own identifier; `entered-in-error` removes it from the portal
 //! and `amended` replaces its text.
 
+use careportal_domain::record::reports::Report;
+use careportal_domain::sync::{OWN_IDENTIFIER_SYSTEM, own_identifier_value};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The LOINC code of a progress note, the kind of Composition the connector asks for.
 pub const PROGRESS_NOTE: &str = "http://loinc.org|11506-3";
@@ -28,12 +30,7 @@ pub fn map_composition(resource: &Value) -> Result<ReportChange, String> {
         Some("preliminary") => return Ok(ReportChange::Ignore),
         other => return Err(format!("onbekende status {other:?}")),
     }
-    let patient = resource
-        .pointer("/subject/reference")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("Patient/"))
-        .ok_or("geen verwijzing naar een Patient")?
-        .to_owned();
+    let patient = patient_of(resource)?;
     let written_at = instant(resource.get("date").and_then(Value::as_str).ok_or("geen datum")?)?;
     let author = resource
         .pointer("/author/0/display")
@@ -62,6 +59,45 @@ pub fn map_composition(resource: &Value) -> Result<ReportChange, String> {
     Ok(ReportChange::Put { key, patient, written_at, author, body })
 }
 
+/// The server id of the Patient a resource is about (`subject`).
+pub(crate) fn patient_of(resource: &Value) -> Result<String, String> {
+    resource
+        .pointer("/subject/reference")
+        .and_then(Value::as_str)
+        .map(|r| r.rsplit_once("/_history").map_or(r, |(before, _)| before))
+        .and_then(|r| r.rsplit_once("Patient/").map(|(_, id)| id))
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| "geen verwijzing naar een Patient".to_owned())
+}
+
+/// The Composition the portal sends for a report someone wrote in it: a final progress note
+/// with our own identifier, its text as narrative paragraphs that read back as the same text.
+pub fn to_composition(report: &Report, patient_id: &str) -> Value {
+    let paragraphs: Vec<String> = report
+        .body
+        .split("\n\n")
+        .map(|p| p.lines().map(escape).collect::<Vec<_>>().join("<br/>"))
+        .map(|p| format!("<p>{p}</p>"))
+        .collect();
+    let div = format!("<div xmlns=\"http://www.w3.org/1999/xhtml\">{}</div>", paragraphs.concat());
+    json!({
+        "resourceType": "Composition",
+        "identifier": {"system": OWN_IDENTIFIER_SYSTEM, "value": own_identifier_value(report.id.as_uuid())},
+        "status": "final",
+        "type": {"coding": [{"system": "http://loinc.org", "code": "11506-3", "display": "Progress note"}]},
+        "subject": {"reference": format!("Patient/{patient_id}")},
+        "date": report.written_at.to_rfc3339(),
+        "author": [{"display": report.author}],
+        "title": "Rapportage",
+        "section": [{"title": "Rapportage", "text": {"status": "generated", "div": div}}],
+    })
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// The resource's identifier as `system|value`; without one its server address, which is
 /// the best there is.
 pub fn resource_key(resource: &Value) -> Option<String> {
@@ -80,7 +116,7 @@ pub fn resource_key(resource: &Value) -> Option<String> {
 
 /// A FHIR dateTime: with an offset as given; a date alone is midnight in Amsterdam, the
 /// organisation's wall clock.
-fn instant(text: &str) -> Result<DateTime<Utc>, String> {
+pub(crate) fn instant(text: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(at.with_timezone(&Utc));
     }
@@ -145,6 +181,27 @@ mod tests {
         assert_eq!(written_at.to_rfc3339(), "2026-11-24T13:05:00+00:00");
         assert_eq!(author, "Femke Jansen (begeleider)");
         assert_eq!(body, "Thomas heeft goed gegeten.\n\nWandeling & muziek.");
+    }
+
+    #[test]
+    fn a_portal_report_goes_out_and_comes_back_the_same() {
+        let report = Report {
+            id: careportal_domain::ids::ReportId::new(),
+            client: careportal_domain::ClientId::new(),
+            written_at: DateTime::parse_from_rfc3339("2026-11-30T19:02:11.5+01:00").unwrap().to_utc(),
+            author: "Willem de Vries".to_owned(),
+            author_account: None,
+            source: careportal_domain::record::Source::Portal,
+            body: "Vanmiddag <samen> gewandeld & gepraat.\nHij was blij.\n\nMorgen bel ik.".to_owned(),
+        };
+        let sent = to_composition(&report, "p9");
+        let ReportChange::Put { key, patient, written_at, author, body } = map_composition(&sent).unwrap() else {
+            panic!("not a report")
+        };
+        assert_eq!(key, careportal_domain::sync::own_ecd_key(report.id.as_uuid()));
+        assert_eq!((patient.as_str(), author.as_str()), ("p9", "Willem de Vries"));
+        assert_eq!(written_at, report.written_at);
+        assert_eq!(body, report.body);
     }
 
     #[test]

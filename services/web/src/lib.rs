@@ -180,6 +180,7 @@ pub fn app(state: AppState) -> Router {
         .route("/instellingen", get(record::network::settings).post(record::network::save_settings))
         .route("/beheer", get(staff::overview))
         .route("/beheer/uitnodigen", get(staff::invite::form).post(staff::invite::invite))
+        .route("/beheer/koppeling", get(staff::sync::page).post(staff::sync::run_now))
         .route("/beheer/clienten/{reference}/berichten", get(staff::threads::page).post(staff::threads::answer))
         .route("/beheer/clienten/{reference}/prikbord", get(staff::prikbord::page).post(staff::prikbord::remove))
         .route(

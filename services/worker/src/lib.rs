@@ -1,13 +1,17 @@
 //! The background worker: jobs that run on a schedule, for every tenant. Any number of
 //! workers may run at once; each job is safe to run twice (the store calls are idempotent),
-//! so no leader election is needed.
+//! so no leader election is needed. The ECD sync runs in a loop of its own beside the other
+//! jobs, so a slow ECD never holds up e-mail and SMS; its streams are claimed with leases
+//! in the database, so two workers never run the same tenant's stream at once.
 #![forbid(unsafe_code)]
 
 use careportal_auth::SecretBox;
 use careportal_delivery::{DeliveryError, Transports};
 use careportal_domain::audit::Origin;
 use careportal_domain::clock::Clock;
+use careportal_domain::sync::SyncKind;
 use careportal_store::{Store, StoreError};
+use careportal_sync::{StreamResult, TenantRun, When};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -19,6 +23,8 @@ pub struct Jobs {
     pub clock: Arc<dyn Clock>,
     pub transports: Arc<Transports>,
     pub secret_box: SecretBox,
+    /// This worker's name in the sync's leases (`careportal_sync::schedule::worker_name`).
+    pub owner: String,
 }
 
 /// What one round did, for logs and tests.
@@ -71,17 +77,75 @@ pub async fn run_once(jobs: &Jobs) -> Result<Round, JobError> {
     Ok(round)
 }
 
-/// Runs [`run_once`] every `interval` until `stop` turns true; finishes the round it is in.
-pub async fn run(jobs: Jobs, interval: Duration, mut stop: watch::Receiver<bool>) {
-    tracing::info!(interval_seconds = interval.as_secs(), "worker gestart");
-    loop {
-        if let Err(error) = run_once(&jobs).await {
-            tracing::error!(%error, "worker round failed");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {},
-            _ = stop.changed() => break,
+/// One round of the ECD sync: for every tenant with an ECD, each stream that its schedule
+/// says is due and no other worker holds. What each stream did, per tenant slug.
+pub async fn sync_once(jobs: &Jobs) -> Result<Vec<(String, SyncKind, StreamResult)>, JobError> {
+    let mut done = Vec::new();
+    for tenant in jobs.store.tenants().await? {
+        let run = careportal_sync::sync_tenant(
+            jobs.store.as_ref(),
+            jobs.clock.as_ref(),
+            &jobs.owner,
+            &tenant,
+            &careportal_sync::SYNCED,
+            When::Due,
+        )
+        .await;
+        match run {
+            Ok(TenantRun::NoEcd) => {}
+            Ok(TenantRun::Streams(streams)) => {
+                for (kind, result) in streams {
+                    if let StreamResult::Done(outcome) = &result
+                        && (outcome.created, outcome.updated, outcome.removed) != (0, 0, 0)
+                    {
+                        tracing::info!(tenant = %tenant.slug, kind = kind.as_str(), counts = %outcome.summary(), "gesynchroniseerd");
+                    }
+                    done.push((tenant.slug.to_string(), kind, result));
+                }
+            }
+            // One tenant's trouble does not stop the others'.
+            Err(error) => tracing::error!(tenant = %tenant.slug, %error, "sync round failed"),
         }
     }
+    Ok(done)
+}
+
+/// How often the sync loop looks for due streams. Schedules count in minutes, so once a
+/// minute is enough, and only the streams that are due do any work.
+pub const SYNC_LOOK_EVERY: Duration = Duration::from_secs(60);
+
+/// Runs [`run_once`] every `interval` and [`sync_once`] every `sync_every`, side by side,
+/// until `stop` turns true; each finishes the round it is in.
+pub async fn run(jobs: Jobs, interval: Duration, stop: watch::Receiver<bool>) {
+    run_with(jobs, interval, SYNC_LOOK_EVERY, stop).await;
+}
+
+pub async fn run_with(jobs: Jobs, interval: Duration, sync_every: Duration, stop: watch::Receiver<bool>) {
+    tracing::info!(interval_seconds = interval.as_secs(), "worker gestart");
+    let mut stop_jobs = stop.clone();
+    let mut stop_sync = stop;
+    let job_loop = async {
+        loop {
+            if let Err(error) = run_once(&jobs).await {
+                tracing::error!(%error, "worker round failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {},
+                _ = stop_jobs.changed() => break,
+            }
+        }
+    };
+    let sync_loop = async {
+        loop {
+            if let Err(error) = sync_once(&jobs).await {
+                tracing::error!(%error, "sync round failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(sync_every) => {},
+                _ = stop_sync.changed() => break,
+            }
+        }
+    };
+    tokio::join!(job_loop, sync_loop);
     tracing::info!("worker gestopt");
 }

@@ -5,6 +5,7 @@
 pub mod invite;
 pub mod plans;
 pub mod prikbord;
+pub mod sync;
 pub mod threads;
 
 use crate::AppState;
@@ -64,6 +65,7 @@ struct StaffView {
     may_invite: bool,
     may_answer: bool,
     may_offer: bool,
+    may_sync: bool,
 }
 
 impl Staff {
@@ -97,6 +99,7 @@ impl Staff {
                 may_invite: self.may(StaffAction::Invite),
                 may_answer: self.may(StaffAction::AnswerMessages),
                 may_offer: self.may(StaffAction::OfferPlans),
+                may_sync: self.may(StaffAction::ManageSync),
             },
         );
         context.insert("title", title);

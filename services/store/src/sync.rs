@@ -1,0 +1,127 @@
+//! The ECD sync's half of the store: where each stream stands and who runs it (a lease, so
+//! any number of workers never run one tenant's stream twice at once), the ECD's
+//! measurements, and the write-back queue (`ecd_outbox`) with its retries and parking.
+//! The same rules as [`crate::Store`]: the tenant first in every call, every write of client
+//! data with its audit entry in the same transaction.
+
+use crate::StoreResult;
+use crate::record::{EcdItem, Upserted};
+use async_trait::async_trait;
+use careportal_domain::audit::Origin;
+use careportal_domain::ids::{EcdItemId, MeasurementId, ReportId};
+use careportal_domain::record::measurements::{Measurement, NewMeasurement};
+use careportal_domain::record::reports::Report;
+use careportal_domain::sync::{StreamState, SyncKind};
+use careportal_domain::{ClientId, TenantId};
+use chrono::{DateTime, Utc};
+
+/// How a worker claims a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamClaim {
+    /// Only if nobody started it since the worker read `last_started_at` (it decided the
+    /// stream was due on what it read; another worker may have run it meanwhile).
+    IfLastStarted(Option<DateTime<Utc>>),
+    /// Now, whenever it last ran ("Nu synchroniseren", `careportal sync run`); still never
+    /// while another run holds it.
+    Now,
+}
+
+/// How a run ended, for [`SyncStore::finish_sync_stream`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamFinish {
+    /// The new cursor; None keeps the old one (a failed run does not move it).
+    pub cursor: Option<String>,
+    /// The run read everything.
+    pub full: bool,
+    /// Ok(counts as JSON) or Err(the status line).
+    pub result: Result<String, String>,
+}
+
+/// How much waits for the ECD.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxDepth {
+    pub pending: u32,
+    pub parked: u32,
+    pub oldest_pending: Option<DateTime<Utc>>,
+}
+
+/// A write-back that will not be tried again until someone looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkedItem {
+    pub item: EcdItem,
+    pub parked_at: DateTime<Utc>,
+    pub error: String,
+}
+
+#[async_trait]
+pub trait SyncStore {
+    /// Every stream of the tenant that has ever run.
+    async fn sync_streams(&self, tenant: TenantId) -> StoreResult<Vec<StreamState>>;
+    /// Takes the stream for `lease_seconds` for `owner`; None when another run holds it (or,
+    /// for [`StreamClaim::IfLastStarted`], started it since). One conditional UPDATE, so of
+    /// any number of workers claiming at once exactly one gets it; a crashed worker's lease
+    /// runs out and the next claim takes the stream over.
+    async fn claim_sync_stream(
+        &self,
+        tenant: TenantId,
+        kind: SyncKind,
+        owner: &str,
+        claim: StreamClaim,
+        lease_seconds: i64,
+    ) -> StoreResult<Option<StreamState>>;
+    /// Ends `owner`'s run: the lease is given back and the outcome kept. False when the
+    /// lease had run out and another run took the stream (its outcome is the one kept).
+    async fn finish_sync_stream(
+        &self,
+        tenant: TenantId,
+        kind: SyncKind,
+        owner: &str,
+        finish: &StreamFinish,
+    ) -> StoreResult<bool>;
+
+    /// A report by id, for the write-back.
+    async fn report(&self, tenant: TenantId, id: ReportId) -> StoreResult<Option<Report>>;
+    /// A measurement by id, for the write-back.
+    async fn measurement(&self, tenant: TenantId, id: MeasurementId) -> StoreResult<Option<Measurement>>;
+    /// Creates or updates the measurement the ECD knows as `ecd_key` (its Observation's
+    /// identifier); a portal measurement the ECD sends back is matched by our own key.
+    async fn put_ecd_measurement(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        ecd_key: &str,
+        new: &NewMeasurement,
+    ) -> StoreResult<Upserted>;
+    /// Removes the measurement the ECD knows as `ecd_key`; false when there is none.
+    async fn remove_ecd_measurement(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
+    /// The keys of everything of `kind` (reports, measurements) that came from the ECD, so a
+    /// full pull can remove what the ECD no longer has. Portal-written items are not among
+    /// them: until the ECD has taken them, it cannot be asked about them.
+    async fn ecd_keys(&self, tenant: TenantId, kind: SyncKind) -> StoreResult<Vec<String>>;
+
+    /// Claims up to `limit` due write-backs of the given kinds (report, measurement …) for
+    /// `lease_seconds`, counting the attempt. PostgreSQL skips rows another worker is
+    /// claiming (`FOR UPDATE SKIP LOCKED`); on both the due test is repeated on the row being
+    /// updated, so no item is claimed twice.
+    async fn claim_ecd_items(
+        &self,
+        tenant: TenantId,
+        kinds: &[&str],
+        limit: u32,
+        lease_seconds: i64,
+    ) -> StoreResult<Vec<EcdItem>>;
+    /// The ECD has the item. A report or measurement that has no ECD key yet (written before
+    /// keys were given at creation) gets `ecd_key`, unless a pull already holds that key.
+    async fn ecd_item_sent(&self, tenant: TenantId, item: &EcdItem, ecd_key: Option<&str>) -> StoreResult<()>;
+    /// The attempt failed: try again at `retry_at`, or park the item (None).
+    async fn ecd_item_failed(
+        &self,
+        tenant: TenantId,
+        id: EcdItemId,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
+    async fn ecd_outbox_depth(&self, tenant: TenantId) -> StoreResult<OutboxDepth>;
+    async fn ecd_parked(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<ParkedItem>>;
+}

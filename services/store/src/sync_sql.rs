@@ -1,0 +1,389 @@
+//! The SQL behind [`crate::SyncStore`], stamped out beside `sql_store!` and `sql_record!`
+//! (it shares their helpers and row readers: `report_from_row`, `measurement_from_row`,
+//! `remove_by_ecd_key` come from `sql_record!`).
+
+macro_rules! sql_sync {
+    ($store:ident) => {
+        use crate::sync::{OutboxDepth, ParkedItem, StreamClaim, StreamFinish, SyncStore};
+        use careportal_domain::sync::{StreamState, SyncKind};
+
+        const STREAM_COLUMNS: &str = "kind, cursor, full_at, lease_owner, lease_until, last_started_at, \
+                                      last_finished_at, last_success_at, last_error, last_counts";
+
+        fn stream_from_row(row: &DbRow) -> StoreResult<StreamState> {
+            let kind: String = row.try_get("kind")?;
+            Ok(StreamState {
+                kind: SyncKind::parse(&kind).ok_or_else(|| StoreError::corrupt("sync_streams", &kind))?,
+                cursor: row.try_get("cursor")?,
+                full_at: row.try_get("full_at")?,
+                lease_owner: row.try_get("lease_owner")?,
+                lease_until: row.try_get("lease_until")?,
+                last_started_at: row.try_get("last_started_at")?,
+                last_finished_at: row.try_get("last_finished_at")?,
+                last_success_at: row.try_get("last_success_at")?,
+                last_error: row.try_get("last_error")?,
+                last_counts: row.try_get("last_counts")?,
+            })
+        }
+
+        const ECD_ITEM_COLUMNS: &str = "id, client_id, kind, item_id, created_at, attempts";
+
+        fn ecd_item_from_row(row: &DbRow) -> StoreResult<EcdItem> {
+            Ok(EcdItem {
+                id: EcdItemId::from_uuid(row.try_get("id")?),
+                client: ClientId::from_uuid(row.try_get("client_id")?),
+                kind: row.try_get("kind")?,
+                item: row.try_get("item_id")?,
+                created_at: row.try_get("created_at")?,
+                attempts: count_of(row, "attempts")?,
+            })
+        }
+
+        /// The table that holds ECD-keyed items of `kind`.
+        fn keyed_table(kind: SyncKind) -> StoreResult<&'static str> {
+            match kind {
+                SyncKind::Reports => Ok("reports"),
+                SyncKind::Measurements => Ok("measurements"),
+                other => Err(StoreError::Config(format!("{} hebben geen ECD-sleutels", other.label()))),
+            }
+        }
+
+        #[async_trait]
+        impl SyncStore for $store {
+            async fn sync_streams(&self, tenant: TenantId) -> StoreResult<Vec<StreamState>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {STREAM_COLUMNS} FROM sync_streams WHERE tenant_id = $1 ORDER BY kind"
+                ))
+                .bind(tenant.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(stream_from_row).collect()
+            }
+
+            async fn claim_sync_stream(
+                &self,
+                tenant: TenantId,
+                kind: SyncKind,
+                owner: &str,
+                claim: StreamClaim,
+                lease_seconds: i64,
+            ) -> StoreResult<Option<StreamState>> {
+                let now = self.now();
+                sqlx::query("INSERT INTO sync_streams (tenant_id, kind) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(tenant.as_uuid())
+                    .bind(kind.as_str())
+                    .execute(&self.pool)
+                    .await?;
+                // The conditions are checked on the row as it is updated (PostgreSQL re-reads
+                // a row another transaction changed first; SQLite has one writer at a time), so
+                // two workers that both saw the stream free cannot both get it.
+                let (started_test, seen) = match claim {
+                    StreamClaim::Now => ("", None),
+                    StreamClaim::IfLastStarted(seen) => (" AND last_started_at IS NOT DISTINCT FROM $6", seen),
+                };
+                let row = sqlx::query(&format!(
+                    "UPDATE sync_streams SET lease_owner = $3, lease_until = $4, last_started_at = $5 \
+                     WHERE tenant_id = $1 AND kind = $2 AND (lease_until IS NULL OR lease_until <= $5){started_test} \
+                     RETURNING {STREAM_COLUMNS}"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(kind.as_str())
+                .bind(owner)
+                .bind(now + chrono::Duration::seconds(lease_seconds))
+                .bind(now)
+                .bind(seen)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(stream_from_row).transpose()
+            }
+
+            async fn finish_sync_stream(
+                &self,
+                tenant: TenantId,
+                kind: SyncKind,
+                owner: &str,
+                finish: &StreamFinish,
+            ) -> StoreResult<bool> {
+                let now = self.now();
+                let (success_at, error, counts) = match &finish.result {
+                    Ok(counts) => (Some(now), None, Some(counts.as_str())),
+                    Err(error) => (None, Some(error.as_str()), None),
+                };
+                let done = sqlx::query(
+                    "UPDATE sync_streams SET lease_owner = NULL, lease_until = NULL, last_finished_at = $4, \
+                     cursor = COALESCE($5, cursor), full_at = COALESCE($6, full_at), \
+                     last_success_at = COALESCE($7, last_success_at), last_error = $8, \
+                     last_counts = COALESCE($9, last_counts) \
+                     WHERE tenant_id = $1 AND kind = $2 AND lease_owner = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(kind.as_str())
+                .bind(owner)
+                .bind(now)
+                .bind(finish.cursor.as_deref())
+                .bind(finish.full.then_some(now))
+                .bind(success_at)
+                .bind(error)
+                .bind(counts)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(done == 1)
+            }
+
+            async fn report(&self, tenant: TenantId, id: ReportId) -> StoreResult<Option<Report>> {
+                let row = sqlx::query(&format!("SELECT {REPORT_COLUMNS} FROM reports WHERE tenant_id = $1 AND id = $2"))
+                    .bind(tenant.as_uuid())
+                    .bind(id.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(report_from_row).transpose()
+            }
+
+            async fn measurement(&self, tenant: TenantId, id: MeasurementId) -> StoreResult<Option<Measurement>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {MEASUREMENT_COLUMNS} FROM measurements WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(measurement_from_row).transpose()
+            }
+
+            async fn put_ecd_measurement(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                ecd_key: &str,
+                new: &NewMeasurement,
+            ) -> StoreResult<Upserted> {
+                let now = self.now();
+                let mut tx = begin_write(&self.pool).await?;
+                let existing = sqlx::query(&format!(
+                    "SELECT {MEASUREMENT_COLUMNS} FROM measurements WHERE tenant_id = $1 AND ecd_key = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(ecd_key)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|row| measurement_from_row(&row))
+                .transpose()?;
+                let (id, outcome) = match existing {
+                    Some(old)
+                        if old.client == client
+                            && old.kind == new.kind
+                            && old.value == new.value
+                            && old.unit == new.unit
+                            && old.qualifier == new.qualifier
+                            && old.measured_at == new.measured_at
+                            && old.measured_by == new.measured_by =>
+                    {
+                        return Ok(Upserted::Unchanged);
+                    }
+                    // Where it was taken and who wrote it in the portal stay as they were: the
+                    // ECD does not send them.
+                    Some(old) => {
+                        sqlx::query(
+                            "UPDATE measurements SET client_id = $3, kind = $4, value = $5, unit = $6, qualifier = $7, \
+                             measured_at = $8, measured_by = $9 WHERE tenant_id = $1 AND id = $2",
+                        )
+                        .bind(tenant.as_uuid())
+                        .bind(old.id.as_uuid())
+                        .bind(client.as_uuid())
+                        .bind(&new.kind)
+                        .bind(&new.value)
+                        .bind(&new.unit)
+                        .bind(&new.qualifier)
+                        .bind(new.measured_at)
+                        .bind(&new.measured_by)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::classify(e, "meting"))?;
+                        (old.id, Upserted::Updated)
+                    }
+                    None => {
+                        let id = MeasurementId::new();
+                        sqlx::query(&format!(
+                            "INSERT INTO measurements (tenant_id, {MEASUREMENT_COLUMNS}, ecd_key) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12)"
+                        ))
+                        .bind(tenant.as_uuid())
+                        .bind(id.as_uuid())
+                        .bind(client.as_uuid())
+                        .bind(&new.kind)
+                        .bind(&new.value)
+                        .bind(&new.unit)
+                        .bind(&new.qualifier)
+                        .bind(new.measured_at)
+                        .bind(&new.location)
+                        .bind(&new.measured_by)
+                        .bind(Source::Ecd.as_str())
+                        .bind(ecd_key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::classify(e, "meting"))?;
+                        (id, Upserted::Created)
+                    }
+                };
+                let action = if outcome == Upserted::Created { "measurement.synced" } else { "measurement.corrected" };
+                let event = origin.event(AuditAction::new(action), Some(client), format!("{id} {}", new.kind));
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(outcome)
+            }
+
+            async fn remove_ecd_measurement(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
+                remove_by_ecd_key(&self.pool, self.now(), "measurements", "measurement.removed", tenant, origin, ecd_key)
+                    .await
+            }
+
+            async fn ecd_keys(&self, tenant: TenantId, kind: SyncKind) -> StoreResult<Vec<String>> {
+                let table = keyed_table(kind)?;
+                let rows = sqlx::query(&format!(
+                    "SELECT ecd_key FROM {table} WHERE tenant_id = $1 AND source = 'ecd' AND ecd_key IS NOT NULL"
+                ))
+                .bind(tenant.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|row| Ok(row.try_get("ecd_key")?)).collect()
+            }
+
+            async fn claim_ecd_items(
+                &self,
+                tenant: TenantId,
+                kinds: &[&str],
+                limit: u32,
+                lease_seconds: i64,
+            ) -> StoreResult<Vec<EcdItem>> {
+                if kinds.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let now = self.now();
+                let lock = match Self::BACKEND {
+                    Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+                    Backend::Sqlite => "",
+                };
+                let kind_list = (0..kinds.len()).map(|i| format!("${}", i + 5)).collect::<Vec<_>>().join(", ");
+                let due = format!(
+                    "sent_at IS NULL AND parked_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $2) \
+                     AND (claimed_until IS NULL OR claimed_until < $2) AND kind IN ({kind_list})"
+                );
+                let sql = format!(
+                    "UPDATE ecd_outbox SET claimed_until = $3, attempts = attempts + 1 \
+                     WHERE tenant_id = $1 AND {due} AND id IN \
+                     (SELECT id FROM ecd_outbox WHERE tenant_id = $1 AND {due} ORDER BY created_at, id LIMIT $4 {lock}) \
+                     RETURNING {ECD_ITEM_COLUMNS}"
+                );
+                let mut query = sqlx::query(&sql)
+                    .bind(tenant.as_uuid())
+                    .bind(now)
+                    .bind(now + chrono::Duration::seconds(lease_seconds))
+                    .bind(i64::from(limit));
+                for kind in kinds {
+                    query = query.bind(*kind);
+                }
+                let rows = query.fetch_all(&self.pool).await?;
+                let mut items = rows.iter().map(ecd_item_from_row).collect::<StoreResult<Vec<_>>>()?;
+                // RETURNING gives no order; write-backs go out in the order they were written.
+                items.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+                Ok(items)
+            }
+
+            async fn ecd_item_sent(&self, tenant: TenantId, item: &EcdItem, ecd_key: Option<&str>) -> StoreResult<()> {
+                let mut tx = begin_write(&self.pool).await?;
+                sqlx::query(
+                    "UPDATE ecd_outbox SET sent_at = $3, claimed_until = NULL, last_error = NULL \
+                     WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(item.id.as_uuid())
+                .bind(self.now())
+                .execute(&mut *tx)
+                .await?;
+                let table = match item.kind.as_str() {
+                    "report" => Some("reports"),
+                    "measurement" => Some("measurements"),
+                    _ => None,
+                };
+                if let (Some(table), Some(key), Ok(id)) = (table, ecd_key, item.item.parse::<Uuid>()) {
+                    sqlx::query(&format!(
+                        "UPDATE {table} SET ecd_key = $3 WHERE tenant_id = $1 AND id = $2 AND ecd_key IS NULL \
+                         AND NOT EXISTS (SELECT 1 FROM {table} WHERE tenant_id = $1 AND ecd_key = $3)"
+                    ))
+                    .bind(tenant.as_uuid())
+                    .bind(id)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn ecd_item_failed(
+                &self,
+                tenant: TenantId,
+                id: EcdItemId,
+                error: &str,
+                retry_at: Option<DateTime<Utc>>,
+            ) -> StoreResult<()> {
+                let now = self.now();
+                let parked_at = retry_at.is_none().then_some(now);
+                sqlx::query(
+                    "UPDATE ecd_outbox SET claimed_until = NULL, last_error = $3, next_attempt_at = $4, parked_at = $5 \
+                     WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .bind(error)
+                .bind(retry_at)
+                .bind(parked_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn ecd_outbox_depth(&self, tenant: TenantId) -> StoreResult<OutboxDepth> {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) FILTER (WHERE parked_at IS NULL) AS pending, \
+                     COUNT(*) FILTER (WHERE parked_at IS NOT NULL) AS parked, \
+                     MIN(created_at) FILTER (WHERE parked_at IS NULL) AS oldest \
+                     FROM ecd_outbox WHERE tenant_id = $1 AND sent_at IS NULL",
+                )
+                .bind(tenant.as_uuid())
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(OutboxDepth {
+                    pending: count_of(&row, "pending")?,
+                    parked: count_of(&row, "parked")?,
+                    oldest_pending: row.try_get("oldest")?,
+                })
+            }
+
+            async fn ecd_parked(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<ParkedItem>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {ECD_ITEM_COLUMNS}, parked_at, last_error FROM ecd_outbox \
+                     WHERE tenant_id = $1 AND sent_at IS NULL AND parked_at IS NOT NULL \
+                     ORDER BY parked_at DESC, id LIMIT $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(ParkedItem {
+                            item: ecd_item_from_row(row)?,
+                            parked_at: row.try_get("parked_at")?,
+                            error: row.try_get::<Option<String>, _>("last_error")?.unwrap_or_default(),
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+pub(crate) use sql_sync;

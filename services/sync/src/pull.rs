@@ -1,0 +1,359 @@
+//! The pulls: Patients, Compositions and Observations from the ECD into the portal, each
+//! incremental from its stream's cursor, with a full read now and then that also removes
+//! what the ECD no longer has.
+
+use crate::fhir::FhirClient;
+use crate::measurements::{self, MeasurementChange};
+use crate::reports::{self, ReportChange};
+use crate::{KindOutcome, SyncError, patients, resource_name};
+use careportal_domain::ClientId;
+use careportal_domain::audit::Origin;
+use careportal_domain::people::{Client, ClientChanges, ClientReference, NewClient};
+use careportal_domain::record::Source;
+use careportal_domain::record::reports::NewReport;
+use careportal_domain::sync::SyncKind;
+use careportal_domain::tenant::Tenant;
+use careportal_store::{Store, Upserted};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+/// How far back from the newest change seen the next incremental pull starts: a server may
+/// commit a change stamped a moment before one it committed earlier, and reading a few
+/// minutes twice costs only unchanged upserts.
+const CURSOR_OVERLAP_MINUTES: i64 = 2;
+
+/// The connector for one tenant's run: the FHIR client, the tenant's client system, and
+/// which Patient is which client, learnt as the run goes.
+pub(crate) struct Connection<'a> {
+    pub store: &'a dyn Store,
+    pub tenant: &'a Tenant,
+    pub fhir: FhirClient,
+    pub system: String,
+    /// When the run started, by the deployment's clock: what retry times count from.
+    pub now: DateTime<Utc>,
+    /// Patient server id → the client (None: not a client of this portal).
+    by_patient: HashMap<String, Option<ClientId>>,
+    /// Client → its Patient's server id, for the write-back.
+    by_client: HashMap<ClientId, Option<String>>,
+}
+
+/// Who a resource's `subject` is to the portal.
+enum PatientIs {
+    Client(ClientId),
+    /// A Patient without an identifier in the tenant's client system.
+    NotOurs,
+    /// The ECD has no such Patient.
+    Missing,
+    /// One of ours by its identifier, but not (yet) a client in the portal: the client
+    /// list has not been pulled since, or the Patient could not be read.
+    Unknown(String),
+}
+
+/// What a pull read, for the stream's state.
+pub(crate) struct Pulled {
+    pub outcome: KindOutcome,
+    pub cursor: Option<String>,
+    pub full: bool,
+}
+
+impl<'a> Connection<'a> {
+    pub fn new(store: &'a dyn Store, tenant: &'a Tenant, fhir: FhirClient, system: String, now: DateTime<Utc>) -> Self {
+        Self { store, tenant, fhir, system, now, by_patient: HashMap::new(), by_client: HashMap::new() }
+    }
+
+    /// The client a resource's Patient is, reading the Patient once per run when it was not
+    /// among those pulled.
+    async fn client_of_patient(&mut self, patient: &str) -> Result<PatientIs, SyncError> {
+        if let Some(known) = self.by_patient.get(patient) {
+            return Ok(known.map_or(PatientIs::NotOurs, PatientIs::Client));
+        }
+        let Some(resource) = self.fhir.read("Patient", patient).await? else {
+            return Ok(PatientIs::Missing);
+        };
+        let Some(value) = patients::identifier_in(&resource, &self.system) else {
+            self.by_patient.insert(patient.to_owned(), None);
+            return Ok(PatientIs::NotOurs);
+        };
+        let client = match ClientReference::parse(value) {
+            Ok(reference) => self.store.client_by_reference(self.tenant.id, &reference).await?.map(|c| c.id),
+            Err(_) => None,
+        };
+        let Some(client) = client else { return Ok(PatientIs::Unknown(value.to_owned())) };
+        self.by_patient.insert(patient.to_owned(), Some(client));
+        self.by_client.insert(client, Some(patient.to_owned()));
+        Ok(PatientIs::Client(client))
+    }
+
+    /// The client `resource` (about `patient`) belongs to. None when it is no concern of the
+    /// portal (a Patient without the tenant's client identifier), and also when it is a
+    /// fault, which is then added to the outcome's skipped with its reason.
+    async fn client_or_skip(
+        &mut self,
+        resource: &Value,
+        patient: &str,
+        outcome: &mut KindOutcome,
+    ) -> Result<Option<ClientId>, SyncError> {
+        let reason = match self.client_of_patient(patient).await? {
+            PatientIs::Client(id) => return Ok(Some(id)),
+            PatientIs::NotOurs => return Ok(None),
+            PatientIs::Missing => format!("Patient/{patient} bestaat niet in het ECD"),
+            PatientIs::Unknown(reference) => format!("cliënt {reference} is (nog) niet bekend in het portaal"),
+        };
+        outcome.skipped.push((resource_name(resource), reason));
+        Ok(None)
+    }
+
+    /// The server id of the client's Patient, found by the client's reference.
+    pub async fn patient_of_client(&mut self, client: ClientId) -> Result<Option<String>, SyncError> {
+        if let Some(known) = self.by_client.get(&client) {
+            return Ok(known.clone());
+        }
+        let patient = match self.store.client(self.tenant.id, client).await? {
+            None => None,
+            Some(found) => {
+                let identifier = format!("{}|{}", self.system, found.reference);
+                let matches = self.fhir.search_all("Patient", &[("identifier", identifier)]).await?;
+                matches.first().and_then(|p| p.get("id")).and_then(Value::as_str).map(str::to_owned)
+            }
+        };
+        self.by_client.insert(client, patient.clone());
+        Ok(patient)
+    }
+
+    /// A search for `kind`, from the cursor unless this is a full read.
+    async fn search(
+        &self,
+        resource: &str,
+        mut params: Vec<(&'static str, String)>,
+        cursor: Option<&str>,
+        full: bool,
+    ) -> Result<(Vec<Value>, Option<String>), SyncError> {
+        if let (false, Some(cursor)) = (full, cursor) {
+            params.push(("_lastUpdated", format!("ge{cursor}")));
+        }
+        let found = self.fhir.search_all(resource, &params).await?;
+        let next = next_cursor(&found, cursor);
+        Ok((found, next))
+    }
+
+    pub async fn pull(
+        &mut self,
+        kind: SyncKind,
+        cursor: Option<&str>,
+        full: bool,
+        today: NaiveDate,
+    ) -> Result<Pulled, SyncError> {
+        match kind {
+            SyncKind::Clients => self.pull_clients(cursor, full, today).await,
+            SyncKind::Reports => self.pull_reports(cursor, full).await,
+            SyncKind::Measurements => self.pull_measurements(cursor, full).await,
+            SyncKind::Outbox => Ok(Pulled { outcome: self.push().await?, cursor: None, full: false }),
+        }
+    }
+
+    /// Every Patient with an identifier in the tenant's client system becomes a client, or
+    /// updates the one with that reference.
+    async fn pull_clients(&mut self, cursor: Option<&str>, full: bool, today: NaiveDate) -> Result<Pulled, SyncError> {
+        let (patients, next) =
+            self.search("Patient", vec![("identifier", format!("{}|", self.system))], cursor, full).await?;
+        let (store, tenant) = (self.store, self.tenant);
+        let origin = Origin::system("sync");
+        let mut outcome = KindOutcome::default();
+        for resource in &patients {
+            let record = match patients::map_patient(resource, &self.system) {
+                Ok(Some(record)) => record,
+                Ok(None) => continue,
+                Err(reason) => {
+                    outcome.skipped.push((resource_name(resource), reason));
+                    continue;
+                }
+            };
+            let existing = store.client_by_reference(tenant.id, &record.reference).await?;
+            let care_ended_on = match (&existing, record.active) {
+                (_, true) => None,
+                // The first day the ECD says so stays the end date on later runs.
+                (Some(Client { care_ended_on: Some(day), .. }), false) => Some(*day),
+                (_, false) => Some(today),
+            };
+            let changes = ClientChanges { name: record.name.clone(), birth_date: record.birth_date, care_ended_on };
+            let id = match existing {
+                None => {
+                    let new = NewClient {
+                        reference: record.reference.clone(),
+                        name: record.name,
+                        birth_date: record.birth_date,
+                    };
+                    let created = store.create_client(tenant.id, &origin, &new).await?;
+                    outcome.created += 1;
+                    if care_ended_on.is_some() {
+                        store.update_client(tenant.id, &origin, created.id, &changes).await?;
+                    }
+                    created.id
+                }
+                Some(current) => {
+                    let same = current.name == changes.name
+                        && current.birth_date == changes.birth_date
+                        && current.care_ended_on == changes.care_ended_on;
+                    if same {
+                        outcome.unchanged += 1;
+                    } else {
+                        store.update_client(tenant.id, &origin, current.id, &changes).await?;
+                        outcome.updated += 1;
+                    }
+                    current.id
+                }
+            };
+            if let Some(patient) = resource.get("id").and_then(Value::as_str) {
+                self.by_patient.insert(patient.to_owned(), Some(id));
+                self.by_client.insert(id, Some(patient.to_owned()));
+            }
+        }
+        Ok(Pulled { outcome, cursor: next, full })
+    }
+
+    /// Every progress note becomes a report of its Patient's client, keyed by its identifier;
+    /// an entered-in-error one is removed, and on a full read so is every ECD report the ECD
+    /// no longer has.
+    async fn pull_reports(&mut self, cursor: Option<&str>, full: bool) -> Result<Pulled, SyncError> {
+        let (notes, next) =
+            self.search("Composition", vec![("type", reports::PROGRESS_NOTE.to_owned())], cursor, full).await?;
+        let origin = Origin::system("sync");
+        let mut outcome = KindOutcome::default();
+        for resource in &notes {
+            let change = match reports::map_composition(resource) {
+                Ok(change) => change,
+                Err(reason) => {
+                    outcome.skipped.push((resource_name(resource), reason));
+                    continue;
+                }
+            };
+            match change {
+                ReportChange::Ignore => {}
+                ReportChange::Remove { key } => {
+                    if self.store.remove_ecd_report(self.tenant.id, &origin, &key).await? {
+                        outcome.removed += 1;
+                    }
+                }
+                ReportChange::Put { key, patient, written_at, author, body } => {
+                    let Some(client) = self.client_or_skip(resource, &patient, &mut outcome).await? else {
+                        continue;
+                    };
+                    let report = NewReport { written_at, author, author_account: None, source: Source::Ecd, body };
+                    let done = self.store.put_ecd_report(self.tenant.id, &origin, client, &key, &report).await?;
+                    count(&mut outcome, done);
+                }
+            }
+        }
+        if full {
+            outcome.removed += self.remove_missing(SyncKind::Reports, &notes).await?;
+        }
+        Ok(Pulled { outcome, cursor: next, full })
+    }
+
+    /// Every vital sign becomes a measurement of its Patient's client, the same way.
+    async fn pull_measurements(&mut self, cursor: Option<&str>, full: bool) -> Result<Pulled, SyncError> {
+        let (observations, next) =
+            self.search("Observation", vec![("category", "vital-signs".to_owned())], cursor, full).await?;
+        let origin = Origin::system("sync");
+        let mut outcome = KindOutcome::default();
+        for resource in &observations {
+            let change = match measurements::map_observation(resource) {
+                Ok(change) => change,
+                Err(reason) => {
+                    outcome.skipped.push((resource_name(resource), reason));
+                    continue;
+                }
+            };
+            match change {
+                MeasurementChange::Ignore => {}
+                MeasurementChange::Remove { key } => {
+                    if self.store.remove_ecd_measurement(self.tenant.id, &origin, &key).await? {
+                        outcome.removed += 1;
+                    }
+                }
+                MeasurementChange::Put { key, patient, measurement } => {
+                    let Some(client) = self.client_or_skip(resource, &patient, &mut outcome).await? else {
+                        continue;
+                    };
+                    let done =
+                        self.store.put_ecd_measurement(self.tenant.id, &origin, client, &key, &measurement).await?;
+                    count(&mut outcome, done);
+                }
+            }
+        }
+        if full {
+            outcome.removed += self.remove_missing(SyncKind::Measurements, &observations).await?;
+        }
+        Ok(Pulled { outcome, cursor: next, full })
+    }
+
+    /// After a full read: removes what came from the ECD and is no longer there (a hard
+    /// DELETE leaves nothing for an incremental pull to see).
+    async fn remove_missing(&self, kind: SyncKind, seen: &[Value]) -> Result<u32, SyncError> {
+        let seen: HashSet<String> = seen.iter().filter_map(reports::resource_key).collect();
+        let origin = Origin::system("sync");
+        let mut removed = 0;
+        for key in self.store.ecd_keys(self.tenant.id, kind).await? {
+            if seen.contains(&key) {
+                continue;
+            }
+            let gone = match kind {
+                SyncKind::Reports => self.store.remove_ecd_report(self.tenant.id, &origin, &key).await?,
+                _ => self.store.remove_ecd_measurement(self.tenant.id, &origin, &key).await?,
+            };
+            removed += u32::from(gone);
+        }
+        Ok(removed)
+    }
+}
+
+fn count(outcome: &mut KindOutcome, done: Upserted) {
+    match done {
+        Upserted::Created => outcome.created += 1,
+        Upserted::Updated => outcome.updated += 1,
+        Upserted::Unchanged => outcome.unchanged += 1,
+    }
+}
+
+/// The cursor after a pull: the newest `meta.lastUpdated` seen, less the overlap; the old
+/// cursor when nothing newer came.
+fn next_cursor(found: &[Value], old: Option<&str>) -> Option<String> {
+    let newest = found
+        .iter()
+        .filter_map(|r| r.pointer("/meta/lastUpdated").and_then(Value::as_str))
+        .filter_map(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .max();
+    let old_at = old.and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
+    match (newest, old_at) {
+        (Some(newest), _) => {
+            let from = newest - chrono::Duration::minutes(CURSOR_OVERLAP_MINUTES);
+            let from = old_at.map_or(from, |old| from.max(old));
+            Some(from.to_rfc3339_opts(SecondsFormat::Millis, true))
+        }
+        (None, _) => old.map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_cursor_moves_to_the_newest_change_less_the_overlap_and_never_back() {
+        let found = [
+            json!({"meta": {"lastUpdated": "2026-12-03T08:00:00.000Z"}}),
+            json!({"meta": {"lastUpdated": "2026-12-03T09:30:00.250+01:00"}}),
+            json!({"meta": {}}),
+        ];
+        assert_eq!(next_cursor(&found, None).as_deref(), Some("2026-12-03T08:28:00.250Z"));
+        assert_eq!(next_cursor(&[], Some("2026-12-01T00:00:00.000Z")).as_deref(), Some("2026-12-01T00:00:00.000Z"));
+        assert_eq!(
+            next_cursor(&found[..1], Some("2026-12-03T07:59:00.000Z")).as_deref(),
+            Some("2026-12-03T07:59:00.000Z"),
+            "the overlap never takes the cursor back before where it was"
+        );
+    }
+}

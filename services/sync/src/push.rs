@@ -1,0 +1,176 @@
+//! The write-back: what people wrote in the portal (`ecd_outbox`) sent to the ECD as FHIR
+//! resources with our own identifier, by conditional create, so a retry, a second worker or
+//! a worker that died after sending never makes a double. A failure that may pass waits
+//! (1, 2, 4 … minutes, honouring Retry-After); one that never will, or one that failed
+//! [`MAX_PUSH_ATTEMPTS`] times, is parked and shown on the status page.
+
+use crate::fhir::FhirError;
+use crate::pull::Connection;
+use crate::{KindOutcome, SyncError, measurements, reports};
+use careportal_domain::ids::{MeasurementId, ReportId};
+use careportal_domain::sync::{
+    MAX_PUSH_ATTEMPTS, OWN_IDENTIFIER_SYSTEM, own_ecd_key, own_identifier_value, retry_delay,
+};
+use careportal_store::EcdItem;
+use chrono::{DateTime, Utc};
+
+/// The outbox kinds this connector sends so far. The others (consents, messages, plan
+/// decisions, appointments, questionnaire answers) stay queued, untouched, until it does.
+pub const PUSHED_KINDS: [&str; 2] = ["report", "measurement"];
+
+/// Items per claim, and claims per run: a long backlog drains over several runs rather
+/// than holding one worker for an hour.
+const BATCH: u32 = 50;
+const MAX_BATCHES: u32 = 20;
+/// How long a claimed item is one worker's: far longer than one request may take.
+const CLAIM_LEASE_SECONDS: i64 = 300;
+
+/// Why one item did not go.
+enum Failed {
+    /// Try again later; `server_wide` stops the batch (the server is down or limits us).
+    Later { error: String, retry_after: Option<u64>, server_wide: bool },
+    /// Will not succeed by trying again.
+    Never(String),
+}
+
+impl Connection<'_> {
+    pub(crate) async fn push(&mut self) -> Result<KindOutcome, SyncError> {
+        let mut outcome = KindOutcome::default();
+        for _ in 0..MAX_BATCHES {
+            let items = self.store.claim_ecd_items(self.tenant.id, &PUSHED_KINDS, BATCH, CLAIM_LEASE_SECONDS).await?;
+            if items.is_empty() {
+                break;
+            }
+            let mut stop: Option<String> = None;
+            for item in &items {
+                if let Some(error) = &stop {
+                    // The server said no to everything for now: the rest of the batch waits
+                    // with it, without a request each.
+                    self.wait(item, error, None, &mut outcome).await?;
+                    continue;
+                }
+                match self.send(item).await {
+                    Ok(new) => {
+                        let key = own_ecd_key(item_uuid(item).unwrap_or_default());
+                        self.store.ecd_item_sent(self.tenant.id, item, Some(&key)).await?;
+                        if new { outcome.created += 1 } else { outcome.unchanged += 1 }
+                    }
+                    Err(Failed::Later { error, retry_after, server_wide }) => {
+                        self.wait(item, &error, retry_after, &mut outcome).await?;
+                        if server_wide {
+                            stop = Some(error);
+                        }
+                    }
+                    Err(Failed::Never(error)) => self.park(item, &error, &mut outcome).await?,
+                }
+            }
+            if stop.is_some() {
+                break;
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Sends one item; Ok(true) when the ECD did not have it yet.
+    async fn send(&mut self, item: &EcdItem) -> Result<bool, Failed> {
+        let id = item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))?;
+        let patient = match self.patient_of_client(item.client).await {
+            Ok(Some(patient)) => patient,
+            // The ECD may not have the client yet (a new client entered in both at once).
+            Ok(None) => {
+                return Err(Failed::Later {
+                    error: "de cliënt staat (nog) niet in het ECD".to_owned(),
+                    retry_after: None,
+                    server_wide: false,
+                });
+            }
+            Err(error) => return Err(failed(error)),
+        };
+        let (resource_type, body) = match item.kind.as_str() {
+            "report" => {
+                let report = self.store.report(self.tenant.id, ReportId::from_uuid(id)).await;
+                match report.map_err(|e| failed(e.into()))? {
+                    Some(report) => ("Composition", reports::to_composition(&report, &patient)),
+                    None => return Err(Failed::Never("de rapportage bestaat niet meer".to_owned())),
+                }
+            }
+            "measurement" => {
+                let measurement = self.store.measurement(self.tenant.id, MeasurementId::from_uuid(id)).await;
+                match measurement.map_err(|e| failed(e.into()))? {
+                    Some(m) => match measurements::to_observation(&m, &patient) {
+                        Some(observation) => ("Observation", observation),
+                        None => {
+                            return Err(Failed::Never(format!("meetsoort \"{}\" heeft geen LOINC-code", m.kind)));
+                        }
+                    },
+                    None => return Err(Failed::Never("de meting bestaat niet meer".to_owned())),
+                }
+            }
+            other => return Err(Failed::Never(format!("onbekende soort \"{other}\""))),
+        };
+        let condition = format!("identifier={OWN_IDENTIFIER_SYSTEM}|{}", own_identifier_value(id));
+        match self.fhir.create_if_none_exist(resource_type, &body, &condition).await {
+            Ok(created) => Ok(created.new),
+            Err(error) => Err(failed(SyncError::Fhir(error))),
+        }
+    }
+
+    async fn wait(
+        &self,
+        item: &EcdItem,
+        error: &str,
+        retry_after: Option<u64>,
+        outcome: &mut KindOutcome,
+    ) -> Result<(), SyncError> {
+        if item.attempts >= MAX_PUSH_ATTEMPTS {
+            let error = format!("{error} (na {} pogingen)", item.attempts);
+            return self.park(item, &error, outcome).await;
+        }
+        let mut delay = retry_delay(item.attempts);
+        if let Some(seconds) = retry_after {
+            delay = delay.max(chrono::Duration::seconds(i64::try_from(seconds.min(86_400)).unwrap_or(86_400)));
+        }
+        let at: DateTime<Utc> = self.now + delay;
+        self.store.ecd_item_failed(self.tenant.id, item.id, error, Some(at)).await?;
+        outcome.waiting += 1;
+        Ok(())
+    }
+
+    async fn park(&self, item: &EcdItem, error: &str, outcome: &mut KindOutcome) -> Result<(), SyncError> {
+        tracing::warn!(tenant = %self.tenant.slug, kind = %item.kind, item = %item.id, %error, "write-back geparkeerd");
+        self.store.ecd_item_failed(self.tenant.id, item.id, error, None).await?;
+        outcome.skipped.push((format!("{} {}", item.kind, item.item), error.to_owned()));
+        Ok(())
+    }
+}
+
+fn item_uuid(item: &EcdItem) -> Option<uuid::Uuid> {
+    item.item.parse().ok()
+}
+
+fn failed(error: SyncError) -> Failed {
+    match error {
+        SyncError::Fhir(fhir) => {
+            let retry_after = match &fhir {
+                FhirError::RateLimited(seconds) => *seconds,
+                _ => None,
+            };
+            let server_wide = matches!(
+                fhir,
+                FhirError::Unreachable(..)
+                    | FhirError::RateLimited(_)
+                    | FhirError::Server(_)
+                    | FhirError::Unauthorized(_)
+            );
+            if fhir.may_pass_later() {
+                Failed::Later { error: fhir.to_string(), retry_after, server_wide }
+            } else {
+                Failed::Never(fhir.to_string())
+            }
+        }
+        // Our own database: the next run tries again.
+        SyncError::Store(store) => {
+            Failed::Later { error: format!("opslag: {store}"), retry_after: None, server_wide: true }
+        }
+    }
+}
