@@ -10,7 +10,7 @@ use careportal_domain::record::consents::ConsentQuestion;
 use careportal_domain::record::measurements::NewMeasurement;
 use careportal_domain::record::reports::NewReport;
 use careportal_domain::time::TimeRange;
-use careportal_store::{ConsentAnswer, StoreError, Upserted};
+use careportal_store::{ConsentAnswer, EcdReport, StoreError, Upserted};
 use careportal_tests::{Backend, on_both_backends};
 use chrono::Duration;
 
@@ -149,18 +149,27 @@ async fn ecd_reports_are_keyed_per_tenant_and_written_only_when_changed(backend:
     let now = s.clock.now();
     let key = "urn:oid:1.2.3|R-1";
     let first = report(Source::Ecd, now, "Eerste tekst");
-    assert_eq!(s.store.put_ecd_report(a, &origin(), thomas, key, &first).await.unwrap(), Upserted::Created);
-    assert_eq!(s.store.put_ecd_report(a, &origin(), thomas, key, &first).await.unwrap(), Upserted::Unchanged);
+    let item =
+        |client, key: &str, report: &NewReport| EcdReport { client, key: key.to_owned(), report: report.clone() };
+    let put = |tenant, items: Vec<EcdReport>| {
+        let store = s.store.clone();
+        async move { store.put_ecd_reports(tenant, &origin(), &items).await }
+    };
+    assert_eq!(put(a, vec![item(thomas, key, &first)]).await.unwrap(), [Upserted::Created]);
+    assert_eq!(put(a, vec![item(thomas, key, &first)]).await.unwrap(), [Upserted::Unchanged]);
     // The same identifier in another tenant is another report.
-    assert_eq!(s.store.put_ecd_report(b, &origin(), johanna, key, &first).await.unwrap(), Upserted::Created);
+    assert_eq!(put(b, vec![item(johanna, key, &first)]).await.unwrap(), [Upserted::Created]);
     let amended = report(Source::Ecd, now, "Verbeterde tekst");
-    assert_eq!(s.store.put_ecd_report(a, &origin(), thomas, key, &amended).await.unwrap(), Upserted::Updated);
+    // Twice in one batch: the last one counts, and one report is all there is.
+    let second = report(Source::Ecd, now, "Tussenversie");
+    let twice = put(a, vec![item(thomas, key, &second), item(thomas, key, &amended)]).await.unwrap();
+    assert_eq!(twice, [Upserted::Unchanged, Upserted::Updated]);
     let shown = s.store.reports(a, thomas, TimeRange::ALL, 10).await.unwrap();
     assert_eq!(shown.iter().map(|r| r.body.as_str()).collect::<Vec<_>>(), ["Verbeterde tekst"]);
     assert_eq!(shown[0].source, Source::Ecd);
     assert!(s.store.ecd_pending(a, 10).await.unwrap().is_empty(), "a synced report is not sent back");
     // A client of another tenant cannot be given the report.
-    let error = s.store.put_ecd_report(a, &origin(), johanna, "urn:oid:1.2.3|R-2", &first).await.unwrap_err();
+    let error = put(a, vec![item(johanna, "urn:oid:1.2.3|R-2", &first)]).await.unwrap_err();
     assert!(matches!(error, StoreError::NotFound), "{error:?}");
 
     assert!(s.store.remove_ecd_report(b, &origin(), key).await.unwrap());

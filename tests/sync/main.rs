@@ -7,9 +7,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod beheer;
+mod consents;
 mod write_back;
 
 use beheer::the_administrator_sees_the_koppeling_and_syncs_now;
+use consents::consents_come_from_the_ecd_and_answers_go_back;
 
 use write_back::{
     a_report_and_a_measurement_reach_the_ecd_exactly_once, a_worker_that_died_mid_run_is_taken_over_without_a_double,
@@ -38,6 +40,7 @@ on_both_backends!(
     failures_wait_and_what_never_succeeds_is_parked,
     the_worker_runs_each_stream_on_its_schedule,
     the_administrator_sees_the_koppeling_and_syncs_now,
+    consents_come_from_the_ecd_and_answers_go_back,
 );
 
 const SILOAH_SYSTEM: &str = "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1";

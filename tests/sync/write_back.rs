@@ -10,15 +10,15 @@ use careportal_tests::client::TestClient;
 
 /// Siloah on the FHIR server with its client list pulled, and Ingrid signed in as
 /// Thomas's representative.
-struct Portal {
-    server: FhirServer,
-    patient: String,
-    app: TestApp,
-    tenant: Tenant,
-    ingrid: TestClient,
+pub(crate) struct Portal {
+    pub server: FhirServer,
+    pub patient: String,
+    pub app: TestApp,
+    pub tenant: Tenant,
+    pub ingrid: TestClient,
 }
 
-async fn portal(backend: Backend) -> Portal {
+pub(crate) async fn portal(backend: Backend) -> Portal {
     let (server, patient) = server_with_patients().await;
     let app = TestApp::new(backend).await;
     let tenant = connect_siloah(&app, &server.base_url).await;
@@ -192,7 +192,10 @@ pub async fn the_worker_runs_each_stream_on_its_schedule(backend: Backend) {
     // The client list ran a moment ago (by hand); Siloah's schedule says every 15 minutes
     // for reports and measurements, the write-back every minute.
     let first = careportal_worker::sync_once(&a).await.unwrap();
-    assert_eq!(kinds_with(&first, ran), [SyncKind::Reports, SyncKind::Measurements, SyncKind::Outbox]);
+    assert_eq!(
+        kinds_with(&first, ran),
+        [SyncKind::Reports, SyncKind::Measurements, SyncKind::Consents, SyncKind::Outbox]
+    );
     assert_eq!(kinds_with(&first, |r| *r == StreamResult::NotDue), [SyncKind::Clients]);
     let again = careportal_worker::sync_once(&b).await.unwrap();
     assert!(kinds_with(&again, ran).is_empty(), "nothing is due yet: {again:?}");

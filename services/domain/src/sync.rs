@@ -21,18 +21,22 @@ pub enum SyncKind {
     Reports,
     /// Observations (vital signs): Metingen.
     Measurements,
+    /// Consents: Toestemmingen.
+    Consents,
     /// The portal's own writes on their way to the ECD.
     Outbox,
 }
 
 impl SyncKind {
-    pub const ALL: [SyncKind; 4] = [SyncKind::Clients, SyncKind::Reports, SyncKind::Measurements, SyncKind::Outbox];
+    pub const ALL: [SyncKind; 5] =
+        [SyncKind::Clients, SyncKind::Reports, SyncKind::Measurements, SyncKind::Consents, SyncKind::Outbox];
 
     pub fn as_str(&self) -> &'static str {
         match self {
             SyncKind::Clients => "clients",
             SyncKind::Reports => "reports",
             SyncKind::Measurements => "measurements",
+            SyncKind::Consents => "consents",
             SyncKind::Outbox => "outbox",
         }
     }
@@ -47,6 +51,7 @@ impl SyncKind {
             SyncKind::Clients => "Cliënten",
             SyncKind::Reports => "Rapportages",
             SyncKind::Measurements => "Metingen",
+            SyncKind::Consents => "Toestemmingen",
             SyncKind::Outbox => "Naar het ECD",
         }
     }

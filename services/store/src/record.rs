@@ -57,17 +57,6 @@ pub trait RecordStore: Send + Sync {
         range: TimeRange,
         limit: u32,
     ) -> StoreResult<Vec<Report>>;
-    /// Creates or replaces the report the ECD knows as `ecd_key` (an amended Composition
-    /// replaces its text): one write and one audit entry when something changed, none when
-    /// it is the same. Always an ECD report, never queued back to the ECD.
-    async fn put_ecd_report(
-        &self,
-        tenant: TenantId,
-        origin: &Origin,
-        client: ClientId,
-        ecd_key: &str,
-        report: &NewReport,
-    ) -> StoreResult<Upserted>;
     /// Removes the report the ECD knows as `ecd_key` (entered in error, or deleted there);
     /// false when there was none.
     async fn remove_ecd_report(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;

@@ -196,6 +196,32 @@ macro_rules! sql_store {
             Ok(())
         }
 
+        /// Many audit entries in a few statements (500 a statement), for the sync's batches.
+        async fn insert_audits(
+            conn: &mut Conn,
+            tenant: TenantId,
+            events: &[AuditEvent],
+            at: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            for chunk in events.chunks(500) {
+                let mut query = sqlx::QueryBuilder::<Db>::new(format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) "));
+                query.push_values(chunk, |mut row, event| {
+                    row.push_bind(tenant.as_uuid())
+                        .push_bind(AuditId::new().as_uuid())
+                        .push_bind(at)
+                        .push_bind(event.origin.actor.to_log())
+                        .push_bind(event.origin.on_behalf_of.map(|a| a.as_uuid()))
+                        .push_bind(event.client.map(|c| c.as_uuid()))
+                        .push_bind(event.action.as_str())
+                        .push_bind(event.detail.as_str())
+                        .push_bind(event.origin.ip.as_deref())
+                        .push_bind(event.origin.user_agent.as_deref());
+                });
+                query.build().execute(&mut *conn).await?;
+            }
+            Ok(())
+        }
+
         impl $store {
             fn now(&self) -> DateTime<Utc> {
                 self.clock.now()

@@ -9,11 +9,29 @@ use crate::record::{EcdItem, Upserted};
 use async_trait::async_trait;
 use careportal_domain::audit::Origin;
 use careportal_domain::ids::{EcdItemId, MeasurementId, ReportId};
+use careportal_domain::record::consents::ConsentQuestion;
 use careportal_domain::record::measurements::{Measurement, NewMeasurement};
-use careportal_domain::record::reports::Report;
+use careportal_domain::record::reports::{NewReport, Report};
 use careportal_domain::sync::{StreamState, SyncKind};
 use careportal_domain::{ClientId, TenantId};
 use chrono::{DateTime, Utc};
+
+/// A report of the ECD, for [`SyncStore::put_ecd_reports`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcdReport {
+    pub client: ClientId,
+    /// The Composition's identifier, `system|value`.
+    pub key: String,
+    pub report: NewReport,
+}
+
+/// A measurement of the ECD, for [`SyncStore::put_ecd_measurements`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcdMeasurement {
+    pub client: ClientId,
+    pub key: String,
+    pub measurement: NewMeasurement,
+}
 
 /// How a worker claims a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,16 +101,44 @@ pub trait SyncStore {
     async fn report(&self, tenant: TenantId, id: ReportId) -> StoreResult<Option<Report>>;
     /// A measurement by id, for the write-back.
     async fn measurement(&self, tenant: TenantId, id: MeasurementId) -> StoreResult<Option<Measurement>>;
-    /// Creates or updates the measurement the ECD knows as `ecd_key` (its Observation's
-    /// identifier); a portal measurement the ECD sends back is matched by our own key.
-    async fn put_ecd_measurement(
+    /// Creates or replaces the reports the ECD knows by their keys (an amended Composition
+    /// replaces its text), in one transaction: a write and an audit entry for each that
+    /// changed, none for one that is the same. A portal report the ECD sends back is matched
+    /// by our own key and keeps its source. A key twice in the batch: the last one counts.
+    async fn put_ecd_reports(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        items: &[EcdReport],
+    ) -> StoreResult<Vec<Upserted>>;
+    /// The same for measurements (Observations).
+    async fn put_ecd_measurements(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        items: &[EcdMeasurement],
+    ) -> StoreResult<Vec<Upserted>>;
+    /// Creates or updates a consent question from the ECD; only what changed is written.
+    /// `granted` None keeps the answer the portal has.
+    async fn put_ecd_consent(
         &self,
         tenant: TenantId,
         origin: &Origin,
         client: ClientId,
-        ecd_key: &str,
-        new: &NewMeasurement,
+        question: &ConsentQuestion,
+        granted: Option<bool>,
     ) -> StoreResult<Upserted>;
+    /// Removes a consent question (entered in error in the ECD); false when there is none.
+    async fn remove_ecd_consent(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        key: &str,
+    ) -> StoreResult<bool>;
+    /// The items of `kind` (consent …) still waiting to go to the ECD, parked ones included:
+    /// (client, item). A pull must not overwrite what the portal has and the ECD has not.
+    async fn ecd_unsent(&self, tenant: TenantId, kind: &str) -> StoreResult<Vec<(ClientId, String)>>;
     /// Removes the measurement the ECD knows as `ecd_key`; false when there is none.
     async fn remove_ecd_measurement(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
     /// The keys of everything of `kind` (reports, measurements) that came from the ECD, so a

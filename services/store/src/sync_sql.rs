@@ -4,7 +4,7 @@
 
 macro_rules! sql_sync {
     ($store:ident) => {
-        use crate::sync::{OutboxDepth, ParkedItem, StreamClaim, StreamFinish, SyncStore};
+        use crate::sync::{EcdMeasurement, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish, SyncStore};
         use careportal_domain::sync::{StreamState, SyncKind};
 
         const STREAM_COLUMNS: &str = "kind, cursor, full_at, lease_owner, lease_until, last_started_at, \
@@ -37,6 +37,38 @@ macro_rules! sql_sync {
                 created_at: row.try_get("created_at")?,
                 attempts: count_of(row, "attempts")?,
             })
+        }
+
+        /// Each item, or None where a later item of the batch has the same key (the last one
+        /// counts, and one row per key is all the unique index allows).
+        fn last_of_each_key<T>(items: &[T], key: impl Fn(&T) -> &str) -> Vec<Option<&T>> {
+            let mut last = std::collections::HashMap::new();
+            for (i, item) in items.iter().enumerate() {
+                last.insert(key(item), i);
+            }
+            items.iter().enumerate().map(|(i, item)| (last.get(key(item)) == Some(&i)).then_some(item)).collect()
+        }
+
+        /// The rows of `table` with these ECD keys (with their `ecd_key`), 500 keys a query.
+        async fn rows_by_ecd_key(
+            conn: &mut Conn,
+            table: &str,
+            columns: &str,
+            tenant: TenantId,
+            keys: &[&str],
+        ) -> StoreResult<Vec<DbRow>> {
+            let mut rows = Vec::new();
+            for chunk in keys.chunks(500) {
+                let mut query = sqlx::QueryBuilder::<Db>::new(format!("SELECT {columns}, ecd_key FROM {table} WHERE tenant_id = "));
+                query.push_bind(tenant.as_uuid()).push(" AND ecd_key IN (");
+                let mut list = query.separated(", ");
+                for key in chunk {
+                    list.push_bind(*key);
+                }
+                list.push_unseparated(")");
+                rows.extend(query.build().fetch_all(&mut *conn).await?);
+            }
+            Ok(rows)
         }
 
         /// The table that holds ECD-keyed items of `kind`.
@@ -151,92 +183,256 @@ macro_rules! sql_sync {
                 row.as_ref().map(measurement_from_row).transpose()
             }
 
-            async fn put_ecd_measurement(
+            async fn put_ecd_reports(
                 &self,
                 tenant: TenantId,
                 origin: &Origin,
-                client: ClientId,
-                ecd_key: &str,
-                new: &NewMeasurement,
-            ) -> StoreResult<Upserted> {
+                items: &[EcdReport],
+            ) -> StoreResult<Vec<Upserted>> {
                 let now = self.now();
+                let items = last_of_each_key(items, |i| i.key.as_str());
                 let mut tx = begin_write(&self.pool).await?;
-                let existing = sqlx::query(&format!(
-                    "SELECT {MEASUREMENT_COLUMNS} FROM measurements WHERE tenant_id = $1 AND ecd_key = $2"
-                ))
-                .bind(tenant.as_uuid())
-                .bind(ecd_key)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|row| measurement_from_row(&row))
-                .transpose()?;
-                let (id, outcome) = match existing {
-                    Some(old)
-                        if old.client == client
-                            && old.kind == new.kind
-                            && old.value == new.value
-                            && old.unit == new.unit
-                            && old.qualifier == new.qualifier
-                            && old.measured_at == new.measured_at
-                            && old.measured_by == new.measured_by =>
-                    {
-                        return Ok(Upserted::Unchanged);
+                let keys: Vec<&str> = items.iter().filter_map(|i| i.map(|i| i.key.as_str())).collect();
+                let rows = rows_by_ecd_key(&mut tx, "reports", REPORT_COLUMNS, tenant, &keys).await?;
+                let mut existing = std::collections::HashMap::new();
+                for row in &rows {
+                    existing.insert(row.try_get::<String, _>("ecd_key")?, report_from_row(row)?);
+                }
+                let mut outcomes = Vec::with_capacity(items.len());
+                let mut created: Vec<(ReportId, &EcdReport)> = Vec::new();
+                let mut events = Vec::new();
+                for item in &items {
+                    let Some(item) = item else {
+                        outcomes.push(Upserted::Unchanged);
+                        continue;
+                    };
+                    let new = &item.report;
+                    match existing.get(&item.key) {
+                        Some(old)
+                            if old.client == item.client
+                                && old.written_at == new.written_at
+                                && old.author == new.author
+                                && old.body == new.body =>
+                        {
+                            outcomes.push(Upserted::Unchanged);
+                        }
+                        Some(old) => {
+                            sqlx::query(
+                                "UPDATE reports SET client_id = $3, written_at = $4, author = $5, body = $6 \
+                                 WHERE tenant_id = $1 AND id = $2",
+                            )
+                            .bind(tenant.as_uuid())
+                            .bind(old.id.as_uuid())
+                            .bind(item.client.as_uuid())
+                            .bind(new.written_at)
+                            .bind(&new.author)
+                            .bind(&new.body)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::classify(e, "rapportage"))?;
+                            events.push(origin.event(AuditAction::new("report.corrected"), Some(item.client), old.id.to_string()));
+                            outcomes.push(Upserted::Updated);
+                        }
+                        None => {
+                            let id = ReportId::new();
+                            events.push(origin.event(AuditAction::new("report.synced"), Some(item.client), id.to_string()));
+                            created.push((id, item));
+                            outcomes.push(Upserted::Created);
+                        }
                     }
-                    // Where it was taken and who wrote it in the portal stay as they were: the
-                    // ECD does not send them.
-                    Some(old) => {
-                        sqlx::query(
-                            "UPDATE measurements SET client_id = $3, kind = $4, value = $5, unit = $6, qualifier = $7, \
-                             measured_at = $8, measured_by = $9 WHERE tenant_id = $1 AND id = $2",
-                        )
-                        .bind(tenant.as_uuid())
-                        .bind(old.id.as_uuid())
-                        .bind(client.as_uuid())
-                        .bind(&new.kind)
-                        .bind(&new.value)
-                        .bind(&new.unit)
-                        .bind(&new.qualifier)
-                        .bind(new.measured_at)
-                        .bind(&new.measured_by)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::classify(e, "meting"))?;
-                        (old.id, Upserted::Updated)
-                    }
-                    None => {
-                        let id = MeasurementId::new();
-                        sqlx::query(&format!(
-                            "INSERT INTO measurements (tenant_id, {MEASUREMENT_COLUMNS}, ecd_key) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12)"
-                        ))
-                        .bind(tenant.as_uuid())
-                        .bind(id.as_uuid())
-                        .bind(client.as_uuid())
-                        .bind(&new.kind)
-                        .bind(&new.value)
-                        .bind(&new.unit)
-                        .bind(&new.qualifier)
-                        .bind(new.measured_at)
-                        .bind(&new.location)
-                        .bind(&new.measured_by)
-                        .bind(Source::Ecd.as_str())
-                        .bind(ecd_key)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::classify(e, "meting"))?;
-                        (id, Upserted::Created)
-                    }
-                };
-                let action = if outcome == Upserted::Created { "measurement.synced" } else { "measurement.corrected" };
-                let event = origin.event(AuditAction::new(action), Some(client), format!("{id} {}", new.kind));
-                insert_audit(&mut tx, tenant, &event, now).await?;
+                }
+                for chunk in created.chunks(500) {
+                    let mut query = sqlx::QueryBuilder::<Db>::new(format!(
+                        "INSERT INTO reports (tenant_id, {REPORT_COLUMNS}, ecd_key) "
+                    ));
+                    query.push_values(chunk, |mut row, (id, item)| {
+                        row.push_bind(tenant.as_uuid())
+                            .push_bind(id.as_uuid())
+                            .push_bind(item.client.as_uuid())
+                            .push_bind(item.report.written_at)
+                            .push_bind(item.report.author.as_str())
+                            .push_bind(None::<Uuid>)
+                            .push_bind(Source::Ecd.as_str())
+                            .push_bind(item.report.body.as_str())
+                            .push_bind(item.key.as_str());
+                    });
+                    query.build().execute(&mut *tx).await.map_err(|e| StoreError::classify(e, "rapportage"))?;
+                }
+                insert_audits(&mut tx, tenant, &events, now).await?;
                 tx.commit().await?;
-                Ok(outcome)
+                Ok(outcomes)
+            }
+
+            async fn put_ecd_measurements(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                items: &[EcdMeasurement],
+            ) -> StoreResult<Vec<Upserted>> {
+                let now = self.now();
+                let items = last_of_each_key(items, |i| i.key.as_str());
+                let mut tx = begin_write(&self.pool).await?;
+                let keys: Vec<&str> = items.iter().filter_map(|i| i.map(|i| i.key.as_str())).collect();
+                let rows = rows_by_ecd_key(&mut tx, "measurements", MEASUREMENT_COLUMNS, tenant, &keys).await?;
+                let mut existing = std::collections::HashMap::new();
+                for row in &rows {
+                    existing.insert(row.try_get::<String, _>("ecd_key")?, measurement_from_row(row)?);
+                }
+                let mut outcomes = Vec::with_capacity(items.len());
+                let mut created: Vec<(MeasurementId, &EcdMeasurement)> = Vec::new();
+                let mut events = Vec::new();
+                for item in &items {
+                    let Some(item) = item else {
+                        outcomes.push(Upserted::Unchanged);
+                        continue;
+                    };
+                    let new = &item.measurement;
+                    match existing.get(&item.key) {
+                        Some(old)
+                            if old.client == item.client
+                                && old.kind == new.kind
+                                && old.value == new.value
+                                && old.unit == new.unit
+                                && old.qualifier == new.qualifier
+                                && old.measured_at == new.measured_at
+                                && old.measured_by == new.measured_by =>
+                        {
+                            outcomes.push(Upserted::Unchanged);
+                        }
+                        // Where it was taken and who wrote it in the portal stay as they were:
+                        // the ECD may not send them.
+                        Some(old) => {
+                            sqlx::query(
+                                "UPDATE measurements SET client_id = $3, kind = $4, value = $5, unit = $6, \
+                                 qualifier = $7, measured_at = $8, measured_by = $9 WHERE tenant_id = $1 AND id = $2",
+                            )
+                            .bind(tenant.as_uuid())
+                            .bind(old.id.as_uuid())
+                            .bind(item.client.as_uuid())
+                            .bind(&new.kind)
+                            .bind(&new.value)
+                            .bind(&new.unit)
+                            .bind(&new.qualifier)
+                            .bind(new.measured_at)
+                            .bind(&new.measured_by)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::classify(e, "meting"))?;
+                            let detail = format!("{} {}", old.id, new.kind);
+                            events.push(origin.event(AuditAction::new("measurement.corrected"), Some(item.client), detail));
+                            outcomes.push(Upserted::Updated);
+                        }
+                        None => {
+                            let id = MeasurementId::new();
+                            let detail = format!("{id} {}", new.kind);
+                            events.push(origin.event(AuditAction::new("measurement.synced"), Some(item.client), detail));
+                            created.push((id, item));
+                            outcomes.push(Upserted::Created);
+                        }
+                    }
+                }
+                for chunk in created.chunks(500) {
+                    let mut query = sqlx::QueryBuilder::<Db>::new(format!(
+                        "INSERT INTO measurements (tenant_id, {MEASUREMENT_COLUMNS}, ecd_key) "
+                    ));
+                    query.push_values(chunk, |mut row, (id, item)| {
+                        let m = &item.measurement;
+                        row.push_bind(tenant.as_uuid())
+                            .push_bind(id.as_uuid())
+                            .push_bind(item.client.as_uuid())
+                            .push_bind(m.kind.as_str())
+                            .push_bind(m.value.as_str())
+                            .push_bind(m.unit.as_str())
+                            .push_bind(m.qualifier.as_deref())
+                            .push_bind(m.measured_at)
+                            .push_bind(m.location.as_deref())
+                            .push_bind(m.measured_by.as_str())
+                            .push_bind(None::<Uuid>)
+                            .push_bind(Source::Ecd.as_str())
+                            .push_bind(item.key.as_str());
+                    });
+                    query.build().execute(&mut *tx).await.map_err(|e| StoreError::classify(e, "meting"))?;
+                }
+                insert_audits(&mut tx, tenant, &events, now).await?;
+                tx.commit().await?;
+                Ok(outcomes)
             }
 
             async fn remove_ecd_measurement(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
                 remove_by_ecd_key(&self.pool, self.now(), "measurements", "measurement.removed", tenant, origin, ecd_key)
                     .await
+            }
+
+            async fn put_ecd_consent(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                question: &ConsentQuestion,
+                granted: Option<bool>,
+            ) -> StoreResult<Upserted> {
+                let row = sqlx::query(
+                    "SELECT question, editable, position, granted FROM consents \
+                     WHERE tenant_id = $1 AND client_id = $2 AND key = $3",
+                )
+                .bind(tenant.as_uuid())
+                .bind(client.as_uuid())
+                .bind(&question.key)
+                .fetch_optional(&self.pool)
+                .await?;
+                let outcome = match row {
+                    None => Upserted::Created,
+                    Some(row) => {
+                        let same = row.try_get::<String, _>("question")? == question.question
+                            && row.try_get::<bool, _>("editable")? == question.editable
+                            && row.try_get::<i32, _>("position")? == question.position
+                            && granted.is_none_or(|g| row.try_get::<Option<bool>, _>("granted").ok() == Some(Some(g)));
+                        if same {
+                            return Ok(Upserted::Unchanged);
+                        }
+                        Upserted::Updated
+                    }
+                };
+                self.put_consent(tenant, origin, client, question, granted).await?;
+                Ok(outcome)
+            }
+
+            async fn remove_ecd_consent(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                key: &str,
+            ) -> StoreResult<bool> {
+                let now = self.now();
+                let mut tx = begin_write(&self.pool).await?;
+                let removed = sqlx::query("DELETE FROM consents WHERE tenant_id = $1 AND client_id = $2 AND key = $3")
+                    .bind(tenant.as_uuid())
+                    .bind(client.as_uuid())
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if removed == 0 {
+                    return Ok(false);
+                }
+                let event = origin.event(AuditAction::new("consent.removed"), Some(client), key.to_owned());
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn ecd_unsent(&self, tenant: TenantId, kind: &str) -> StoreResult<Vec<(ClientId, String)>> {
+                let rows = sqlx::query(
+                    "SELECT client_id, item_id FROM ecd_outbox WHERE tenant_id = $1 AND kind = $2 AND sent_at IS NULL",
+                )
+                .bind(tenant.as_uuid())
+                .bind(kind)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| Ok((ClientId::from_uuid(row.try_get("client_id")?), row.try_get("item_id")?)))
+                    .collect()
             }
 
             async fn ecd_keys(&self, tenant: TenantId, kind: SyncKind) -> StoreResult<Vec<String>> {

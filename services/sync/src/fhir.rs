@@ -129,6 +129,23 @@ impl FhirClient {
         Ok(Created { id, new: status == 201 })
     }
 
+    /// Replaces a resource (`PUT Type/id`). With `if_match` (the version read, `W/"3"`) the
+    /// server refuses with 412 when someone changed it since, so their change is not lost.
+    pub async fn update(
+        &self,
+        resource: &str,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<(), FhirError> {
+        let address = format!("{}/{resource}/{id}", self.base);
+        let mut request = self.http.put(&address).header("content-type", "application/fhir+json").json(body);
+        if let Some(version) = if_match {
+            request = request.header("if-match", version);
+        }
+        self.send(request).await.map(|_| ())
+    }
+
     async fn get(&self, address: &str) -> Result<Value, FhirError> {
         let (_, body) = self.send(self.http.get(address)).await?;
         Ok(body)

@@ -14,6 +14,7 @@
 //! its origin, so it is in the audit log like any other write.
 #![forbid(unsafe_code)]
 
+pub mod consents;
 pub mod fhir;
 pub mod measurements;
 pub mod patients;
@@ -106,7 +107,8 @@ pub struct Counts {
 
 /// The kinds the FHIR connector syncs, in the order a run takes them: the client list first,
 /// since everything else hangs on a client.
-pub const SYNCED: [SyncKind; 4] = [SyncKind::Clients, SyncKind::Reports, SyncKind::Measurements, SyncKind::Outbox];
+pub const SYNCED: [SyncKind; 5] =
+    [SyncKind::Clients, SyncKind::Reports, SyncKind::Measurements, SyncKind::Consents, SyncKind::Outbox];
 
 /// `Patient/123`, for reports of what was skipped.
 fn resource_name(resource: &serde_json::Value) -> String {

@@ -2,6 +2,7 @@
 //! incremental from its stream's cursor, with a full read now and then that also removes
 //! what the ECD no longer has.
 
+use crate::consents::{self, ConsentChange};
 use crate::fhir::FhirClient;
 use crate::measurements::{self, MeasurementChange};
 use crate::reports::{self, ReportChange};
@@ -13,7 +14,7 @@ use careportal_domain::record::Source;
 use careportal_domain::record::reports::NewReport;
 use careportal_domain::sync::SyncKind;
 use careportal_domain::tenant::Tenant;
-use careportal_store::{Store, Upserted};
+use careportal_store::{EcdMeasurement, EcdReport, Store, Upserted};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -22,6 +23,11 @@ use std::collections::{HashMap, HashSet};
 /// commit a change stamped a moment before one it committed earlier, and reading a few
 /// minutes twice costs only unchanged upserts.
 const CURSOR_OVERLAP_MINUTES: i64 = 2;
+
+/// Upserts per transaction: one transaction per item made a first pull of a large ECD
+/// spend its time on commits (see `make bench`); a page-sized batch keeps each transaction
+/// short enough not to hold SQLite's writer for long.
+const WRITE_BATCH: usize = 500;
 
 /// The connector for one tenant's run: the FHIR client, the tenant's client system, and
 /// which Patient is which client, learnt as the run goes.
@@ -148,6 +154,7 @@ impl<'a> Connection<'a> {
             SyncKind::Clients => self.pull_clients(cursor, full, today).await,
             SyncKind::Reports => self.pull_reports(cursor, full).await,
             SyncKind::Measurements => self.pull_measurements(cursor, full).await,
+            SyncKind::Consents => self.pull_consents(cursor, full).await,
             SyncKind::Outbox => Ok(Pulled { outcome: self.push().await?, cursor: None, full: false }),
         }
     }
@@ -220,6 +227,7 @@ impl<'a> Connection<'a> {
             self.search("Composition", vec![("type", reports::PROGRESS_NOTE.to_owned())], cursor, full).await?;
         let origin = Origin::system("sync");
         let mut outcome = KindOutcome::default();
+        let mut batch = Vec::new();
         for resource in &notes {
             let change = match reports::map_composition(resource) {
                 Ok(change) => change,
@@ -240,10 +248,16 @@ impl<'a> Connection<'a> {
                         continue;
                     };
                     let report = NewReport { written_at, author, author_account: None, source: Source::Ecd, body };
-                    let done = self.store.put_ecd_report(self.tenant.id, &origin, client, &key, &report).await?;
-                    count(&mut outcome, done);
+                    batch.push(EcdReport { client, key, report });
+                    if batch.len() >= WRITE_BATCH {
+                        count_all(&mut outcome, self.store.put_ecd_reports(self.tenant.id, &origin, &batch).await?);
+                        batch.clear();
+                    }
                 }
             }
+        }
+        if !batch.is_empty() {
+            count_all(&mut outcome, self.store.put_ecd_reports(self.tenant.id, &origin, &batch).await?);
         }
         if full {
             outcome.removed += self.remove_missing(SyncKind::Reports, &notes).await?;
@@ -257,6 +271,7 @@ impl<'a> Connection<'a> {
             self.search("Observation", vec![("category", "vital-signs".to_owned())], cursor, full).await?;
         let origin = Origin::system("sync");
         let mut outcome = KindOutcome::default();
+        let mut batch = Vec::new();
         for resource in &observations {
             let change = match measurements::map_observation(resource) {
                 Ok(change) => change,
@@ -276,14 +291,56 @@ impl<'a> Connection<'a> {
                     let Some(client) = self.client_or_skip(resource, &patient, &mut outcome).await? else {
                         continue;
                     };
-                    let done =
-                        self.store.put_ecd_measurement(self.tenant.id, &origin, client, &key, &measurement).await?;
-                    count(&mut outcome, done);
+                    batch.push(EcdMeasurement { client, key, measurement });
+                    if batch.len() >= WRITE_BATCH {
+                        let done = self.store.put_ecd_measurements(self.tenant.id, &origin, &batch).await?;
+                        count_all(&mut outcome, done);
+                        batch.clear();
+                    }
                 }
             }
         }
+        if !batch.is_empty() {
+            count_all(&mut outcome, self.store.put_ecd_measurements(self.tenant.id, &origin, &batch).await?);
+        }
         if full {
             outcome.removed += self.remove_missing(SyncKind::Measurements, &observations).await?;
+        }
+        Ok(Pulled { outcome, cursor: next, full })
+    }
+
+    /// Every Consent of a client becomes a question in Toestemmingen with the ECD's answer,
+    /// except where the portal has an answer the ECD has not received yet: that one stays
+    /// until the write-back has delivered it.
+    async fn pull_consents(&mut self, cursor: Option<&str>, full: bool) -> Result<Pulled, SyncError> {
+        let (found, next) = self.search("Consent", Vec::new(), cursor, full).await?;
+        let waiting: HashSet<(ClientId, String)> =
+            self.store.ecd_unsent(self.tenant.id, "consent").await?.into_iter().collect();
+        let origin = Origin::system("sync");
+        let mut outcome = KindOutcome::default();
+        for resource in &found {
+            let change = match consents::map_consent(resource) {
+                Ok(change) => change,
+                Err(reason) => {
+                    outcome.skipped.push((resource_name(resource), reason));
+                    continue;
+                }
+            };
+            match change {
+                ConsentChange::Ignore => {}
+                ConsentChange::Remove { patient, key } => {
+                    let Some(client) = self.client_or_skip(resource, &patient, &mut outcome).await? else { continue };
+                    if self.store.remove_ecd_consent(self.tenant.id, &origin, client, &key).await? {
+                        outcome.removed += 1;
+                    }
+                }
+                ConsentChange::Put { patient, question, granted } => {
+                    let Some(client) = self.client_or_skip(resource, &patient, &mut outcome).await? else { continue };
+                    let granted = if waiting.contains(&(client, question.key.clone())) { None } else { granted };
+                    let done = self.store.put_ecd_consent(self.tenant.id, &origin, client, &question, granted).await?;
+                    count_all(&mut outcome, vec![done]);
+                }
+            }
         }
         Ok(Pulled { outcome, cursor: next, full })
     }
@@ -308,11 +365,13 @@ impl<'a> Connection<'a> {
     }
 }
 
-fn count(outcome: &mut KindOutcome, done: Upserted) {
-    match done {
-        Upserted::Created => outcome.created += 1,
-        Upserted::Updated => outcome.updated += 1,
-        Upserted::Unchanged => outcome.unchanged += 1,
+fn count_all(outcome: &mut KindOutcome, done: Vec<Upserted>) {
+    for one in done {
+        match one {
+            Upserted::Created => outcome.created += 1,
+            Upserted::Updated => outcome.updated += 1,
+            Upserted::Unchanged => outcome.unchanged += 1,
+        }
     }
 }
 

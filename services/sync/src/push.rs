@@ -11,12 +11,12 @@ use careportal_domain::ids::{MeasurementId, ReportId};
 use careportal_domain::sync::{
     MAX_PUSH_ATTEMPTS, OWN_IDENTIFIER_SYSTEM, own_ecd_key, own_identifier_value, retry_delay,
 };
-use careportal_store::EcdItem;
+use careportal_store::{EcdItem, Upserted};
 use chrono::{DateTime, Utc};
 
 /// The outbox kinds this connector sends so far. The others (consents, messages, plan
 /// decisions, appointments, questionnaire answers) stay queued, untouched, until it does.
-pub const PUSHED_KINDS: [&str; 2] = ["report", "measurement"];
+pub const PUSHED_KINDS: [&str; 3] = ["report", "measurement", "consent"];
 
 /// Items per claim, and claims per run: a long backlog drains over several runs rather
 /// than holding one worker for an hour.
@@ -50,10 +50,14 @@ impl Connection<'_> {
                     continue;
                 }
                 match self.send(item).await {
-                    Ok(new) => {
-                        let key = own_ecd_key(item_uuid(item).unwrap_or_default());
-                        self.store.ecd_item_sent(self.tenant.id, item, Some(&key)).await?;
-                        if new { outcome.created += 1 } else { outcome.unchanged += 1 }
+                    Ok(done) => {
+                        let key = item_uuid(item).map(own_ecd_key);
+                        self.store.ecd_item_sent(self.tenant.id, item, key.as_deref()).await?;
+                        match done {
+                            Upserted::Created => outcome.created += 1,
+                            Upserted::Updated => outcome.updated += 1,
+                            Upserted::Unchanged => outcome.unchanged += 1,
+                        }
                     }
                     Err(Failed::Later { error, retry_after, server_wide }) => {
                         self.wait(item, &error, retry_after, &mut outcome).await?;
@@ -71,8 +75,12 @@ impl Connection<'_> {
         Ok(outcome)
     }
 
-    /// Sends one item; Ok(true) when the ECD did not have it yet.
-    async fn send(&mut self, item: &EcdItem) -> Result<bool, Failed> {
+    /// Sends one item: Created when the ECD did not have it yet, Unchanged when it did (an
+    /// earlier try got through), Updated for an answer to something of the ECD's own.
+    async fn send(&mut self, item: &EcdItem) -> Result<Upserted, Failed> {
+        if item.kind == "consent" {
+            return self.send_consent(item).await;
+        }
         let id = item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))?;
         let patient = match self.patient_of_client(item.client).await {
             Ok(Some(patient)) => patient,
@@ -110,7 +118,52 @@ impl Connection<'_> {
         };
         let condition = format!("identifier={OWN_IDENTIFIER_SYSTEM}|{}", own_identifier_value(id));
         match self.fhir.create_if_none_exist(resource_type, &body, &condition).await {
-            Ok(created) => Ok(created.new),
+            Ok(created) if created.new => Ok(Upserted::Created),
+            Ok(_) => Ok(Upserted::Unchanged),
+            Err(error) => Err(failed(SyncError::Fhir(error))),
+        }
+    }
+
+    /// A consent answered in the portal: the ECD's own Consent, read now and written back
+    /// with the answer the portal has now (a second change before this one went out is
+    /// sent once, as it stands), on the version read, so a change made in the ECD meanwhile
+    /// makes this try wait instead of being overwritten.
+    async fn send_consent(&mut self, item: &EcdItem) -> Result<Upserted, Failed> {
+        let consents = self.store.consents(self.tenant.id, item.client).await.map_err(|e| failed(e.into()))?;
+        let Some(consent) = consents.into_iter().find(|c| c.key == item.item) else {
+            return Err(Failed::Never("de toestemming bestaat niet meer in het portaal".to_owned()));
+        };
+        let Some(granted) = consent.granted else {
+            return Err(Failed::Never("de toestemming heeft geen antwoord".to_owned()));
+        };
+        let found = match item.item.strip_prefix("Consent/") {
+            Some(id) => self.fhir.read("Consent", id).await.map_err(|e| failed(e.into()))?,
+            None => {
+                let params = [("identifier", item.item.clone())];
+                let mut found = self.fhir.search_all("Consent", &params).await.map_err(|e| failed(e.into()))?;
+                if found.len() > 1 {
+                    return Err(Failed::Never(format!("het ECD heeft {} toestemmingen met deze sleutel", found.len())));
+                }
+                found.pop()
+            }
+        };
+        let Some(resource) = found else {
+            return Err(Failed::Never("het ECD heeft deze toestemming niet".to_owned()));
+        };
+        let id = resource.get("id").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+        let version =
+            resource.pointer("/meta/versionId").and_then(serde_json::Value::as_str).map(|v| format!("W/\"{v}\""));
+        let by = consent.changed_by.as_deref().unwrap_or("Cliëntportaal");
+        let at = consent.changed_at.unwrap_or(self.now);
+        let body = crate::consents::answered(&resource, granted, by, at);
+        match self.fhir.update("Consent", &id, &body, version.as_deref()).await {
+            Ok(()) => Ok(Upserted::Updated),
+            // Changed in the ECD since it was read: read it again on the next try.
+            Err(FhirError::Refused(412, error)) => Err(Failed::Later {
+                error: format!("het ECD wijzigde de toestemming tegelijk: {error}"),
+                retry_after: None,
+                server_wide: false,
+            }),
             Err(error) => Err(failed(SyncError::Fhir(error))),
         }
     }
