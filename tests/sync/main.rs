@@ -8,10 +8,12 @@
 
 mod beheer;
 mod consents;
+mod messages;
 mod write_back;
 
 use beheer::the_administrator_sees_the_koppeling_and_syncs_now;
 use consents::consents_come_from_the_ecd_and_answers_go_back;
+use messages::messages_with_the_coordinator_go_both_ways;
 
 use write_back::{
     a_report_and_a_measurement_reach_the_ecd_exactly_once, a_worker_that_died_mid_run_is_taken_over_without_a_double,
@@ -41,6 +43,7 @@ on_both_backends!(
     the_worker_runs_each_stream_on_its_schedule,
     the_administrator_sees_the_koppeling_and_syncs_now,
     consents_come_from_the_ecd_and_answers_go_back,
+    messages_with_the_coordinator_go_both_ways,
 );
 
 const SILOAH_SYSTEM: &str = "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1";
@@ -469,6 +472,25 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
         careportal_sync::measurements::to_observation(&measurement, "p1").unwrap(),
         note("R-1", "p1", "final", "Tekst"),
         weight,
+        careportal_sync::messages::to_communication(
+            &careportal_domain::record::messages::CareMessage {
+                id: careportal_domain::ids::CareMessageId::new(),
+                client: report.client,
+                sent_at: at,
+                sender: "Ingrid de Vries (vertegenwoordiger)".to_owned(),
+                sender_account: None,
+                body: "Kan Thomas woensdag mee?".to_owned(),
+            },
+            "p1",
+        ),
+        careportal_sync::consents::answered(
+            &serde_json::json!({"resourceType": "Consent", "status": "proposed",
+                "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+                "category": [{"text": "Mogen er foto's van u gemaakt worden?"}], "patient": {"reference": "Patient/p1"}}),
+            true,
+            "Ingrid de Vries (vertegenwoordiger)",
+            at,
+        ),
     ]);
     let dir = tempfile::tempdir().unwrap();
     let sent = dir.path().join("sent.json");
@@ -476,7 +498,7 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fhir");
     let (valid, output) = validate_fhir(&[&fixtures, &sent]);
     assert!(valid, "{output}");
-    assert!(output.contains("5 checked, 0 invalid"), "{output}");
+    assert!(output.contains("7 checked, 0 invalid"), "{output}");
 
     // The check itself refuses what is not FHIR: an identifier list where R4 allows one.
     let mut wrong = careportal_sync::reports::to_composition(&report, "p1");

@@ -23,13 +23,21 @@ pub enum SyncKind {
     Measurements,
     /// Consents: Toestemmingen.
     Consents,
+    /// Communications with the care coordinator: Berichten.
+    Messages,
     /// The portal's own writes on their way to the ECD.
     Outbox,
 }
 
 impl SyncKind {
-    pub const ALL: [SyncKind; 5] =
-        [SyncKind::Clients, SyncKind::Reports, SyncKind::Measurements, SyncKind::Consents, SyncKind::Outbox];
+    pub const ALL: [SyncKind; 6] = [
+        SyncKind::Clients,
+        SyncKind::Reports,
+        SyncKind::Measurements,
+        SyncKind::Consents,
+        SyncKind::Messages,
+        SyncKind::Outbox,
+    ];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -37,6 +45,7 @@ impl SyncKind {
             SyncKind::Reports => "reports",
             SyncKind::Measurements => "measurements",
             SyncKind::Consents => "consents",
+            SyncKind::Messages => "messages",
             SyncKind::Outbox => "outbox",
         }
     }
@@ -52,6 +61,7 @@ impl SyncKind {
             SyncKind::Reports => "Rapportages",
             SyncKind::Measurements => "Metingen",
             SyncKind::Consents => "Toestemmingen",
+            SyncKind::Messages => "Berichten",
             SyncKind::Outbox => "Naar het ECD",
         }
     }

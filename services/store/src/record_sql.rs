@@ -567,8 +567,9 @@ macro_rules! sql_record {
                     body: new.body.clone(),
                 };
                 let mut tx = begin_write(&self.pool).await?;
+                let ecd_key = message.from_portal().then(|| careportal_domain::sync::own_ecd_key(message.id.as_uuid()));
                 sqlx::query(&format!(
-                    "INSERT INTO care_messages (tenant_id, {MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                    "INSERT INTO care_messages (tenant_id, {MESSAGE_COLUMNS}, ecd_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                 ))
                 .bind(tenant.as_uuid())
                 .bind(message.id.as_uuid())
@@ -577,6 +578,7 @@ macro_rules! sql_record {
                 .bind(&message.sender)
                 .bind(message.sender_account.map(|a| a.as_uuid()))
                 .bind(&message.body)
+                .bind(ecd_key)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| StoreError::classify(e, "bericht"))?;

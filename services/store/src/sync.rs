@@ -8,9 +8,10 @@ use crate::StoreResult;
 use crate::record::{EcdItem, Upserted};
 use async_trait::async_trait;
 use careportal_domain::audit::Origin;
-use careportal_domain::ids::{EcdItemId, MeasurementId, ReportId};
+use careportal_domain::ids::{CareMessageId, EcdItemId, MeasurementId, ReportId};
 use careportal_domain::record::consents::ConsentQuestion;
 use careportal_domain::record::measurements::{Measurement, NewMeasurement};
+use careportal_domain::record::messages::{CareMessage, NewCareMessage};
 use careportal_domain::record::reports::{NewReport, Report};
 use careportal_domain::sync::{StreamState, SyncKind};
 use careportal_domain::{ClientId, TenantId};
@@ -31,6 +32,15 @@ pub struct EcdMeasurement {
     pub client: ClientId,
     pub key: String,
     pub measurement: NewMeasurement,
+}
+
+/// A message of the ECD's (the coordinator's, or one of the portal's come back), for
+/// [`SyncStore::put_ecd_messages`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcdMessage {
+    pub client: ClientId,
+    pub key: String,
+    pub message: NewCareMessage,
 }
 
 /// How a worker claims a stream.
@@ -118,6 +128,18 @@ pub trait SyncStore {
         origin: &Origin,
         items: &[EcdMeasurement],
     ) -> StoreResult<Vec<Upserted>>;
+    /// The same for messages with the coordinator (Communications). A portal message the
+    /// ECD sends back keeps who sent it in the portal.
+    async fn put_ecd_messages(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        items: &[EcdMessage],
+    ) -> StoreResult<Vec<Upserted>>;
+    /// Removes the message the ECD knows as `ecd_key`; false when there is none.
+    async fn remove_ecd_message(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
+    /// A message by id, for the write-back.
+    async fn care_message(&self, tenant: TenantId, id: CareMessageId) -> StoreResult<Option<CareMessage>>;
     /// Creates or updates a consent question from the ECD; only what changed is written.
     /// `granted` None keeps the answer the portal has.
     async fn put_ecd_consent(

@@ -4,7 +4,7 @@
 
 macro_rules! sql_sync {
     ($store:ident) => {
-        use crate::sync::{EcdMeasurement, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish, SyncStore};
+        use crate::sync::{EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish, SyncStore};
         use careportal_domain::sync::{StreamState, SyncKind};
 
         const STREAM_COLUMNS: &str = "kind, cursor, full_at, lease_owner, lease_until, last_started_at, \
@@ -76,6 +76,7 @@ macro_rules! sql_sync {
             match kind {
                 SyncKind::Reports => Ok("reports"),
                 SyncKind::Measurements => Ok("measurements"),
+                SyncKind::Messages => Ok("care_messages"),
                 other => Err(StoreError::Config(format!("{} hebben geen ECD-sleutels", other.label()))),
             }
         }
@@ -363,6 +364,97 @@ macro_rules! sql_sync {
                     .await
             }
 
+            async fn put_ecd_messages(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                items: &[EcdMessage],
+            ) -> StoreResult<Vec<Upserted>> {
+                let now = self.now();
+                let items = last_of_each_key(items, |i| i.key.as_str());
+                let mut tx = begin_write(&self.pool).await?;
+                let keys: Vec<&str> = items.iter().filter_map(|i| i.map(|i| i.key.as_str())).collect();
+                let rows = rows_by_ecd_key(&mut tx, "care_messages", MESSAGE_COLUMNS, tenant, &keys).await?;
+                let mut existing = std::collections::HashMap::new();
+                for row in &rows {
+                    existing.insert(row.try_get::<String, _>("ecd_key")?, care_message_from_row(row)?);
+                }
+                let mut outcomes = Vec::with_capacity(items.len());
+                let mut events = Vec::new();
+                for item in items.iter() {
+                    let Some(item) = item else {
+                        outcomes.push(Upserted::Unchanged);
+                        continue;
+                    };
+                    let new = &item.message;
+                    match existing.get(&item.key) {
+                        Some(old)
+                            if old.client == item.client
+                                && old.sent_at == new.sent_at
+                                && old.sender == new.sender
+                                && old.body == new.body =>
+                        {
+                            outcomes.push(Upserted::Unchanged);
+                        }
+                        Some(old) => {
+                            sqlx::query(
+                                "UPDATE care_messages SET client_id = $3, sent_at = $4, sender = $5, body = $6 \
+                                 WHERE tenant_id = $1 AND id = $2",
+                            )
+                            .bind(tenant.as_uuid())
+                            .bind(old.id.as_uuid())
+                            .bind(item.client.as_uuid())
+                            .bind(new.sent_at)
+                            .bind(&new.sender)
+                            .bind(&new.body)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::classify(e, "bericht"))?;
+                            events.push(origin.event(AuditAction::new("message.corrected"), Some(item.client), old.id.to_string()));
+                            outcomes.push(Upserted::Updated);
+                        }
+                        None => {
+                            // Messages are few; one insert each keeps this simple.
+                            let id = CareMessageId::new();
+                            sqlx::query(&format!(
+                                "INSERT INTO care_messages (tenant_id, {MESSAGE_COLUMNS}, ecd_key) \
+                                 VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)"
+                            ))
+                            .bind(tenant.as_uuid())
+                            .bind(id.as_uuid())
+                            .bind(item.client.as_uuid())
+                            .bind(new.sent_at)
+                            .bind(&new.sender)
+                            .bind(&new.body)
+                            .bind(&item.key)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::classify(e, "bericht"))?;
+                            events.push(origin.event(AuditAction::new("message.synced"), Some(item.client), id.to_string()));
+                            outcomes.push(Upserted::Created);
+                        }
+                    }
+                }
+                insert_audits(&mut tx, tenant, &events, now).await?;
+                tx.commit().await?;
+                Ok(outcomes)
+            }
+
+            async fn remove_ecd_message(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
+                remove_by_ecd_key(&self.pool, self.now(), "care_messages", "message.removed", tenant, origin, ecd_key).await
+            }
+
+            async fn care_message(&self, tenant: TenantId, id: CareMessageId) -> StoreResult<Option<CareMessage>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM care_messages WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(care_message_from_row).transpose()
+            }
+
             async fn put_ecd_consent(
                 &self,
                 tenant: TenantId,
@@ -437,8 +529,10 @@ macro_rules! sql_sync {
 
             async fn ecd_keys(&self, tenant: TenantId, kind: SyncKind) -> StoreResult<Vec<String>> {
                 let table = keyed_table(kind)?;
+                // Messages have no source column: the coordinator's have no portal sender.
+                let from_ecd = if table == "care_messages" { "sender_account IS NULL" } else { "source = 'ecd'" };
                 let rows = sqlx::query(&format!(
-                    "SELECT ecd_key FROM {table} WHERE tenant_id = $1 AND source = 'ecd' AND ecd_key IS NOT NULL"
+                    "SELECT ecd_key FROM {table} WHERE tenant_id = $1 AND {from_ecd} AND ecd_key IS NOT NULL"
                 ))
                 .bind(tenant.as_uuid())
                 .fetch_all(&self.pool)
@@ -501,6 +595,7 @@ macro_rules! sql_sync {
                 let table = match item.kind.as_str() {
                     "report" => Some("reports"),
                     "measurement" => Some("measurements"),
+                    "message" => Some("care_messages"),
                     _ => None,
                 };
                 if let (Some(table), Some(key), Ok(id)) = (table, ecd_key, item.item.parse::<Uuid>()) {

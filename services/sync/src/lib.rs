@@ -17,6 +17,7 @@
 pub mod consents;
 pub mod fhir;
 pub mod measurements;
+pub mod messages;
 pub mod patients;
 mod pull;
 mod push;
@@ -107,8 +108,7 @@ pub struct Counts {
 
 /// The kinds the FHIR connector syncs, in the order a run takes them: the client list first,
 /// since everything else hangs on a client.
-pub const SYNCED: [SyncKind; 5] =
-    [SyncKind::Clients, SyncKind::Reports, SyncKind::Measurements, SyncKind::Consents, SyncKind::Outbox];
+pub const SYNCED: [SyncKind; 6] = SyncKind::ALL;
 
 /// `Patient/123`, for reports of what was skipped.
 fn resource_name(resource: &serde_json::Value) -> String {

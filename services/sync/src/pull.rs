@@ -5,6 +5,7 @@
 use crate::consents::{self, ConsentChange};
 use crate::fhir::FhirClient;
 use crate::measurements::{self, MeasurementChange};
+use crate::messages::{self, MessageChange};
 use crate::reports::{self, ReportChange};
 use crate::{KindOutcome, SyncError, patients, resource_name};
 use careportal_domain::ClientId;
@@ -14,7 +15,7 @@ use careportal_domain::record::Source;
 use careportal_domain::record::reports::NewReport;
 use careportal_domain::sync::SyncKind;
 use careportal_domain::tenant::Tenant;
-use careportal_store::{EcdMeasurement, EcdReport, Store, Upserted};
+use careportal_store::{EcdMeasurement, EcdMessage, EcdReport, Store, Upserted};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -155,6 +156,7 @@ impl<'a> Connection<'a> {
             SyncKind::Reports => self.pull_reports(cursor, full).await,
             SyncKind::Measurements => self.pull_measurements(cursor, full).await,
             SyncKind::Consents => self.pull_consents(cursor, full).await,
+            SyncKind::Messages => self.pull_messages(cursor, full).await,
             SyncKind::Outbox => Ok(Pulled { outcome: self.push().await?, cursor: None, full: false }),
         }
     }
@@ -345,6 +347,45 @@ impl<'a> Connection<'a> {
         Ok(Pulled { outcome, cursor: next, full })
     }
 
+    /// Every completed Communication about a client becomes a message in the thread with the
+    /// coordinator; one sent from the portal comes back as itself.
+    async fn pull_messages(&mut self, cursor: Option<&str>, full: bool) -> Result<Pulled, SyncError> {
+        let (found, next) = self
+            .search("Communication", vec![("status", "completed,entered-in-error".to_owned())], cursor, full)
+            .await?;
+        let origin = Origin::system("sync");
+        let mut outcome = KindOutcome::default();
+        let mut batch = Vec::new();
+        for resource in &found {
+            let change = match messages::map_communication(resource) {
+                Ok(change) => change,
+                Err(reason) => {
+                    outcome.skipped.push((resource_name(resource), reason));
+                    continue;
+                }
+            };
+            match change {
+                MessageChange::Ignore => {}
+                MessageChange::Remove { key } => {
+                    if self.store.remove_ecd_message(self.tenant.id, &origin, &key).await? {
+                        outcome.removed += 1;
+                    }
+                }
+                MessageChange::Put { key, patient, message } => {
+                    let Some(client) = self.client_or_skip(resource, &patient, &mut outcome).await? else { continue };
+                    batch.push(EcdMessage { client, key, message });
+                }
+            }
+        }
+        for chunk in batch.chunks(WRITE_BATCH) {
+            count_all(&mut outcome, self.store.put_ecd_messages(self.tenant.id, &origin, chunk).await?);
+        }
+        if full {
+            outcome.removed += self.remove_missing(SyncKind::Messages, &found).await?;
+        }
+        Ok(Pulled { outcome, cursor: next, full })
+    }
+
     /// After a full read: removes what came from the ECD and is no longer there (a hard
     /// DELETE leaves nothing for an incremental pull to see).
     async fn remove_missing(&self, kind: SyncKind, seen: &[Value]) -> Result<u32, SyncError> {
@@ -357,6 +398,7 @@ impl<'a> Connection<'a> {
             }
             let gone = match kind {
                 SyncKind::Reports => self.store.remove_ecd_report(self.tenant.id, &origin, &key).await?,
+                SyncKind::Messages => self.store.remove_ecd_message(self.tenant.id, &origin, &key).await?,
                 _ => self.store.remove_ecd_measurement(self.tenant.id, &origin, &key).await?,
             };
             removed += u32::from(gone);

@@ -7,7 +7,7 @@
 use crate::fhir::FhirError;
 use crate::pull::Connection;
 use crate::{KindOutcome, SyncError, measurements, reports};
-use careportal_domain::ids::{MeasurementId, ReportId};
+use careportal_domain::ids::{CareMessageId, MeasurementId, ReportId};
 use careportal_domain::sync::{
     MAX_PUSH_ATTEMPTS, OWN_IDENTIFIER_SYSTEM, own_ecd_key, own_identifier_value, retry_delay,
 };
@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 
 /// The outbox kinds this connector sends so far. The others (consents, messages, plan
 /// decisions, appointments, questionnaire answers) stay queued, untouched, until it does.
-pub const PUSHED_KINDS: [&str; 3] = ["report", "measurement", "consent"];
+pub const PUSHED_KINDS: [&str; 4] = ["report", "measurement", "consent", "message"];
 
 /// Items per claim, and claims per run: a long backlog drains over several runs rather
 /// than holding one worker for an hour.
@@ -112,6 +112,13 @@ impl Connection<'_> {
                         }
                     },
                     None => return Err(Failed::Never("de meting bestaat niet meer".to_owned())),
+                }
+            }
+            "message" => {
+                let message = self.store.care_message(self.tenant.id, CareMessageId::from_uuid(id)).await;
+                match message.map_err(|e| failed(e.into()))? {
+                    Some(message) => ("Communication", crate::messages::to_communication(&message, &patient)),
+                    None => return Err(Failed::Never("het bericht bestaat niet meer".to_owned())),
                 }
             }
             other => return Err(Failed::Never(format!("onbekende soort \"{other}\""))),
