@@ -4,7 +4,11 @@
 use super::*;
 use careportal_domain::staff::StaffRole;
 
-async fn staff_member(app: &TestApp, username: &str, role: StaffRole) -> careportal_tests::client::TestClient {
+pub(crate) async fn staff_member(
+    app: &TestApp,
+    username: &str,
+    role: StaffRole,
+) -> careportal_tests::client::TestClient {
     let tenant = app.tenant_id("siloah").await;
     let own = app.new_client("siloah", &format!("STAFF-{}", &username[..3]), "Eigen Dossier").await;
     let account = app.new_account("siloah", username, "Bea Heer", own, Relation::Client).await;

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::write_back::portal;
+use careportal_domain::staff::StaffRole;
 use careportal_domain::sync::OWN_IDENTIFIER_SYSTEM;
 
 fn communication(key: &str, patient: &str, status: &str, text: &str) -> serde_json::Value {
@@ -40,9 +41,22 @@ pub async fn messages_with_the_coordinator_go_both_ways(backend: Backend) {
     assert_eq!(ours[0]["sender"]["display"], "Ingrid de Vries (vertegenwoordiger)");
     assert_eq!(ours[0]["subject"]["reference"], format!("Patient/{}", p.patient));
 
-    // Back on the next pull as the same message.
+    // The coordinator answers in Beheer: that reaches the ECD too, addressed to the client.
+    let mut lisa = crate::beheer::staff_member(&p.app, "lisa@example.nl", StaffRole::Coordinator).await;
+    let path = "/beheer/clienten/SIL-1001/berichten";
+    let answered = lisa.submit(path, path, &[("antwoord", "Fijn, tot vrijdag!")]).await;
+    assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
+    let sent = done(&run_now(&p.app, &p.tenant, &[SyncKind::Outbox]).await, SyncKind::Outbox);
+    assert_eq!(sent.created, 1, "{sent:?}");
+    let ours = p.server.search(&format!("Communication?identifier={OWN_IDENTIFIER_SYSTEM}|")).await;
+    let answer = ours.iter().find(|c| c["payload"][0]["contentString"] == "Fijn, tot vrijdag!").unwrap();
+    assert_eq!(answer["sender"]["display"], "Bea Heer (Coördinator zorg)");
+    assert_eq!(answer["recipient"][0]["reference"], format!("Patient/{}", p.patient));
+
+    // Back on the next pull as the same messages.
     let again = done(&run_now(&p.app, &p.tenant, &messages).await, SyncKind::Messages);
-    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2), "{again:?}");
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 3), "{again:?}");
+    assert_eq!(p.ingrid.get("/berichten").await.body.matches("Fijn, tot vrijdag!").count(), 1);
     let page = p.ingrid.get("/berichten").await;
     assert_eq!(page.body.matches("Dank je wel, wij komen om 10 uur.").count(), 1, "{}", page.body);
 

@@ -567,7 +567,12 @@ macro_rules! sql_record {
                     body: new.body.clone(),
                 };
                 let mut tx = begin_write(&self.pool).await?;
-                let ecd_key = message.from_portal().then(|| careportal_domain::sync::own_ecd_key(message.id.as_uuid()));
+                // Written in the portal, by a client's network or by the coordinator in Beheer
+                // (an account, but no portal sender): the ECD gets it. The demo and the sync
+                // write as the system.
+                let written_here =
+                    message.from_portal() || matches!(origin.actor, careportal_domain::audit::Actor::Account(_));
+                let ecd_key = written_here.then(|| careportal_domain::sync::own_ecd_key(message.id.as_uuid()));
                 sqlx::query(&format!(
                     "INSERT INTO care_messages (tenant_id, {MESSAGE_COLUMNS}, ecd_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                 ))
@@ -584,7 +589,7 @@ macro_rules! sql_record {
                 .map_err(|e| StoreError::classify(e, "bericht"))?;
                 let event = origin.event(AuditAction::new("message.sent"), Some(client), message.id.to_string());
                 insert_audit(&mut tx, tenant, &event, now).await?;
-                if message.from_portal() {
+                if written_here {
                     queue_for_ecd(&mut tx, tenant, client, "message", &message.id.to_string(), now).await?;
                 }
                 tx.commit().await?;

@@ -54,8 +54,15 @@ pub fn map_communication(resource: &Value) -> Result<MessageChange, String> {
     Ok(MessageChange::Put { key, patient, message })
 }
 
-/// The Communication the portal sends for a message to the coordinator.
+/// The Communication the portal sends for a message written in it: one to the coordinator
+/// from the client's network, or the coordinator's answer written in Beheer (no portal
+/// sender), which is to the client.
 pub fn to_communication(message: &CareMessage, patient_id: &str) -> Value {
+    let recipient = if message.from_portal() {
+        json!([{"display": "Coördinator zorg"}])
+    } else {
+        json!([{"reference": format!("Patient/{patient_id}")}])
+    };
     json!({
         "resourceType": "Communication",
         "identifier": [{"system": OWN_IDENTIFIER_SYSTEM, "value": own_identifier_value(message.id.as_uuid())}],
@@ -64,7 +71,7 @@ pub fn to_communication(message: &CareMessage, patient_id: &str) -> Value {
         "subject": {"reference": format!("Patient/{patient_id}")},
         "sent": message.sent_at.to_rfc3339(),
         "sender": {"display": message.sender},
-        "recipient": [{"display": "Coördinator zorg"}],
+        "recipient": recipient,
         "payload": [{"contentString": message.body}],
     })
 }
