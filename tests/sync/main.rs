@@ -6,11 +6,13 @@
 //! the server can fail answered with a clear line.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod appointments;
 mod beheer;
 mod consents;
 mod messages;
 mod write_back;
 
+use appointments::the_agenda_and_the_ecd_share_appointments;
 use beheer::the_administrator_sees_the_koppeling_and_syncs_now;
 use consents::consents_come_from_the_ecd_and_answers_go_back;
 use messages::messages_with_the_coordinator_go_both_ways;
@@ -44,6 +46,7 @@ on_both_backends!(
     the_administrator_sees_the_koppeling_and_syncs_now,
     consents_come_from_the_ecd_and_answers_go_back,
     messages_with_the_coordinator_go_both_ways,
+    the_agenda_and_the_ecd_share_appointments,
 );
 
 const SILOAH_SYSTEM: &str = "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1";
@@ -483,6 +486,21 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
             },
             "p1",
         ),
+        careportal_sync::appointments::to_appointment(
+            &careportal_domain::record::agenda::Appointment {
+                id: careportal_domain::ids::AppointmentId::new(),
+                client: report.client,
+                title: "Kapper".to_owned(),
+                starts_at: at,
+                ends_at: at + chrono::Duration::minutes(45),
+                location: Some("Salon Els".to_owned()),
+                notes: Some("Graag ophalen".to_owned()),
+                source: Source::Portal,
+                public: true,
+                created_by: None,
+            },
+            "p1",
+        ),
         careportal_sync::consents::answered(
             &serde_json::json!({"resourceType": "Consent", "status": "proposed",
                 "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
@@ -498,7 +516,7 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fhir");
     let (valid, output) = validate_fhir(&[&fixtures, &sent]);
     assert!(valid, "{output}");
-    assert!(output.contains("7 checked, 0 invalid"), "{output}");
+    assert!(output.contains("8 checked, 0 invalid"), "{output}");
 
     // The check itself refuses what is not FHIR: an identifier list where R4 allows one.
     let mut wrong = careportal_sync::reports::to_composition(&report, "p1");

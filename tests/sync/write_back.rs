@@ -194,7 +194,14 @@ pub async fn the_worker_runs_each_stream_on_its_schedule(backend: Backend) {
     let first = careportal_worker::sync_once(&a).await.unwrap();
     assert_eq!(
         kinds_with(&first, ran),
-        [SyncKind::Reports, SyncKind::Measurements, SyncKind::Consents, SyncKind::Messages, SyncKind::Outbox]
+        [
+            SyncKind::Reports,
+            SyncKind::Measurements,
+            SyncKind::Consents,
+            SyncKind::Messages,
+            SyncKind::Appointments,
+            SyncKind::Outbox
+        ]
     );
     assert_eq!(kinds_with(&first, |r| *r == StreamResult::NotDue), [SyncKind::Clients]);
     let again = careportal_worker::sync_once(&b).await.unwrap();

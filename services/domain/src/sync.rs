@@ -25,17 +25,20 @@ pub enum SyncKind {
     Consents,
     /// Communications with the care coordinator: Berichten.
     Messages,
+    /// Appointments: the care appointments in the agenda.
+    Appointments,
     /// The portal's own writes on their way to the ECD.
     Outbox,
 }
 
 impl SyncKind {
-    pub const ALL: [SyncKind; 6] = [
+    pub const ALL: [SyncKind; 7] = [
         SyncKind::Clients,
         SyncKind::Reports,
         SyncKind::Measurements,
         SyncKind::Consents,
         SyncKind::Messages,
+        SyncKind::Appointments,
         SyncKind::Outbox,
     ];
 
@@ -46,6 +49,7 @@ impl SyncKind {
             SyncKind::Measurements => "measurements",
             SyncKind::Consents => "consents",
             SyncKind::Messages => "messages",
+            SyncKind::Appointments => "appointments",
             SyncKind::Outbox => "outbox",
         }
     }
@@ -62,6 +66,7 @@ impl SyncKind {
             SyncKind::Measurements => "Metingen",
             SyncKind::Consents => "Toestemmingen",
             SyncKind::Messages => "Berichten",
+            SyncKind::Appointments => "Afspraken",
             SyncKind::Outbox => "Naar het ECD",
         }
     }

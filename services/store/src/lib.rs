@@ -27,7 +27,10 @@ pub use postgres::PostgresStore;
 pub use record::{ConsentAnswer, EcdItem, RecordStore, Upserted};
 pub use records::{AppliedTenant, MessageStatus};
 pub use sqlite::SqliteStore;
-pub use sync::{EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish, SyncStore};
+pub use sync::{
+    EcdAppointment, EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish,
+    SyncStore,
+};
 
 use async_trait::async_trait;
 use careportal_domain::audit::{AuditEntry, AuditEvent, Origin};

@@ -824,9 +824,12 @@ macro_rules! sql_record {
                 let now = self.now();
                 let id = careportal_domain::ids::AppointmentId::new();
                 let mut tx = begin_write(&self.pool).await?;
+                // One made in the portal is known by our identifier, should it reach the ECD.
+                let ecd_key = (source == Source::Portal).then(|| careportal_domain::sync::own_ecd_key(id.as_uuid()));
                 sqlx::query(
                     "INSERT INTO appointments (tenant_id, id, client_id, title, starts_at, ends_at, location, notes, source, \
-                     public, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                     public, created_by, created_at, updated_at, ecd_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
                 )
                 .bind(tenant.as_uuid())
                 .bind(id.as_uuid())
@@ -840,6 +843,7 @@ macro_rules! sql_record {
                 .bind(input.public)
                 .bind(created_by.map(|a| a.as_uuid()))
                 .bind(now)
+                .bind(ecd_key)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| StoreError::classify(e, "afspraak"))?;

@@ -9,6 +9,7 @@ use crate::record::{EcdItem, Upserted};
 use async_trait::async_trait;
 use careportal_domain::audit::Origin;
 use careportal_domain::ids::{CareMessageId, EcdItemId, MeasurementId, ReportId};
+use careportal_domain::record::agenda::AppointmentInput;
 use careportal_domain::record::consents::ConsentQuestion;
 use careportal_domain::record::measurements::{Measurement, NewMeasurement};
 use careportal_domain::record::messages::{CareMessage, NewCareMessage};
@@ -41,6 +42,14 @@ pub struct EcdMessage {
     pub client: ClientId,
     pub key: String,
     pub message: NewCareMessage,
+}
+
+/// An appointment of the ECD's, for [`SyncStore::put_ecd_appointments`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcdAppointment {
+    pub client: ClientId,
+    pub key: String,
+    pub appointment: AppointmentInput,
 }
 
 /// How a worker claims a stream.
@@ -136,6 +145,17 @@ pub trait SyncStore {
         origin: &Origin,
         items: &[EcdMessage],
     ) -> StoreResult<Vec<Upserted>>;
+    /// The same for care appointments (Appointments). One made in the portal that the ECD
+    /// sends back is the person's own: the portal keeps it as it is.
+    async fn put_ecd_appointments(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        items: &[EcdAppointment],
+    ) -> StoreResult<Vec<Upserted>>;
+    /// Removes the ECD's appointment known as `ecd_key` (cancelled, entered in error); never
+    /// one made in the portal. False when there is none.
+    async fn remove_ecd_appointment(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
     /// Removes the message the ECD knows as `ecd_key`; false when there is none.
     async fn remove_ecd_message(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
     /// A message by id, for the write-back.

@@ -4,7 +4,7 @@
 
 macro_rules! sql_sync {
     ($store:ident) => {
-        use crate::sync::{EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish, SyncStore};
+        use crate::sync::{EcdAppointment, EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish, SyncStore};
         use careportal_domain::sync::{StreamState, SyncKind};
 
         const STREAM_COLUMNS: &str = "kind, cursor, full_at, lease_owner, lease_until, last_started_at, \
@@ -77,6 +77,7 @@ macro_rules! sql_sync {
                 SyncKind::Reports => Ok("reports"),
                 SyncKind::Measurements => Ok("measurements"),
                 SyncKind::Messages => Ok("care_messages"),
+                SyncKind::Appointments => Ok("appointments"),
                 other => Err(StoreError::Config(format!("{} hebben geen ECD-sleutels", other.label()))),
             }
         }
@@ -438,6 +439,111 @@ macro_rules! sql_sync {
                 insert_audits(&mut tx, tenant, &events, now).await?;
                 tx.commit().await?;
                 Ok(outcomes)
+            }
+
+            async fn put_ecd_appointments(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                items: &[EcdAppointment],
+            ) -> StoreResult<Vec<Upserted>> {
+                let now = self.now();
+                let items = last_of_each_key(items, |i| i.key.as_str());
+                let mut tx = begin_write(&self.pool).await?;
+                let keys: Vec<&str> = items.iter().filter_map(|i| i.map(|i| i.key.as_str())).collect();
+                let rows = rows_by_ecd_key(&mut tx, "appointments", APPOINTMENT_COLUMNS, tenant, &keys).await?;
+                let mut existing = std::collections::HashMap::new();
+                for row in &rows {
+                    existing.insert(row.try_get::<String, _>("ecd_key")?, appointment_from_row(row)?);
+                }
+                let mut outcomes = Vec::with_capacity(items.len());
+                let mut events = Vec::new();
+                for item in items.iter() {
+                    let Some(item) = item else {
+                        outcomes.push(Upserted::Unchanged);
+                        continue;
+                    };
+                    let new = &item.appointment;
+                    match existing.get(&item.key) {
+                        // The person's own appointment, come back from the ECD: theirs to change.
+                        Some(old) if old.source == Source::Portal => outcomes.push(Upserted::Unchanged),
+                        Some(old)
+                            if old.client == item.client
+                                && old.title == new.title
+                                && old.starts_at == new.starts_at
+                                && old.ends_at == new.ends_at
+                                && old.location == new.location
+                                && old.notes == new.notes =>
+                        {
+                            outcomes.push(Upserted::Unchanged);
+                        }
+                        Some(old) => {
+                            sqlx::query(
+                                "UPDATE appointments SET client_id = $3, title = $4, starts_at = $5, ends_at = $6, \
+                                 location = $7, notes = $8, updated_at = $9 WHERE tenant_id = $1 AND id = $2",
+                            )
+                            .bind(tenant.as_uuid())
+                            .bind(old.id.as_uuid())
+                            .bind(item.client.as_uuid())
+                            .bind(&new.title)
+                            .bind(new.starts_at)
+                            .bind(new.ends_at)
+                            .bind(&new.location)
+                            .bind(&new.notes)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::classify(e, "afspraak"))?;
+                            events.push(origin.event(AuditAction::new("appointment.synced"), Some(item.client), old.id.to_string()));
+                            outcomes.push(Upserted::Updated);
+                        }
+                        None => {
+                            let id = careportal_domain::ids::AppointmentId::new();
+                            sqlx::query(
+                                "INSERT INTO appointments (tenant_id, id, client_id, title, starts_at, ends_at, location, \
+                                 notes, source, public, created_by, created_at, updated_at, ecd_key) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ecd', FALSE, NULL, $9, $9, $10)",
+                            )
+                            .bind(tenant.as_uuid())
+                            .bind(id.as_uuid())
+                            .bind(item.client.as_uuid())
+                            .bind(&new.title)
+                            .bind(new.starts_at)
+                            .bind(new.ends_at)
+                            .bind(&new.location)
+                            .bind(&new.notes)
+                            .bind(now)
+                            .bind(&item.key)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| StoreError::classify(e, "afspraak"))?;
+                            events.push(origin.event(AuditAction::new("appointment.synced"), Some(item.client), id.to_string()));
+                            outcomes.push(Upserted::Created);
+                        }
+                    }
+                }
+                insert_audits(&mut tx, tenant, &events, now).await?;
+                tx.commit().await?;
+                Ok(outcomes)
+            }
+
+            async fn remove_ecd_appointment(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
+                let now = self.now();
+                let mut tx = begin_write(&self.pool).await?;
+                let removed = sqlx::query(
+                    "DELETE FROM appointments WHERE tenant_id = $1 AND ecd_key = $2 AND source = 'ecd' RETURNING id, client_id",
+                )
+                .bind(tenant.as_uuid())
+                .bind(ecd_key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = removed else { return Ok(false) };
+                let id: Uuid = row.try_get("id")?;
+                let client = ClientId::from_uuid(row.try_get("client_id")?);
+                let event = origin.event(AuditAction::new("appointment.removed"), Some(client), id.to_string());
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn remove_ecd_message(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {

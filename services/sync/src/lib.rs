@@ -14,6 +14,7 @@
 //! its origin, so it is in the audit log like any other write.
 #![forbid(unsafe_code)]
 
+pub mod appointments;
 pub mod consents;
 pub mod fhir;
 pub mod measurements;
@@ -108,7 +109,7 @@ pub struct Counts {
 
 /// The kinds the FHIR connector syncs, in the order a run takes them: the client list first,
 /// since everything else hangs on a client.
-pub const SYNCED: [SyncKind; 6] = SyncKind::ALL;
+pub const SYNCED: [SyncKind; 7] = SyncKind::ALL;
 
 /// `Patient/123`, for reports of what was skipped.
 fn resource_name(resource: &serde_json::Value) -> String {

@@ -2,6 +2,7 @@
 //! incremental from its stream's cursor, with a full read now and then that also removes
 //! what the ECD no longer has.
 
+use crate::appointments::{self, AppointmentChange};
 use crate::consents::{self, ConsentChange};
 use crate::fhir::FhirClient;
 use crate::measurements::{self, MeasurementChange};
@@ -15,7 +16,7 @@ use careportal_domain::record::Source;
 use careportal_domain::record::reports::NewReport;
 use careportal_domain::sync::SyncKind;
 use careportal_domain::tenant::Tenant;
-use careportal_store::{EcdMeasurement, EcdMessage, EcdReport, Store, Upserted};
+use careportal_store::{EcdAppointment, EcdMeasurement, EcdMessage, EcdReport, Store, Upserted};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -157,6 +158,7 @@ impl<'a> Connection<'a> {
             SyncKind::Measurements => self.pull_measurements(cursor, full).await,
             SyncKind::Consents => self.pull_consents(cursor, full).await,
             SyncKind::Messages => self.pull_messages(cursor, full).await,
+            SyncKind::Appointments => self.pull_appointments(cursor, full).await,
             SyncKind::Outbox => Ok(Pulled { outcome: self.push().await?, cursor: None, full: false }),
         }
     }
@@ -386,6 +388,43 @@ impl<'a> Connection<'a> {
         Ok(Pulled { outcome, cursor: next, full })
     }
 
+    /// Every booked Appointment of a client is a care appointment in the agenda; one made
+    /// Openbaar in the portal that comes back stays the person's own.
+    async fn pull_appointments(&mut self, cursor: Option<&str>, full: bool) -> Result<Pulled, SyncError> {
+        let (found, next) = self.search("Appointment", Vec::new(), cursor, full).await?;
+        let origin = Origin::system("sync");
+        let mut outcome = KindOutcome::default();
+        let mut batch = Vec::new();
+        for resource in &found {
+            let change = match appointments::map_appointment(resource) {
+                Ok(change) => change,
+                Err(reason) => {
+                    outcome.skipped.push((resource_name(resource), reason));
+                    continue;
+                }
+            };
+            match change {
+                AppointmentChange::Ignore => {}
+                AppointmentChange::Remove { key } => {
+                    if self.store.remove_ecd_appointment(self.tenant.id, &origin, &key).await? {
+                        outcome.removed += 1;
+                    }
+                }
+                AppointmentChange::Put { key, patient, appointment } => {
+                    let Some(client) = self.client_or_skip(resource, &patient, &mut outcome).await? else { continue };
+                    batch.push(EcdAppointment { client, key, appointment });
+                }
+            }
+        }
+        for chunk in batch.chunks(WRITE_BATCH) {
+            count_all(&mut outcome, self.store.put_ecd_appointments(self.tenant.id, &origin, chunk).await?);
+        }
+        if full {
+            outcome.removed += self.remove_missing(SyncKind::Appointments, &found).await?;
+        }
+        Ok(Pulled { outcome, cursor: next, full })
+    }
+
     /// After a full read: removes what came from the ECD and is no longer there (a hard
     /// DELETE leaves nothing for an incremental pull to see).
     async fn remove_missing(&self, kind: SyncKind, seen: &[Value]) -> Result<u32, SyncError> {
@@ -399,6 +438,7 @@ impl<'a> Connection<'a> {
             let gone = match kind {
                 SyncKind::Reports => self.store.remove_ecd_report(self.tenant.id, &origin, &key).await?,
                 SyncKind::Messages => self.store.remove_ecd_message(self.tenant.id, &origin, &key).await?,
+                SyncKind::Appointments => self.store.remove_ecd_appointment(self.tenant.id, &origin, &key).await?,
                 _ => self.store.remove_ecd_measurement(self.tenant.id, &origin, &key).await?,
             };
             removed += u32::from(gone);

@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 
 /// The outbox kinds this connector sends so far. The others (consents, messages, plan
 /// decisions, appointments, questionnaire answers) stay queued, untouched, until it does.
-pub const PUSHED_KINDS: [&str; 4] = ["report", "measurement", "consent", "message"];
+pub const PUSHED_KINDS: [&str; 6] =
+    ["report", "measurement", "consent", "message", "appointment", "appointment_deleted"];
 
 /// Items per claim, and claims per run: a long backlog drains over several runs rather
 /// than holding one worker for an hour.
@@ -78,8 +79,10 @@ impl Connection<'_> {
     /// Sends one item: Created when the ECD did not have it yet, Unchanged when it did (an
     /// earlier try got through), Updated for an answer to something of the ECD's own.
     async fn send(&mut self, item: &EcdItem) -> Result<Upserted, Failed> {
-        if item.kind == "consent" {
-            return self.send_consent(item).await;
+        match item.kind.as_str() {
+            "consent" => return self.send_consent(item).await,
+            "appointment" | "appointment_deleted" => return self.send_appointment(item).await,
+            _ => {}
         }
         let id = item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))?;
         let patient = match self.patient_of_client(item.client).await {
@@ -131,6 +134,90 @@ impl Connection<'_> {
         }
     }
 
+    /// An appointment made Openbaar, changed, made private again or deleted: the ECD's copy
+    /// (found by our identifier) is created, replaced or cancelled to match what the portal
+    /// has now, however many changes were queued.
+    async fn send_appointment(&mut self, item: &EcdItem) -> Result<Upserted, Failed> {
+        let id = item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))?;
+        let current = self
+            .store
+            .appointment(self.tenant.id, item.client, careportal_domain::ids::AppointmentId::from_uuid(id))
+            .await
+            .map_err(|e| failed(e.into()))?
+            .filter(|a| a.public);
+        let identifier = format!("{OWN_IDENTIFIER_SYSTEM}|{}", own_identifier_value(id));
+        let mut found = self
+            .fhir
+            .search_all("Appointment", &[("identifier", identifier.clone())])
+            .await
+            .map_err(|e| failed(e.into()))?;
+        let existing = found.pop();
+        let version = |r: &serde_json::Value| {
+            r.pointer("/meta/versionId").and_then(serde_json::Value::as_str).map(|v| format!("W/\"{v}\""))
+        };
+        let server_id =
+            |r: &serde_json::Value| r.get("id").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+        match (current, existing) {
+            (Some(appointment), existing) => {
+                let patient = match self.patient_of_client(item.client).await {
+                    Ok(Some(patient)) => patient,
+                    Ok(None) => {
+                        return Err(Failed::Later {
+                            error: "de cliënt staat (nog) niet in het ECD".to_owned(),
+                            retry_after: None,
+                            server_wide: false,
+                        });
+                    }
+                    Err(error) => return Err(failed(error)),
+                };
+                let mut body = crate::appointments::to_appointment(&appointment, &patient);
+                match existing {
+                    None => {
+                        let condition = format!("identifier={identifier}");
+                        match self.fhir.create_if_none_exist("Appointment", &body, &condition).await {
+                            Ok(created) if created.new => Ok(Upserted::Created),
+                            Ok(_) => Ok(Upserted::Unchanged),
+                            Err(error) => Err(failed(SyncError::Fhir(error))),
+                        }
+                    }
+                    Some(existing) => {
+                        body["id"] = serde_json::json!(server_id(&existing));
+                        self.update_or_wait("Appointment", &existing, &body, version(&existing)).await
+                    }
+                }
+            }
+            (None, Some(existing))
+                if existing.get("status").and_then(serde_json::Value::as_str) != Some("cancelled") =>
+            {
+                let body = crate::appointments::cancelled(&existing);
+                self.update_or_wait("Appointment", &existing, &body, version(&existing)).await
+            }
+            // Private or deleted, and the ECD has nothing (or only a cancelled copy).
+            (None, _) => Ok(Upserted::Unchanged),
+        }
+    }
+
+    /// Writes `body` over `existing` on the version read; a 412 (changed in the ECD since)
+    /// waits for the next try, which reads it again.
+    async fn update_or_wait(
+        &self,
+        kind: &str,
+        existing: &serde_json::Value,
+        body: &serde_json::Value,
+        version: Option<String>,
+    ) -> Result<Upserted, Failed> {
+        let id = existing.get("id").and_then(serde_json::Value::as_str).unwrap_or_default();
+        match self.fhir.update(kind, id, body, version.as_deref()).await {
+            Ok(()) => Ok(Upserted::Updated),
+            Err(FhirError::Refused(412, error)) => Err(Failed::Later {
+                error: format!("het ECD wijzigde het tegelijk: {error}"),
+                retry_after: None,
+                server_wide: false,
+            }),
+            Err(error) => Err(failed(SyncError::Fhir(error))),
+        }
+    }
+
     /// A consent answered in the portal: the ECD's own Consent, read now and written back
     /// with the answer the portal has now (a second change before this one went out is
     /// sent once, as it stands), on the version read, so a change made in the ECD meanwhile
@@ -157,22 +244,12 @@ impl Connection<'_> {
         let Some(resource) = found else {
             return Err(Failed::Never("het ECD heeft deze toestemming niet".to_owned()));
         };
-        let id = resource.get("id").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
         let version =
             resource.pointer("/meta/versionId").and_then(serde_json::Value::as_str).map(|v| format!("W/\"{v}\""));
         let by = consent.changed_by.as_deref().unwrap_or("Cliëntportaal");
         let at = consent.changed_at.unwrap_or(self.now);
         let body = crate::consents::answered(&resource, granted, by, at);
-        match self.fhir.update("Consent", &id, &body, version.as_deref()).await {
-            Ok(()) => Ok(Upserted::Updated),
-            // Changed in the ECD since it was read: read it again on the next try.
-            Err(FhirError::Refused(412, error)) => Err(Failed::Later {
-                error: format!("het ECD wijzigde de toestemming tegelijk: {error}"),
-                retry_after: None,
-                server_wide: false,
-            }),
-            Err(error) => Err(failed(SyncError::Fhir(error))),
-        }
+        self.update_or_wait("Consent", &resource, &body, version).await
     }
 
     async fn wait(
