@@ -4,13 +4,42 @@
 
 use super::*;
 use careportal_domain::sync::OWN_IDENTIFIER_SYSTEM;
+use careportal_tests::client::TestClient;
 
 const SALEM_SYSTEM: &str = "urn:oid:2.16.840.1.113883.2.4.3.11.999.88.1";
 
+/// Salem on the FHIR server with its client list pulled, and Johanna (SAL-2001) signed in.
+pub(crate) async fn salem_with_johanna(backend: Backend, server: &FhirServer) -> (TestApp, Tenant, TestClient) {
+    let app = TestApp::new(backend).await;
+    let mut bundle = fixtures::bundle("salem").await;
+    bundle.config.sync.connector = "fhir".to_owned();
+    bundle.config.sync.fhir = Some(FhirSettings {
+        base_url: server.base_url.clone(),
+        client_identifier_system: SALEM_SYSTEM.to_owned(),
+        auth: FhirAuth::None,
+        token_file: None,
+        token_env: None,
+        page_size: 50,
+    });
+    app.store.apply_tenant(&Origin::system("test"), &bundle).await.unwrap();
+    let tenant = app.store.tenant_by_slug("salem").await.unwrap().unwrap();
+    done(&run_now(&app, &tenant, &[SyncKind::Clients]).await, SyncKind::Clients);
+    let johanna = app.store.client_by_reference(tenant.id, &ClientReference::parse("SAL-2001").unwrap()).await;
+    let id = johanna.unwrap().unwrap().id;
+    let account = app.new_account("salem", "johanna@example.nl", "Johanna van den Berg", id, Relation::Client).await;
+    let browser = app.signed_in("salem.localhost", "salem", account).await;
+    (app, tenant, browser)
+}
+
+/// Johanna's Patient id on the server.
+pub(crate) async fn johanna_patient(server: &FhirServer) -> String {
+    let found = server.search(&format!("Patient?identifier={SALEM_SYSTEM}|SAL-2001")).await.remove(0);
+    found["id"].as_str().unwrap().to_owned()
+}
+
 pub async fn the_agenda_and_the_ecd_share_appointments(backend: Backend) {
     let (server, _) = server_with_patients().await;
-    let johanna_patient = server.search(&format!("Patient?identifier={SALEM_SYSTEM}|SAL-2001")).await.remove(0);
-    let patient = johanna_patient["id"].as_str().unwrap().to_owned();
+    let patient = johanna_patient(&server).await;
     let care = serde_json::json!({
         "resourceType": "Appointment",
         "identifier": [{"system": "urn:oid:2.16.840.1.113883.2.4.3.11.999.88.6", "value": "A-1"}],
@@ -25,32 +54,8 @@ pub async fn the_agenda_and_the_ecd_share_appointments(backend: Backend) {
     });
     server.create(&care).await;
 
-    let app = TestApp::new(backend).await;
-    let mut bundle = fixtures::bundle("salem").await;
-    bundle.config.sync.connector = "fhir".to_owned();
-    bundle.config.sync.fhir = Some(FhirSettings {
-        base_url: server.base_url.clone(),
-        client_identifier_system: SALEM_SYSTEM.to_owned(),
-        auth: FhirAuth::None,
-        token_file: None,
-        token_env: None,
-        page_size: 50,
-    });
-    app.store.apply_tenant(&Origin::system("test"), &bundle).await.unwrap();
-    let tenant = app.store.tenant_by_slug("salem").await.unwrap().unwrap();
-    let pulled = run_now(&app, &tenant, &[SyncKind::Clients, SyncKind::Appointments]).await;
-    assert_eq!(done(&pulled, SyncKind::Appointments).created, 1, "{pulled:?}");
-    let johanna = app.store.client_by_reference(tenant.id, &ClientReference::parse("SAL-2001").unwrap()).await;
-    let account = app
-        .new_account(
-            "salem",
-            "johanna@example.nl",
-            "Johanna van den Berg",
-            johanna.unwrap().unwrap().id,
-            Relation::Client,
-        )
-        .await;
-    let mut browser = app.signed_in("salem.localhost", "salem", account).await;
+    let (app, tenant, mut browser) = salem_with_johanna(backend, &server).await;
+    assert_eq!(done(&run_now(&app, &tenant, &[SyncKind::Appointments]).await, SyncKind::Appointments).created, 1);
     let agenda = browser.get("/agenda").await;
     assert!(
         agenda.body.contains("14:00–14:30 Fysiotherapie</strong> <span class=\"tag\">Zorgafspraak</span>"),
@@ -111,4 +116,59 @@ pub async fn the_agenda_and_the_ecd_share_appointments(backend: Backend) {
     let cancelled = done(&run_now(&app, &tenant, &[SyncKind::Appointments]).await, SyncKind::Appointments);
     assert_eq!(cancelled.removed, 1, "{cancelled:?}");
     assert!(!browser.get("/agenda").await.body.contains("Fysiotherapie"));
+}
+
+pub async fn questionnaires_come_from_the_ecd_and_the_answers_go_back(backend: Backend) {
+    let (server, _) = server_with_patients().await;
+    let patient = johanna_patient(&server).await;
+    server
+        .create(&serde_json::json!({
+            "resourceType": "Questionnaire", "status": "active",
+            "url": "https://ecd.salem.example/Questionnaire/tevredenheid",
+            "title": "Tevredenheid", "description": "Twee vragen over de zorg.",
+            "item": [
+                {"linkId": "zorg", "type": "choice", "required": true, "text": "Hoe tevreden bent u over de zorg?",
+                 "answerOption": [{"valueString": "Tevreden"}, {"valueString": "Ontevreden"}]},
+                {"linkId": "wens", "type": "text", "text": "Wat zou u anders willen?"}
+            ]
+        }))
+        .await;
+    server
+        .create(&serde_json::json!({
+            "resourceType": "QuestionnaireResponse",
+            "identifier": {"system": "urn:oid:2.16.840.1.113883.2.4.3.11.999.88.7", "value": "V-1"},
+            "questionnaire": "https://ecd.salem.example/Questionnaire/tevredenheid|1.0",
+            "status": "in-progress",
+            "subject": {"reference": format!("Patient/{patient}")}
+        }))
+        .await;
+    let (app, tenant, mut johanna) = salem_with_johanna(backend, &server).await;
+    let kinds = [SyncKind::Questionnaires];
+    let pulled = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Questionnaires);
+    assert_eq!((pulled.created, pulled.skipped.len()), (1, 0), "{pulled:?}");
+    let list = johanna.get("/vragenlijsten").await;
+    assert!(list.body.contains("Tevredenheid") && list.body.contains("Nog niet ingevuld"), "{}", list.body);
+    let again = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Questionnaires);
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 1), "{again:?}");
+
+    let at = list.body.find("/vragenlijsten/").unwrap() + "/vragenlijsten/".len();
+    let id: String = list.body[at..].chars().take_while(|c| *c != '"').collect();
+    let path = format!("/vragenlijsten/{id}");
+    let answers = [("antwoord.zorg", "Tevreden"), ("antwoord.wens", "Vaker naar buiten"), ("actie", "versturen")];
+    let sent = johanna.submit(&path, &path, &answers).await;
+    assert_eq!(sent.header("location"), Some("/vragenlijsten?verstuurd=1"), "{}", sent.body);
+    let pushed = done(&run_now(&app, &tenant, &[SyncKind::Outbox]).await, SyncKind::Outbox);
+    assert_eq!((pushed.updated, pushed.skipped.len()), (1, 0), "{pushed:?}");
+    let responses = server.search("QuestionnaireResponse").await;
+    assert_eq!(responses.len(), 1, "answered in the ECD's own response: {responses:?}");
+    let response = &responses[0];
+    assert_eq!(response["status"], "completed");
+    assert_eq!(response["author"]["display"], "Johanna van den Berg");
+    assert_eq!(response["item"][0]["linkId"], "zorg");
+    assert_eq!(response["item"][0]["answer"][0]["valueString"], "Tevreden");
+    assert_eq!(response["item"][1]["answer"][0]["valueString"], "Vaker naar buiten");
+    // Completed in the ECD now: nothing more to ask, and the sent answers stay in the portal.
+    let after = done(&run_now(&app, &tenant, &kinds).await, SyncKind::Questionnaires);
+    assert_eq!((after.created, after.removed), (0, 0), "{after:?}");
+    assert!(johanna.get(&path).await.body.contains("Verstuurd op"));
 }

@@ -12,7 +12,9 @@ mod consents;
 mod messages;
 mod write_back;
 
-use appointments::the_agenda_and_the_ecd_share_appointments;
+use appointments::{
+    questionnaires_come_from_the_ecd_and_the_answers_go_back, the_agenda_and_the_ecd_share_appointments,
+};
 use beheer::the_administrator_sees_the_koppeling_and_syncs_now;
 use consents::consents_come_from_the_ecd_and_answers_go_back;
 use messages::messages_with_the_coordinator_go_both_ways;
@@ -47,6 +49,7 @@ on_both_backends!(
     consents_come_from_the_ecd_and_answers_go_back,
     messages_with_the_coordinator_go_both_ways,
     the_agenda_and_the_ecd_share_appointments,
+    questionnaires_come_from_the_ecd_and_the_answers_go_back,
 );
 
 const SILOAH_SYSTEM: &str = "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1";
@@ -501,6 +504,27 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
             },
             "p1",
         ),
+        careportal_sync::questionnaires::answered(
+            None,
+            &careportal_domain::record::questionnaires::Questionnaire {
+                id: careportal_domain::ids::QuestionnaireId::new(),
+                client: report.client,
+                title: "Tevredenheid".to_owned(),
+                intro: None,
+                questions: vec![careportal_domain::record::questionnaires::Question {
+                    key: "zorg".to_owned(),
+                    text: "Hoe tevreden bent u?".to_owned(),
+                    kind: careportal_domain::record::questionnaires::QuestionKind::Text,
+                    required: true,
+                }],
+                received_at: at,
+                status: careportal_domain::record::questionnaires::QuestionnaireStatus::Submitted,
+                answers: [("zorg".to_owned(), "Tevreden".to_owned())].into(),
+                updated_at: at,
+                submitted_by: Some("Johanna van den Berg".to_owned()),
+            },
+            "p1",
+        ),
         careportal_sync::consents::answered(
             &serde_json::json!({"resourceType": "Consent", "status": "proposed",
                 "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
@@ -516,7 +540,7 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fhir");
     let (valid, output) = validate_fhir(&[&fixtures, &sent]);
     assert!(valid, "{output}");
-    assert!(output.contains("8 checked, 0 invalid"), "{output}");
+    assert!(output.contains("9 checked, 0 invalid"), "{output}");
 
     // The check itself refuses what is not FHIR: an identifier list where R4 allows one.
     let mut wrong = careportal_sync::reports::to_composition(&report, "p1");

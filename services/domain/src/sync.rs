@@ -27,18 +27,21 @@ pub enum SyncKind {
     Messages,
     /// Appointments: the care appointments in the agenda.
     Appointments,
+    /// QuestionnaireResponses in progress: Vragenlijsten to fill in.
+    Questionnaires,
     /// The portal's own writes on their way to the ECD.
     Outbox,
 }
 
 impl SyncKind {
-    pub const ALL: [SyncKind; 7] = [
+    pub const ALL: [SyncKind; 8] = [
         SyncKind::Clients,
         SyncKind::Reports,
         SyncKind::Measurements,
         SyncKind::Consents,
         SyncKind::Messages,
         SyncKind::Appointments,
+        SyncKind::Questionnaires,
         SyncKind::Outbox,
     ];
 
@@ -50,6 +53,7 @@ impl SyncKind {
             SyncKind::Consents => "consents",
             SyncKind::Messages => "messages",
             SyncKind::Appointments => "appointments",
+            SyncKind::Questionnaires => "questionnaires",
             SyncKind::Outbox => "outbox",
         }
     }
@@ -67,6 +71,7 @@ impl SyncKind {
             SyncKind::Consents => "Toestemmingen",
             SyncKind::Messages => "Berichten",
             SyncKind::Appointments => "Afspraken",
+            SyncKind::Questionnaires => "Vragenlijsten",
             SyncKind::Outbox => "Naar het ECD",
         }
     }

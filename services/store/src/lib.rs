@@ -28,7 +28,7 @@ pub use record::{ConsentAnswer, EcdItem, RecordStore, Upserted};
 pub use records::{AppliedTenant, MessageStatus};
 pub use sqlite::SqliteStore;
 pub use sync::{
-    EcdAppointment, EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish,
+    EcdAppointment, EcdForm, EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish,
     SyncStore,
 };
 

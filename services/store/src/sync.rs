@@ -8,11 +8,12 @@ use crate::StoreResult;
 use crate::record::{EcdItem, Upserted};
 use async_trait::async_trait;
 use careportal_domain::audit::Origin;
-use careportal_domain::ids::{CareMessageId, EcdItemId, MeasurementId, ReportId};
+use careportal_domain::ids::{CareMessageId, EcdItemId, MeasurementId, QuestionnaireId, ReportId};
 use careportal_domain::record::agenda::AppointmentInput;
 use careportal_domain::record::consents::ConsentQuestion;
 use careportal_domain::record::measurements::{Measurement, NewMeasurement};
 use careportal_domain::record::messages::{CareMessage, NewCareMessage};
+use careportal_domain::record::questionnaires::Question;
 use careportal_domain::record::reports::{NewReport, Report};
 use careportal_domain::sync::{StreamState, SyncKind};
 use careportal_domain::{ClientId, TenantId};
@@ -50,6 +51,14 @@ pub struct EcdAppointment {
     pub client: ClientId,
     pub key: String,
     pub appointment: AppointmentInput,
+}
+
+/// A questionnaire as the ECD sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcdForm {
+    pub title: String,
+    pub intro: Option<String>,
+    pub questions: Vec<Question>,
 }
 
 /// How a worker claims a stream.
@@ -156,6 +165,22 @@ pub trait SyncStore {
     /// Removes the ECD's appointment known as `ecd_key` (cancelled, entered in error); never
     /// one made in the portal. False when there is none.
     async fn remove_ecd_appointment(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
+    /// Creates the questionnaire the ECD sends as `ecd_key` (an in-progress
+    /// QuestionnaireResponse), or updates its questions while nobody has started on it; one
+    /// with a draft or sent answers is left alone.
+    async fn put_ecd_questionnaire(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        ecd_key: &str,
+        form: &EcdForm,
+    ) -> StoreResult<Upserted>;
+    /// Removes an unanswered questionnaire the ECD withdrew; false when there is none (or it
+    /// has answers, which stay).
+    async fn remove_ecd_questionnaire(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
+    /// The ECD key of a questionnaire (None: made in the portal).
+    async fn questionnaire_ecd_key(&self, tenant: TenantId, id: QuestionnaireId) -> StoreResult<Option<String>>;
     /// Removes the message the ECD knows as `ecd_key`; false when there is none.
     async fn remove_ecd_message(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
     /// A message by id, for the write-back.

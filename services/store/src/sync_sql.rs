@@ -4,7 +4,7 @@
 
 macro_rules! sql_sync {
     ($store:ident) => {
-        use crate::sync::{EcdAppointment, EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish, SyncStore};
+        use crate::sync::{EcdAppointment, EcdForm, EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish, SyncStore};
         use careportal_domain::sync::{StreamState, SyncKind};
 
         const STREAM_COLUMNS: &str = "kind, cursor, full_at, lease_owner, lease_until, last_started_at, \
@@ -544,6 +544,112 @@ macro_rules! sql_sync {
                 insert_audit(&mut tx, tenant, &event, now).await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn put_ecd_questionnaire(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                ecd_key: &str,
+                form: &EcdForm,
+            ) -> StoreResult<Upserted> {
+                let now = self.now();
+                let questions =
+                    serde_json::to_string(&form.questions).map_err(|e| StoreError::corrupt("questionnaires", e))?;
+                let mut tx = begin_write(&self.pool).await?;
+                let row = sqlx::query(
+                    "SELECT id, client_id, title, intro, questions, status FROM questionnaires WHERE tenant_id = $1 AND ecd_key = $2",
+                )
+                .bind(tenant.as_uuid())
+                .bind(ecd_key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (id, action, outcome) = match row {
+                    Some(row) => {
+                        let same = row.try_get::<Uuid, _>("client_id")? == client.as_uuid()
+                            && row.try_get::<String, _>("title")? == form.title
+                            && row.try_get::<Option<String>, _>("intro")? == form.intro
+                            && row.try_get::<String, _>("questions")? == questions;
+                        // Once someone has started answering, the questions they answer stay.
+                        if same || row.try_get::<String, _>("status")? != "open" {
+                            return Ok(Upserted::Unchanged);
+                        }
+                        let id: Uuid = row.try_get("id")?;
+                        sqlx::query(
+                            "UPDATE questionnaires SET client_id = $3, title = $4, intro = $5, questions = $6, updated_at = $7 \
+                             WHERE tenant_id = $1 AND id = $2",
+                        )
+                        .bind(tenant.as_uuid())
+                        .bind(id)
+                        .bind(client.as_uuid())
+                        .bind(&form.title)
+                        .bind(&form.intro)
+                        .bind(&questions)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::classify(e, "vragenlijst"))?;
+                        (id, "questionnaire.corrected", Upserted::Updated)
+                    }
+                    None => {
+                        let id = Uuid::now_v7();
+                        sqlx::query(
+                            "INSERT INTO questionnaires (tenant_id, id, client_id, title, intro, questions, received_at, \
+                             status, answers, updated_at, ecd_key) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', '{}', $7, $8)",
+                        )
+                        .bind(tenant.as_uuid())
+                        .bind(id)
+                        .bind(client.as_uuid())
+                        .bind(&form.title)
+                        .bind(&form.intro)
+                        .bind(&questions)
+                        .bind(now)
+                        .bind(ecd_key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::classify(e, "vragenlijst"))?;
+                        (id, "questionnaire.received", Upserted::Created)
+                    }
+                };
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new(action), Some(client), id.to_string()), now).await?;
+                tx.commit().await?;
+                Ok(outcome)
+            }
+
+            async fn remove_ecd_questionnaire(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
+                let now = self.now();
+                let mut tx = begin_write(&self.pool).await?;
+                let removed = sqlx::query(
+                    "DELETE FROM questionnaires WHERE tenant_id = $1 AND ecd_key = $2 AND status = 'open' RETURNING id, client_id",
+                )
+                .bind(tenant.as_uuid())
+                .bind(ecd_key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = removed else { return Ok(false) };
+                let id: Uuid = row.try_get("id")?;
+                let client = ClientId::from_uuid(row.try_get("client_id")?);
+                let event = origin.event(AuditAction::new("questionnaire.removed"), Some(client), id.to_string());
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn questionnaire_ecd_key(
+                &self,
+                tenant: TenantId,
+                id: careportal_domain::ids::QuestionnaireId,
+            ) -> StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT ecd_key FROM questionnaires WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(id.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(match row {
+                    Some(row) => row.try_get("ecd_key")?,
+                    None => None,
+                })
             }
 
             async fn remove_ecd_message(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {

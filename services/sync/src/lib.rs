@@ -22,6 +22,7 @@ pub mod messages;
 pub mod patients;
 mod pull;
 mod push;
+pub mod questionnaires;
 pub mod reports;
 pub mod schedule;
 pub mod status;
@@ -109,7 +110,7 @@ pub struct Counts {
 
 /// The kinds the FHIR connector syncs, in the order a run takes them: the client list first,
 /// since everything else hangs on a client.
-pub const SYNCED: [SyncKind; 7] = SyncKind::ALL;
+pub const SYNCED: [SyncKind; 8] = SyncKind::ALL;
 
 /// `Patient/123`, for reports of what was skipped.
 fn resource_name(resource: &serde_json::Value) -> String {

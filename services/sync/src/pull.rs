@@ -7,6 +7,7 @@ use crate::consents::{self, ConsentChange};
 use crate::fhir::FhirClient;
 use crate::measurements::{self, MeasurementChange};
 use crate::messages::{self, MessageChange};
+use crate::questionnaires::{self, ResponseChange};
 use crate::reports::{self, ReportChange};
 use crate::{KindOutcome, SyncError, patients, resource_name};
 use careportal_domain::ClientId;
@@ -159,6 +160,7 @@ impl<'a> Connection<'a> {
             SyncKind::Consents => self.pull_consents(cursor, full).await,
             SyncKind::Messages => self.pull_messages(cursor, full).await,
             SyncKind::Appointments => self.pull_appointments(cursor, full).await,
+            SyncKind::Questionnaires => self.pull_questionnaires(cursor, full).await,
             SyncKind::Outbox => Ok(Pulled { outcome: self.push().await?, cursor: None, full: false }),
         }
     }
@@ -423,6 +425,68 @@ impl<'a> Connection<'a> {
             outcome.removed += self.remove_missing(SyncKind::Appointments, &found).await?;
         }
         Ok(Pulled { outcome, cursor: next, full })
+    }
+
+    /// Every in-progress QuestionnaireResponse of a client is a questionnaire to fill in, with
+    /// the questions of the Questionnaire it points at (each read once per run).
+    async fn pull_questionnaires(&mut self, cursor: Option<&str>, full: bool) -> Result<Pulled, SyncError> {
+        let (found, next) = self.search("QuestionnaireResponse", Vec::new(), cursor, full).await?;
+        let origin = Origin::system("sync");
+        let mut outcome = KindOutcome::default();
+        let mut forms: HashMap<String, Result<careportal_store::EcdForm, String>> = HashMap::new();
+        for resource in &found {
+            let change = match questionnaires::map_response(resource) {
+                Ok(change) => change,
+                Err(reason) => {
+                    outcome.skipped.push((resource_name(resource), reason));
+                    continue;
+                }
+            };
+            match change {
+                ResponseChange::Ignore => {}
+                ResponseChange::Remove { key } => {
+                    if self.store.remove_ecd_questionnaire(self.tenant.id, &origin, &key).await? {
+                        outcome.removed += 1;
+                    }
+                }
+                ResponseChange::Ask { key, patient, questionnaire } => {
+                    let Some(client) = self.client_or_skip(resource, &patient, &mut outcome).await? else { continue };
+                    if !forms.contains_key(&questionnaire) {
+                        let form = self.questionnaire_form(&questionnaire).await?;
+                        forms.insert(questionnaire.clone(), form);
+                    }
+                    match forms.get(&questionnaire) {
+                        Some(Ok(form)) => {
+                            let done =
+                                self.store.put_ecd_questionnaire(self.tenant.id, &origin, client, &key, form).await?;
+                            count_all(&mut outcome, vec![done]);
+                        }
+                        Some(Err(reason)) => outcome.skipped.push((resource_name(resource), reason.clone())),
+                        None => {}
+                    }
+                }
+            }
+        }
+        Ok(Pulled { outcome, cursor: next, full })
+    }
+
+    /// The questions of the Questionnaire `reference` names (`Questionnaire/id`, or its
+    /// canonical URL with or without `|version`), or why it cannot be used.
+    async fn questionnaire_form(
+        &self,
+        reference: &str,
+    ) -> Result<Result<careportal_store::EcdForm, String>, SyncError> {
+        let found = match reference.split_once("Questionnaire/").filter(|(base, _)| base.is_empty()) {
+            Some((_, id)) => self.fhir.read("Questionnaire", id).await?,
+            None => {
+                let (url, _version) = reference.split_once('|').unwrap_or((reference, ""));
+                self.fhir.search_all("Questionnaire", &[("url", url.to_owned())]).await?.pop()
+            }
+        };
+        Ok(match found {
+            None => Err(format!("de vragenlijst {reference} bestaat niet in het ECD")),
+            Some(questionnaire) => questionnaires::form_of(&questionnaire),
+        })
     }
 
     /// After a full read: removes what came from the ECD and is no longer there (a hard

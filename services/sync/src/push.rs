@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 
 /// The outbox kinds this connector sends so far. The others (consents, messages, plan
 /// decisions, appointments, questionnaire answers) stay queued, untouched, until it does.
-pub const PUSHED_KINDS: [&str; 6] =
-    ["report", "measurement", "consent", "message", "appointment", "appointment_deleted"];
+pub const PUSHED_KINDS: [&str; 7] =
+    ["report", "measurement", "consent", "message", "appointment", "appointment_deleted", "questionnaire"];
 
 /// Items per claim, and claims per run: a long backlog drains over several runs rather
 /// than holding one worker for an hour.
@@ -82,6 +82,7 @@ impl Connection<'_> {
         match item.kind.as_str() {
             "consent" => return self.send_consent(item).await,
             "appointment" | "appointment_deleted" => return self.send_appointment(item).await,
+            "questionnaire" => return self.send_answers(item).await,
             _ => {}
         }
         let id = item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))?;
@@ -194,6 +195,60 @@ impl Connection<'_> {
             }
             // Private or deleted, and the ECD has nothing (or only a cancelled copy).
             (None, _) => Ok(Upserted::Unchanged),
+        }
+    }
+
+    /// Sent answers: into the ECD's own QuestionnaireResponse when the ECD asked, else a new
+    /// one of ours.
+    async fn send_answers(&mut self, item: &EcdItem) -> Result<Upserted, Failed> {
+        let id = item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))?;
+        let id = careportal_domain::ids::QuestionnaireId::from_uuid(id);
+        let store_error = |e: careportal_store::StoreError| failed(e.into());
+        let Some(questionnaire) =
+            self.store.questionnaire(self.tenant.id, item.client, id).await.map_err(store_error)?
+        else {
+            return Err(Failed::Never("de vragenlijst bestaat niet meer".to_owned()));
+        };
+        let patient = match self.patient_of_client(item.client).await {
+            Ok(Some(patient)) => patient,
+            Ok(None) => {
+                return Err(Failed::Later {
+                    error: "de cliënt staat (nog) niet in het ECD".to_owned(),
+                    retry_after: None,
+                    server_wide: false,
+                });
+            }
+            Err(error) => return Err(failed(error)),
+        };
+        match self.store.questionnaire_ecd_key(self.tenant.id, id).await.map_err(store_error)? {
+            Some(key) => {
+                let found = match key.strip_prefix("QuestionnaireResponse/") {
+                    Some(server_id) => self.fhir.read("QuestionnaireResponse", server_id).await,
+                    None => self
+                        .fhir
+                        .search_all("QuestionnaireResponse", &[("identifier", key.clone())])
+                        .await
+                        .map(|mut f| f.pop()),
+                };
+                let Some(resource) = found.map_err(|e| failed(e.into()))? else {
+                    return Err(Failed::Never("het ECD heeft deze vragenlijst niet meer".to_owned()));
+                };
+                let version = resource
+                    .pointer("/meta/versionId")
+                    .and_then(serde_json::Value::as_str)
+                    .map(|v| format!("W/\"{v}\""));
+                let body = crate::questionnaires::answered(Some(&resource), &questionnaire, &patient);
+                self.update_or_wait("QuestionnaireResponse", &resource, &body, version).await
+            }
+            None => {
+                let body = crate::questionnaires::answered(None, &questionnaire, &patient);
+                let condition = format!("identifier={OWN_IDENTIFIER_SYSTEM}|{}", own_identifier_value(id.as_uuid()));
+                match self.fhir.create_if_none_exist("QuestionnaireResponse", &body, &condition).await {
+                    Ok(created) if created.new => Ok(Upserted::Created),
+                    Ok(_) => Ok(Upserted::Unchanged),
+                    Err(error) => Err(failed(SyncError::Fhir(error))),
+                }
+            }
         }
     }
 
