@@ -75,8 +75,9 @@ async fn measure(backend: Backend, server: &FhirServer) {
     bundle.config.sync.fhir = Some(settings.clone());
     app.store.apply_tenant(&Origin::system("bench"), &bundle).await.unwrap();
     let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap();
+    let blobs = app.blobs();
     let run = |kinds: &'static [SyncKind]| {
-        careportal_sync::sync_tenant(app.store.as_ref(), &app.clock, "bench", &tenant, kinds, When::Now)
+        careportal_sync::sync_tenant(app.store.as_ref(), &app.clock, &blobs, "bench", &tenant, kinds, When::Now)
     };
     run(&[SyncKind::Clients]).await.unwrap();
 

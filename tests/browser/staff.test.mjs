@@ -166,7 +166,7 @@ test('salem: de beheerder ziet de ECD-koppeling en synchroniseert nu (360px)', a
     portal.cli(['tenant', 'apply', dir]);
     await page.reload();
     await page.getByRole('heading', { level: 3, name: 'Rapportages' }).waitFor();
-    await page.getByText('ieder uur tussen 08:30 en 00:30').waitFor();
+    await page.getByText('ieder uur tussen 08:30 en 00:30').first().waitFor();
     await page.getByRole('button', { name: 'Nu synchroniseren' }).click();
     await page.getByRole('status').filter({ hasText: 'De synchronisatie is gestart.' }).waitFor();
     await checkPage(page);

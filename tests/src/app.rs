@@ -121,6 +121,7 @@ impl TestApp {
             clock: Arc::new(self.clock.clone()),
             transports: Arc::new(self.transports()),
             secret_box: settings(true, false).keys.secret_box.clone(),
+            blobs: Arc::new(self.blobs()),
             owner: owner.to_owned(),
         }
     }

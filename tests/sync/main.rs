@@ -9,6 +9,7 @@
 mod appointments;
 mod beheer;
 mod consents;
+mod documents;
 mod messages;
 mod write_back;
 
@@ -17,6 +18,7 @@ use appointments::{
 };
 use beheer::the_administrator_sees_the_koppeling_and_syncs_now;
 use consents::consents_come_from_the_ecd_and_answers_go_back;
+use documents::documents_come_from_the_ecd_with_their_prints;
 use messages::messages_with_the_coordinator_go_both_ways;
 
 use write_back::{
@@ -50,6 +52,7 @@ on_both_backends!(
     messages_with_the_coordinator_go_both_ways,
     the_agenda_and_the_ecd_share_appointments,
     questionnaires_come_from_the_ecd_and_the_answers_go_back,
+    documents_come_from_the_ecd_with_their_prints,
 );
 
 const SILOAH_SYSTEM: &str = "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1";
@@ -80,7 +83,10 @@ async fn run_now(app: &TestApp, tenant: &Tenant, kinds: &[SyncKind]) -> Vec<(Syn
 }
 
 async fn run_as(app: &TestApp, tenant: &Tenant, kinds: &[SyncKind], owner: &str) -> Vec<(SyncKind, StreamResult)> {
-    match careportal_sync::sync_tenant(app.store.as_ref(), &app.clock, owner, tenant, kinds, When::Now).await.unwrap() {
+    match careportal_sync::sync_tenant(app.store.as_ref(), &app.clock, &app.blobs(), owner, tenant, kinds, When::Now)
+        .await
+        .unwrap()
+    {
         TenantRun::Streams(streams) => streams,
         TenantRun::NoEcd => panic!("the fhir connector ran as demo"),
     }
@@ -167,8 +173,16 @@ async fn patients_become_the_client_list_and_a_second_run_changes_nothing(backen
 
     // The demo connector has no ECD to ask, and says so.
     let salem = app.store.tenant_by_slug("salem").await.unwrap().unwrap();
-    let demo =
-        careportal_sync::sync_tenant(app.store.as_ref(), &app.clock, "t", &salem, &[SyncKind::Clients], When::Now);
+    let blobs = app.blobs();
+    let demo = careportal_sync::sync_tenant(
+        app.store.as_ref(),
+        &app.clock,
+        &blobs,
+        "t",
+        &salem,
+        &[SyncKind::Clients],
+        When::Now,
+    );
     assert_eq!(demo.await.unwrap(), TenantRun::NoEcd);
 }
 

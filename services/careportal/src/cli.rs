@@ -293,7 +293,7 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
         }
         Command::Sync(SyncCommand::Run { tenant, kind }) => {
             let store = migrated_store(&config).await?;
-            let result = crate::sync::run(store.as_ref(), &tenant, kind.as_deref()).await;
+            let result = crate::sync::run(&config, store.as_ref(), &tenant, kind.as_deref()).await;
             store.close().await;
             result
         }

@@ -17,14 +17,15 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     let mut settings = WebSettings::new(config.mode == Mode::Development, config.https, secret.bytes(), hasher);
     settings.trusted_proxies = config.trusted_proxies.clone();
     let transports = config.transports().await?;
+    let blobs = config.blobs().await?;
     let jobs = careportal_worker::Jobs {
         store: store.clone(),
         clock: clock(),
         transports: Arc::new(transports.clone()),
         secret_box: settings.keys.secret_box.clone(),
+        blobs: Arc::new(blobs.clone()),
         owner: careportal_sync::schedule::worker_name(),
     };
-    let blobs = config.blobs().await?;
     let state = AppState::new(store.clone(), settings, clock(), transports, blobs)
         .map_err(|e| Failure::Failed(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -60,6 +61,7 @@ pub async fn jobs(config: &Config, store: Arc<dyn Store>) -> Result<careportal_w
         clock: clock(),
         transports: Arc::new(config.transports().await?),
         secret_box: careportal_auth::SecretBox::new(secret.bytes()),
+        blobs: Arc::new(config.blobs().await?),
         owner: careportal_sync::schedule::worker_name(),
     })
 }

@@ -2,13 +2,14 @@
 //! it did per kind, and where every tenant's sync stands.
 
 use crate::cli::Failure;
+use crate::config::Config;
 use careportal_domain::clock::SystemClock;
 use careportal_domain::sync::SyncKind;
 use careportal_store::Store;
 use careportal_sync::status::tenant_status;
 use careportal_sync::{SYNCED, StreamResult, TenantRun, When};
 
-pub async fn run(store: &dyn Store, slug: &str, kind: Option<&str>) -> Result<(), Failure> {
+pub async fn run(config: &Config, store: &dyn Store, slug: &str, kind: Option<&str>) -> Result<(), Failure> {
     let tenant =
         store.tenant_by_slug(slug).await?.ok_or_else(|| Failure::Failed(format!("geen tenant met slug \"{slug}\"")))?;
     let kinds = match kind {
@@ -22,7 +23,8 @@ pub async fn run(store: &dyn Store, slug: &str, kind: Option<&str>) -> Result<()
         },
     };
     let owner = format!("cli:{}", careportal_sync::schedule::worker_name());
-    let run = careportal_sync::sync_tenant(store, &SystemClock, &owner, &tenant, &kinds, When::Now).await?;
+    let blobs = config.blobs().await?;
+    let run = careportal_sync::sync_tenant(store, &SystemClock, &blobs, &owner, &tenant, &kinds, When::Now).await?;
     let TenantRun::Streams(streams) = run else {
         println!("{slug}: koppeling demo, geen ECD gekoppeld; niets gesynchroniseerd");
         return Ok(());

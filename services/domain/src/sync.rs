@@ -29,12 +29,14 @@ pub enum SyncKind {
     Appointments,
     /// QuestionnaireResponses in progress: Vragenlijsten to fill in.
     Questionnaires,
+    /// DocumentReferences: care plan prints to sign, evaluations, invoices.
+    Documents,
     /// The portal's own writes on their way to the ECD.
     Outbox,
 }
 
 impl SyncKind {
-    pub const ALL: [SyncKind; 8] = [
+    pub const ALL: [SyncKind; 9] = [
         SyncKind::Clients,
         SyncKind::Reports,
         SyncKind::Measurements,
@@ -42,6 +44,7 @@ impl SyncKind {
         SyncKind::Messages,
         SyncKind::Appointments,
         SyncKind::Questionnaires,
+        SyncKind::Documents,
         SyncKind::Outbox,
     ];
 
@@ -54,6 +57,7 @@ impl SyncKind {
             SyncKind::Messages => "messages",
             SyncKind::Appointments => "appointments",
             SyncKind::Questionnaires => "questionnaires",
+            SyncKind::Documents => "documents",
             SyncKind::Outbox => "outbox",
         }
     }
@@ -72,6 +76,7 @@ impl SyncKind {
             SyncKind::Messages => "Berichten",
             SyncKind::Appointments => "Afspraken",
             SyncKind::Questionnaires => "Vragenlijsten",
+            SyncKind::Documents => "Documenten",
             SyncKind::Outbox => "Naar het ECD",
         }
     }

@@ -11,6 +11,7 @@ use careportal_domain::audit::Origin;
 use careportal_domain::ids::{CareMessageId, EcdItemId, MeasurementId, QuestionnaireId, ReportId};
 use careportal_domain::record::agenda::AppointmentInput;
 use careportal_domain::record::consents::ConsentQuestion;
+use careportal_domain::record::documents::{Document, NewDocument};
 use careportal_domain::record::measurements::{Measurement, NewMeasurement};
 use careportal_domain::record::messages::{CareMessage, NewCareMessage};
 use careportal_domain::record::questionnaires::Question;
@@ -181,6 +182,22 @@ pub trait SyncStore {
     async fn remove_ecd_questionnaire(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
     /// The ECD key of a questionnaire (None: made in the portal).
     async fn questionnaire_ecd_key(&self, tenant: TenantId, id: QuestionnaireId) -> StoreResult<Option<String>>;
+    /// The document the ECD knows as `ecd_key`.
+    async fn ecd_document(&self, tenant: TenantId, ecd_key: &str) -> StoreResult<Option<Document>>;
+    /// Creates the document the ECD knows as `ecd_key`, or points it at a new print (its
+    /// blob already stored). Created or Updated, with the document as it is now.
+    async fn put_ecd_document(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        ecd_key: &str,
+        new: &NewDocument,
+    ) -> StoreResult<(Upserted, Document)>;
+    /// Removes a document the ECD withdrew; never a care plan print (a decision on it is
+    /// evidence, and an offered one is withdrawn by the coordinator). False when nothing
+    /// was removed.
+    async fn remove_ecd_document(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
     /// Removes the message the ECD knows as `ecd_key`; false when there is none.
     async fn remove_ecd_message(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
     /// A message by id, for the write-back.

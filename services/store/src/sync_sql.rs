@@ -78,6 +78,7 @@ macro_rules! sql_sync {
                 SyncKind::Measurements => Ok("measurements"),
                 SyncKind::Messages => Ok("care_messages"),
                 SyncKind::Appointments => Ok("appointments"),
+                SyncKind::Documents => Ok("documents"),
                 other => Err(StoreError::Config(format!("{} hebben geen ECD-sleutels", other.label()))),
             }
         }
@@ -652,6 +653,120 @@ macro_rules! sql_sync {
                 })
             }
 
+            async fn ecd_document(&self, tenant: TenantId, ecd_key: &str) -> StoreResult<Option<Document>> {
+                let row = sqlx::query(&format!(
+                    "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND ecd_key = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(ecd_key)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(document_from_row).transpose()
+            }
+
+            async fn put_ecd_document(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                ecd_key: &str,
+                new: &NewDocument,
+            ) -> StoreResult<(Upserted, Document)> {
+                let now = self.now();
+                let mut tx = begin_write(&self.pool).await?;
+                let existing = sqlx::query(&format!(
+                    "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND ecd_key = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(ecd_key)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|row| document_from_row(&row))
+                .transpose()?;
+                let (outcome, id, created_at, action) = match existing {
+                    Some(old) => {
+                        sqlx::query(
+                            "UPDATE documents SET client_id = $3, kind = $4, title = $5, document_date = $6, blob_key = $7, \
+                             sha256 = $8, size = $9, content_type = $10 WHERE tenant_id = $1 AND id = $2",
+                        )
+                        .bind(tenant.as_uuid())
+                        .bind(old.id.as_uuid())
+                        .bind(client.as_uuid())
+                        .bind(new.kind.as_str())
+                        .bind(&new.title)
+                        .bind(new.date)
+                        .bind(&new.blob_key)
+                        .bind(&new.sha256)
+                        .bind(new.size)
+                        .bind(&new.content_type)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::classify(e, "document"))?;
+                        (Upserted::Updated, old.id, old.created_at, "document.corrected")
+                    }
+                    None => {
+                        let id = DocumentId::new();
+                        sqlx::query(&format!(
+                            "INSERT INTO documents (tenant_id, {DOCUMENT_COLUMNS}, ecd_key) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                        ))
+                        .bind(tenant.as_uuid())
+                        .bind(id.as_uuid())
+                        .bind(client.as_uuid())
+                        .bind(new.kind.as_str())
+                        .bind(&new.title)
+                        .bind(new.date)
+                        .bind(&new.blob_key)
+                        .bind(&new.sha256)
+                        .bind(new.size)
+                        .bind(&new.content_type)
+                        .bind(now)
+                        .bind(ecd_key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::classify(e, "document"))?;
+                        (Upserted::Created, id, now, "document.synced")
+                    }
+                };
+                let detail = format!("{} {id}", new.kind.as_str());
+                insert_audit(&mut tx, tenant, &origin.event(AuditAction::new(action), Some(client), detail), now).await?;
+                tx.commit().await?;
+                let document = Document {
+                    id,
+                    client,
+                    kind: new.kind,
+                    title: new.title.clone(),
+                    date: new.date,
+                    blob_key: new.blob_key.clone(),
+                    sha256: new.sha256.clone(),
+                    size: new.size,
+                    content_type: new.content_type.clone(),
+                    created_at,
+                };
+                Ok((outcome, document))
+            }
+
+            async fn remove_ecd_document(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
+                let now = self.now();
+                let mut tx = begin_write(&self.pool).await?;
+                let removed = sqlx::query(
+                    "DELETE FROM documents WHERE tenant_id = $1 AND ecd_key = $2 AND kind <> 'care_plan' \
+                     AND NOT EXISTS (SELECT 1 FROM care_plans p WHERE p.tenant_id = documents.tenant_id \
+                     AND p.document_id = documents.id) RETURNING id, client_id",
+                )
+                .bind(tenant.as_uuid())
+                .bind(ecd_key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = removed else { return Ok(false) };
+                let id: Uuid = row.try_get("id")?;
+                let client = ClientId::from_uuid(row.try_get("client_id")?);
+                let event = origin.event(AuditAction::new("document.removed"), Some(client), id.to_string());
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn remove_ecd_message(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
                 remove_by_ecd_key(&self.pool, self.now(), "care_messages", "message.removed", tenant, origin, ecd_key).await
             }
@@ -741,8 +856,14 @@ macro_rules! sql_sync {
 
             async fn ecd_keys(&self, tenant: TenantId, kind: SyncKind) -> StoreResult<Vec<String>> {
                 let table = keyed_table(kind)?;
-                // Messages have no source column: the coordinator's have no portal sender.
-                let from_ecd = if table == "care_messages" { "sender_account IS NULL" } else { "source = 'ecd'" };
+                // Messages have no source column: the coordinator's have no portal sender; documents
+                // have none either.
+                let from_ecd = match table {
+                    "care_messages" => "sender_account IS NULL",
+                    // A document has a key only when it came from the ECD.
+                    "documents" => "TRUE",
+                    _ => "source = 'ecd'",
+                };
                 let rows = sqlx::query(&format!(
                     "SELECT ecd_key FROM {table} WHERE tenant_id = $1 AND {from_ecd} AND ecd_key IS NOT NULL"
                 ))

@@ -146,6 +146,49 @@ impl FhirClient {
         self.send(request).await.map(|_| ())
     }
 
+    /// The bytes of an attachment `url`: relative to the base (`Binary/123`) or absolute,
+    /// but only on the ECD's own server, which is the only one the token is for. A Binary
+    /// answered as FHIR JSON is decoded from its `data`.
+    pub async fn fetch_binary(&self, url: &str, max_bytes: usize) -> Result<Vec<u8>, FhirError> {
+        let address = if url.starts_with("http://") || url.starts_with("https://") {
+            url.to_owned()
+        } else {
+            format!("{}/{}", self.base, url.trim_start_matches('/'))
+        };
+        let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
+        if origin(&address) != origin(&self.base) {
+            return Err(FhirError::Refused(0, format!("de bijlage staat buiten de FHIR-server: {address}")));
+        }
+        let mut request = self.http.get(&address).header("accept", "application/pdf, application/fhir+json");
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(|e| FhirError::Unreachable(self.base.clone(), cause(&e)))?;
+        let status = response.status().as_u16();
+        match status {
+            200..=299 => {}
+            401 | 403 => return Err(FhirError::Unauthorized(status)),
+            500..=599 => return Err(FhirError::Server(status)),
+            _ => return Err(FhirError::Refused(status, format!("bijlage {address}"))),
+        }
+        let is_json =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("json"));
+        if response.content_length().is_some_and(|n| n > max_bytes as u64 * 2) {
+            return Err(FhirError::Malformed(format!("bijlage {address} is te groot")));
+        }
+        let bytes = response.bytes().await.map_err(|e| FhirError::Malformed(e.to_string()))?;
+        if !is_json {
+            return Ok(bytes.to_vec());
+        }
+        let binary: Value = serde_json::from_slice(&bytes).map_err(|e| FhirError::Malformed(e.to_string()))?;
+        let data = binary
+            .get("data")
+            .and_then(Value::as_str)
+            .ok_or_else(|| FhirError::Malformed(format!("bijlage {address}: een Binary zonder data")))?;
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.decode(data).map_err(|e| FhirError::Malformed(e.to_string()))
+    }
+
     async fn get(&self, address: &str) -> Result<Value, FhirError> {
         let (_, body) = self.send(self.http.get(address)).await?;
         Ok(body)

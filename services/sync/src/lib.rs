@@ -16,6 +16,7 @@
 
 pub mod appointments;
 pub mod consents;
+pub mod documents;
 pub mod fhir;
 pub mod measurements;
 pub mod messages;
@@ -110,7 +111,7 @@ pub struct Counts {
 
 /// The kinds the FHIR connector syncs, in the order a run takes them: the client list first,
 /// since everything else hangs on a client.
-pub const SYNCED: [SyncKind; 8] = SyncKind::ALL;
+pub const SYNCED: [SyncKind; 9] = SyncKind::ALL;
 
 /// `Patient/123`, for reports of what was skipped.
 fn resource_name(resource: &serde_json::Value) -> String {

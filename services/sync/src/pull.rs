@@ -4,6 +4,7 @@
 
 use crate::appointments::{self, AppointmentChange};
 use crate::consents::{self, ConsentChange};
+use crate::documents::{self, DocumentChange};
 use crate::fhir::FhirClient;
 use crate::measurements::{self, MeasurementChange};
 use crate::messages::{self, MessageChange};
@@ -14,6 +15,7 @@ use careportal_domain::ClientId;
 use careportal_domain::audit::Origin;
 use careportal_domain::people::{Client, ClientChanges, ClientReference, NewClient};
 use careportal_domain::record::Source;
+use careportal_domain::record::documents::{DocumentKind, NewDocument};
 use careportal_domain::record::reports::NewReport;
 use careportal_domain::sync::SyncKind;
 use careportal_domain::tenant::Tenant;
@@ -36,6 +38,7 @@ const WRITE_BATCH: usize = 500;
 /// which Patient is which client, learnt as the run goes.
 pub(crate) struct Connection<'a> {
     pub store: &'a dyn Store,
+    pub blobs: &'a careportal_documents::Blobs,
     pub tenant: &'a Tenant,
     pub fhir: FhirClient,
     pub system: String,
@@ -67,8 +70,15 @@ pub(crate) struct Pulled {
 }
 
 impl<'a> Connection<'a> {
-    pub fn new(store: &'a dyn Store, tenant: &'a Tenant, fhir: FhirClient, system: String, now: DateTime<Utc>) -> Self {
-        Self { store, tenant, fhir, system, now, by_patient: HashMap::new(), by_client: HashMap::new() }
+    pub fn new(
+        store: &'a dyn Store,
+        blobs: &'a careportal_documents::Blobs,
+        tenant: &'a Tenant,
+        fhir: FhirClient,
+        system: String,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self { store, blobs, tenant, fhir, system, now, by_patient: HashMap::new(), by_client: HashMap::new() }
     }
 
     /// The client a resource's Patient is, reading the Patient once per run when it was not
@@ -161,6 +171,7 @@ impl<'a> Connection<'a> {
             SyncKind::Messages => self.pull_messages(cursor, full).await,
             SyncKind::Appointments => self.pull_appointments(cursor, full).await,
             SyncKind::Questionnaires => self.pull_questionnaires(cursor, full).await,
+            SyncKind::Documents => self.pull_documents(cursor, full).await,
             SyncKind::Outbox => Ok(Pulled { outcome: self.push().await?, cursor: None, full: false }),
         }
     }
@@ -489,6 +500,89 @@ impl<'a> Connection<'a> {
         })
     }
 
+    /// Every current DocumentReference of a portal kind becomes a document of its client,
+    /// the PDF into the blob store; a new care plan print is offered for signing. A print that
+    /// did not change is not stored again.
+    async fn pull_documents(&mut self, cursor: Option<&str>, full: bool) -> Result<Pulled, SyncError> {
+        let (found, next) = self
+            .search(
+                "DocumentReference",
+                vec![("status", "current,superseded,entered-in-error".to_owned())],
+                cursor,
+                full,
+            )
+            .await?;
+        let origin = Origin::system("sync");
+        let mut outcome = KindOutcome::default();
+        for resource in &found {
+            let change = match documents::map_document_reference(resource) {
+                Ok(change) => change,
+                Err(reason) => {
+                    outcome.skipped.push((resource_name(resource), reason));
+                    continue;
+                }
+            };
+            let (key, patient, kind, title, date, content) = match change {
+                DocumentChange::Ignore => continue,
+                DocumentChange::Remove { key } => {
+                    if self.store.remove_ecd_document(self.tenant.id, &origin, &key).await? {
+                        outcome.removed += 1;
+                    }
+                    continue;
+                }
+                DocumentChange::Put { key, patient, kind, title, date, content } => {
+                    (key, patient, kind, title, date, content)
+                }
+            };
+            let Some(client) = self.client_or_skip(resource, &patient, &mut outcome).await? else { continue };
+            let bytes = match content {
+                documents::Content::Inline(bytes) => bytes,
+                documents::Content::Url(url) => match self.fhir.fetch_binary(&url, documents::MAX_PRINT_BYTES).await {
+                    Ok(bytes) => bytes,
+                    // The server is down or refuses us: the whole run says so.
+                    Err(error) if error.may_pass_later() => return Err(error.into()),
+                    Err(error) => {
+                        outcome.skipped.push((resource_name(resource), error.to_string()));
+                        continue;
+                    }
+                },
+            };
+            if let Err(reason) = documents::check_print(&bytes) {
+                outcome.skipped.push((resource_name(resource), reason));
+                continue;
+            }
+            let sha256 = careportal_documents::sha256_hex(&bytes);
+            let existing = self.store.ecd_document(self.tenant.id, &key).await?;
+            if existing
+                .as_ref()
+                .is_some_and(|d| d.sha256 == sha256 && d.title == title && d.date == date && d.client == client)
+            {
+                outcome.unchanged += 1;
+                continue;
+            }
+            // A fresh blob name for every print: the old one stays readable until the row
+            // points at the new one, and a signed print's evidence names its own hash.
+            let blob_key =
+                format!("{}/{}.pdf", kind.as_str().replace('_', "-"), careportal_domain::ids::DocumentId::new());
+            let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+            self.blobs
+                .put(self.tenant.id, &blob_key, bytes, "application/pdf")
+                .await
+                .map_err(|e| SyncError::Fhir(crate::fhir::FhirError::Settings(format!("documentopslag: {e}"))))?;
+            let new =
+                NewDocument { kind, title, date, blob_key, sha256, size, content_type: "application/pdf".to_owned() };
+            let (done, document) = self.store.put_ecd_document(self.tenant.id, &origin, client, &key, &new).await?;
+            if done == Upserted::Created && kind == DocumentKind::CarePlan {
+                self.store.offer_plan(self.tenant.id, &origin, client, document.id, date, "Coördinator zorg").await?;
+            }
+            count_all(&mut outcome, vec![done]);
+        }
+        if full {
+            outcome.removed += self.remove_missing(SyncKind::Documents, &found).await?;
+        }
+        Ok(Pulled { outcome, cursor: next, full })
+    }
+
     /// After a full read: removes what came from the ECD and is no longer there (a hard
     /// DELETE leaves nothing for an incremental pull to see).
     async fn remove_missing(&self, kind: SyncKind, seen: &[Value]) -> Result<u32, SyncError> {
@@ -503,6 +597,7 @@ impl<'a> Connection<'a> {
                 SyncKind::Reports => self.store.remove_ecd_report(self.tenant.id, &origin, &key).await?,
                 SyncKind::Messages => self.store.remove_ecd_message(self.tenant.id, &origin, &key).await?,
                 SyncKind::Appointments => self.store.remove_ecd_appointment(self.tenant.id, &origin, &key).await?,
+                SyncKind::Documents => self.store.remove_ecd_document(self.tenant.id, &origin, &key).await?,
                 _ => self.store.remove_ecd_measurement(self.tenant.id, &origin, &key).await?,
             };
             removed += u32::from(gone);

@@ -47,6 +47,7 @@ pub enum TenantRun {
 pub async fn sync_tenant(
     store: &dyn Store,
     clock: &dyn Clock,
+    blobs: &careportal_documents::Blobs,
     owner: &str,
     tenant: &Tenant,
     kinds: &[SyncKind],
@@ -84,7 +85,7 @@ pub async fn sync_tenant(
         };
         let conn = connection.get_or_insert_with(|| {
             FhirClient::new(settings)
-                .map(|fhir| Connection::new(store, tenant, fhir, settings.client_identifier_system.clone(), now))
+                .map(|fhir| Connection::new(store, blobs, tenant, fhir, settings.client_identifier_system.clone(), now))
                 .map_err(|e| e.to_string())
         });
         let (finish, result) = match conn {

@@ -23,6 +23,8 @@ pub struct Jobs {
     pub clock: Arc<dyn Clock>,
     pub transports: Arc<Transports>,
     pub secret_box: SecretBox,
+    /// Where the ECD's documents are put.
+    pub blobs: Arc<careportal_documents::Blobs>,
     /// This worker's name in the sync's leases (`careportal_sync::schedule::worker_name`).
     pub owner: String,
 }
@@ -85,6 +87,7 @@ pub async fn sync_once(jobs: &Jobs) -> Result<Vec<(String, SyncKind, StreamResul
         let run = careportal_sync::sync_tenant(
             jobs.store.as_ref(),
             jobs.clock.as_ref(),
+            &jobs.blobs,
             &jobs.owner,
             &tenant,
             &careportal_sync::SYNCED,

@@ -161,11 +161,13 @@ pub async fn run_now(staff: Staff, jar: CookieJar, Form(form): Form<RunForm>) ->
         return Ok(Redirect::to("/beheer/koppeling").into_response());
     }
     let (store, clock, tenant) = (staff.state.store.clone(), staff.state.clock.clone(), staff.tenant.0.clone());
+    let blobs = staff.state.blobs.clone();
     let owner = format!("beheer:{}:{}", staff.signed_in.account.id, careportal_sync::schedule::worker_name());
     tracing::info!(tenant = %tenant.slug, "nu synchroniseren, gevraagd in Beheer");
     tokio::spawn(async move {
         if let Err(error) =
-            careportal_sync::sync_tenant(store.as_ref(), clock.as_ref(), &owner, &tenant, &SYNCED, When::Now).await
+            careportal_sync::sync_tenant(store.as_ref(), clock.as_ref(), &blobs, &owner, &tenant, &SYNCED, When::Now)
+                .await
         {
             tracing::error!(tenant = %tenant.slug, %error, "synchroniseren vanuit Beheer mislukt");
         }

@@ -1,0 +1,119 @@
+//! Evaluations, invoices and care plan prints from the ECD's DocumentReferences: the PDF
+//! (inline, or a Binary on the server) into the blob store, a new plan print offered for
+//! signing, a changed print replacing the old, a withdrawn document gone.
+
+use super::*;
+use crate::write_back::portal;
+use base64::Engine;
+use careportal_documents::TextDocument;
+use careportal_sync::documents::KIND_SYSTEM;
+
+fn pdf(title: &str, text: &str) -> Vec<u8> {
+    let mut document = TextDocument::new("Siloah", title);
+    document.paragraph(text);
+    document.render()
+}
+
+fn reference(
+    key: &str,
+    patient: &str,
+    coding: serde_json::Value,
+    description: &str,
+    attachment: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "DocumentReference",
+        "identifier": [{"system": "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.8", "value": key}],
+        "status": "current",
+        "type": {"coding": [coding]},
+        "subject": {"reference": format!("Patient/{patient}")},
+        "date": "2026-11-20T10:00:00+01:00",
+        "description": description,
+        "content": [{"attachment": attachment}]
+    })
+}
+
+fn inline(bytes: &[u8]) -> serde_json::Value {
+    serde_json::json!({"contentType": "application/pdf", "data": base64::engine::general_purpose::STANDARD.encode(bytes)})
+}
+
+pub async fn documents_come_from_the_ecd_with_their_prints(backend: Backend) {
+    let mut p = portal(backend).await;
+    let evaluation_pdf = pdf("Begeleidingsplanevaluatie", "Thomas gaat vooruit met zelfstandig koken.");
+    let binary = p
+        .server
+        .create(&serde_json::json!({
+            "resourceType": "Binary", "contentType": "application/pdf",
+            "data": base64::engine::general_purpose::STANDARD.encode(&evaluation_pdf)
+        }))
+        .await;
+    let binary_url = format!("Binary/{}", binary["id"].as_str().unwrap());
+    let evaluation = p
+        .server
+        .create(&reference(
+            "E-1",
+            &p.patient,
+            serde_json::json!({"system": KIND_SYSTEM, "code": "evaluation"}),
+            "Evaluatie begeleidingsplan najaar",
+            serde_json::json!({"contentType": "application/pdf", "url": binary_url}),
+        ))
+        .await;
+    let invoice = p
+        .server
+        .create(&reference(
+            "F-1",
+            &p.patient,
+            serde_json::json!({"system": KIND_SYSTEM, "code": "invoice"}),
+            "Factuur november 2026",
+            inline(&pdf("Factuur", "Zorg in november: 30 dagen.")),
+        ))
+        .await;
+    p.server
+        .create(&reference(
+            "P-1",
+            &p.patient,
+            serde_json::json!({"system": "http://loinc.org", "code": "18776-5"}),
+            "Begeleidingsplanafdruk van vrijdag 20 november 2026",
+            inline(&pdf("Begeleidingsplan", "Doelen: zelfstandig koken.")),
+        ))
+        .await;
+    let kinds = [SyncKind::Documents];
+    let pulled = done(&run_now(&p.app, &p.tenant, &kinds).await, SyncKind::Documents);
+    assert_eq!((pulled.created, pulled.skipped.len()), (3, 0), "{pulled:?}");
+
+    let page = p.ingrid.get("/evaluaties").await;
+    assert!(page.body.contains("Evaluatie begeleidingsplan najaar"), "{}", page.body);
+    let link = page.body.find("/documenten/").expect("a download link");
+    let id: String = page.body[link + "/documenten/".len()..].chars().take_while(|c| *c != '"' && *c != '?').collect();
+    let download = p.ingrid.get(&format!("/documenten/{id}")).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.bytes, evaluation_pdf, "the print from the Binary, byte for byte");
+    assert!(p.ingrid.get("/facturen").await.body.contains("Factuur november 2026"));
+    let home = p.ingrid.get("/home").await;
+    assert!(
+        home.body.contains("Begeleidingsplanafdruk klaar om te ondertekenen"),
+        "offered for signing: {}",
+        home.body
+    );
+
+    let again = done(&run_now(&p.app, &p.tenant, &kinds).await, SyncKind::Documents);
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 3), "{again:?}");
+
+    // A corrected invoice replaces the print; a withdrawn evaluation goes.
+    let mut corrected = invoice.clone();
+    corrected["content"][0]["attachment"] = inline(&pdf("Factuur", "Zorg in november: 29 dagen."));
+    p.server.update(&corrected).await;
+    let mut withdrawn = evaluation.clone();
+    withdrawn["status"] = serde_json::json!("entered-in-error");
+    p.server.update(&withdrawn).await;
+    let third = done(&run_now(&p.app, &p.tenant, &kinds).await, SyncKind::Documents);
+    assert_eq!((third.updated, third.removed, third.unchanged), (1, 1, 1), "{third:?}");
+    assert!(!p.ingrid.get("/evaluaties").await.body.contains("Evaluatie begeleidingsplan najaar"));
+    let plans = p.app.store.care_plans(p.tenant.id, client_of(&p).await).await.unwrap();
+    assert_eq!(plans.len(), 1, "the print is offered once: {plans:?}");
+}
+
+async fn client_of(p: &crate::write_back::Portal) -> careportal_domain::ClientId {
+    let thomas = p.app.store.client_by_reference(p.tenant.id, &ClientReference::parse("SIL-1001").unwrap()).await;
+    thomas.unwrap().unwrap().id
+}
