@@ -109,8 +109,47 @@ pub async fn documents_come_from_the_ecd_with_their_prints(backend: Backend) {
     let third = done(&run_now(&p.app, &p.tenant, &kinds).await, SyncKind::Documents);
     assert_eq!((third.updated, third.removed, third.unchanged), (1, 1, 1), "{third:?}");
     assert!(!p.ingrid.get("/evaluaties").await.body.contains("Evaluatie begeleidingsplan najaar"));
-    let plans = p.app.store.care_plans(p.tenant.id, client_of(&p).await).await.unwrap();
+    let thomas = client_of(&p).await;
+    let plans = p.app.store.care_plans(p.tenant.id, thomas).await.unwrap();
     assert_eq!(plans.len(), 1, "the print is offered once: {plans:?}");
+
+    // Ingrid signs it (the signing itself is tested in tests/http/plans.rs): the decision
+    // and its evidence reach the ECD once, about the ECD's own print.
+    let print = p.app.store.document(p.tenant.id, thomas, plans[0].document).await.unwrap().unwrap();
+    let decision = careportal_domain::record::documents::PlanDecision {
+        signed: true,
+        reason: None,
+        decided_at: p.app.clock.now(),
+        account: None,
+        decided_by: "Ingrid de Vries (vertegenwoordiger)".to_owned(),
+        document_sha256: print.sha256.clone(),
+        method: "sms".to_owned(),
+        masked_phone: Some("06 ****5678".to_owned()),
+        ip: Some("192.0.2.10".to_owned()),
+        user_agent: Some("Firefox".to_owned()),
+    };
+    p.app.store.decide_plan(p.tenant.id, &Origin::system("test"), thomas, plans[0].id, &decision).await.unwrap();
+    for _ in 0..2 {
+        run_now(&p.app, &p.tenant, &[SyncKind::Outbox]).await;
+    }
+    let decisions =
+        p.server.search(&format!("Consent?identifier={}|", careportal_domain::sync::OWN_IDENTIFIER_SYSTEM)).await;
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    let consent = &decisions[0];
+    assert_eq!((consent["status"].as_str(), consent["provision"]["type"].as_str()), (Some("active"), Some("permit")));
+    assert_eq!(consent["performer"][0]["display"], "Ingrid de Vries (vertegenwoordiger)");
+    let plan_reference =
+        p.server.search("DocumentReference?identifier=urn:oid:2.16.840.1.113883.2.4.3.11.999.77.8|P-1").await;
+    assert_eq!(
+        consent["sourceReference"]["reference"],
+        format!("DocumentReference/{}", plan_reference[0]["id"].as_str().unwrap())
+    );
+    let evidence = consent["extension"][0]["extension"].as_array().unwrap();
+    assert!(evidence.iter().any(|e| e["url"] == "sha256" && e["valueString"] == print.sha256.as_str()), "{evidence:?}");
+    assert_eq!(p.app.store.ecd_outbox_depth(p.tenant.id).await.unwrap().pending, 0);
+    // It is no question for Toestemmingen.
+    let consents = done(&run_now(&p.app, &p.tenant, &[SyncKind::Consents]).await, SyncKind::Consents);
+    assert_eq!((consents.created, consents.skipped.len()), (0, 0), "{consents:?}");
 }
 
 async fn client_of(p: &crate::write_back::Portal) -> careportal_domain::ClientId {

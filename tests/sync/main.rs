@@ -539,6 +539,33 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
             },
             "p1",
         ),
+        careportal_sync::plans::to_consent(
+            &careportal_domain::record::documents::CarePlan {
+                id: careportal_domain::ids::CarePlanId::new(),
+                client: report.client,
+                document: careportal_domain::ids::DocumentId::new(),
+                plan_date: at.date_naive(),
+                offered_at: at,
+                offered_by: "Coördinator zorg".to_owned(),
+                status: careportal_domain::record::documents::PlanStatus::Rejected,
+                decision: None,
+            },
+            &careportal_domain::record::documents::PlanDecision {
+                signed: false,
+                reason: Some("Ik wil eerst overleggen.".to_owned()),
+                decided_at: at,
+                account: None,
+                decided_by: "Ingrid de Vries (vertegenwoordiger)".to_owned(),
+                document_sha256: "ab".repeat(32),
+                method: "totp".to_owned(),
+                masked_phone: None,
+                ip: Some("192.0.2.1".to_owned()),
+                user_agent: None,
+            },
+            "p1",
+            Some("DocumentReference/d1"),
+            "Begeleidingsplanafdruk van vrijdag 20 november 2026",
+        ),
         careportal_sync::consents::answered(
             &serde_json::json!({"resourceType": "Consent", "status": "proposed",
                 "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
@@ -554,7 +581,7 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fhir");
     let (valid, output) = validate_fhir(&[&fixtures, &sent]);
     assert!(valid, "{output}");
-    assert!(output.contains("9 checked, 0 invalid"), "{output}");
+    assert!(output.contains("10 checked, 0 invalid"), "{output}");
 
     // The check itself refuses what is not FHIR: an identifier list where R4 allows one.
     let mut wrong = careportal_sync::reports::to_composition(&report, "p1");

@@ -8,7 +8,7 @@ use crate::StoreResult;
 use crate::record::{EcdItem, Upserted};
 use async_trait::async_trait;
 use careportal_domain::audit::Origin;
-use careportal_domain::ids::{CareMessageId, EcdItemId, MeasurementId, QuestionnaireId, ReportId};
+use careportal_domain::ids::{CareMessageId, DocumentId, EcdItemId, MeasurementId, QuestionnaireId, ReportId};
 use careportal_domain::record::agenda::AppointmentInput;
 use careportal_domain::record::consents::ConsentQuestion;
 use careportal_domain::record::documents::{Document, NewDocument};
@@ -182,6 +182,8 @@ pub trait SyncStore {
     async fn remove_ecd_questionnaire(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
     /// The ECD key of a questionnaire (None: made in the portal).
     async fn questionnaire_ecd_key(&self, tenant: TenantId, id: QuestionnaireId) -> StoreResult<Option<String>>;
+    /// The key the ECD knows a document by (None: put in by hand or by the demo).
+    async fn document_ecd_key(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Option<String>>;
     /// The document the ECD knows as `ecd_key`.
     async fn ecd_document(&self, tenant: TenantId, ecd_key: &str) -> StoreResult<Option<Document>>;
     /// Creates the document the ECD knows as `ecd_key`, or points it at a new print (its

@@ -653,6 +653,18 @@ macro_rules! sql_sync {
                 })
             }
 
+            async fn document_ecd_key(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT ecd_key FROM documents WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(id.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(match row {
+                    Some(row) => row.try_get("ecd_key")?,
+                    None => None,
+                })
+            }
+
             async fn ecd_document(&self, tenant: TenantId, ecd_key: &str) -> StoreResult<Option<Document>> {
                 let row = sqlx::query(&format!(
                     "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND ecd_key = $2"

@@ -33,6 +33,10 @@ pub enum ConsentChange {
 
 /// Reads a Consent; `Err` says why it cannot be shown.
 pub fn map_consent(resource: &Value) -> Result<ConsentChange, String> {
+    // A decision on a care plan the portal sent: not a question of Toestemmingen.
+    if crate::plans::is_plan_decision(resource) {
+        return Ok(ConsentChange::Ignore);
+    }
     let key = resource_key(resource).ok_or("geen identifier en geen id")?;
     let patient = resource
         .pointer("/patient/reference")

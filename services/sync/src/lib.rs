@@ -21,6 +21,7 @@ pub mod fhir;
 pub mod measurements;
 pub mod messages;
 pub mod patients;
+pub mod plans;
 mod pull;
 mod push;
 pub mod questionnaires;

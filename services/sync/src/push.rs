@@ -14,10 +14,18 @@ use careportal_domain::sync::{
 use careportal_store::{EcdItem, Upserted};
 use chrono::{DateTime, Utc};
 
-/// The outbox kinds this connector sends so far. The others (consents, messages, plan
-/// decisions, appointments, questionnaire answers) stay queued, untouched, until it does.
-pub const PUSHED_KINDS: [&str; 7] =
-    ["report", "measurement", "consent", "message", "appointment", "appointment_deleted", "questionnaire"];
+/// Every kind the portal queues for the ECD. A kind not named here would stay queued,
+/// untouched, rather than be claimed and parked.
+pub const PUSHED_KINDS: [&str; 8] = [
+    "report",
+    "measurement",
+    "consent",
+    "message",
+    "appointment",
+    "appointment_deleted",
+    "questionnaire",
+    "plan_decision",
+];
 
 /// Items per claim, and claims per run: a long backlog drains over several runs rather
 /// than holding one worker for an hour.
@@ -83,6 +91,7 @@ impl Connection<'_> {
             "consent" => return self.send_consent(item).await,
             "appointment" | "appointment_deleted" => return self.send_appointment(item).await,
             "questionnaire" => return self.send_answers(item).await,
+            "plan_decision" => return self.send_plan_decision(item).await,
             _ => {}
         }
         let id = item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))?;
@@ -249,6 +258,53 @@ impl Connection<'_> {
                     Err(error) => Err(failed(SyncError::Fhir(error))),
                 }
             }
+        }
+    }
+
+    /// A care plan signed or rejected: a Consent with the evidence, once.
+    async fn send_plan_decision(&mut self, item: &EcdItem) -> Result<Upserted, Failed> {
+        let id = item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))?;
+        let store_error = |e: careportal_store::StoreError| failed(e.into());
+        let plan_id = careportal_domain::ids::CarePlanId::from_uuid(id);
+        let plan = self.store.care_plan(self.tenant.id, item.client, plan_id).await.map_err(store_error)?;
+        let Some((plan, decision)) = plan.and_then(|p| p.decision.clone().map(|d| (p, d))) else {
+            return Err(Failed::Never("het begeleidingsplan heeft geen beslissing".to_owned()));
+        };
+        let document = self.store.document(self.tenant.id, item.client, plan.document).await.map_err(store_error)?;
+        let title = document.as_ref().map_or_else(|| "Begeleidingsplanafdruk".to_owned(), |d| d.title.clone());
+        let print = match self.store.document_ecd_key(self.tenant.id, plan.document).await.map_err(store_error)? {
+            None => None,
+            Some(key) => {
+                let found = match key.strip_prefix("DocumentReference/") {
+                    Some(server_id) => self.fhir.read("DocumentReference", server_id).await,
+                    None => self
+                        .fhir
+                        .search_all("DocumentReference", &[("identifier", key.clone())])
+                        .await
+                        .map(|mut f| f.pop()),
+                };
+                found.map_err(|e| failed(e.into()))?.and_then(|r| {
+                    r.get("id").and_then(serde_json::Value::as_str).map(|id| format!("DocumentReference/{id}"))
+                })
+            }
+        };
+        let patient = match self.patient_of_client(item.client).await {
+            Ok(Some(patient)) => patient,
+            Ok(None) => {
+                return Err(Failed::Later {
+                    error: "de cliënt staat (nog) niet in het ECD".to_owned(),
+                    retry_after: None,
+                    server_wide: false,
+                });
+            }
+            Err(error) => return Err(failed(error)),
+        };
+        let body = crate::plans::to_consent(&plan, &decision, &patient, print.as_deref(), &title);
+        let condition = format!("identifier={OWN_IDENTIFIER_SYSTEM}|{}", own_identifier_value(id));
+        match self.fhir.create_if_none_exist("Consent", &body, &condition).await {
+            Ok(created) if created.new => Ok(Upserted::Created),
+            Ok(_) => Ok(Upserted::Unchanged),
+            Err(error) => Err(failed(SyncError::Fhir(error))),
         }
     }
 
