@@ -71,6 +71,7 @@ async fn measure(backend: Backend, server: &FhirServer) {
         token_file: None,
         token_env: None,
         page_size: 500,
+        smart: None,
     };
     bundle.config.sync.fhir = Some(settings.clone());
     app.store.apply_tenant(&Origin::system("bench"), &bundle).await.unwrap();

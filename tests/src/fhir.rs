@@ -78,6 +78,19 @@ impl FhirServer {
         assert!(response.status().is_success(), "delete: {}", response.status());
     }
 
+    /// Turns on SMART Backend Services for `client_id`: from now on the FHIR endpoints want a
+    /// token from `/auth/token`. Returns the client's private key (PKCS#8 PEM, EC P-384).
+    pub async fn require_smart(&self, client_id: &str) -> String {
+        let answer = self
+            .send(
+                reqwest::Method::POST,
+                &format!("{}/$test/smart", self.origin),
+                &serde_json::json!({"clientId": client_id}),
+            )
+            .await;
+        answer["privateKey"].as_str().unwrap().to_owned()
+    }
+
     /// After `skip` requests that are answered as usual, `count` requests answer `status`
     /// (with `Retry-After` when given).
     pub async fn fail_after(&self, skip: u32, count: u32, status: u16, retry_after: Option<u64>) {

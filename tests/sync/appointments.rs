@@ -20,6 +20,7 @@ pub(crate) async fn salem_with_johanna(backend: Backend, server: &FhirServer) ->
         token_file: None,
         token_env: None,
         page_size: 50,
+        smart: None,
     });
     app.store.apply_tenant(&Origin::system("test"), &bundle).await.unwrap();
     let tenant = app.store.tenant_by_slug("salem").await.unwrap().unwrap();

@@ -53,6 +53,7 @@ on_both_backends!(
     the_agenda_and_the_ecd_share_appointments,
     questionnaires_come_from_the_ecd_and_the_answers_go_back,
     documents_come_from_the_ecd_with_their_prints,
+    smart_backend_services_sign_in_with_a_signed_jwt,
 );
 
 const SILOAH_SYSTEM: &str = "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1";
@@ -72,6 +73,7 @@ async fn connect_siloah(app: &TestApp, base_url: &str) -> Tenant {
         token_file: None,
         token_env: None,
         page_size: 2,
+        smart: None,
     });
     app.store.apply_tenant(&Origin::system("test"), &bundle).await.unwrap();
     app.store.tenant_by_slug("siloah").await.unwrap().unwrap()
@@ -590,4 +592,50 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
     std::fs::write(&broken, wrong.to_string()).unwrap();
     let (valid, output) = validate_fhir(&[&broken]);
     assert!(!valid && output.contains("identifier"), "{output}");
+}
+
+/// SMART Backend Services: the connector signs a JWT with the tenant's private key, gets a
+/// token at the endpoint the server's smart-configuration names, and syncs with it; a key
+/// the ECD does not know gets a clear line.
+async fn smart_backend_services_sign_in_with_a_signed_jwt(backend: Backend) {
+    let (server, _) = server_with_patients().await;
+    let key = server.require_smart("careportal-siloah").await;
+    let app = TestApp::new(backend).await;
+    // Without signing in, the server refuses.
+    let plain = connect_siloah(&app, &server.base_url).await;
+    let refused = failure(&run_now(&app, &plain, &[SyncKind::Clients]).await, SyncKind::Clients);
+    assert!(refused.contains("weigert de toegang (HTTP 401)"), "{refused}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("siloah-ecd.pem");
+    std::fs::write(&key_file, &key).unwrap();
+    let connect = |key_file: &std::path::Path| {
+        let mut bundle_fhir = plain.config.sync.fhir.clone().unwrap();
+        bundle_fhir.auth = FhirAuth::Smart;
+        bundle_fhir.smart = Some(careportal_domain::tenant::SmartSettings {
+            client_id: "careportal-siloah".to_owned(),
+            private_key_file: key_file.display().to_string(),
+            algorithm: "ES384".to_owned(),
+            key_id: Some("siloah-2026".to_owned()),
+            token_url: None,
+            scope: "system/*.read system/*.write".to_owned(),
+        });
+        bundle_fhir
+    };
+    let mut bundle = fixtures::bundle("siloah").await;
+    bundle.config.sync.connector = "fhir".to_owned();
+    bundle.config.sync.fhir = Some(connect(&key_file));
+    app.store.apply_tenant(&Origin::system("test"), &bundle).await.unwrap();
+    let tenant = app.store.tenant_by_slug("siloah").await.unwrap().unwrap();
+    let signed = done(&run_now(&app, &tenant, &[SyncKind::Clients, SyncKind::Reports]).await, SyncKind::Clients);
+    assert_eq!(signed.created, 3, "{signed:?}");
+
+    // Another key than the one the ECD registered.
+    let other = FhirServer::start().await.require_smart("careportal-siloah").await;
+    std::fs::write(&key_file, other).unwrap();
+    let wrong = failure(&run_now(&app, &tenant, &[SyncKind::Clients]).await, SyncKind::Clients);
+    assert_eq!(wrong, "het ECD weigert de SMART-aanmelding (HTTP 401): signature does not verify");
+    std::fs::write(&key_file, "geen sleutel").unwrap();
+    let unreadable = failure(&run_now(&app, &tenant, &[SyncKind::Clients]).await, SyncKind::Clients);
+    assert!(unreadable.contains("de private sleutel is niet te lezen"), "{unreadable}");
 }

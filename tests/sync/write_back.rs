@@ -219,6 +219,7 @@ pub async fn the_worker_runs_each_stream_on_its_schedule(backend: Backend) {
         token_file: None,
         token_env: None,
         page_size: 50,
+        smart: None,
     });
     p.app.store.apply_tenant(&Origin::system("test"), &salem).await.unwrap();
     let night = careportal_domain::time::local_instant(today(), chrono::NaiveTime::from_hms_opt(0, 50, 0).unwrap());

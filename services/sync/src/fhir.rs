@@ -25,6 +25,8 @@ pub enum FhirError {
     Malformed(String),
     #[error("de koppeling is niet goed ingesteld: {0}")]
     Settings(String),
+    #[error("het ECD weigert de SMART-aanmelding (HTTP {0}): {1}")]
+    SignIn(u16, String),
 }
 
 #[derive(Debug, Clone)]
@@ -32,6 +34,10 @@ pub struct FhirClient {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    /// SMART: the settings to sign in with, and the token once signed in (per client, so
+    /// per run: a token lives minutes, a run takes seconds).
+    smart: Option<careportal_domain::tenant::SmartSettings>,
+    smart_token: std::sync::Arc<tokio::sync::OnceCell<String>>,
     page_size: u32,
 }
 
@@ -40,8 +46,17 @@ impl FhirClient {
     /// environment variable, so a rotated token is used from the next run on.
     pub fn new(settings: &FhirSettings) -> Result<Self, FhirError> {
         let token = match settings.auth {
-            FhirAuth::None => None,
+            FhirAuth::None | FhirAuth::Smart => None,
             FhirAuth::Bearer => Some(read_token(settings)?),
+        };
+        let smart = match settings.auth {
+            FhirAuth::Smart => Some(
+                settings
+                    .smart
+                    .clone()
+                    .ok_or_else(|| FhirError::Settings("smart: geef [sync.fhir.smart]".to_owned()))?,
+            ),
+            _ => None,
         };
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -53,6 +68,8 @@ impl FhirClient {
             http,
             base: settings.base_url.trim_end_matches('/').to_owned(),
             token,
+            smart,
+            smart_token: std::sync::Arc::new(tokio::sync::OnceCell::new()),
             page_size: settings.page_size,
         })
     }
@@ -160,7 +177,7 @@ impl FhirClient {
             return Err(FhirError::Refused(0, format!("de bijlage staat buiten de FHIR-server: {address}")));
         }
         let mut request = self.http.get(&address).header("accept", "application/pdf, application/fhir+json");
-        if let Some(token) = &self.token {
+        if let Some(token) = self.bearer().await? {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.map_err(|e| FhirError::Unreachable(self.base.clone(), cause(&e)))?;
@@ -189,6 +206,16 @@ impl FhirClient {
         base64::engine::general_purpose::STANDARD.decode(data).map_err(|e| FhirError::Malformed(e.to_string()))
     }
 
+    /// The token to send: the configured one, or SMART's, signing in on first use.
+    async fn bearer(&self) -> Result<Option<String>, FhirError> {
+        if let Some(token) = &self.token {
+            return Ok(Some(token.clone()));
+        }
+        let Some(smart) = &self.smart else { return Ok(None) };
+        let token = self.smart_token.get_or_try_init(|| crate::smart::sign_in(&self.http, &self.base, smart)).await?;
+        Ok(Some(token.clone()))
+    }
+
     async fn get(&self, address: &str) -> Result<Value, FhirError> {
         let (_, body) = self.send(self.http.get(address)).await?;
         Ok(body)
@@ -196,7 +223,7 @@ impl FhirClient {
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<(u16, Value), FhirError> {
         let mut request = request.header("accept", "application/fhir+json");
-        if let Some(token) = &self.token {
+        if let Some(token) = self.bearer().await? {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.map_err(|e| FhirError::Unreachable(self.base.clone(), cause(&e)))?;
@@ -245,6 +272,8 @@ impl FhirError {
             FhirError::Unauthorized(_) => true,
             FhirError::Refused(status, _) => matches!(status, 408 | 409 | 423),
             FhirError::Malformed(_) | FhirError::Settings(_) => false,
+            // A refused sign-in is a key or registration to fix, but not an item's fault.
+            FhirError::SignIn(..) => true,
         }
     }
 }

@@ -27,6 +27,7 @@ mod push;
 pub mod questionnaires;
 pub mod reports;
 pub mod schedule;
+mod smart;
 pub mod status;
 
 pub use schedule::{StreamResult, TenantRun, When, sync_tenant};

@@ -365,6 +365,9 @@ pub struct FhirSettings {
     /// Resources per page (`_count`).
     #[serde(default = "default_page_size")]
     pub page_size: u32,
+    /// smart: how the portal signs in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smart: Option<SmartSettings>,
 }
 
 fn default_page_size() -> u32 {
@@ -379,6 +382,38 @@ pub enum FhirAuth {
     None,
     /// `Authorization: Bearer <token>`.
     Bearer,
+    /// SMART Backend Services: client credentials with a signed JWT, `[sync.fhir.smart]`.
+    Smart,
+}
+
+/// SMART Backend Services (HL7 SMART App Launch 2, "backend services"): the portal signs a
+/// short JWT with its private key and trades it at the token endpoint for an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmartSettings {
+    /// The client id the ECD registered the portal's public key under.
+    pub client_id: String,
+    /// A PEM file with the private key (PKCS#8); never the key itself in tenant.toml.
+    pub private_key_file: String,
+    /// ES384 (an EC P-384 key) or RS384 (an RSA key).
+    #[serde(default = "default_smart_algorithm")]
+    pub algorithm: String,
+    /// The `kid` of the key in the JWK set the ECD knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// The token endpoint; found in `<base_url>/.well-known/smart-configuration` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_url: Option<String>,
+    #[serde(default = "default_smart_scope")]
+    pub scope: String,
+}
+
+fn default_smart_algorithm() -> String {
+    "ES384".to_owned()
+}
+
+fn default_smart_scope() -> String {
+    "system/*.read system/*.write".to_owned()
 }
 
 fn default_connector() -> String {

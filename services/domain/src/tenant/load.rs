@@ -353,6 +353,23 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
             if fhir.auth == super::FhirAuth::Bearer && fhir.token_file.is_none() && fhir.token_env.is_none() {
                 bad("sync.fhir.auth", "bearer: geef token_file of token_env".to_owned());
             }
+            match (&fhir.smart, fhir.auth) {
+                (None, super::FhirAuth::Smart) => {
+                    bad("sync.fhir.smart", "smart: geef [sync.fhir.smart] met client_id en private_key_file".to_owned())
+                }
+                (Some(smart), _) => {
+                    if smart.client_id.trim().is_empty() {
+                        bad("sync.fhir.smart.client_id", "noem de client_id die het ECD het portaal gaf".to_owned());
+                    }
+                    if smart.private_key_file.trim().is_empty() {
+                        bad("sync.fhir.smart.private_key_file", "noem het bestand met de private sleutel".to_owned());
+                    }
+                    if smart.algorithm != "ES384" && smart.algorithm != "RS384" {
+                        bad("sync.fhir.smart.algorithm", format!("\"{}\": kies ES384 of RS384", smart.algorithm));
+                    }
+                }
+                (None, _) => {}
+            }
             if !(1..=1000).contains(&fhir.page_size) {
                 bad("sync.fhir.page_size", format!("{} valt buiten 1 tot 1000", fhir.page_size));
             }
@@ -573,8 +590,24 @@ policy = "voorbeeld"
         let fhir = config.sync.fhir.unwrap();
         assert_eq!((fhir.auth, fhir.page_size), (super::super::FhirAuth::Bearer, 100));
 
-        let (key, _) = parse_config(&good.replace("auth = \"bearer\"", "auth = \"smart\"")).unwrap_err();
+        let (key, _) = parse_config(&good.replace("auth = \"bearer\"", "auth = \"oauth\"")).unwrap_err();
         assert_eq!(key, "sync.fhir.auth");
+
+        // SMART Backend Services: its section is required and checked.
+        let smart = good.replace("auth = \"bearer\"", "auth = \"smart\"");
+        let issues = check_config(&parse_config(&smart).unwrap());
+        assert!(issues.iter().any(|(k, _)| k == "sync.fhir.smart"), "{issues:?}");
+        let with = format!(
+            "{smart}[sync.fhir.smart]\nclient_id = \"\"\nprivate_key_file = \"/run/secrets/ecd.pem\"\nalgorithm = \"HS256\"\n"
+        );
+        let issues = check_config(&parse_config(&with).unwrap());
+        for key in ["sync.fhir.smart.client_id", "sync.fhir.smart.algorithm"] {
+            assert!(issues.iter().any(|(k, _)| k == key), "{key}: {issues:?}");
+        }
+        let fine = with.replace("client_id = \"\"", "client_id = \"careportal\"").replace("HS256", "ES384");
+        let config = parse_config(&fine).unwrap();
+        assert!(check_config(&config).iter().all(|(k, _)| !k.starts_with("sync")), "{:?}", check_config(&config));
+        assert_eq!(config.sync.fhir.unwrap().smart.unwrap().scope, "system/*.read system/*.write");
     }
 
     #[test]
