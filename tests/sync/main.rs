@@ -54,6 +54,7 @@ on_both_backends!(
     questionnaires_come_from_the_ecd_and_the_answers_go_back,
     documents_come_from_the_ecd_with_their_prints,
     smart_backend_services_sign_in_with_a_signed_jwt,
+    the_person_profile_comes_from_a_sectioned_composition,
 );
 
 const SILOAH_SYSTEM: &str = "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1";
@@ -638,4 +639,58 @@ async fn smart_backend_services_sign_in_with_a_signed_jwt(backend: Backend) {
     std::fs::write(&key_file, "geen sleutel").unwrap();
     let unreadable = failure(&run_now(&app, &tenant, &[SyncKind::Clients]).await, SyncKind::Clients);
     assert!(unreadable.contains("de private sleutel is niet te lezen"), "{unreadable}");
+}
+
+/// Persoonsbeeld from the ECD's person profile Composition: its sections in order, changed
+/// when the ECD changes them, nothing written when they are the same.
+async fn the_person_profile_comes_from_a_sectioned_composition(backend: Backend) {
+    let (server, patient) = server_with_patients().await;
+    let section = |title: &str, text: &str| {
+        serde_json::json!({"title": title, "text": {"status": "generated",
+            "div": format!("<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>{text}</p></div>")}})
+    };
+    let profile = server
+        .create(&serde_json::json!({
+            "resourceType": "Composition",
+            "identifier": {"system": "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.9", "value": "PB-1"},
+            "status": "final",
+            "type": {"coding": [{"system": careportal_sync::documents::KIND_SYSTEM, "code": "person-profile"}]},
+            "subject": {"reference": format!("Patient/{patient}")},
+            "date": "2026-11-01T10:00:00+01:00",
+            "author": [{"display": "Lisa Smit (Coördinator zorg)"}],
+            "title": "Persoonsbeeld",
+            "section": [
+                section("Wie ben ik", "Thomas houdt van voetbal en houtwerk."),
+                section("Communicatie", "Korte zinnen, en de tijd om te antwoorden."),
+            ]
+        }))
+        .await;
+    let app = TestApp::new(backend).await;
+    let tenant = connect_siloah(&app, &server.base_url).await;
+    let kinds = [SyncKind::Clients, SyncKind::Profiles, SyncKind::Reports];
+    let first = run_now(&app, &tenant, &kinds).await;
+    assert_eq!(done(&first, SyncKind::Profiles).created, 1, "{first:?}");
+    assert_eq!(done(&first, SyncKind::Reports).created, 0, "a profile is no report");
+    let thomas = app.store.client_by_reference(tenant.id, &ClientReference::parse("SIL-1001").unwrap()).await;
+    let thomas = thomas.unwrap().unwrap().id;
+    let ingrid =
+        app.new_account("siloah", "ingrid@example.nl", "Ingrid de Vries", thomas, Relation::Representative).await;
+    let mut browser = app.signed_in("siloah.localhost", "siloah", ingrid).await;
+    let page = browser.get("/persoonsbeeld").await;
+    assert!(
+        page.body.contains("Wie ben ik") && page.body.contains("Thomas houdt van voetbal en houtwerk."),
+        "{}",
+        page.body
+    );
+    let again = done(&run_now(&app, &tenant, &[SyncKind::Profiles]).await, SyncKind::Profiles);
+    assert_eq!((again.updated, again.unchanged), (0, 1), "{again:?}");
+
+    let mut changed = profile.clone();
+    changed["status"] = serde_json::json!("amended");
+    changed["section"][1] = section("Communicatie", "Thomas gebruikt nu ook pictogrammen.");
+    server.update(&changed).await;
+    let amended = done(&run_now(&app, &tenant, &[SyncKind::Profiles]).await, SyncKind::Profiles);
+    assert_eq!(amended.updated, 1, "{amended:?}");
+    let page = browser.get("/persoonsbeeld").await;
+    assert!(page.body.contains("pictogrammen") && !page.body.contains("Korte zinnen"), "{}", page.body);
 }

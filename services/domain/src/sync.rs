@@ -31,12 +31,14 @@ pub enum SyncKind {
     Questionnaires,
     /// DocumentReferences: care plan prints to sign, evaluations, invoices.
     Documents,
+    /// A sectioned Composition: the Persoonsbeeld.
+    Profiles,
     /// The portal's own writes on their way to the ECD.
     Outbox,
 }
 
 impl SyncKind {
-    pub const ALL: [SyncKind; 9] = [
+    pub const ALL: [SyncKind; 10] = [
         SyncKind::Clients,
         SyncKind::Reports,
         SyncKind::Measurements,
@@ -45,6 +47,7 @@ impl SyncKind {
         SyncKind::Appointments,
         SyncKind::Questionnaires,
         SyncKind::Documents,
+        SyncKind::Profiles,
         SyncKind::Outbox,
     ];
 
@@ -58,6 +61,7 @@ impl SyncKind {
             SyncKind::Appointments => "appointments",
             SyncKind::Questionnaires => "questionnaires",
             SyncKind::Documents => "documents",
+            SyncKind::Profiles => "profiles",
             SyncKind::Outbox => "outbox",
         }
     }
@@ -77,6 +81,7 @@ impl SyncKind {
             SyncKind::Appointments => "Afspraken",
             SyncKind::Questionnaires => "Vragenlijsten",
             SyncKind::Documents => "Documenten",
+            SyncKind::Profiles => "Persoonsbeeld",
             SyncKind::Outbox => "Naar het ECD",
         }
     }

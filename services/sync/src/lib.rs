@@ -22,6 +22,7 @@ pub mod measurements;
 pub mod messages;
 pub mod patients;
 pub mod plans;
+pub mod profiles;
 mod pull;
 mod push;
 pub mod questionnaires;
@@ -113,7 +114,7 @@ pub struct Counts {
 
 /// The kinds the FHIR connector syncs, in the order a run takes them: the client list first,
 /// since everything else hangs on a client.
-pub const SYNCED: [SyncKind; 9] = SyncKind::ALL;
+pub const SYNCED: [SyncKind; 10] = SyncKind::ALL;
 
 /// `Patient/123`, for reports of what was skipped.
 fn resource_name(resource: &serde_json::Value) -> String {

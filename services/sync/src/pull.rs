@@ -8,6 +8,7 @@ use crate::documents::{self, DocumentChange};
 use crate::fhir::FhirClient;
 use crate::measurements::{self, MeasurementChange};
 use crate::messages::{self, MessageChange};
+use crate::profiles::{self, ProfileChange};
 use crate::questionnaires::{self, ResponseChange};
 use crate::reports::{self, ReportChange};
 use crate::{KindOutcome, SyncError, patients, resource_name};
@@ -172,6 +173,7 @@ impl<'a> Connection<'a> {
             SyncKind::Appointments => self.pull_appointments(cursor, full).await,
             SyncKind::Questionnaires => self.pull_questionnaires(cursor, full).await,
             SyncKind::Documents => self.pull_documents(cursor, full).await,
+            SyncKind::Profiles => self.pull_profiles(cursor, full).await,
             SyncKind::Outbox => Ok(Pulled { outcome: self.push().await?, cursor: None, full: false }),
         }
     }
@@ -579,6 +581,38 @@ impl<'a> Connection<'a> {
         }
         if full {
             outcome.removed += self.remove_missing(SyncKind::Documents, &found).await?;
+        }
+        Ok(Pulled { outcome, cursor: next, full })
+    }
+
+    /// The person profile Composition of a client replaces their Persoonsbeeld when it
+    /// differs from what the portal shows.
+    async fn pull_profiles(&mut self, cursor: Option<&str>, full: bool) -> Result<Pulled, SyncError> {
+        let (found, next) = self.search("Composition", vec![("type", profiles::profile_type())], cursor, full).await?;
+        let origin = Origin::system("sync");
+        let mut outcome = KindOutcome::default();
+        for resource in &found {
+            let (patient, sections) = match profiles::map_profile(resource) {
+                Ok(ProfileChange::Ignore) => continue,
+                Ok(ProfileChange::Put { patient, sections }) => (patient, sections),
+                Ok(ProfileChange::Clear { patient }) => (patient, Vec::new()),
+                Err(reason) => {
+                    outcome.skipped.push((resource_name(resource), reason));
+                    continue;
+                }
+            };
+            let Some(client) = self.client_or_skip(resource, &patient, &mut outcome).await? else { continue };
+            let shown = self.store.profile(self.tenant.id, client).await?;
+            if shown == sections {
+                outcome.unchanged += 1;
+                continue;
+            }
+            self.store.set_profile(self.tenant.id, &origin, client, &sections).await?;
+            match (shown.is_empty(), sections.is_empty()) {
+                (_, true) => outcome.removed += 1,
+                (true, false) => outcome.created += 1,
+                (false, false) => outcome.updated += 1,
+            }
         }
         Ok(Pulled { outcome, cursor: next, full })
     }

@@ -128,7 +128,7 @@ pub(crate) fn instant(text: &str) -> Result<DateTime<Utc>, String> {
 
 /// The text of a narrative `<div>`: tags dropped, paragraphs and line breaks kept as new
 /// lines, the five XML entities read back.
-fn plain_text(xhtml: &str) -> String {
+pub(crate) fn plain_text(xhtml: &str) -> String {
     let mut out = String::new();
     let mut rest = xhtml;
     while let Some(open) = rest.find('<') {
