@@ -13,6 +13,7 @@ use careportal_domain::sync::{
 };
 use careportal_store::{EcdItem, Upserted};
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 
 /// Every kind the portal queues for the ECD. A kind not named here would stay queued,
 /// untouched, rather than be claimed and parked.
@@ -94,19 +95,8 @@ impl Connection<'_> {
             "plan_decision" => return self.send_plan_decision(item).await,
             _ => {}
         }
-        let id = item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))?;
-        let patient = match self.patient_of_client(item.client).await {
-            Ok(Some(patient)) => patient,
-            // The ECD may not have the client yet (a new client entered in both at once).
-            Ok(None) => {
-                return Err(Failed::Later {
-                    error: "de cliënt staat (nog) niet in het ECD".to_owned(),
-                    retry_after: None,
-                    server_wide: false,
-                });
-            }
-            Err(error) => return Err(failed(error)),
-        };
+        let id = item_id(item)?;
+        let patient = self.patient_or_wait(item.client).await?;
         let (resource_type, body) = match item.kind.as_str() {
             "report" => {
                 let report = self.store.report(self.tenant.id, ReportId::from_uuid(id)).await;
@@ -136,19 +126,14 @@ impl Connection<'_> {
             }
             other => return Err(Failed::Never(format!("onbekende soort \"{other}\""))),
         };
-        let condition = format!("identifier={OWN_IDENTIFIER_SYSTEM}|{}", own_identifier_value(id));
-        match self.fhir.create_if_none_exist(resource_type, &body, &condition).await {
-            Ok(created) if created.new => Ok(Upserted::Created),
-            Ok(_) => Ok(Upserted::Unchanged),
-            Err(error) => Err(failed(SyncError::Fhir(error))),
-        }
+        self.create_ours(resource_type, &body, id).await
     }
 
     /// An appointment made Openbaar, changed, made private again or deleted: the ECD's copy
     /// (found by our identifier) is created, replaced or cancelled to match what the portal
     /// has now, however many changes were queued.
     async fn send_appointment(&mut self, item: &EcdItem) -> Result<Upserted, Failed> {
-        let id = item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))?;
+        let id = item_id(item)?;
         let current = self
             .store
             .appointment(self.tenant.id, item.client, careportal_domain::ids::AppointmentId::from_uuid(id))
@@ -156,51 +141,22 @@ impl Connection<'_> {
             .map_err(|e| failed(e.into()))?
             .filter(|a| a.public);
         let identifier = format!("{OWN_IDENTIFIER_SYSTEM}|{}", own_identifier_value(id));
-        let mut found = self
-            .fhir
-            .search_all("Appointment", &[("identifier", identifier.clone())])
-            .await
-            .map_err(|e| failed(e.into()))?;
-        let existing = found.pop();
-        let version = |r: &serde_json::Value| {
-            r.pointer("/meta/versionId").and_then(serde_json::Value::as_str).map(|v| format!("W/\"{v}\""))
-        };
-        let server_id =
-            |r: &serde_json::Value| r.get("id").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+        let existing = self.find_by_key("Appointment", &identifier).await?.pop();
         match (current, existing) {
             (Some(appointment), existing) => {
-                let patient = match self.patient_of_client(item.client).await {
-                    Ok(Some(patient)) => patient,
-                    Ok(None) => {
-                        return Err(Failed::Later {
-                            error: "de cliënt staat (nog) niet in het ECD".to_owned(),
-                            retry_after: None,
-                            server_wide: false,
-                        });
-                    }
-                    Err(error) => return Err(failed(error)),
-                };
+                let patient = self.patient_or_wait(item.client).await?;
                 let mut body = crate::appointments::to_appointment(&appointment, &patient);
                 match existing {
-                    None => {
-                        let condition = format!("identifier={identifier}");
-                        match self.fhir.create_if_none_exist("Appointment", &body, &condition).await {
-                            Ok(created) if created.new => Ok(Upserted::Created),
-                            Ok(_) => Ok(Upserted::Unchanged),
-                            Err(error) => Err(failed(SyncError::Fhir(error))),
-                        }
-                    }
+                    None => self.create_ours("Appointment", &body, id).await,
                     Some(existing) => {
-                        body["id"] = serde_json::json!(server_id(&existing));
-                        self.update_or_wait("Appointment", &existing, &body, version(&existing)).await
+                        body["id"] = existing.get("id").cloned().unwrap_or(Value::Null);
+                        self.update_or_wait("Appointment", &existing, &body).await
                     }
                 }
             }
-            (None, Some(existing))
-                if existing.get("status").and_then(serde_json::Value::as_str) != Some("cancelled") =>
-            {
+            (None, Some(existing)) if existing.get("status").and_then(Value::as_str) != Some("cancelled") => {
                 let body = crate::appointments::cancelled(&existing);
-                self.update_or_wait("Appointment", &existing, &body, version(&existing)).await
+                self.update_or_wait("Appointment", &existing, &body).await
             }
             // Private or deleted, and the ECD has nothing (or only a cancelled copy).
             (None, _) => Ok(Upserted::Unchanged),
@@ -210,7 +166,7 @@ impl Connection<'_> {
     /// Sent answers: into the ECD's own QuestionnaireResponse when the ECD asked, else a new
     /// one of ours.
     async fn send_answers(&mut self, item: &EcdItem) -> Result<Upserted, Failed> {
-        let id = item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))?;
+        let id = item_id(item)?;
         let id = careportal_domain::ids::QuestionnaireId::from_uuid(id);
         let store_error = |e: careportal_store::StoreError| failed(e.into());
         let Some(questionnaire) =
@@ -218,52 +174,25 @@ impl Connection<'_> {
         else {
             return Err(Failed::Never("de vragenlijst bestaat niet meer".to_owned()));
         };
-        let patient = match self.patient_of_client(item.client).await {
-            Ok(Some(patient)) => patient,
-            Ok(None) => {
-                return Err(Failed::Later {
-                    error: "de cliënt staat (nog) niet in het ECD".to_owned(),
-                    retry_after: None,
-                    server_wide: false,
-                });
-            }
-            Err(error) => return Err(failed(error)),
-        };
+        let patient = self.patient_or_wait(item.client).await?;
         match self.store.questionnaire_ecd_key(self.tenant.id, id).await.map_err(store_error)? {
             Some(key) => {
-                let found = match key.strip_prefix("QuestionnaireResponse/") {
-                    Some(server_id) => self.fhir.read("QuestionnaireResponse", server_id).await,
-                    None => self
-                        .fhir
-                        .search_all("QuestionnaireResponse", &[("identifier", key.clone())])
-                        .await
-                        .map(|mut f| f.pop()),
-                };
-                let Some(resource) = found.map_err(|e| failed(e.into()))? else {
+                let Some(resource) = self.find_by_key("QuestionnaireResponse", &key).await?.pop() else {
                     return Err(Failed::Never("het ECD heeft deze vragenlijst niet meer".to_owned()));
                 };
-                let version = resource
-                    .pointer("/meta/versionId")
-                    .and_then(serde_json::Value::as_str)
-                    .map(|v| format!("W/\"{v}\""));
                 let body = crate::questionnaires::answered(Some(&resource), &questionnaire, &patient);
-                self.update_or_wait("QuestionnaireResponse", &resource, &body, version).await
+                self.update_or_wait("QuestionnaireResponse", &resource, &body).await
             }
             None => {
                 let body = crate::questionnaires::answered(None, &questionnaire, &patient);
-                let condition = format!("identifier={OWN_IDENTIFIER_SYSTEM}|{}", own_identifier_value(id.as_uuid()));
-                match self.fhir.create_if_none_exist("QuestionnaireResponse", &body, &condition).await {
-                    Ok(created) if created.new => Ok(Upserted::Created),
-                    Ok(_) => Ok(Upserted::Unchanged),
-                    Err(error) => Err(failed(SyncError::Fhir(error))),
-                }
+                self.create_ours("QuestionnaireResponse", &body, id.as_uuid()).await
             }
         }
     }
 
     /// A care plan signed or rejected: a Consent with the evidence, once.
     async fn send_plan_decision(&mut self, item: &EcdItem) -> Result<Upserted, Failed> {
-        let id = item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))?;
+        let id = item_id(item)?;
         let store_error = |e: careportal_store::StoreError| failed(e.into());
         let plan_id = careportal_domain::ids::CarePlanId::from_uuid(id);
         let plan = self.store.care_plan(self.tenant.id, item.client, plan_id).await.map_err(store_error)?;
@@ -275,49 +204,54 @@ impl Connection<'_> {
         let print = match self.store.document_ecd_key(self.tenant.id, plan.document).await.map_err(store_error)? {
             None => None,
             Some(key) => {
-                let found = match key.strip_prefix("DocumentReference/") {
-                    Some(server_id) => self.fhir.read("DocumentReference", server_id).await,
-                    None => self
-                        .fhir
-                        .search_all("DocumentReference", &[("identifier", key.clone())])
-                        .await
-                        .map(|mut f| f.pop()),
-                };
-                found.map_err(|e| failed(e.into()))?.and_then(|r| {
-                    r.get("id").and_then(serde_json::Value::as_str).map(|id| format!("DocumentReference/{id}"))
-                })
+                let found = self.find_by_key("DocumentReference", &key).await?.pop();
+                found.and_then(|r| r.get("id").and_then(Value::as_str).map(|id| format!("DocumentReference/{id}")))
             }
         };
-        let patient = match self.patient_of_client(item.client).await {
-            Ok(Some(patient)) => patient,
-            Ok(None) => {
-                return Err(Failed::Later {
-                    error: "de cliënt staat (nog) niet in het ECD".to_owned(),
-                    retry_after: None,
-                    server_wide: false,
-                });
-            }
-            Err(error) => return Err(failed(error)),
-        };
+        let patient = self.patient_or_wait(item.client).await?;
         let body = crate::plans::to_consent(&plan, &decision, &patient, print.as_deref(), &title);
+        self.create_ours("Consent", &body, id).await
+    }
+
+    /// Creates `body` unless the ECD already has the resource with our identifier for `id`.
+    async fn create_ours(&self, kind: &str, body: &Value, id: uuid::Uuid) -> Result<Upserted, Failed> {
         let condition = format!("identifier={OWN_IDENTIFIER_SYSTEM}|{}", own_identifier_value(id));
-        match self.fhir.create_if_none_exist("Consent", &body, &condition).await {
+        match self.fhir.create_if_none_exist(kind, body, &condition).await {
             Ok(created) if created.new => Ok(Upserted::Created),
             Ok(_) => Ok(Upserted::Unchanged),
             Err(error) => Err(failed(SyncError::Fhir(error))),
         }
     }
 
+    /// The server id of the client's Patient; while the ECD does not have the client (a new
+    /// client entered in both at once) the item waits.
+    async fn patient_or_wait(&mut self, client: careportal_domain::ClientId) -> Result<String, Failed> {
+        match self.patient_of_client(client).await {
+            Ok(Some(patient)) => Ok(patient),
+            Ok(None) => Err(Failed::Later {
+                error: "de cliënt staat (nog) niet in het ECD".to_owned(),
+                retry_after: None,
+                server_wide: false,
+            }),
+            Err(error) => Err(failed(error)),
+        }
+    }
+
+    /// The ECD's resources known by `key`: `Type/id` read by id, else `system|value` by
+    /// identifier search.
+    async fn find_by_key(&self, kind: &str, key: &str) -> Result<Vec<Value>, Failed> {
+        let found = match key.strip_prefix(kind).and_then(|rest| rest.strip_prefix('/')) {
+            Some(server_id) => self.fhir.read(kind, server_id).await.map(|r| r.into_iter().collect()),
+            None => self.fhir.search_all(kind, &[("identifier", key.to_owned())]).await,
+        };
+        found.map_err(|e| failed(e.into()))
+    }
+
     /// Writes `body` over `existing` on the version read; a 412 (changed in the ECD since)
     /// waits for the next try, which reads it again.
-    async fn update_or_wait(
-        &self,
-        kind: &str,
-        existing: &serde_json::Value,
-        body: &serde_json::Value,
-        version: Option<String>,
-    ) -> Result<Upserted, Failed> {
-        let id = existing.get("id").and_then(serde_json::Value::as_str).unwrap_or_default();
+    async fn update_or_wait(&self, kind: &str, existing: &Value, body: &Value) -> Result<Upserted, Failed> {
+        let id = existing.get("id").and_then(Value::as_str).unwrap_or_default();
+        let version = existing.pointer("/meta/versionId").and_then(Value::as_str).map(|v| format!("W/\"{v}\""));
         match self.fhir.update(kind, id, body, version.as_deref()).await {
             Ok(()) => Ok(Upserted::Updated),
             Err(FhirError::Refused(412, error)) => Err(Failed::Later {
@@ -341,26 +275,17 @@ impl Connection<'_> {
         let Some(granted) = consent.granted else {
             return Err(Failed::Never("de toestemming heeft geen antwoord".to_owned()));
         };
-        let found = match item.item.strip_prefix("Consent/") {
-            Some(id) => self.fhir.read("Consent", id).await.map_err(|e| failed(e.into()))?,
-            None => {
-                let params = [("identifier", item.item.clone())];
-                let mut found = self.fhir.search_all("Consent", &params).await.map_err(|e| failed(e.into()))?;
-                if found.len() > 1 {
-                    return Err(Failed::Never(format!("het ECD heeft {} toestemmingen met deze sleutel", found.len())));
-                }
-                found.pop()
-            }
-        };
-        let Some(resource) = found else {
+        let mut found = self.find_by_key("Consent", &item.item).await?;
+        if found.len() > 1 {
+            return Err(Failed::Never(format!("het ECD heeft {} toestemmingen met deze sleutel", found.len())));
+        }
+        let Some(resource) = found.pop() else {
             return Err(Failed::Never("het ECD heeft deze toestemming niet".to_owned()));
         };
-        let version =
-            resource.pointer("/meta/versionId").and_then(serde_json::Value::as_str).map(|v| format!("W/\"{v}\""));
         let by = consent.changed_by.as_deref().unwrap_or("Cliëntportaal");
         let at = consent.changed_at.unwrap_or(self.now);
         let body = crate::consents::answered(&resource, granted, by, at);
-        self.update_or_wait("Consent", &resource, &body, version).await
+        self.update_or_wait("Consent", &resource, &body).await
     }
 
     async fn wait(
@@ -394,6 +319,11 @@ impl Connection<'_> {
 
 fn item_uuid(item: &EcdItem) -> Option<uuid::Uuid> {
     item.item.parse().ok()
+}
+
+/// The item's own id; an item whose id does not read will never go.
+fn item_id(item: &EcdItem) -> Result<uuid::Uuid, Failed> {
+    item_uuid(item).ok_or_else(|| Failed::Never(format!("onleesbaar id \"{}\"", item.item)))
 }
 
 fn failed(error: SyncError) -> Failed {
