@@ -175,24 +175,33 @@ macro_rules! sql_record {
             Ok(old)
         }
 
-        /// Deletes the row of `table` the ECD knows as `ecd_key`, with its audit entry
-        /// (`action`); false when there is none.
+        /// What removing by ECD key means for one table: the table, a further condition a
+        /// row must meet to go (`""`: none), and the audit action.
+        struct KeyedRemoval {
+            table: &'static str,
+            only: &'static str,
+            action: &'static str,
+        }
+
+        /// Deletes the row the ECD knows as `ecd_key`, if it meets the removal's condition,
+        /// with its audit entry; false when there is none.
         async fn remove_by_ecd_key(
             pool: &sqlx::Pool<Db>,
             now: DateTime<Utc>,
-            table: &'static str,
-            action: &'static str,
+            removal: &KeyedRemoval,
             tenant: TenantId,
             origin: &Origin,
             ecd_key: &str,
         ) -> StoreResult<bool> {
+            let KeyedRemoval { table, only, action } = removal;
             let mut tx = begin_write(pool).await?;
-            let removed =
-                sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1 AND ecd_key = $2 RETURNING id, client_id"))
-                    .bind(tenant.as_uuid())
-                    .bind(ecd_key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let removed = sqlx::query(&format!(
+                "DELETE FROM {table} WHERE tenant_id = $1 AND ecd_key = $2 {only} RETURNING id, client_id"
+            ))
+            .bind(tenant.as_uuid())
+            .bind(ecd_key)
+            .fetch_optional(&mut *tx)
+            .await?;
             let Some(row) = removed else { return Ok(false) };
             let id: Uuid = row.try_get("id")?;
             let client = ClientId::from_uuid(row.try_get("client_id")?);
@@ -200,6 +209,19 @@ macro_rules! sql_record {
             insert_audit(&mut tx, tenant, &event, now).await?;
             tx.commit().await?;
             Ok(true)
+        }
+
+        /// The ECD key of one row of `table` (None: none, or no such row).
+        async fn ecd_key_of(pool: &sqlx::Pool<Db>, table: &'static str, tenant: TenantId, id: Uuid) -> StoreResult<Option<String>> {
+            let row = sqlx::query(&format!("SELECT ecd_key FROM {table} WHERE tenant_id = $1 AND id = $2"))
+                .bind(tenant.as_uuid())
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(match row {
+                Some(row) => row.try_get("ecd_key")?,
+                None => None,
+            })
         }
 
         /// Queues what a portal user wrote for the ECD, in the caller's transaction.
@@ -251,7 +273,8 @@ macro_rules! sql_record {
             }
 
             async fn remove_ecd_report(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
-                remove_by_ecd_key(&self.pool, self.now(), "reports", "report.removed", tenant, origin, ecd_key).await
+                let removal = KeyedRemoval { table: "reports", only: "", action: "report.removed" };
+                remove_by_ecd_key(&self.pool, self.now(), &removal, tenant, origin, ecd_key).await
             }
 
             async fn add_report(

@@ -1,6 +1,6 @@
 //! The SQL behind [`crate::SyncStore`], stamped out beside `sql_store!` and `sql_record!`
 //! (it shares their helpers and row readers: `report_from_row`, `measurement_from_row`,
-//! `remove_by_ecd_key` come from `sql_record!`).
+//! `remove_by_ecd_key`, `ecd_key_of` come from `sql_record!`).
 
 macro_rules! sql_sync {
     ($store:ident) => {
@@ -362,7 +362,8 @@ macro_rules! sql_sync {
             }
 
             async fn remove_ecd_measurement(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
-                remove_by_ecd_key(&self.pool, self.now(), "measurements", "measurement.removed", tenant, origin, ecd_key)
+                let removal = KeyedRemoval { table: "measurements", only: "", action: "measurement.removed" };
+                remove_by_ecd_key(&self.pool, self.now(), &removal, tenant, origin, ecd_key)
                     .await
             }
 
@@ -529,22 +530,9 @@ macro_rules! sql_sync {
             }
 
             async fn remove_ecd_appointment(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
-                let now = self.now();
-                let mut tx = begin_write(&self.pool).await?;
-                let removed = sqlx::query(
-                    "DELETE FROM appointments WHERE tenant_id = $1 AND ecd_key = $2 AND source = 'ecd' RETURNING id, client_id",
-                )
-                .bind(tenant.as_uuid())
-                .bind(ecd_key)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(row) = removed else { return Ok(false) };
-                let id: Uuid = row.try_get("id")?;
-                let client = ClientId::from_uuid(row.try_get("client_id")?);
-                let event = origin.event(AuditAction::new("appointment.removed"), Some(client), id.to_string());
-                insert_audit(&mut tx, tenant, &event, now).await?;
-                tx.commit().await?;
-                Ok(true)
+                // Never one made in the portal: it is the person's own.
+                let removal = KeyedRemoval { table: "appointments", only: "AND source = 'ecd'", action: "appointment.removed" };
+                remove_by_ecd_key(&self.pool, self.now(), &removal, tenant, origin, ecd_key).await
             }
 
             async fn put_ecd_questionnaire(
@@ -619,22 +607,9 @@ macro_rules! sql_sync {
             }
 
             async fn remove_ecd_questionnaire(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
-                let now = self.now();
-                let mut tx = begin_write(&self.pool).await?;
-                let removed = sqlx::query(
-                    "DELETE FROM questionnaires WHERE tenant_id = $1 AND ecd_key = $2 AND status = 'open' RETURNING id, client_id",
-                )
-                .bind(tenant.as_uuid())
-                .bind(ecd_key)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(row) = removed else { return Ok(false) };
-                let id: Uuid = row.try_get("id")?;
-                let client = ClientId::from_uuid(row.try_get("client_id")?);
-                let event = origin.event(AuditAction::new("questionnaire.removed"), Some(client), id.to_string());
-                insert_audit(&mut tx, tenant, &event, now).await?;
-                tx.commit().await?;
-                Ok(true)
+                // Answers, a draft or sent, stay.
+                let removal = KeyedRemoval { table: "questionnaires", only: "AND status = 'open'", action: "questionnaire.removed" };
+                remove_by_ecd_key(&self.pool, self.now(), &removal, tenant, origin, ecd_key).await
             }
 
             async fn questionnaire_ecd_key(
@@ -642,27 +617,11 @@ macro_rules! sql_sync {
                 tenant: TenantId,
                 id: careportal_domain::ids::QuestionnaireId,
             ) -> StoreResult<Option<String>> {
-                let row = sqlx::query("SELECT ecd_key FROM questionnaires WHERE tenant_id = $1 AND id = $2")
-                    .bind(tenant.as_uuid())
-                    .bind(id.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(match row {
-                    Some(row) => row.try_get("ecd_key")?,
-                    None => None,
-                })
+                ecd_key_of(&self.pool, "questionnaires", tenant, id.as_uuid()).await
             }
 
             async fn document_ecd_key(&self, tenant: TenantId, id: DocumentId) -> StoreResult<Option<String>> {
-                let row = sqlx::query("SELECT ecd_key FROM documents WHERE tenant_id = $1 AND id = $2")
-                    .bind(tenant.as_uuid())
-                    .bind(id.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(match row {
-                    Some(row) => row.try_get("ecd_key")?,
-                    None => None,
-                })
+                ecd_key_of(&self.pool, "documents", tenant, id.as_uuid()).await
             }
 
             async fn ecd_document(&self, tenant: TenantId, ecd_key: &str) -> StoreResult<Option<Document>> {
@@ -759,28 +718,18 @@ macro_rules! sql_sync {
             }
 
             async fn remove_ecd_document(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
-                let now = self.now();
-                let mut tx = begin_write(&self.pool).await?;
-                let removed = sqlx::query(
-                    "DELETE FROM documents WHERE tenant_id = $1 AND ecd_key = $2 AND kind <> 'care_plan' \
-                     AND NOT EXISTS (SELECT 1 FROM care_plans p WHERE p.tenant_id = documents.tenant_id \
-                     AND p.document_id = documents.id) RETURNING id, client_id",
-                )
-                .bind(tenant.as_uuid())
-                .bind(ecd_key)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(row) = removed else { return Ok(false) };
-                let id: Uuid = row.try_get("id")?;
-                let client = ClientId::from_uuid(row.try_get("client_id")?);
-                let event = origin.event(AuditAction::new("document.removed"), Some(client), id.to_string());
-                insert_audit(&mut tx, tenant, &event, now).await?;
-                tx.commit().await?;
-                Ok(true)
+                let removal = KeyedRemoval {
+                    table: "documents",
+                    only: "AND kind <> 'care_plan' AND NOT EXISTS (SELECT 1 FROM care_plans p \
+                           WHERE p.tenant_id = documents.tenant_id AND p.document_id = documents.id)",
+                    action: "document.removed",
+                };
+                remove_by_ecd_key(&self.pool, self.now(), &removal, tenant, origin, ecd_key).await
             }
 
             async fn remove_ecd_message(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
-                remove_by_ecd_key(&self.pool, self.now(), "care_messages", "message.removed", tenant, origin, ecd_key).await
+                let removal = KeyedRemoval { table: "care_messages", only: "", action: "message.removed" };
+                remove_by_ecd_key(&self.pool, self.now(), &removal, tenant, origin, ecd_key).await
             }
 
             async fn care_message(&self, tenant: TenantId, id: CareMessageId) -> StoreResult<Option<CareMessage>> {
