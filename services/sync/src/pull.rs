@@ -357,7 +357,7 @@ impl<'a> Connection<'a> {
                     let Some(client) = self.client_or_skip(resource, &patient, &mut outcome).await? else { continue };
                     let granted = if waiting.contains(&(client, question.key.clone())) { None } else { granted };
                     let done = self.store.put_ecd_consent(self.tenant.id, &origin, client, &question, granted).await?;
-                    count_all(&mut outcome, vec![done]);
+                    count(&mut outcome, done);
                 }
             }
         }
@@ -472,7 +472,7 @@ impl<'a> Connection<'a> {
                         Some(Ok(form)) => {
                             let done =
                                 self.store.put_ecd_questionnaire(self.tenant.id, &origin, client, &key, form).await?;
-                            count_all(&mut outcome, vec![done]);
+                            count(&mut outcome, done);
                         }
                         Some(Err(reason)) => outcome.skipped.push((resource_name(resource), reason.clone())),
                         None => {}
@@ -577,7 +577,7 @@ impl<'a> Connection<'a> {
             if done == Upserted::Created && kind == DocumentKind::CarePlan {
                 self.store.offer_plan(self.tenant.id, &origin, client, document.id, date, "Coördinator zorg").await?;
             }
-            count_all(&mut outcome, vec![done]);
+            count(&mut outcome, done);
         }
         if full {
             outcome.removed += self.remove_missing(SyncKind::Documents, &found).await?;
@@ -640,13 +640,17 @@ impl<'a> Connection<'a> {
     }
 }
 
+fn count(outcome: &mut KindOutcome, done: Upserted) {
+    match done {
+        Upserted::Created => outcome.created += 1,
+        Upserted::Updated => outcome.updated += 1,
+        Upserted::Unchanged => outcome.unchanged += 1,
+    }
+}
+
 fn count_all(outcome: &mut KindOutcome, done: Vec<Upserted>) {
     for one in done {
-        match one {
-            Upserted::Created => outcome.created += 1,
-            Upserted::Updated => outcome.updated += 1,
-            Upserted::Unchanged => outcome.unchanged += 1,
-        }
+        count(outcome, one);
     }
 }
 
