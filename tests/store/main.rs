@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod record;
+mod sync;
 
 use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::clock::{Clock, ManualClock};

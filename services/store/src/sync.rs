@@ -245,7 +245,14 @@ pub trait SyncStore {
     ) -> StoreResult<Vec<EcdItem>>;
     /// The ECD has the item. A report or measurement that has no ECD key yet (written before
     /// keys were given at creation) gets `ecd_key`, unless a pull already holds that key.
-    async fn ecd_item_sent(&self, tenant: TenantId, item: &EcdItem, ecd_key: Option<&str>) -> StoreResult<()>;
+    /// Audited (`ecd.sent`): what left the record for the ECD.
+    async fn ecd_item_sent(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        item: &EcdItem,
+        ecd_key: Option<&str>,
+    ) -> StoreResult<()>;
     /// The attempt failed: try again at `retry_at`, or park the item (None).
     async fn ecd_item_failed(
         &self,

@@ -875,17 +875,32 @@ macro_rules! sql_sync {
                 Ok(items)
             }
 
-            async fn ecd_item_sent(&self, tenant: TenantId, item: &EcdItem, ecd_key: Option<&str>) -> StoreResult<()> {
+            async fn ecd_item_sent(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                item: &EcdItem,
+                ecd_key: Option<&str>,
+            ) -> StoreResult<()> {
+                let now = self.now();
                 let mut tx = begin_write(&self.pool).await?;
-                sqlx::query(
+                let marked = sqlx::query(
                     "UPDATE ecd_outbox SET sent_at = $3, claimed_until = NULL, last_error = NULL \
-                     WHERE tenant_id = $1 AND id = $2",
+                     WHERE tenant_id = $1 AND id = $2 AND client_id = $4",
                 )
                 .bind(tenant.as_uuid())
                 .bind(item.id.as_uuid())
-                .bind(self.now())
+                .bind(now)
+                .bind(item.client.as_uuid())
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+                if marked == 0 {
+                    return Ok(());
+                }
+                // What the client's record handed to the ECD is a disclosure like any read.
+                let event = origin.event(AuditAction::new("ecd.sent"), Some(item.client), format!("{} {}", item.kind, item.item));
+                insert_audit(&mut tx, tenant, &event, now).await?;
                 let table = match item.kind.as_str() {
                     "report" => Some("reports"),
                     "measurement" => Some("measurements"),

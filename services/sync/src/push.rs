@@ -7,6 +7,7 @@
 use crate::fhir::FhirError;
 use crate::pull::Connection;
 use crate::{KindOutcome, SyncError, measurements, reports};
+use careportal_domain::audit::Origin;
 use careportal_domain::ids::{CareMessageId, MeasurementId, ReportId};
 use careportal_domain::sync::{
     MAX_PUSH_ATTEMPTS, OWN_IDENTIFIER_SYSTEM, own_ecd_key, own_identifier_value, retry_delay,
@@ -62,7 +63,7 @@ impl Connection<'_> {
                 match self.send(item).await {
                     Ok(done) => {
                         let key = item_uuid(item).map(own_ecd_key);
-                        self.store.ecd_item_sent(self.tenant.id, item, key.as_deref()).await?;
+                        self.store.ecd_item_sent(self.tenant.id, &Origin::system("sync"), item, key.as_deref()).await?;
                         match done {
                             Upserted::Created => outcome.created += 1,
                             Upserted::Updated => outcome.updated += 1,
