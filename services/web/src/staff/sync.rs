@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_domain::staff::StaffAction;
-use careportal_domain::time::{clock_time, short_date};
 use careportal_sync::status::{StreamStatus, tenant_status};
 use careportal_sync::{SYNCED, When};
 use chrono::{DateTime, Utc};
@@ -51,8 +50,9 @@ pub struct PageQuery {
     gestart: Option<String>,
 }
 
+/// "Wo 3 mei 2023 | 18:30", as the record writes moments; "nog nooit" for none.
 fn moment(at: Option<DateTime<Utc>>) -> String {
-    at.map_or_else(|| "nog nooit".to_owned(), |at| format!("{} {}", short_date(at), clock_time(at)))
+    at.map_or_else(|| "nog nooit".to_owned(), crate::record::moment)
 }
 
 fn minutes(lag: Option<i64>) -> String {
