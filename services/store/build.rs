@@ -1,5 +1,5 @@
-//! `sqlx::migrate!` embeds the migration folders at compile time; without this, a new
-//! migration file would not rebuild the store and would silently be left out.
+//! `sqlx::migrate!` embeds the migration files when this crate compiles; without this, a
+//! new or changed migration would not rebuild the crate and the binary would run without it.
 fn main() {
     println!("cargo:rerun-if-changed=../../migrations");
 }

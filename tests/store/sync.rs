@@ -3,10 +3,11 @@
 
 use super::{apply, new_client, origin, setup};
 use careportal_domain::clock::Clock;
+use careportal_domain::people::{ContactRole, EcdContact};
 use careportal_domain::record::Source;
 use careportal_domain::record::reports::NewReport;
 use careportal_domain::sync::SyncKind;
-use careportal_store::{EcdReport, StreamClaim, StreamFinish};
+use careportal_store::{EcdReport, StreamClaim, StreamFinish, Upserted};
 use careportal_tests::{Backend, on_both_backends};
 
 on_both_backends!(
@@ -74,6 +75,28 @@ async fn sync_state_and_the_write_back_stay_inside_their_tenant(backend: Backend
     assert_eq!(s.store.ecd_keys(a, SyncKind::Reports).await.unwrap(), [key], "siloah's stays");
     assert!(s.store.ecd_keys(b, SyncKind::Reports).await.unwrap().is_empty());
     assert!(s.store.ecd_document(b, key).await.unwrap().is_none());
+
+    // The network from the ECD: one tenant's is never read, listed or written through the other.
+    let contact = |name: &str| EcdContact {
+        key: format!("RelatedPerson/{name}"),
+        name: name.to_owned(),
+        roles: vec![ContactRole::LegalRepresentative, ContactRole::Other("19".into())],
+        email: Some(format!("{}@example.nl", name.to_lowercase())),
+        phone: None,
+    };
+    let network = [contact("Ingrid"), contact("Henk")];
+    assert_eq!(s.store.put_ecd_contacts(a, &origin(), thomas, &network).await.unwrap(), Upserted::Created);
+    assert_eq!(s.store.put_ecd_contacts(a, &origin(), thomas, &network).await.unwrap(), Upserted::Unchanged);
+    assert_eq!(s.store.ecd_contacts(a, thomas).await.unwrap(), network, "kept in the ECD's order, roles and all");
+    assert!(s.store.ecd_contacts(b, thomas).await.unwrap().is_empty(), "read through salem: nothing");
+    assert!(s.store.clients_with_ecd_contacts(b).await.unwrap().is_empty());
+    assert!(s.store.put_ecd_contacts(b, &origin(), thomas, &[contact("Mallory")]).await.is_err(), "not salem's client");
+    s.store.put_ecd_contacts(b, &origin(), johanna, &[contact("Piet")]).await.unwrap();
+    assert_eq!(s.store.ecd_contacts(a, thomas).await.unwrap(), network, "siloah's network is as it was");
+    assert_eq!(s.store.clients_with_ecd_contacts(a).await.unwrap(), [thomas]);
+    assert_eq!(s.store.put_ecd_contacts(a, &origin(), thomas, &[]).await.unwrap(), Upserted::Updated);
+    assert!(s.store.clients_with_ecd_contacts(a).await.unwrap().is_empty());
+    assert_eq!(s.store.clients_with_ecd_contacts(b).await.unwrap(), [johanna]);
 }
 
 async fn a_stream_is_held_by_one_run_until_its_lease_ends(backend: Backend) {

@@ -156,3 +156,97 @@ async fn client_of(p: &crate::write_back::Portal) -> careportal_domain::ClientId
     let thomas = p.app.store.client_by_reference(p.tenant.id, &ClientReference::parse("SIL-1001").unwrap()).await;
     thomas.unwrap().unwrap().id
 }
+
+pub(crate) fn care_plan(patient: &str, status: &str, title: &str) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "CarePlan",
+        "identifier": [{"system": "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.9", "value": title}],
+        "status": status,
+        "intent": "plan",
+        "title": title,
+        "subject": {"reference": format!("Patient/{patient}")},
+        "period": {"start": "2027-01-01", "end": "2027-12-31"}
+    })
+}
+
+/// A print that names its plan in `context.related`, without a description of its own.
+pub(crate) fn print_of(key: &str, patient: &str, plan: &serde_json::Value, text: &str) -> serde_json::Value {
+    let mut print = reference(
+        key,
+        patient,
+        serde_json::json!({"system": "http://loinc.org", "code": "18776-5"}),
+        "",
+        inline(&pdf("Begeleidingsplan", text)),
+    );
+    print.as_object_mut().unwrap().remove("description");
+    print["context"] =
+        serde_json::json!({"related": [{"reference": format!("CarePlan/{}", plan["id"].as_str().unwrap())}]});
+    print
+}
+
+pub async fn care_plans_decide_whether_their_prints_are_offered(backend: Backend) {
+    let mut p = portal(backend).await;
+    let thomas = client_of(&p).await;
+    let plan = p.server.create(&care_plan(&p.patient, "draft", "Begeleidingsplan 2027")).await;
+    p.server.create(&print_of("P-27", &p.patient, &plan, "Doelen 2027: zelfstandig wonen.")).await;
+    let kinds = [SyncKind::Documents];
+
+    // A plan in draft: its print is not for the portal yet.
+    let first = done(&run_now(&p.app, &p.tenant, &kinds).await, SyncKind::Documents);
+    assert_eq!((first.created, first.waiting), (0, 1), "{first:?}");
+    assert!(p.app.store.care_plans(p.tenant.id, thomas).await.unwrap().is_empty());
+
+    // The plan becomes active; only the CarePlan changed, and that is enough.
+    let mut active = plan.clone();
+    active["status"] = serde_json::json!("active");
+    p.server.update(&active).await;
+    let offered = done(&run_now(&p.app, &p.tenant, &kinds).await, SyncKind::Documents);
+    assert_eq!(offered.created, 1, "{offered:?}");
+    let plans = p.app.store.care_plans(p.tenant.id, thomas).await.unwrap();
+    assert_eq!(plans.len(), 1);
+    let print = p.app.store.document(p.tenant.id, thomas, plans[0].document).await.unwrap().unwrap();
+    assert_eq!(print.title, "Begeleidingsplan 2027", "named by its plan");
+    assert!(p.ingrid.get("/home").await.body.contains("klaar om te ondertekenen"));
+    let again = done(&run_now(&p.app, &p.tenant, &kinds).await, SyncKind::Documents);
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 1), "{again:?}");
+
+    // The organisation revokes the plan before anyone decided: the offer and its print go.
+    let mut revoked = active.clone();
+    revoked["status"] = serde_json::json!("revoked");
+    p.server.update(&revoked).await;
+    let withdrawn = done(&run_now(&p.app, &p.tenant, &kinds).await, SyncKind::Documents);
+    assert_eq!(withdrawn.removed, 1, "{withdrawn:?}");
+    assert!(p.app.store.care_plans(p.tenant.id, thomas).await.unwrap().is_empty());
+    assert!(p.app.store.document(p.tenant.id, thomas, print.id).await.unwrap().is_none());
+    assert!(!p.ingrid.get("/home").await.body.contains("klaar om te ondertekenen"));
+    let audit = p.app.store.audit_of_client(p.tenant.id, thomas, 30).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "plan.withdrawn" && e.actor == "system:sync"), "{audit:?}");
+
+    // A plan someone decided on stays, whatever the ECD does to it: the decision is evidence.
+    let signed_plan = p.server.create(&care_plan(&p.patient, "active", "Begeleidingsplan 2027 (herzien)")).await;
+    let signed_print = p.server.create(&print_of("P-27b", &p.patient, &signed_plan, "Herzien.")).await;
+    done(&run_now(&p.app, &p.tenant, &kinds).await, SyncKind::Documents);
+    let plans = p.app.store.care_plans(p.tenant.id, thomas).await.unwrap();
+    let document = p.app.store.document(p.tenant.id, thomas, plans[0].document).await.unwrap().unwrap();
+    let decision = careportal_domain::record::documents::PlanDecision {
+        signed: true,
+        reason: None,
+        decided_at: p.app.clock.now(),
+        account: None,
+        decided_by: "Ingrid de Vries (vertegenwoordiger)".to_owned(),
+        document_sha256: document.sha256.clone(),
+        method: "sms".to_owned(),
+        masked_phone: None,
+        ip: None,
+        user_agent: None,
+    };
+    p.app.store.decide_plan(p.tenant.id, &Origin::system("test"), thomas, plans[0].id, &decision).await.unwrap();
+    let mut superseded = signed_print.clone();
+    superseded["status"] = serde_json::json!("superseded");
+    p.server.update(&superseded).await;
+    let kept = done(&run_now(&p.app, &p.tenant, &kinds).await, SyncKind::Documents);
+    assert_eq!(kept.removed, 0, "{kept:?}");
+    let plans = p.app.store.care_plans(p.tenant.id, thomas).await.unwrap();
+    assert_eq!(plans.len(), 1);
+    assert!(p.app.store.document(p.tenant.id, thomas, plans[0].document).await.unwrap().is_some());
+}

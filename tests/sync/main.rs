@@ -8,18 +8,22 @@
 
 mod appointments;
 mod beheer;
+mod care_end;
 mod consents;
 mod documents;
 mod messages;
+mod network;
 mod write_back;
 
 use appointments::{
     questionnaires_come_from_the_ecd_and_the_answers_go_back, the_agenda_and_the_ecd_share_appointments,
 };
 use beheer::the_administrator_sees_the_koppeling_and_syncs_now;
+use care_end::care_periods_that_end_end_the_clients_care;
 use consents::consents_come_from_the_ecd_and_answers_go_back;
-use documents::documents_come_from_the_ecd_with_their_prints;
+use documents::{care_plans_decide_whether_their_prints_are_offered, documents_come_from_the_ecd_with_their_prints};
 use messages::messages_with_the_coordinator_go_both_ways;
+use network::invitations_of_representatives_follow_the_ecds_network;
 
 use write_back::{
     a_report_and_a_measurement_reach_the_ecd_exactly_once, a_worker_that_died_mid_run_is_taken_over_without_a_double,
@@ -55,6 +59,9 @@ on_both_backends!(
     documents_come_from_the_ecd_with_their_prints,
     smart_backend_services_sign_in_with_a_signed_jwt,
     the_person_profile_comes_from_a_sectioned_composition,
+    care_periods_that_end_end_the_clients_care,
+    invitations_of_representatives_follow_the_ecds_network,
+    care_plans_decide_whether_their_prints_are_offered,
 );
 
 const SILOAH_SYSTEM: &str = "urn:oid:2.16.840.1.113883.2.4.3.11.999.77.1";
@@ -577,6 +584,11 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
             "Ingrid de Vries (vertegenwoordiger)",
             at,
         ),
+        // What the tests put on the server for care periods, the network and care plans.
+        care_end::episode("p1", "finished", "2019-03-01", Some("2026-10-01T16:00:00+02:00")),
+        network::related_person("NW-1", "p1", "24", "Ingrid de Vries", "ingrid@example.nl"),
+        documents::care_plan("p1", "active", "Begeleidingsplan 2027"),
+        documents::print_of("P-27", "p1", &serde_json::json!({"id": "cp1"}), "Doelen 2027."),
     ]);
     let dir = tempfile::tempdir().unwrap();
     let sent = dir.path().join("sent.json");
@@ -584,7 +596,7 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fhir");
     let (valid, output) = validate_fhir(&[&fixtures, &sent]);
     assert!(valid, "{output}");
-    assert!(output.contains("10 checked, 0 invalid"), "{output}");
+    assert!(output.contains("14 checked, 0 invalid"), "{output}");
 
     // The check itself refuses what is not FHIR: an identifier list where R4 allows one.
     let mut wrong = careportal_sync::reports::to_composition(&report, "p1");

@@ -93,7 +93,7 @@ impl Inviter<'_> {
         if !problems.is_empty() {
             return Err(InviteError::Refused(problems));
         }
-        self.check_access_rules(&client, &username, relation).await?;
+        self.check_access_rules(&client, &username, &email, relation).await?;
 
         if let Some(existing) = self.store.account_by_username(tenant.id, &username).await? {
             // One login may serve several clients.
@@ -140,14 +140,37 @@ impl Inviter<'_> {
             .map_err(|problem| DomainError::invalid("phone", problem.message()))
     }
 
-    /// The tenant's access rules (Siloah: at most two representatives besides the client).
+    /// The tenant's access rules (Siloah: at most two representatives besides the client),
+    /// and with an ECD connected, its record of who may represent the client.
     async fn check_access_rules(
         &self,
         client: &Client,
         username: &Username,
+        email: &Email,
         relation: Relation,
     ) -> Result<(), InviteError> {
         let tenant = self.tenant;
+        // The ECD is the source of truth for the client's network: a representative is
+        // someone it records as first or second contact person or legal representative,
+        // known by this e-mail address (an e-mail address is what the person signs in with;
+        // a name alone could be anyone's).
+        if relation == Relation::Representative && tenant.config.sync.connector == "fhir" {
+            let contacts = self.store.ecd_contacts(tenant.id, client.id).await?;
+            let address = email.as_str().to_lowercase();
+            let known = contacts.iter().any(|c| c.may_represent() && c.email.as_deref() == Some(address.as_str()));
+            if !known {
+                return Err(refused(
+                    "email",
+                    format!(
+                        "Volgens het ECD is {} geen eerste of tweede contactpersoon of wettelijk \
+                         vertegenwoordiger van {}. Leg deze persoon met dit e-mailadres eerst zo vast in het \
+                         ECD en nodig daarna opnieuw uit (na de volgende synchronisatie van het netwerk).",
+                        email.as_str(),
+                        client.reference
+                    ),
+                ));
+            }
+        }
         let linked = self.store.client_accounts(tenant.id, client.id).await?;
         if let Some(max) = tenant.config.access.max_representatives {
             let representatives =

@@ -115,6 +115,64 @@ pub struct ClientChanges {
     pub care_ended_on: Option<NaiveDate>,
 }
 
+/// A role of someone in the client's network, as the ECD records it (zib ContactPerson's
+/// RolCodelijst, `urn:oid:2.16.840.1.113883.2.4.3.11.22.472`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactRole {
+    /// 01 "Eerste relatie/contactpersoon".
+    FirstContact,
+    /// 02 "Tweede relatie/contactpersoon".
+    SecondContact,
+    /// 24 "Wettelijk vertegenwoordiger".
+    LegalRepresentative,
+    /// Any other code (mentor, buur, hulpverlener …), kept as the ECD sent it.
+    Other(String),
+}
+
+impl ContactRole {
+    pub fn from_code(code: &str) -> ContactRole {
+        match code {
+            "01" => ContactRole::FirstContact,
+            "02" => ContactRole::SecondContact,
+            "24" => ContactRole::LegalRepresentative,
+            other => ContactRole::Other(other.to_owned()),
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            ContactRole::FirstContact => "01",
+            ContactRole::SecondContact => "02",
+            ContactRole::LegalRepresentative => "24",
+            ContactRole::Other(code) => code,
+        }
+    }
+
+    /// Siloah: "de eerste en tweede (wettelijk) vertegenwoordiger": the first and second
+    /// contact person and the legal representative may be the client's representative.
+    pub fn may_represent(&self) -> bool {
+        !matches!(self, ContactRole::Other(_))
+    }
+}
+
+/// Someone in the client's network as the ECD records them (RelatedPerson).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcdContact {
+    /// The RelatedPerson's identifier (`system|value`, else `RelatedPerson/id`).
+    pub key: String,
+    pub name: String,
+    pub roles: Vec<ContactRole>,
+    /// Lower case, as usernames are.
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl EcdContact {
+    pub fn may_represent(&self) -> bool {
+        self.roles.iter().any(ContactRole::may_represent)
+    }
+}
+
 /// How an account stands to a client. The manuals' words: the client themself, a (legal)
 /// representative (Siloah: at most two) or a contact person (Salem: rights set by the client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

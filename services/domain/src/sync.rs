@@ -17,6 +17,8 @@ use uuid::Uuid;
 pub enum SyncKind {
     /// Patients: the client list (always pulled before any other kind).
     Clients,
+    /// RelatedPersons: the client's network in the ECD, which invitations are checked against.
+    Network,
     /// Compositions (progress notes): Rapportages.
     Reports,
     /// Observations (vital signs): Metingen.
@@ -38,8 +40,9 @@ pub enum SyncKind {
 }
 
 impl SyncKind {
-    pub const ALL: [SyncKind; 10] = [
+    pub const ALL: [SyncKind; 11] = [
         SyncKind::Clients,
+        SyncKind::Network,
         SyncKind::Reports,
         SyncKind::Measurements,
         SyncKind::Consents,
@@ -54,6 +57,7 @@ impl SyncKind {
     pub fn as_str(&self) -> &'static str {
         match self {
             SyncKind::Clients => "clients",
+            SyncKind::Network => "network",
             SyncKind::Reports => "reports",
             SyncKind::Measurements => "measurements",
             SyncKind::Consents => "consents",
@@ -74,6 +78,7 @@ impl SyncKind {
     pub fn label(&self) -> &'static str {
         match self {
             SyncKind::Clients => "Cliënten",
+            SyncKind::Network => "Netwerk",
             SyncKind::Reports => "Rapportages",
             SyncKind::Measurements => "Metingen",
             SyncKind::Consents => "Toestemmingen",

@@ -9,6 +9,7 @@ use crate::record::{EcdItem, Upserted};
 use async_trait::async_trait;
 use careportal_domain::audit::Origin;
 use careportal_domain::ids::{CareMessageId, DocumentId, EcdItemId, MeasurementId, QuestionnaireId, ReportId};
+use careportal_domain::people::EcdContact;
 use careportal_domain::record::agenda::AppointmentInput;
 use careportal_domain::record::consents::ConsentQuestion;
 use careportal_domain::record::documents::{Document, NewDocument};
@@ -196,9 +197,9 @@ pub trait SyncStore {
         ecd_key: &str,
         new: &NewDocument,
     ) -> StoreResult<(Upserted, Document)>;
-    /// Removes a document the ECD withdrew; never a care plan print (a decision on it is
-    /// evidence, and an offered one is withdrawn by the coordinator). False when nothing
-    /// was removed.
+    /// Removes a document the ECD withdrew. A care plan print that is only offered goes with
+    /// its offer (`plan.withdrawn`); one someone signed or rejected stays, since the decision
+    /// is evidence. False when nothing was removed.
     async fn remove_ecd_document(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
     /// Removes the message the ECD knows as `ecd_key`; false when there is none.
     async fn remove_ecd_message(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
@@ -227,6 +228,20 @@ pub trait SyncStore {
     async fn ecd_unsent(&self, tenant: TenantId, kind: &str) -> StoreResult<Vec<(ClientId, String)>>;
     /// Removes the measurement the ECD knows as `ecd_key`; false when there is none.
     async fn remove_ecd_measurement(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool>;
+    /// Makes `contacts` the client's network as the ECD records it, in one transaction with
+    /// its audit entry (`network.synced`); Unchanged (nothing written) when it is the same.
+    async fn put_ecd_contacts(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        client: ClientId,
+        contacts: &[EcdContact],
+    ) -> StoreResult<Upserted>;
+    /// The client's network as the ECD last sent it, in the ECD's order.
+    async fn ecd_contacts(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<EcdContact>>;
+    /// The clients that have a network from the ECD, so a full read can empty the network
+    /// of one the ECD no longer lists anyone for.
+    async fn clients_with_ecd_contacts(&self, tenant: TenantId) -> StoreResult<Vec<ClientId>>;
     /// The keys of everything of `kind` (reports, measurements) that came from the ECD, so a
     /// full pull can remove what the ECD no longer has. Portal-written items are not among
     /// them: until the ECD has taken them, it cannot be asked about them.

@@ -6,6 +6,7 @@ macro_rules! sql_sync {
     ($store:ident) => {
         use crate::sync::{EcdAppointment, EcdForm, EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish, SyncStore};
         use careportal_domain::sync::{StreamState, SyncKind};
+        use careportal_domain::people::{ContactRole, EcdContact};
 
         const STREAM_COLUMNS: &str = "kind, cursor, full_at, lease_owner, lease_until, last_started_at, \
                                       last_finished_at, last_success_at, last_error, last_counts";
@@ -24,6 +25,33 @@ macro_rules! sql_sync {
                 last_error: row.try_get("last_error")?,
                 last_counts: row.try_get("last_counts")?,
             })
+        }
+
+        async fn contacts_of(
+            conn: &mut <Db as sqlx::Database>::Connection,
+            tenant: TenantId,
+            client: ClientId,
+        ) -> StoreResult<Vec<EcdContact>> {
+            let rows = sqlx::query(
+                "SELECT ecd_key, name, roles, email, phone FROM ecd_contacts \
+                 WHERE tenant_id = $1 AND client_id = $2 ORDER BY position",
+            )
+            .bind(tenant.as_uuid())
+            .bind(client.as_uuid())
+            .fetch_all(&mut *conn)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    let roles: String = row.try_get("roles")?;
+                    Ok(EcdContact {
+                        key: row.try_get("ecd_key")?,
+                        name: row.try_get("name")?,
+                        roles: roles.split(',').filter(|c| !c.is_empty()).map(ContactRole::from_code).collect(),
+                        email: row.try_get("email")?,
+                        phone: row.try_get("phone")?,
+                    })
+                })
+                .collect()
         }
 
         const ECD_ITEM_COLUMNS: &str = "id, client_id, kind, item_id, created_at, attempts";
@@ -718,13 +746,44 @@ macro_rules! sql_sync {
             }
 
             async fn remove_ecd_document(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
-                let removal = KeyedRemoval {
-                    table: "documents",
-                    only: "AND kind <> 'care_plan' AND NOT EXISTS (SELECT 1 FROM care_plans p \
-                           WHERE p.tenant_id = documents.tenant_id AND p.document_id = documents.id)",
-                    action: "document.removed",
-                };
-                remove_by_ecd_key(&self.pool, self.now(), &removal, tenant, origin, ecd_key).await
+                let now = self.now();
+                let mut tx = begin_write(&self.pool).await?;
+                let row = sqlx::query("SELECT id, client_id, kind FROM documents WHERE tenant_id = $1 AND ecd_key = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(ecd_key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(row) = row else { return Ok(false) };
+                let id: Uuid = row.try_get("id")?;
+                let client = ClientId::from_uuid(row.try_get("client_id")?);
+                let kind: String = row.try_get("kind")?;
+                // A decision is evidence: a print someone signed or rejected stays.
+                let decided: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM care_plans WHERE tenant_id = $1 AND document_id = $2 AND status <> 'offered'",
+                )
+                .bind(tenant.as_uuid())
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if decided > 0 {
+                    return Ok(false);
+                }
+                // An offer nobody decided on goes with its print: there is nothing left to sign.
+                sqlx::query("DELETE FROM care_plans WHERE tenant_id = $1 AND document_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM documents WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let action = if kind == "care_plan" { "plan.withdrawn" } else { "document.removed" };
+                let event = origin.event(AuditAction::new(action), Some(client), id.to_string());
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn remove_ecd_message(&self, tenant: TenantId, origin: &Origin, ecd_key: &str) -> StoreResult<bool> {
@@ -800,6 +859,62 @@ macro_rules! sql_sync {
                 insert_audit(&mut tx, tenant, &event, now).await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn put_ecd_contacts(
+                &self,
+                tenant: TenantId,
+                origin: &Origin,
+                client: ClientId,
+                contacts: &[EcdContact],
+            ) -> StoreResult<Upserted> {
+                let now = self.now();
+                let mut tx = begin_write(&self.pool).await?;
+                let current = contacts_of(&mut *tx, tenant, client).await?;
+                if current == contacts {
+                    return Ok(Upserted::Unchanged);
+                }
+                sqlx::query("DELETE FROM ecd_contacts WHERE tenant_id = $1 AND client_id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(client.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                for (position, contact) in contacts.iter().enumerate() {
+                    let roles: Vec<&str> = contact.roles.iter().map(ContactRole::code).collect();
+                    sqlx::query(
+                        "INSERT INTO ecd_contacts (tenant_id, client_id, ecd_key, name, roles, email, phone, position) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         ON CONFLICT (tenant_id, client_id, ecd_key) DO NOTHING",
+                    )
+                    .bind(tenant.as_uuid())
+                    .bind(client.as_uuid())
+                    .bind(&contact.key)
+                    .bind(&contact.name)
+                    .bind(roles.join(","))
+                    .bind(&contact.email)
+                    .bind(&contact.phone)
+                    .bind(i32::try_from(position).unwrap_or(i32::MAX))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let detail = format!("{} contactperso(o)n(en)", contacts.len());
+                let event = origin.event(AuditAction::new("network.synced"), Some(client), detail);
+                insert_audit(&mut tx, tenant, &event, now).await?;
+                tx.commit().await?;
+                Ok(if current.is_empty() { Upserted::Created } else { Upserted::Updated })
+            }
+
+            async fn ecd_contacts(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<EcdContact>> {
+                let mut conn = self.pool.acquire().await?;
+                contacts_of(&mut *conn, tenant, client).await
+            }
+
+            async fn clients_with_ecd_contacts(&self, tenant: TenantId) -> StoreResult<Vec<ClientId>> {
+                let rows = sqlx::query("SELECT DISTINCT client_id FROM ecd_contacts WHERE tenant_id = $1")
+                    .bind(tenant.as_uuid())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|row| Ok(ClientId::from_uuid(row.try_get("client_id")?))).collect()
             }
 
             async fn ecd_unsent(&self, tenant: TenantId, kind: &str) -> StoreResult<Vec<(ClientId, String)>> {

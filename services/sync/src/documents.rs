@@ -6,8 +6,13 @@
 //! `invoice` in that system for the other two; other types are not for the portal. The
 //! print is the PDF of `content[0].attachment`, inline (`data`) or behind its `url` (a
 //! Binary on the same server); the title is `description` (else the type's text), the date
-//! `date` in Amsterdam. `entered-in-error` and `superseded` take the document out (never a
-//! care plan print: a decision on it is evidence).
+//! `date` in Amsterdam. `entered-in-error` and `superseded` take the document out (a care
+//! plan print only while nobody has decided on it: a decision is evidence).
+//!
+//! A care plan print may name its CarePlan in `context.related`: then the plan's `status`
+//! decides whether the print is offered (`draft` waits; `revoked` and `entered-in-error`
+//! withdraw it as a withdrawn print would) and its `title` names a print without a
+//! description.
 
 use crate::reports::{instant, resource_key};
 use base64::Engine;
@@ -24,9 +29,31 @@ pub const MAX_PRINT_BYTES: usize = 20 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DocumentChange {
-    Put { key: String, patient: String, kind: DocumentKind, title: String, date: NaiveDate, content: Content },
-    Remove { key: String },
+    Put {
+        key: String,
+        patient: String,
+        kind: DocumentKind,
+        title: String,
+        date: NaiveDate,
+        content: Content,
+    },
+    Remove {
+        key: String,
+    },
+    /// A print of a plan still in draft: not for the portal yet.
+    Wait,
     Ignore,
+}
+
+/// The server id of the CarePlan a DocumentReference names in `context.related`.
+pub fn plan_of(resource: &Value) -> Option<String> {
+    resource
+        .pointer("/context/related")
+        .and_then(Value::as_array)?
+        .iter()
+        .filter_map(|r| r.get("reference").and_then(Value::as_str))
+        .find_map(|r| r.rsplit_once("CarePlan/").map(|(_, id)| id.split('/').next().unwrap_or(id).to_owned()))
+        .filter(|id| !id.is_empty())
 }
 
 /// Where the PDF is.
@@ -36,7 +63,8 @@ pub enum Content {
     Url(String),
 }
 
-pub fn map_document_reference(resource: &Value) -> Result<DocumentChange, String> {
+/// `plan` is the CarePlan the resource names ([`plan_of`]), as the ECD has it.
+pub fn map_document_reference(resource: &Value, plan: Option<&Value>) -> Result<DocumentChange, String> {
     let key = resource_key(resource).ok_or("geen identifier en geen id")?;
     match resource.get("status").and_then(Value::as_str) {
         Some("entered-in-error" | "superseded") => return Ok(DocumentChange::Remove { key }),
@@ -44,6 +72,12 @@ pub fn map_document_reference(resource: &Value) -> Result<DocumentChange, String
         other => return Err(format!("onbekende status {other:?}")),
     }
     let Some(kind) = kind_of(resource) else { return Ok(DocumentChange::Ignore) };
+    let plan = plan.filter(|_| kind == DocumentKind::CarePlan);
+    match plan.and_then(|p| p.get("status")).and_then(Value::as_str) {
+        Some("draft") => return Ok(DocumentChange::Wait),
+        Some("revoked" | "entered-in-error") => return Ok(DocumentChange::Remove { key }),
+        _ => {}
+    }
     let patient = crate::reports::patient_of(resource)?;
     let date = careportal_domain::time::local_date(instant(
         resource.get("date").and_then(Value::as_str).ok_or("geen datum (date)")?,
@@ -55,6 +89,7 @@ pub fn map_document_reference(resource: &Value) -> Result<DocumentChange, String
     };
     let title = resource
         .get("description")
+        .or_else(|| plan.and_then(|p| p.get("title")))
         .or_else(|| resource.pointer("/type/text"))
         .and_then(Value::as_str)
         .map(str::trim)
@@ -119,7 +154,8 @@ mod tests {
 
     #[test]
     fn an_invoice_with_its_pdf_inline() {
-        let DocumentChange::Put { kind, title, date, content, .. } = map_document_reference(&invoice()).unwrap() else {
+        let DocumentChange::Put { kind, title, date, content, .. } = map_document_reference(&invoice(), None).unwrap()
+        else {
             panic!("not a document")
         };
         assert_eq!((kind, title.as_str()), (DocumentKind::Invoice, "Factuur november 2026"));
@@ -131,13 +167,38 @@ mod tests {
     fn other_types_wait_and_only_pdf_is_shown() {
         let mut other = invoice();
         other["type"] = json!({"coding": [{"system": "http://loinc.org", "code": "11506-3"}]});
-        assert_eq!(map_document_reference(&other).unwrap(), DocumentChange::Ignore);
+        assert_eq!(map_document_reference(&other, None).unwrap(), DocumentChange::Ignore);
         let mut word = invoice();
         word["content"][0]["attachment"]["contentType"] = json!("application/msword");
-        assert!(map_document_reference(&word).unwrap_err().starts_with("alleen PDF"));
+        assert!(map_document_reference(&word, None).unwrap_err().starts_with("alleen PDF"));
         let mut gone = invoice();
         gone["status"] = json!("superseded");
-        assert!(matches!(map_document_reference(&gone).unwrap(), DocumentChange::Remove { .. }));
+        assert!(matches!(map_document_reference(&gone, None).unwrap(), DocumentChange::Remove { .. }));
         assert!(check_print(b"<html>").is_err() && check_print(b"%PDF-1.7").is_ok());
+    }
+
+    #[test]
+    fn a_care_plan_print_follows_its_care_plan() {
+        let mut print = invoice();
+        print["type"] = json!({"coding": [{"system": "http://loinc.org", "code": "18776-5"}]});
+        print.as_object_mut().unwrap().remove("description");
+        print["context"] = json!({"related": [{"reference": "CarePlan/cp1/_history/2"}]});
+        assert_eq!(plan_of(&print).as_deref(), Some("cp1"));
+        let plan = |status: &str| json!({"resourceType": "CarePlan", "id": "cp1", "status": status, "title": "Begeleidingsplan 2027"});
+        assert_eq!(map_document_reference(&print, Some(&plan("draft"))).unwrap(), DocumentChange::Wait);
+        for withdrawn in ["revoked", "entered-in-error"] {
+            assert!(matches!(
+                map_document_reference(&print, Some(&plan(withdrawn))).unwrap(),
+                DocumentChange::Remove { .. }
+            ));
+        }
+        let DocumentChange::Put { title, .. } = map_document_reference(&print, Some(&plan("active"))).unwrap() else {
+            panic!("an active plan's print is offered")
+        };
+        assert_eq!(title, "Begeleidingsplan 2027", "named by its plan");
+        // Only a care plan print follows a plan: an invoice that names one is still an invoice.
+        let mut named = invoice();
+        named["context"] = json!({"related": [{"reference": "CarePlan/cp1"}]});
+        assert!(matches!(map_document_reference(&named, Some(&plan("draft"))).unwrap(), DocumentChange::Put { .. }));
     }
 }

@@ -20,6 +20,7 @@ pub mod documents;
 pub mod fhir;
 pub mod measurements;
 pub mod messages;
+pub mod network;
 pub mod patients;
 pub mod plans;
 pub mod profiles;
@@ -114,7 +115,7 @@ pub struct Counts {
 
 /// The kinds the FHIR connector syncs, in the order a run takes them: the client list first,
 /// since everything else hangs on a client.
-pub const SYNCED: [SyncKind; 10] = SyncKind::ALL;
+pub const SYNCED: [SyncKind; 11] = SyncKind::ALL;
 
 /// `Patient/123`, for reports of what was skipped.
 fn resource_name(resource: &serde_json::Value) -> String {

@@ -1,6 +1,7 @@
 //! Patient (nl-core-Patient, zib Patient 2020) → the portal's client: the reference is the
 //! identifier in the tenant's client system, the name keeps its voorvoegsels, and a Patient
-//! that is no longer active ends the client's care.
+//! that is no longer active, or whose care periods (EpisodeOfCare) have all ended, ends the
+//! client's care.
 
 use careportal_domain::people::{ClientReference, PersonName};
 use chrono::NaiveDate;
@@ -35,6 +36,66 @@ pub fn map_patient(resource: &Value, system: &str) -> Result<Option<PatientRecor
     };
     let active = resource.get("active").and_then(Value::as_bool).unwrap_or(true);
     Ok(Some(PatientRecord { reference, name, birth_date, active }))
+}
+
+/// What an EpisodeOfCare says of the client's care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Episode {
+    /// planned, waitlist, active or onhold: the organisation cares for (or will care for)
+    /// this person.
+    Open,
+    /// finished, on the Amsterdam date of `period.end` when it has one.
+    Ended(Option<NaiveDate>),
+}
+
+/// `Ok(None)` for an episode that was never a care period (cancelled, entered in error);
+/// with the server id of its Patient otherwise.
+pub fn map_episode(resource: &Value) -> Result<Option<(String, Episode)>, String> {
+    let patient = resource
+        .pointer("/patient/reference")
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit_once("Patient/").map(|(_, id)| id.split('/').next().unwrap_or(id)))
+        .filter(|id| !id.is_empty())
+        .ok_or("geen verwijzing naar een Patient")?
+        .to_owned();
+    let episode = match resource.get("status").and_then(Value::as_str) {
+        Some("planned" | "waitlist" | "active" | "onhold") => Episode::Open,
+        Some("finished") => {
+            let end = match resource.pointer("/period/end").and_then(Value::as_str) {
+                None => None,
+                Some(text) => Some(careportal_domain::time::local_date(crate::reports::instant(text)?)),
+            };
+            Episode::Ended(end)
+        }
+        Some("cancelled" | "entered-in-error") => return Ok(None),
+        Some(other) => return Err(format!("onbekende status \"{other}\"")),
+        None => return Err("geen status".to_owned()),
+    };
+    Ok(Some((patient, episode)))
+}
+
+/// The client's care end date from the Patient and its care periods. `Patient.active =
+/// false` ends care; so do care periods that have all ended, on the last one's end date.
+/// An end the ECD gives no date for is the day the sync first saw it (`already`, else
+/// `today`), so it does not move on later runs.
+pub fn care_end(active: bool, episodes: &[Episode], already: Option<NaiveDate>, today: NaiveDate) -> Option<NaiveDate> {
+    let first_seen = already.unwrap_or(today);
+    let open = episodes.contains(&Episode::Open);
+    let ends: Vec<Option<NaiveDate>> = episodes
+        .iter()
+        .filter_map(|e| match e {
+            Episode::Ended(day) => Some(*day),
+            Episode::Open => None,
+        })
+        .collect();
+    // The last period's end; a period without an end date makes the end undated.
+    let last_end = if ends.contains(&None) { None } else { ends.iter().flatten().max().copied() };
+    let ended_by_episodes = !open && !episodes.is_empty();
+    match (active, ended_by_episodes) {
+        (true, false) => None,
+        (_, true) => Some(last_end.unwrap_or(first_seen)),
+        (false, false) => Some(first_seen),
+    }
 }
 
 /// The value of the resource's identifier in `system`.
@@ -112,6 +173,42 @@ mod tests {
         assert_eq!(record.name.prefix.as_deref(), Some("van den"));
         assert!(!record.active);
         assert_eq!(record.birth_date, None);
+    }
+
+    fn episode(status: &str, end: Option<&str>) -> Value {
+        let mut resource = json!({"resourceType": "EpisodeOfCare", "status": status,
+                                  "patient": {"reference": "Patient/p1"}, "period": {"start": "2020-01-01"}});
+        if let Some(end) = end {
+            resource["period"]["end"] = json!(end);
+        }
+        resource
+    }
+
+    #[test]
+    fn care_periods_end_care_when_all_have_ended() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let today = day(30);
+        let (patient, ended) = map_episode(&episode("finished", Some("2026-11-20T23:30:00Z"))).unwrap().unwrap();
+        assert_eq!(patient, "p1");
+        assert_eq!(ended, Episode::Ended(Some(day(21))), "23:30 UTC is the next day in Amsterdam");
+        let (_, open) = map_episode(&episode("active", None)).unwrap().unwrap();
+        assert_eq!(map_episode(&episode("entered-in-error", None)).unwrap(), None);
+        assert!(map_episode(&episode("finsihed", None)).unwrap_err().contains("finsihed"));
+
+        // One period ended, another still open: care goes on.
+        assert_eq!(care_end(true, &[ended, open], None, today), None);
+        // All ended: on the last end date, also when the Patient is still active.
+        let earlier = Episode::Ended(Some(day(3)));
+        assert_eq!(care_end(true, &[earlier, ended], None, today), Some(day(21)));
+        // Ended without a date: the first day the sync saw it, kept on later runs.
+        assert_eq!(care_end(true, &[Episode::Ended(None)], None, today), Some(today));
+        assert_eq!(care_end(true, &[Episode::Ended(None)], Some(day(2)), today), Some(day(2)));
+        // No periods: only Patient.active counts; inactive wins over an open period.
+        assert_eq!(care_end(true, &[], None, today), None);
+        assert_eq!(care_end(false, &[], Some(day(2)), today), Some(day(2)));
+        assert_eq!(care_end(false, &[open], None, today), Some(today));
+        // A corrected end date in the ECD moves the portal's.
+        assert_eq!(care_end(true, &[ended], Some(day(2)), today), Some(day(21)));
     }
 
     #[test]

@@ -11,10 +11,10 @@ use crate::messages::{self, MessageChange};
 use crate::profiles::{self, ProfileChange};
 use crate::questionnaires::{self, ResponseChange};
 use crate::reports::{self, ReportChange};
-use crate::{KindOutcome, SyncError, patients, resource_name};
+use crate::{KindOutcome, SyncError, network, patients, resource_name};
 use careportal_domain::ClientId;
 use careportal_domain::audit::Origin;
-use careportal_domain::people::{Client, ClientChanges, ClientReference, NewClient};
+use careportal_domain::people::{ClientChanges, ClientReference, EcdContact, NewClient};
 use careportal_domain::record::Source;
 use careportal_domain::record::documents::{DocumentKind, NewDocument};
 use careportal_domain::record::reports::NewReport;
@@ -23,7 +23,7 @@ use careportal_domain::tenant::Tenant;
 use careportal_store::{EcdAppointment, EcdMeasurement, EcdMessage, EcdReport, Store, Upserted};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How far back from the newest change seen the next incremental pull starts: a server may
 /// commit a change stamped a moment before one it committed earlier, and reading a few
@@ -166,6 +166,7 @@ impl<'a> Connection<'a> {
     ) -> Result<Pulled, SyncError> {
         match kind {
             SyncKind::Clients => self.pull_clients(cursor, full, today).await,
+            SyncKind::Network => self.pull_network(cursor, full).await,
             SyncKind::Reports => self.pull_reports(cursor, full).await,
             SyncKind::Measurements => self.pull_measurements(cursor, full).await,
             SyncKind::Consents => self.pull_consents(cursor, full).await,
@@ -179,13 +180,44 @@ impl<'a> Connection<'a> {
     }
 
     /// Every Patient with an identifier in the tenant's client system becomes a client, or
-    /// updates the one with that reference.
+    /// updates the one with that reference; its care periods (EpisodeOfCare) say with
+    /// `Patient.active` whether and when the client's care ended.
     async fn pull_clients(&mut self, cursor: Option<&str>, full: bool, today: NaiveDate) -> Result<Pulled, SyncError> {
-        let (patients, next) =
+        let (mut patients, next_patients) =
             self.search("Patient", vec![("identifier", format!("{}|", self.system))], cursor, full).await?;
+        // One cursor for both searches: a period's change is read as a change of its client.
+        let (changed_episodes, next_episodes) = self.search("EpisodeOfCare", Vec::new(), cursor, full).await?;
+        let next = later(next_patients, next_episodes);
+        let mut outcome = KindOutcome::default();
+        let mut episodes: HashMap<String, Vec<patients::Episode>> = HashMap::new();
+        if full {
+            // A full read has every period already.
+            group_episodes(&changed_episodes, &mut episodes, &mut outcome);
+        } else {
+            // A changed client or a changed period: the client's periods all count, so read
+            // them all; and read the Patient of a period whose Patient itself did not change.
+            let changed: HashSet<String> =
+                patients.iter().filter_map(|p| p.get("id").and_then(Value::as_str)).map(str::to_owned).collect();
+            let mut concerned: Vec<String> = changed.iter().cloned().collect();
+            for resource in &changed_episodes {
+                if let Ok(Some((patient, _))) = patients::map_episode(resource)
+                    && !changed.contains(&patient)
+                    && !concerned.contains(&patient)
+                {
+                    if let Some(found) = self.fhir.read("Patient", &patient).await? {
+                        patients.push(found);
+                    }
+                    concerned.push(patient);
+                }
+            }
+            for patient in concerned {
+                let periods =
+                    self.fhir.search_all("EpisodeOfCare", &[("patient", format!("Patient/{patient}"))]).await?;
+                group_episodes(&periods, &mut episodes, &mut outcome);
+            }
+        }
         let (store, tenant) = (self.store, self.tenant);
         let origin = Origin::system("sync");
-        let mut outcome = KindOutcome::default();
         for resource in &patients {
             let record = match patients::map_patient(resource, &self.system) {
                 Ok(Some(record)) => record,
@@ -195,13 +227,11 @@ impl<'a> Connection<'a> {
                     continue;
                 }
             };
+            let server_id = resource.get("id").and_then(Value::as_str);
+            let periods = server_id.and_then(|id| episodes.get(id)).map(Vec::as_slice).unwrap_or_default();
             let existing = store.client_by_reference(tenant.id, &record.reference).await?;
-            let care_ended_on = match (&existing, record.active) {
-                (_, true) => None,
-                // The first day the ECD says so stays the end date on later runs.
-                (Some(Client { care_ended_on: Some(day), .. }), false) => Some(*day),
-                (_, false) => Some(today),
-            };
+            let already = existing.as_ref().and_then(|c| c.care_ended_on);
+            let care_ended_on = patients::care_end(record.active, periods, already, today);
             let changes = ClientChanges { name: record.name.clone(), birth_date: record.birth_date, care_ended_on };
             let id = match existing {
                 None => {
@@ -230,9 +260,66 @@ impl<'a> Connection<'a> {
                     current.id
                 }
             };
-            if let Some(patient) = resource.get("id").and_then(Value::as_str) {
+            if let Some(patient) = server_id {
                 self.by_patient.insert(patient.to_owned(), Some(id));
                 self.by_client.insert(id, Some(patient.to_owned()));
+            }
+        }
+        Ok(Pulled { outcome, cursor: next, full })
+    }
+
+    /// The network of each client whose RelatedPersons changed, read whole and kept as the
+    /// ECD has it now; on a full read, every client's, and a network the ECD no longer lists
+    /// anyone in is emptied.
+    async fn pull_network(&mut self, cursor: Option<&str>, full: bool) -> Result<Pulled, SyncError> {
+        let (changed, next) = self.search("RelatedPerson", Vec::new(), cursor, full).await?;
+        let mut outcome = KindOutcome::default();
+        // Patient → (a resource to name in a skip, the contacts).
+        let mut networks: BTreeMap<String, (Value, Vec<EcdContact>)> = BTreeMap::new();
+        let mut group = |found: &[Value], outcome: &mut KindOutcome| {
+            for resource in found {
+                match network::map_related_person(resource) {
+                    Ok((patient, contact)) => {
+                        let entry = networks.entry(patient).or_insert_with(|| (resource.clone(), Vec::new()));
+                        entry.1.extend(contact);
+                    }
+                    Err(reason) => outcome.skipped.push((resource_name(resource), reason)),
+                }
+            }
+        };
+        if full {
+            group(&changed, &mut outcome);
+        } else {
+            let mut concerned: Vec<String> = Vec::new();
+            for resource in &changed {
+                if let Ok((patient, _)) = network::map_related_person(resource)
+                    && !concerned.contains(&patient)
+                {
+                    concerned.push(patient);
+                }
+            }
+            for patient in concerned {
+                let whole = self.fhir.search_all("RelatedPerson", &[("patient", format!("Patient/{patient}"))]).await?;
+                group(&whole, &mut outcome);
+            }
+        }
+        let origin = Origin::system("sync");
+        let mut seen = HashSet::new();
+        for (patient, (resource, mut contacts)) in networks {
+            let Some(client) = self.client_or_skip(&resource, &patient, &mut outcome).await? else { continue };
+            // The same order whichever search found them, so an unchanged network is not
+            // written again.
+            contacts.sort_by(|a, b| a.key.cmp(&b.key));
+            contacts.dedup_by(|a, b| a.key == b.key);
+            count(&mut outcome, self.store.put_ecd_contacts(self.tenant.id, &origin, client, &contacts).await?);
+            seen.insert(client);
+        }
+        if full {
+            for client in self.store.clients_with_ecd_contacts(self.tenant.id).await? {
+                if !seen.contains(&client) {
+                    self.store.put_ecd_contacts(self.tenant.id, &origin, client, &[]).await?;
+                    outcome.removed += 1;
+                }
             }
         }
         Ok(Pulled { outcome, cursor: next, full })
@@ -506,18 +593,40 @@ impl<'a> Connection<'a> {
     /// the PDF into the blob store; a new care plan print is offered for signing. A print that
     /// did not change is not stored again.
     async fn pull_documents(&mut self, cursor: Option<&str>, full: bool) -> Result<Pulled, SyncError> {
-        let (found, next) = self
-            .search(
-                "DocumentReference",
-                vec![("status", "current,superseded,entered-in-error".to_owned())],
-                cursor,
-                full,
-            )
-            .await?;
+        let statuses = ("status", "current,superseded,entered-in-error".to_owned());
+        let (mut found, next_documents) =
+            self.search("DocumentReference", vec![statuses.clone()], cursor, full).await?;
+        // A plan that changed changes what its prints mean (draft, active, revoked): read
+        // the prints of each, as a full read does anyway.
+        let (changed_plans, next_plans) = self.search("CarePlan", Vec::new(), cursor, full).await?;
+        let next = later(next_documents, next_plans);
+        let mut plans: HashMap<String, Option<Value>> = HashMap::new();
+        for plan in &changed_plans {
+            let Some(id) = plan.get("id").and_then(Value::as_str) else { continue };
+            plans.insert(id.to_owned(), Some(plan.clone()));
+            if !full {
+                let related = [statuses.clone(), ("related", format!("CarePlan/{id}"))];
+                for print in self.fhir.search_all("DocumentReference", &related).await? {
+                    if !found.iter().any(|f| f.get("id") == print.get("id")) {
+                        found.push(print);
+                    }
+                }
+            }
+        }
         let origin = Origin::system("sync");
         let mut outcome = KindOutcome::default();
         for resource in &found {
-            let change = match documents::map_document_reference(resource) {
+            let plan = match documents::plan_of(resource) {
+                None => None,
+                Some(id) => {
+                    if !plans.contains_key(&id) {
+                        let read = self.fhir.read("CarePlan", &id).await?;
+                        plans.insert(id.clone(), read);
+                    }
+                    plans.get(&id).cloned().flatten()
+                }
+            };
+            let change = match documents::map_document_reference(resource, plan.as_ref()) {
                 Ok(change) => change,
                 Err(reason) => {
                     outcome.skipped.push((resource_name(resource), reason));
@@ -526,6 +635,10 @@ impl<'a> Connection<'a> {
             };
             let (key, patient, kind, title, date, content) = match change {
                 DocumentChange::Ignore => continue,
+                DocumentChange::Wait => {
+                    outcome.waiting += 1;
+                    continue;
+                }
                 DocumentChange::Remove { key } => {
                     if self.store.remove_ecd_document(self.tenant.id, &origin, &key).await? {
                         outcome.removed += 1;
@@ -656,6 +769,26 @@ fn count_all(outcome: &mut KindOutcome, done: Vec<Upserted>) {
 
 /// The cursor after a pull: the newest `meta.lastUpdated` seen, less the overlap; the old
 /// cursor when nothing newer came.
+/// Care periods by the server id of their Patient; one that cannot be read is named.
+fn group_episodes(found: &[Value], into: &mut HashMap<String, Vec<patients::Episode>>, outcome: &mut KindOutcome) {
+    for resource in found {
+        match patients::map_episode(resource) {
+            Ok(Some((patient, episode))) => into.entry(patient).or_default().push(episode),
+            Ok(None) => {}
+            Err(reason) => outcome.skipped.push((resource_name(resource), reason)),
+        }
+    }
+}
+
+/// The later of two cursors (both written by `next_cursor`, or absent).
+fn later(a: Option<String>, b: Option<String>) -> Option<String> {
+    let at = |t: &String| DateTime::parse_from_rfc3339(t).ok();
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if at(&b) > at(&a) { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
 fn next_cursor(found: &[Value], old: Option<&str>) -> Option<String> {
     let newest = found
         .iter()

@@ -6,6 +6,7 @@ use super::modules::Module;
 use super::policy::RightsPolicy;
 use crate::colour::MIN_TEXT_CONTRAST;
 use crate::people::Email;
+use crate::sync::SyncKind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -37,20 +38,6 @@ pub struct TenantBundle {
 
 const MAX_LOGO_BYTES: usize = 256 * 1024;
 const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
-const SYNC_STREAMS: [&str; 11] = [
-    "clients",
-    "reports",
-    "questionnaires",
-    "appointments",
-    "messages",
-    "measurements",
-    "care_plans",
-    "evaluations",
-    "consents",
-    "person_profile",
-    "invoices",
-];
-
 /// Reads `dir/tenant.toml`, its logo, its template overrides and its rights policy from
 /// `policies_root/<rights.policy>/`. Returns every problem found, not just the first.
 pub async fn load_dir(dir: &Path, policies_root: &Path) -> Result<TenantBundle, Vec<ConfigIssue>> {
@@ -378,8 +365,11 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
     }
     for (stream, settings) in &config.sync.schedule {
         let key = format!("sync.schedule.{stream}");
-        if !SYNC_STREAMS.contains(&stream.as_str()) {
-            bad(&key, format!("onbekende soort gegevens; bekend zijn: {}", SYNC_STREAMS.join(", ")));
+        // The keys are the kinds the sync runs, so a schedule can never name a stream that
+        // is validated and then never run.
+        if SyncKind::parse(stream).is_none() {
+            let known: Vec<&str> = SyncKind::ALL.iter().map(SyncKind::as_str).collect();
+            bad(&key, format!("onbekende soort gegevens; bekend zijn: {}", known.join(", ")));
         }
         if !(1..=1440).contains(&settings.every_minutes) {
             bad(&format!("{key}.every_minutes"), format!("{} valt buiten 1 tot 1440", settings.every_minutes));
@@ -546,6 +536,25 @@ policy = "voorbeeld"
         let issues = check_config(&config);
         assert!(
             issues.iter().any(|(k, r)| k == "modules.teleportatie" && r.contains("onbekende module")),
+            "{issues:?}"
+        );
+    }
+
+    #[test]
+    fn a_schedule_names_a_kind_the_sync_runs() {
+        // Every kind the sync runs can be scheduled, the write-back and documents included.
+        for kind in crate::sync::SyncKind::ALL {
+            let text = format!("{MINIMAL}\n[sync.schedule.{}]\nevery_minutes = 10\n", kind.as_str());
+            let issues = check_config(&parse_config(&text).unwrap());
+            assert!(issues.is_empty(), "{}: {issues:?}", kind.as_str());
+        }
+        // A name the sync does not run would be validated and then ignored: refused instead.
+        let text = format!("{MINIMAL}\n[sync.schedule.care_plans]\nevery_minutes = 10\n");
+        let issues = check_config(&parse_config(&text).unwrap());
+        assert!(
+            issues.iter().any(|(k, r)| k == "sync.schedule.care_plans"
+                && r.contains("onbekende soort gegevens")
+                && r.contains("documents")),
             "{issues:?}"
         );
     }

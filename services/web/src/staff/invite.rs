@@ -69,6 +69,8 @@ async fn form_page(
     context.insert("errors", &errors);
     context.insert("notice", &notice);
     context.insert("sms", &tenant_offers_sms(staff));
+    // With an ECD connected, the ECD's network decides who may be a representative.
+    context.insert("ecd_network", &(staff.tenant.config.sync.connector == "fhir"));
     render(&staff.state, &staff.tenant, "staff/invite.html", &context, status, jar).await
 }
 
