@@ -125,7 +125,7 @@ fn sync_run_says_what_it_did_or_why_not() {
     assert!(text(&output).0.contains("salem\tkoppeling demo: geen ECD gekoppeld"), "{:?}", text(&output));
     let output = careportal(root.path(), &["sync", "run", "--tenant", "salem", "--kind", "rapportages"], &env);
     assert_eq!(output.status.code(), Some(2), "{:?}", text(&output));
-    assert!(text(&output).1.contains("kies uit clients, reports"), "{:?}", text(&output));
+    assert!(text(&output).1.contains("kies uit clients, network, reports"), "{:?}", text(&output));
     let output = careportal(root.path(), &["sync", "run", "--tenant", "nergens"], &env);
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output).1.contains("geen tenant met slug \"nergens\""), "{:?}", text(&output));
