@@ -3,7 +3,8 @@
 //! test ends, whatever way it ends.
 
 use careportal_domain::clock::Clock;
-use careportal_store::{ConnectOptions, Store};
+use careportal_store::Store;
+use careportal_store_sql::ConnectOptions;
 use sqlx::Connection;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,7 +81,7 @@ async fn postgres_template(clock: Arc<dyn Clock>) -> String {
                     .unwrap();
                 sqlx::query(&format!("CREATE DATABASE {building}")).execute(&mut admin).await.unwrap();
                 let store =
-                    careportal_store::PostgresStore::connect(&postgres_url_for(&building), 2, clock).await.unwrap();
+                    careportal_store_sql::PostgresStore::connect(&postgres_url_for(&building), 2, clock).await.unwrap();
                 store.migrate().await.unwrap();
                 store.close().await;
                 // A closed pool's connections may still be ending on the server side.
@@ -134,7 +135,7 @@ impl TestDb {
     /// Opens (and migrates) a store on this database, as a portal instance would.
     pub async fn store(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
         let options = ConnectOptions { url: self.url.clone(), data_dir: self.data_dir(), max_connections: 4, clock };
-        let store = careportal_store::connect(&options).await.unwrap();
+        let store = careportal_store_sql::connect(&options).await.unwrap();
         store.migrate().await.unwrap();
         store
     }

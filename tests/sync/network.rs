@@ -72,9 +72,11 @@ pub async fn invitations_of_representatives_follow_the_ecds_network(backend: Bac
     let mut admin = staff_member(&app, "beheer@example.nl", StaffRole::Admin).await;
     let form = admin.get("/beheer/uitnodigen?client=SIL-1001").await;
     assert!(form.body.contains("Een vertegenwoordiger moet met dit e-mailadres in het ECD staan"), "{}", form.body);
-    for (name, email) in
-        [("Henk Jansen", "henk@example.nl"), ("Marco Bakker", "marco@example.nl"), ("Iemand Anders", "iemand@example.nl")]
-    {
+    for (name, email) in [
+        ("Henk Jansen", "henk@example.nl"),
+        ("Marco Bakker", "marco@example.nl"),
+        ("Iemand Anders", "iemand@example.nl"),
+    ] {
         let refused = invite(&mut admin, name, email).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
         assert!(

@@ -3,7 +3,8 @@
 use crate::config::{Config, ConfigError, LogFormat};
 use crate::{demo, serve, tenants};
 use careportal_domain::clock::{Clock, SystemClock};
-use careportal_store::{ConnectOptions, Store};
+use careportal_store::Store;
+use careportal_store_sql::ConnectOptions;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -349,7 +350,7 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>, Failure> {
         max_connections: config.max_connections,
         clock: clock(),
     };
-    Ok(careportal_store::connect(&options).await?)
+    Ok(careportal_store_sql::connect(&options).await?)
 }
 
 async fn migrated_store(config: &Config) -> Result<Arc<dyn Store>, Failure> {

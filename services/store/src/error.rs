@@ -1,4 +1,6 @@
-//! What can go wrong in storage, sorted by what a caller can do about it.
+//! What can go wrong in storage, sorted by what a caller can do about it. The database's own
+//! errors arrive already sorted (see the `sqlx` feature below), so no caller needs to know
+//! which database it was.
 
 use thiserror::Error;
 
@@ -16,22 +18,61 @@ pub enum StoreError {
     /// Stored data that no longer parses: a bug or a hand edit, never user input.
     #[error("corrupt row in {table}: {reason}")]
     Corrupt { table: &'static str, reason: String },
+    /// The database cannot be reached or cannot take the work right now (down, restarting,
+    /// pool exhausted, locked past the busy timeout): a retry later may well succeed.
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Unavailable(String),
+    /// Any other error the database gave.
+    #[error("database: {0}")]
+    Database(String),
     #[error("migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(String),
 }
 
 impl StoreError {
-    pub(crate) fn corrupt(table: &'static str, reason: impl std::fmt::Display) -> Self {
+    pub fn corrupt(table: &'static str, reason: impl std::fmt::Display) -> Self {
         Self::Corrupt { table, reason: reason.to_string() }
     }
 
-    /// The database cannot be reached or cannot take the work right now (down, restarting,
-    /// pool exhausted, locked past the busy timeout): a retry later may well succeed, so a
-    /// person sees "not available", not "something broke".
+    /// A person sees "not available, try again later", not "something broke".
     pub fn is_unavailable(&self) -> bool {
-        let Self::Database(error) = self else { return false };
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+/// The SQL crate's conversions, behind a feature so that only it compiles against sqlx.
+#[cfg(feature = "sqlx")]
+mod from_sqlx {
+    use super::StoreError;
+
+    impl From<sqlx::Error> for StoreError {
+        fn from(error: sqlx::Error) -> Self {
+            if unavailable(&error) { Self::Unavailable(error.to_string()) } else { Self::Database(error.to_string()) }
+        }
+    }
+
+    impl From<sqlx::migrate::MigrateError> for StoreError {
+        fn from(error: sqlx::migrate::MigrateError) -> Self {
+            Self::Migrate(error.to_string())
+        }
+    }
+
+    impl StoreError {
+        /// Maps unique and foreign key violations to their meaning; leaves the rest as is.
+        pub fn classify(error: sqlx::Error, what: &str) -> Self {
+            if let sqlx::Error::Database(db) = &error {
+                match db.kind() {
+                    sqlx::error::ErrorKind::UniqueViolation => return Self::Conflict(what.to_owned()),
+                    sqlx::error::ErrorKind::ForeignKeyViolation => return Self::NotFound,
+                    _ => {}
+                }
+            }
+            Self::from(error)
+        }
+    }
+
+    /// Whether a retry later may succeed.
+    fn unavailable(error: &sqlx::Error) -> bool {
         match error {
             sqlx::Error::PoolClosed
             | sqlx::Error::PoolTimedOut
@@ -53,17 +94,5 @@ impl StoreError {
             }
             _ => false,
         }
-    }
-
-    /// Maps unique and foreign key violations to their meaning; leaves the rest as is.
-    pub(crate) fn classify(error: sqlx::Error, what: &str) -> Self {
-        if let sqlx::Error::Database(db) = &error {
-            match db.kind() {
-                sqlx::error::ErrorKind::UniqueViolation => return Self::Conflict(what.to_owned()),
-                sqlx::error::ErrorKind::ForeignKeyViolation => return Self::NotFound,
-                _ => {}
-            }
-        }
-        Self::Database(error)
     }
 }

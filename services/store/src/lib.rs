@@ -1,5 +1,8 @@
-//! Careportal's storage: one [`Store`] trait and two implementations, SQLite (the embedded
-//! default) and PostgreSQL (production), chosen by the scheme of the database URL.
+//! Careportal's storage contract: the [`Store`] trait (with its areas [`RecordStore`],
+//! [`DocumentStore`] and [`SyncStore`]), the types that cross it and [`StoreError`]. No SQL:
+//! the two implementations, SQLite (the embedded default) and PostgreSQL (production), live
+//! in `careportal-store-sql`, which only the binary and the tests depend on, so an edit to a
+//! query rebuilds neither the web layer nor anything else above the store.
 //!
 //! Rules every method keeps:
 //! - a tenant-owned row is reached only through its tenant: the tenant id comes first in
@@ -7,26 +10,16 @@
 //! - every write of client data appends its audit entry in the same transaction.
 #![forbid(unsafe_code)]
 
-mod connect;
 mod documents;
-mod documents_sql;
 mod error;
-mod postgres;
 mod record;
-mod record_sql;
 mod records;
-mod sql;
-mod sqlite;
 mod sync;
-mod sync_sql;
 
-pub use connect::{Backend, ConnectOptions, connect};
 pub use documents::DocumentStore;
 pub use error::StoreError;
-pub use postgres::PostgresStore;
 pub use record::{ConsentAnswer, EcdItem, RecordStore, Upserted};
 pub use records::{AppliedTenant, MessageStatus};
-pub use sqlite::SqliteStore;
 pub use sync::{
     EcdAppointment, EcdForm, EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish,
     SyncStore,
@@ -48,6 +41,22 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
 
 #[async_trait]
 pub trait Store: RecordStore + DocumentStore + SyncStore + Send + Sync + std::fmt::Debug + 'static {

@@ -13,7 +13,7 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    const BACKEND: crate::Backend = crate::Backend::Sqlite;
+    const BACKEND: careportal_store::Backend = careportal_store::Backend::Sqlite;
     const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
     /// `create` allows a missing file to be made; [`crate::connect`] decides that.
@@ -22,9 +22,9 @@ impl SqliteStore {
         create: bool,
         max_connections: u32,
         clock: Arc<dyn Clock>,
-    ) -> Result<Self, crate::StoreError> {
+    ) -> Result<Self, careportal_store::StoreError> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| crate::StoreError::Config(format!("database_url: {e}")))?
+            .map_err(|e| careportal_store::StoreError::Config(format!("database_url: {e}")))?
             .create_if_missing(create)
             .foreign_keys(true)
             // WAL lets readers go on while one writer writes; the busy timeout queues writers
@@ -37,7 +37,21 @@ impl SqliteStore {
     }
 }
 
-crate::sql::sql_store!(SqliteStore, sqlx::Sqlite);
-crate::record_sql::sql_record!(SqliteStore);
-crate::documents_sql::sql_documents!(SqliteStore);
-crate::sync_sql::sql_sync!(SqliteStore);
+// The SQL, one module per area in `sql/`, compiled here for this backend: each area
+// module reads `Db`, `Conn`, `DbRow` and `SqlStore` from this module, so the same file is
+// the same statements on both databases and the two stores cannot drift apart.
+type SqlStore = SqliteStore;
+type Db = sqlx::Sqlite;
+type Conn = <Db as sqlx::Database>::Connection;
+type DbRow = <Db as sqlx::Database>::Row;
+
+#[path = "sql/common.rs"]
+mod common;
+#[path = "sql/documents.rs"]
+mod documents;
+#[path = "sql/record.rs"]
+mod record;
+#[path = "sql/store.rs"]
+mod store;
+#[path = "sql/sync.rs"]
+mod sync;

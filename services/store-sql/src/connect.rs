@@ -1,24 +1,10 @@
 //! Choosing and opening a backend from a database URL.
 
-use crate::{PostgresStore, SqliteStore, Store, StoreError};
+use crate::{PostgresStore, SqliteStore};
 use careportal_domain::clock::Clock;
+use careportal_store::{Store, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {

@@ -1,0 +1,52 @@
+//! Production: PostgreSQL.
+
+use careportal_domain::clock::Clock;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+    clock: Arc<dyn Clock>,
+}
+
+impl PostgresStore {
+    const BACKEND: careportal_store::Backend = careportal_store::Backend::Postgres;
+    const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, careportal_store::StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| careportal_store::StoreError::Config(format!("database_url: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool, clock })
+    }
+}
+
+// The SQL, one module per area in `sql/`, compiled here for this backend: each area
+// module reads `Db`, `Conn`, `DbRow` and `SqlStore` from this module, so the same file is
+// the same statements on both databases and the two stores cannot drift apart.
+type SqlStore = PostgresStore;
+type Db = sqlx::Postgres;
+type Conn = <Db as sqlx::Database>::Connection;
+type DbRow = <Db as sqlx::Database>::Row;
+
+#[path = "sql/common.rs"]
+mod common;
+#[path = "sql/documents.rs"]
+mod documents;
+#[path = "sql/record.rs"]
+mod record;
+#[path = "sql/store.rs"]
+mod store;
+#[path = "sql/sync.rs"]
+mod sync;

@@ -1,0 +1,227 @@
+//! What every area of the SQL store shares, compiled once per backend: the write
+//! transaction, the column lists and row readers several areas use, and the audit insert.
+
+use super::{Conn, Db, DbRow, SqlStore};
+use careportal_domain::audit::{AuditEntry, AuditEvent};
+use careportal_domain::ids::AuditId;
+use careportal_domain::people::{Account, Client, ClientReference, Email, PersonName, Relation, Username};
+use careportal_domain::signin::{NewSession, Session, SessionStage, TrustedDevice};
+use careportal_domain::tenant::{Tenant, TenantConfig, TenantSlug};
+use careportal_domain::{AccountId, ClientId, TenantId};
+use careportal_store::{Backend, StoreError, StoreResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+use uuid::Uuid;
+
+/// A transaction that writes. Every transaction here writes, and on SQLite a
+/// deferred one that reads first and then writes fails with "database is locked"
+/// (SQLITE_BUSY_SNAPSHOT, code 517) whenever another connection committed in
+/// between; the busy timeout cannot help it. `BEGIN IMMEDIATE` takes the write lock
+/// up front, where the busy timeout does queue writers. PostgreSQL needs nothing.
+pub(super) async fn begin_write(pool: &sqlx::Pool<Db>) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+    match SqlStore::BACKEND {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
+    }
+}
+
+pub(super) const TENANT_COLUMNS: &str = "t.id, t.slug, t.config, t.version, t.updated_at";
+pub(super) const CLIENT_COLUMNS: &str = "c.tenant_id, c.id, c.reference, c.given_name, c.name_prefix, c.family_name, \
+                              c.birth_date, c.care_ended_on, c.created_at, c.updated_at";
+pub(super) const ACCOUNT_COLUMNS: &str =
+    "a.tenant_id, a.id, a.username, a.email, a.given_name, a.name_prefix, a.family_name, a.created_at";
+pub(super) const AUDIT_COLUMNS: &str =
+    "tenant_id, id, at, actor, on_behalf_of, client_id, action, detail, ip, user_agent";
+
+pub(super) fn tenant_from_row(row: &DbRow) -> StoreResult<Tenant> {
+    let slug: String = row.try_get("slug")?;
+    let config: String = row.try_get("config")?;
+    let config: TenantConfig = serde_json::from_str(&config).map_err(|e| StoreError::corrupt("tenants", e))?;
+    Ok(Tenant {
+        id: TenantId::from_uuid(row.try_get("id")?),
+        slug: TenantSlug::parse(&slug).map_err(|e| StoreError::corrupt("tenants", e))?,
+        config,
+        version: row.try_get("version")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+pub(super) fn client_from_row(row: &DbRow) -> StoreResult<Client> {
+    let corrupt = |e: careportal_domain::DomainError| StoreError::corrupt("clients", e);
+    let reference: String = row.try_get("reference")?;
+    let given: String = row.try_get("given_name")?;
+    let prefix: Option<String> = row.try_get("name_prefix")?;
+    let family: String = row.try_get("family_name")?;
+    Ok(Client {
+        tenant: TenantId::from_uuid(row.try_get("tenant_id")?),
+        id: ClientId::from_uuid(row.try_get("id")?),
+        reference: ClientReference::parse(&reference).map_err(corrupt)?,
+        name: PersonName::new(&given, prefix.as_deref(), &family).map_err(corrupt)?,
+        birth_date: row.try_get::<Option<NaiveDate>, _>("birth_date")?,
+        care_ended_on: row.try_get::<Option<NaiveDate>, _>("care_ended_on")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+pub(super) fn account_from_row(row: &DbRow) -> StoreResult<Account> {
+    let corrupt = |e: careportal_domain::DomainError| StoreError::corrupt("accounts", e);
+    let username: String = row.try_get("username")?;
+    let email: String = row.try_get("email")?;
+    let given: String = row.try_get("given_name")?;
+    let prefix: Option<String> = row.try_get("name_prefix")?;
+    let family: String = row.try_get("family_name")?;
+    Ok(Account {
+        tenant: TenantId::from_uuid(row.try_get("tenant_id")?),
+        id: AccountId::from_uuid(row.try_get("id")?),
+        username: Username::parse(&username).map_err(corrupt)?,
+        email: Email::parse(&email).map_err(corrupt)?,
+        name: PersonName::new(&given, prefix.as_deref(), &family).map_err(corrupt)?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(super) fn relation_from_row(row: &DbRow) -> StoreResult<Relation> {
+    let relation: String = row.try_get("relation")?;
+    Relation::parse(&relation).map_err(|e| StoreError::corrupt("account_clients", e))
+}
+
+pub(super) fn audit_from_row(row: &DbRow) -> StoreResult<AuditEntry> {
+    Ok(AuditEntry {
+        tenant: TenantId::from_uuid(row.try_get("tenant_id")?),
+        id: AuditId::from_uuid(row.try_get("id")?),
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        on_behalf_of: row.try_get::<Option<Uuid>, _>("on_behalf_of")?.map(AccountId::from_uuid),
+        client: row.try_get::<Option<Uuid>, _>("client_id")?.map(ClientId::from_uuid),
+        action: row.try_get("action")?,
+        detail: row.try_get("detail")?,
+        ip: row.try_get("ip")?,
+        user_agent: row.try_get("user_agent")?,
+    })
+}
+
+pub(super) const SESSION_COLUMNS: &str = "tenant_id, token_hash, account_id, stage, created_at, last_seen_at, expires_at, pending_totp, pending_phone, \
+     client_id";
+
+pub(super) fn session_from_row(row: &DbRow) -> StoreResult<Session> {
+    let stage: String = row.try_get("stage")?;
+    Ok(Session {
+        tenant: TenantId::from_uuid(row.try_get("tenant_id")?),
+        token_hash: row.try_get("token_hash")?,
+        account: AccountId::from_uuid(row.try_get("account_id")?),
+        stage: SessionStage::parse(&stage).ok_or_else(|| StoreError::corrupt("sessions", &stage))?,
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        expires_at: row.try_get("expires_at")?,
+        pending_totp: row.try_get("pending_totp")?,
+        pending_phone: row.try_get("pending_phone")?,
+        client: row.try_get::<Option<Uuid>, _>("client_id")?.map(ClientId::from_uuid),
+    })
+}
+
+pub(super) async fn insert_session(
+    conn: &mut Conn,
+    tenant: TenantId,
+    new: &NewSession,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (tenant_id, token_hash, account_id, stage, created_at, last_seen_at, expires_at, \
+         ip, user_agent) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)",
+    )
+    .bind(tenant.as_uuid())
+    .bind(&new.token_hash)
+    .bind(new.account.as_uuid())
+    .bind(new.stage.as_str())
+    .bind(now)
+    .bind(new.expires_at)
+    .bind(&new.ip)
+    .bind(&new.user_agent)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| StoreError::classify(e, "sessie"))?;
+    Ok(())
+}
+
+pub(super) fn count_of(row: &DbRow, column: &str) -> StoreResult<u32> {
+    // INTEGER is i64 on SQLite and i32 on PostgreSQL; COUNT(*) is i64 on both.
+    let value = row.try_get::<i64, _>(column).or_else(|_| row.try_get::<i32, _>(column).map(i64::from))?;
+    Ok(u32::try_from(value).unwrap_or(u32::MAX))
+}
+
+pub(super) const DEVICE_COLUMNS: &str = "id, account_id, label, created_at, last_used_at, expires_at";
+
+pub(super) fn device_from_row(row: &DbRow) -> StoreResult<TrustedDevice> {
+    Ok(TrustedDevice {
+        id: row.try_get("id")?,
+        account: AccountId::from_uuid(row.try_get("account_id")?),
+        label: row.try_get("label")?,
+        created_at: row.try_get("created_at")?,
+        last_used_at: row.try_get("last_used_at")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+pub(super) async fn insert_audit(
+    conn: &mut Conn,
+    tenant: TenantId,
+    event: &AuditEvent,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(&format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
+        .bind(tenant.as_uuid())
+        .bind(AuditId::new().as_uuid())
+        .bind(at)
+        .bind(event.origin.actor.to_log())
+        .bind(event.origin.on_behalf_of.map(|a| a.as_uuid()))
+        .bind(event.client.map(|c| c.as_uuid()))
+        .bind(event.action.as_str())
+        .bind(&event.detail)
+        .bind(&event.origin.ip)
+        .bind(&event.origin.user_agent)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Many audit entries in a few statements (500 a statement), for the sync's batches.
+pub(super) async fn insert_audits(
+    conn: &mut Conn,
+    tenant: TenantId,
+    events: &[AuditEvent],
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    for chunk in events.chunks(500) {
+        let mut query = sqlx::QueryBuilder::<Db>::new(format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) "));
+        query.push_values(chunk, |mut row, event| {
+            row.push_bind(tenant.as_uuid())
+                .push_bind(AuditId::new().as_uuid())
+                .push_bind(at)
+                .push_bind(event.origin.actor.to_log())
+                .push_bind(event.origin.on_behalf_of.map(|a| a.as_uuid()))
+                .push_bind(event.client.map(|c| c.as_uuid()))
+                .push_bind(event.action.as_str())
+                .push_bind(event.detail.as_str())
+                .push_bind(event.origin.ip.as_deref())
+                .push_bind(event.origin.user_agent.as_deref());
+        });
+        query.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+impl SqlStore {
+    pub(super) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub(super) async fn fetch_client(&self, tenant: TenantId, id: ClientId) -> StoreResult<Option<Client>> {
+        let row = sqlx::query(&format!("SELECT {CLIENT_COLUMNS} FROM clients c WHERE c.tenant_id = $1 AND c.id = $2"))
+            .bind(tenant.as_uuid())
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(client_from_row).transpose()
+    }
+}
