@@ -1,7 +1,7 @@
 // Beheer as staff use it: Siloah's Coördinator zorg invites a representative, answers a
 // message and offers a care plan; Salem's administrator invites a contact person, then
-// connects the ECD and synchronises now. Fields by
-// their Dutch labels, zero axe violations at 360 and 1280 px.
+// connects the ECD and synchronises now; an existing account accepts an invitation on Home.
+// Fields by their Dutch labels, zero axe violations at 360 and 1280 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -182,4 +182,22 @@ test('salem: de beheerder ziet de ECD-koppeling en synchroniseert nu (360px)', a
   } finally {
     await fhir.stop();
   }
+});
+
+test('siloah: een bestaand account accepteert een uitnodiging op Home (360px)', async () => {
+  // Asked on the command line, as an operator would; only Fatima herself can say yes.
+  portal.cli(['user', 'invite', '--tenant', 'siloah', '--email', 'fatima.elamrani@example.nl',
+    '--name', 'Fatima El Amrani', '--client', 'SIL-1002', '--relation', 'representative']);
+  const mail = await waitForMail('fatima.elamrani@example.nl');
+  assert.match(mail, /Zonder uw bevestiging krijgt u geen toegang/);
+  const page = await openPage(browser, VIEWPORTS[0]);
+  await signInWithApp(page, 'siloah', 'fatima.elamrani@example.nl');
+  const invitation = page.getByRole('region', { name: 'Uitnodiging voor het dossier van Sanne Bakker' });
+  await invitation.waitFor();
+  await checkPage(page);
+  await invitation.getByRole('button', { name: 'Accepteren' }).click();
+  await page.getByRole('status').filter({ hasText: 'U hebt de uitnodiging geaccepteerd.' }).waitFor();
+  assert.equal(await page.getByRole('region', { name: /^Uitnodiging voor het dossier/ }).count(), 0);
+  await checkPage(page);
+  await page.close();
 });

@@ -16,9 +16,9 @@ on_both_backends!(
     a_coordinator_answers_a_message_and_offers_a_plan,
 );
 
-const HOST: &str = "siloah.localhost";
+pub(crate) const HOST: &str = "siloah.localhost";
 
-async fn staff(app: &TestApp, username: &str, name: &str, role: StaffRole) -> TestClient {
+pub(crate) async fn staff(app: &TestApp, username: &str, name: &str, role: StaffRole) -> TestClient {
     let tenant = app.tenant_id("siloah").await;
     let own = app.new_client("siloah", &format!("STAFF-{}", &username[..3]), "Eigen Dossier").await;
     let account = app.new_account("siloah", username, name, own, Relation::Client).await;

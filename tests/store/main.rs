@@ -1,6 +1,7 @@
 //! The store conformance story: the same tests on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod invitations;
 mod record;
 mod sync;
 

@@ -4,6 +4,11 @@
 //! mobile number) and the tenant's style is used (a one-time password, or a link).
 #![forbid(unsafe_code)]
 
+mod existing;
+mod network;
+
+pub use existing::{Answered, answer_invitation};
+
 use careportal_auth::{PasswordHasher, SecretBox, Token, codes::one_time_password};
 use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::people::{Account, Client, ClientReference, Email, NewAccount, PersonName, Relation, Username};
@@ -30,8 +35,11 @@ pub struct InviteRequest {
 pub enum Invited {
     /// A new account; the invitation is in the outbox.
     New { email: String, account: AccountId },
-    /// An existing login now also serves this client; no e-mail.
-    Linked { username: String, phone_ignored: bool },
+    /// An existing login was asked to accept access to this client; nothing is linked until
+    /// the person does, signed in as themselves.
+    Asked { username: String, phone_ignored: bool },
+    /// An existing login now also has a staff role.
+    Linked { username: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,9 +104,9 @@ impl Inviter<'_> {
         self.check_access_rules(&client, &username, &email, relation).await?;
 
         if let Some(existing) = self.store.account_by_username(tenant.id, &username).await? {
-            // One login may serve several clients.
-            self.store.link_account(tenant.id, self.origin, existing.id, client.id, relation).await?;
-            return Ok(Invited::Linked { username: username.as_str().to_owned(), phone_ignored: phone.is_some() });
+            // One login may serve several clients, but only the person links it.
+            self.ask_existing(&existing, &client, relation).await?;
+            return Ok(Invited::Asked { username: username.as_str().to_owned(), phone_ignored: phone.is_some() });
         }
         let account = self.create(&email, &username, &name).await?;
         self.store.link_account(tenant.id, self.origin, account.id, client.id, relation).await?;
@@ -109,6 +117,7 @@ impl Inviter<'_> {
         let event =
             self.origin.event(AuditAction::new("account.invited"), Some(client.id), format!("account {}", account.id));
         self.store.append_audit(tenant.id, &event).await?;
+        network::tell(self.store, self.secret_box, tenant, client.id, &account, relation).await?;
         Ok(Invited::New { email: email.as_str().to_owned(), account: account.id })
     }
 
@@ -119,7 +128,7 @@ impl Inviter<'_> {
         let name = PersonName::parse_full(name).map_err(|e| InviteError::Refused(vec![at("name", e)]))?;
         if let Some(existing) = self.store.account_by_username(self.tenant.id, &username).await? {
             self.store.add_staff_role(self.tenant.id, self.origin, existing.id, role).await?;
-            return Ok(Invited::Linked { username: username.as_str().to_owned(), phone_ignored: false });
+            return Ok(Invited::Linked { username: username.as_str().to_owned() });
         }
         let account = self.create(&parsed_email, &username, &name).await?;
         self.store.add_staff_role(self.tenant.id, self.origin, account.id, role).await?;
@@ -142,7 +151,7 @@ impl Inviter<'_> {
 
     /// The tenant's access rules (Siloah: at most two representatives besides the client),
     /// and with an ECD connected, its record of who may represent the client.
-    async fn check_access_rules(
+    pub(crate) async fn check_access_rules(
         &self,
         client: &Client,
         username: &Username,

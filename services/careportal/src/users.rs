@@ -103,14 +103,19 @@ pub async fn invite(config: &Config, store: &dyn Store, request: &Invitation) ->
         phone: request.phone.clone(),
     };
     match inviter.invite(&asked).await.map_err(refusal)? {
-        Invited::Linked { username, phone_ignored } => {
-            println!("bestaand account {username} gekoppeld aan {} als {}", request.client, request.relation);
+        Invited::Linked { username } => Err(Failure::Failed(format!("{username}: onverwacht een stafrol"))),
+        Invited::Asked { username, phone_ignored } => {
+            println!(
+                "bestaand account {username} is uitgenodigd voor {} als {}; de toegang begint pas als de persoon \
+                 die na het inloggen accepteert",
+                request.client, request.relation
+            );
             if phone_ignored {
                 println!(
                     "het mobiele nummer van een bestaand account is niet gewijzigd; dat doet de persoon zelf in Mijn profiel"
                 );
             }
-            Ok(())
+            send_now(config, store, &setup, &username).await
         }
         Invited::New { email, .. } => send_now(config, store, &setup, &email).await,
     }
@@ -138,10 +143,11 @@ pub async fn add_staff(
         now: chrono::Utc::now(),
     };
     match inviter.invite_staff(email, name, role).await.map_err(refusal)? {
-        Invited::Linked { username, .. } => {
+        Invited::Linked { username } => {
             println!("bestaand account {username} is nu ook {}", role.label());
             Ok(())
         }
+        Invited::Asked { .. } => Err(Failure::Usage("een stafrol vraagt geen bevestiging".to_owned())),
         Invited::New { email, .. } => send_now(config, store, &setup, &email).await,
     }
 }

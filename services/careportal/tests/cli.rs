@@ -532,11 +532,19 @@ fn invitations_follow_the_tenants_style_and_rules() {
     assert!(mail.contains("http://salem.localhost:8080/wachtwoord-herstellen/"), "{mail}");
     assert!(!mail.contains("Eenmalig wachtwoord"));
 
-    // An existing account is linked to another client, not invited again.
+    // An existing account is asked to accept access to another client: no new account, no
+    // link until the person accepts, one e-mail that says so.
     let before = mails_in(&data.join("outbox/mail")).len();
     let output = invite("salem", "bram.jansen@example.nl", "Bram Jansen", "SAL-2003", "contact");
-    assert!(text(&output).0.contains("bestaand account bram.jansen@example.nl gekoppeld aan SAL-2003"));
-    assert_eq!(mails_in(&data.join("outbox/mail")).len(), before);
+    assert!(
+        text(&output).0.contains("bestaand account bram.jansen@example.nl is uitgenodigd voor SAL-2003 als contact"),
+        "{:?}",
+        text(&output)
+    );
+    let mails = mails_in(&data.join("outbox/mail"));
+    assert_eq!(mails.len(), before + 1);
+    let mail = mails.last().unwrap().replace("=\r\n", "");
+    assert!(mail.contains("Zonder uw bevestiging krijgt u geen toegang"), "{mail}");
 
     let output = invite("salem", "x@example.nl", "X", "SAL-2002", "contact");
     assert!(text(&output).1.contains("--name"), "{:?}", text(&output));

@@ -286,6 +286,17 @@ pub struct ClientLink {
     pub relation: Relation,
 }
 
+/// Access to another client offered to an existing account, waiting for the person's own
+/// answer: staff may invite, but only the person, signed in, links their account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkInvitation {
+    pub id: uuid::Uuid,
+    pub client: Client,
+    pub relation: Relation,
+    pub invited_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

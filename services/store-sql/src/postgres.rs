@@ -44,6 +44,8 @@ type DbRow = <Db as sqlx::Database>::Row;
 mod common;
 #[path = "sql/documents.rs"]
 mod documents;
+#[path = "sql/invitations.rs"]
+mod invitations;
 #[path = "sql/record.rs"]
 mod record;
 #[path = "sql/store.rs"]

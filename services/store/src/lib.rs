@@ -12,12 +12,14 @@
 
 mod documents;
 mod error;
+mod invitations;
 mod record;
 mod records;
 mod sync;
 
 pub use documents::DocumentStore;
 pub use error::StoreError;
+pub use invitations::InvitationStore;
 pub use record::{ConsentAnswer, EcdItem, RecordStore, Upserted};
 pub use records::{AppliedTenant, MessageStatus};
 pub use sync::{
@@ -59,7 +61,9 @@ impl Backend {
 }
 
 #[async_trait]
-pub trait Store: RecordStore + DocumentStore + SyncStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store:
+    RecordStore + DocumentStore + SyncStore + InvitationStore + Send + Sync + std::fmt::Debug + 'static
+{
     fn backend(&self) -> Backend;
 
     /// Applies the migrations that have not run yet.
@@ -104,6 +108,8 @@ pub trait Store: RecordStore + DocumentStore + SyncStore + Send + Sync + std::fm
     async fn account(&self, tenant: TenantId, id: AccountId) -> StoreResult<Option<Account>>;
     async fn account_by_username(&self, tenant: TenantId, username: &Username) -> StoreResult<Option<Account>>;
     /// Links an account to a client of the same tenant; `NotFound` when either is not there.
+    /// An existing link is never changed (an invitation must not upgrade a contact person to
+    /// representative): false when the account already had one.
     async fn link_account(
         &self,
         tenant: TenantId,
@@ -111,7 +117,7 @@ pub trait Store: RecordStore + DocumentStore + SyncStore + Send + Sync + std::fm
         account: AccountId,
         client: ClientId,
         relation: Relation,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
     /// The clients an account may act for.
     async fn account_links(&self, tenant: TenantId, account: AccountId) -> StoreResult<Vec<ClientLink>>;
     /// The accounts linked to a client, with their relation.

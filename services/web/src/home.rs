@@ -69,6 +69,8 @@ pub struct HomeQuery {
     verstuurd: Option<String>,
     /// ondertekend | afgekeurd, after a decision on a care plan.
     plan: Option<String>,
+    /// geaccepteerd | geweigerd | verlopen, after answering an invitation.
+    uitnodiging: Option<String>,
 }
 
 /// What is new since the previous visit, per kind.
@@ -90,13 +92,39 @@ const VISIT_GAP_MINUTES: i64 = 30;
 const NEW_COUNT_LIMIT: u32 = 100;
 
 pub async fn page(care: Care, Query(query): Query<HomeQuery>, jar: CookieJar) -> Result<Response, AppError> {
+    let notice = match query.uitnodiging.as_deref() {
+        Some("geaccepteerd") => {
+            Some("U hebt de uitnodiging geaccepteerd. Kies bovenaan het dossier dat u wilt bekijken.")
+        }
+        Some("geweigerd") => Some("U hebt de uitnodiging geweigerd."),
+        Some("verlopen") => Some("Het formulier was verlopen. Kies opnieuw Accepteren of Weigeren."),
+        _ => None,
+    };
+    home(care, query, jar, notice.map(str::to_owned), StatusCode::OK).await
+}
+
+/// Home again with why an invitation could not be accepted (the tenant's rules).
+pub async fn page_with_problem(care: Care, jar: CookieJar, problem: String) -> Result<Response, AppError> {
+    let query = HomeQuery { wachtwoord: None, verstuurd: None, plan: None, uitnodiging: None };
+    home(care, query, jar, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+async fn home(
+    care: Care,
+    query: HomeQuery,
+    jar: CookieJar,
+    invitation_notice: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let (jar, mut context) = care.context(jar, Module::Home);
     context.insert("title", "Home");
     context.insert("password_changed", &query.wachtwoord.is_some());
     context.insert("sent", &query.verstuurd.is_some());
+    context.insert("invitations", &crate::invitations::waiting(&care).await?);
+    context.insert("invitation_notice", &invitation_notice);
     let Some(link) = care.current.clone().filter(|_| care.may(Module::Home, Action::Read)) else {
         // Not linked to anyone (yet): the page says whom to ask.
-        return render(&care.state, &care.tenant, "home.html", &context, StatusCode::OK, jar).await;
+        return render(&care.state, &care.tenant, "home.html", &context, status, jar).await;
     };
     let (store, tenant, client) = (care.state.store.as_ref(), care.tenant.id, link.client.id);
     let now = care.state.clock.now();
@@ -156,5 +184,5 @@ pub async fn page(care: Care, Query(query): Query<HomeQuery>, jar: CookieJar) ->
         context.insert("new_since", &new);
     }
     care.audit_read(Module::Home, "startpagina").await?;
-    render(&care.state, &care.tenant, "home.html", &context, StatusCode::OK, jar).await
+    render(&care.state, &care.tenant, "home.html", &context, status, jar).await
 }

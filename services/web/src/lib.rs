@@ -9,6 +9,7 @@ mod assets;
 mod error;
 mod health;
 pub mod home;
+mod invitations;
 mod landing;
 mod pages;
 mod profile;
@@ -134,6 +135,7 @@ pub fn app(state: AppState) -> Router {
         .route("/wachtwoord-vergeten", get(recovery::request_form).post(recovery::request))
         .route("/wachtwoord-herstellen/{token}", get(recovery::reset_form).post(recovery::reset))
         .route("/home", get(home::page))
+        .route("/uitnodigingen/{id}", post(invitations::answer))
         .route("/dossier", post(record::switch_client))
         .route("/rapportages", get(record::reports::list))
         .route("/rapportages/download", get(record::reports::download))

@@ -225,3 +225,30 @@ impl SqlStore {
         row.as_ref().map(client_from_row).transpose()
     }
 }
+
+/// Links an account to a client, never changing a link it already has; false when it had
+/// one. `NotFound` when the account or the client is not the tenant's.
+pub(super) async fn insert_link(
+    conn: &mut Conn,
+    tenant: TenantId,
+    account: AccountId,
+    client: ClientId,
+    relation: Relation,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO account_clients (tenant_id, account_id, client_id, relation, created_at) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (tenant_id, account_id, client_id) DO NOTHING",
+    )
+    .bind(tenant.as_uuid())
+    .bind(account.as_uuid())
+    .bind(client.as_uuid())
+    .bind(relation.as_str())
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| StoreError::classify(e, "koppeling"))?
+    .rows_affected();
+    Ok(inserted == 1)
+}

@@ -4,7 +4,7 @@
 use super::SqlStore;
 use super::common::{
     ACCOUNT_COLUMNS, AUDIT_COLUMNS, CLIENT_COLUMNS, DEVICE_COLUMNS, SESSION_COLUMNS, TENANT_COLUMNS, account_from_row,
-    audit_from_row, begin_write, client_from_row, count_of, device_from_row, insert_audit, insert_session,
+    audit_from_row, begin_write, client_from_row, count_of, device_from_row, insert_audit, insert_link, insert_session,
     relation_from_row, session_from_row, tenant_from_row,
 };
 use async_trait::async_trait;
@@ -371,26 +371,17 @@ impl Store for SqlStore {
         account: AccountId,
         client: ClientId,
         relation: Relation,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let now = self.now();
         let mut tx = begin_write(&self.pool).await?;
-        sqlx::query(
-            "INSERT INTO account_clients (tenant_id, account_id, client_id, relation, created_at) \
-             VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (tenant_id, account_id, client_id) DO UPDATE SET relation = excluded.relation",
-        )
-        .bind(tenant.as_uuid())
-        .bind(account.as_uuid())
-        .bind(client.as_uuid())
-        .bind(relation.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::classify(e, "koppeling"))?;
-        let detail = format!("account {account} als {}", relation.as_str());
-        insert_audit(&mut tx, tenant, &origin.event(AuditAction::ACCOUNT_LINKED, Some(client), detail), now).await?;
+        let linked = insert_link(&mut tx, tenant, account, client, relation, now).await?;
+        if linked {
+            let detail = format!("account {account} als {}", relation.as_str());
+            let event = origin.event(AuditAction::ACCOUNT_LINKED, Some(client), detail);
+            insert_audit(&mut tx, tenant, &event, now).await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(linked)
     }
 
     async fn account_links(&self, tenant: TenantId, account: AccountId) -> StoreResult<Vec<ClientLink>> {

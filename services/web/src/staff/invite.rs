@@ -118,9 +118,14 @@ pub async fn invite(staff: Staff, jar: CookieJar, Form(form): Form<InviteForm>) 
             crate::send_now(&staff.state, &staff.tenant);
             format!("De uitnodiging is verstuurd naar {email}.")
         }
-        Ok(Invited::Linked { username, .. }) => {
-            format!("{username} had al een account; dat account is nu ook aan deze cliënt gekoppeld.")
+        Ok(Invited::Asked { username, .. }) => {
+            crate::send_now(&staff.state, &staff.tenant);
+            format!(
+                "{username} heeft al een account. Er is een uitnodiging verstuurd; de toegang begint pas als de \
+                 persoon die na het inloggen accepteert."
+            )
         }
+        Ok(Invited::Linked { username }) => format!("{username} had al een account."),
         Err(InviteError::Refused(problems)) => {
             return form_page(&staff, jar, &form, &problems, None, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
