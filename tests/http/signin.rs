@@ -145,6 +145,17 @@ async fn daily_login_takes_the_code_with_the_password_and_never_twice(backend: B
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
     assert!(replay.body.contains("De 2FA code is onjuist of verlopen."));
     assert_ne!(other.get("/home").await.status, StatusCode::OK);
+    // The replay is a security event, with where it came from; a merely wrong code is not.
+    let tenant = app.tenant_id("siloah").await;
+    let replays = |audit: Vec<careportal_domain::audit::AuditEntry>| {
+        audit.into_iter().filter(|e| e.action == "signin.totp_replayed").collect::<Vec<_>>()
+    };
+    let seen = replays(app.store.audit(tenant, 50).await.unwrap());
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].user_agent.as_deref(), Some("careportal-tests"));
+    let wrong = [("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD), ("code", "000000")];
+    app.client(HOST).submit("/inloggen", "/inloggen", &wrong).await;
+    assert_eq!(replays(app.store.audit(tenant, 50).await.unwrap()).len(), 1, "a wrong code is no replay");
 }
 
 async fn daily_login_can_ask_for_the_code_on_its_own_page(backend: Backend) {

@@ -11,7 +11,7 @@ pub mod totp;
 pub use codes::{OneTimeCode, Token};
 pub use password::PasswordHasher;
 pub use secrets::SecretBox;
-pub use totp::{TotpEnrollment, TotpSecret};
+pub use totp::{TotpCheck, TotpEnrollment, TotpSecret};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -23,4 +23,7 @@ pub enum AuthError {
     Totp(String),
     #[error("hashing task failed: {0}")]
     Task(String),
+    /// Every hashing slot stayed taken for the whole wait: too many logins at once.
+    #[error("too many password checks at once")]
+    Busy,
 }

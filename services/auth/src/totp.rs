@@ -74,18 +74,41 @@ impl TotpSecret {
     /// Checks `code` at `unix_time`. Returns the matched step when it is newer than
     /// `last_used_step`, so the caller can store it and refuse the same code again.
     pub fn verify(&self, code: &str, unix_time: u64, last_used_step: Option<u64>) -> Result<Option<u64>, AuthError> {
+        Ok(match self.check(code, unix_time, last_used_step)? {
+            TotpCheck::Valid(step) => Some(step),
+            TotpCheck::Replayed | TotpCheck::Wrong => None,
+        })
+    }
+
+    /// As [`Self::verify`], telling a replay (a right code whose step was used already:
+    /// someone who saw the code, a security event) from a wrong code.
+    pub fn check(&self, code: &str, unix_time: u64, last_used_step: Option<u64>) -> Result<TotpCheck, AuthError> {
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
-            return Ok(None);
+            return Ok(TotpCheck::Wrong);
         }
         let totp = self.totp(None, "careportal")?;
-        Ok(totp.check(&code, unix_time).filter(|step| last_used_step.is_none_or(|last| *step > last)))
+        Ok(match totp.check(&code, unix_time) {
+            None => TotpCheck::Wrong,
+            Some(step) if last_used_step.is_some_and(|last| step <= last) => TotpCheck::Replayed,
+            Some(step) => TotpCheck::Valid(step),
+        })
     }
 
     /// The code for a moment; for tests.
     pub fn code_at(&self, unix_time: u64) -> Result<String, AuthError> {
         Ok(self.totp(None, "careportal")?.generate(unix_time).to_string())
     }
+}
+
+/// What a code from the app says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotpCheck {
+    /// Right, and its time step is new: store the step.
+    Valid(u64),
+    /// Right, but its step was used already.
+    Replayed,
+    Wrong,
 }
 
 #[cfg(test)]
@@ -110,6 +133,8 @@ mod tests {
         assert_eq!(secret.verify(&code, now + 30, None).unwrap(), Some(step), "the next step still accepts it");
         assert_eq!(secret.verify(&code, now + 61, None).unwrap(), None, "two steps later it is too old");
         assert_eq!(secret.verify(&code, now, Some(step)).unwrap(), None, "a used step is refused");
+        assert_eq!(secret.check(&code, now, Some(step)).unwrap(), TotpCheck::Replayed, "and called a replay");
+        assert_eq!(secret.check("000000", now, Some(step)).unwrap(), TotpCheck::Wrong);
         assert_eq!(secret.verify("12345", now, None).unwrap(), None);
         assert_eq!(secret.verify("abcdef", now, None).unwrap(), None);
         let spaced = format!("{} {}", &code[..3], &code[3..]);

@@ -16,6 +16,10 @@ mod users;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Everything this process writes is health data or a secret (the SQLite file and its
+    // journal, documents and photos in the data folder, the development outbox): readable by
+    // this user only, whatever umask the service manager or shell left us.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

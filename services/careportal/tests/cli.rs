@@ -262,6 +262,12 @@ fn sqlite_files_are_never_created_outside_the_data_folder() {
     let output = careportal(dir.path(), &["migrate"], &[("CAREPORTAL_DATA_DIR", "data")]);
     assert!(output.status.success(), "{:?}", text(&output));
     assert!(dir.path().join("data/careportal.db").exists());
+    // Health data: the folder and the database are this user's alone, whatever the umask.
+    use std::os::unix::fs::PermissionsExt;
+    for made in ["data", "data/careportal.db"] {
+        let mode = std::fs::metadata(dir.path().join(made)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{made} is {mode:o}");
+    }
 }
 
 /// The FHIR test server of tests/fhir (medplum's router in Node), killed when dropped.

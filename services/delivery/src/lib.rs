@@ -116,18 +116,68 @@ pub async fn deliver_due(
                 round.sent += 1;
             }
             Err(error) if error.is_permanent() || message.attempts >= MAX_ATTEMPTS => {
-                // The recipient is personal data: logs get the message id only.
+                // The recipient is personal data: logs get the message id, and the server's
+                // text without any address or number it quoted ("550 <x@y>: unknown user").
+                let error = without_recipients(&error.to_string(), &message.recipient);
                 tracing::error!(tenant = %tenant.slug, message = %message.id, %error, "bericht opgegeven");
-                store.message_failed(tenant.id, message.id, &error.to_string()).await?;
+                store.message_failed(tenant.id, message.id, &error).await?;
                 round.failed += 1;
             }
             Err(error) => {
+                let error = without_recipients(&error.to_string(), &message.recipient);
                 tracing::warn!(tenant = %tenant.slug, message = %message.id, attempts = message.attempts, %error, "bericht later opnieuw");
                 let at = now + retry_delay(message.attempts);
-                store.message_retry(tenant.id, message.id, at, &error.to_string()).await?;
+                store.message_retry(tenant.id, message.id, at, &error).await?;
                 round.retried += 1;
             }
         }
     }
     Ok(round)
+}
+
+/// A transport's error text with the recipient taken out, and with any other word that
+/// looks like an e-mail address or a phone number (eight digits or more), since SMTP and
+/// SNS answers quote them.
+fn without_recipients(text: &str, recipient: &str) -> String {
+    let text = if recipient.is_empty() { text.to_owned() } else { text.replace(recipient, "[ontvanger]") };
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let digits = word.chars().filter(char::is_ascii_digit).count();
+        if word.contains('@') {
+            out.push_str("[adres]");
+        } else if digits >= 8 {
+            out.push_str("[nummer]");
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() || "<>,;()\"'[]".contains(c) {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::without_recipients;
+
+    #[test]
+    fn error_texts_lose_addresses_and_numbers() {
+        let smtp = "permanent: 550 5.1.1 <ingrid@example.nl>: Recipient address rejected; cc: piet@x.nl";
+        let clean = without_recipients(smtp, "ingrid@example.nl");
+        assert_eq!(clean, "permanent: 550 5.1.1 <[ontvanger]>: Recipient address rejected; cc: [adres]");
+        let sns = "InvalidParameter: Invalid parameter: PhoneNumber Reason: +31612345678 is not valid (31612345678)";
+        let clean = without_recipients(sns, "+31612345678");
+        assert!(!clean.contains("612345678"), "{clean}");
+        assert!(clean.contains("InvalidParameter") && clean.contains("is not valid"), "{clean}");
+        assert_eq!(without_recipients("timeout after 30 s (code 421)", "a@b.nl"), "timeout after 30 s (code 421)");
+    }
 }

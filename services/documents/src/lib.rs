@@ -8,7 +8,7 @@ pub mod photos;
 
 pub use blobs::{BlobError, BlobStream, Blobs};
 pub use pdf::TextDocument;
-pub use photos::{MAX_PHOTO_BYTES, PhotoError, clean_photo};
+pub use photos::{MAX_PHOTO_BYTES, PhotoError, clean_photo, clean_photo_off_thread};
 
 /// SHA-256 of a document, as lowercase hex: what a signature refers to.
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -16,6 +16,16 @@ pub enum PhotoError {
     Unreadable,
 }
 
+/// [`clean_photo`] on the blocking pool: decoding and re-encoding a large photo takes tens
+/// of milliseconds of CPU that must not hold up the threads answering other requests.
+pub async fn clean_photo_off_thread(bytes: Vec<u8>) -> Result<Vec<u8>, PhotoError> {
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(PhotoError::TooLarge);
+    }
+    // A task that panicked or was cancelled read nothing we can show.
+    tokio::task::spawn_blocking(move || clean_photo(&bytes)).await.unwrap_or(Err(PhotoError::Unreadable))
+}
+
 /// A photo made safe to show: JPEG bytes without metadata.
 pub fn clean_photo(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     if bytes.len() > MAX_PHOTO_BYTES {

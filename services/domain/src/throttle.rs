@@ -15,8 +15,22 @@ pub fn hour_window(now: DateTime<Utc>) -> DateTime<Utc> {
     now.duration_trunc(TimeDelta::hours(1)).unwrap_or(now)
 }
 
+/// The counter key of an address. An IPv6 client is counted by its /64: one connection
+/// gets a whole /64 and can move through it freely, so counting single addresses would let
+/// it dodge every limit. IPv4 (and IPv4-mapped IPv6) is counted per address.
 pub fn address_key(kind: &str, ip: &str) -> String {
-    format!("{kind}:ip:{ip}")
+    let counted = match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                format!("{}/64", std::net::Ipv6Addr::from(prefix))
+            }
+        },
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => ip.to_owned(),
+    };
+    format!("{kind}:ip:{counted}")
 }
 
 pub fn account_key(kind: &str, account: crate::AccountId) -> String {
@@ -27,6 +41,19 @@ pub fn account_key(kind: &str, account: crate::AccountId) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn ipv6_is_counted_per_64_and_ipv4_per_address() {
+        let one = address_key("login-failed", "2001:db8:1:2:aaaa::1");
+        let same_64 = address_key("login-failed", "2001:db8:1:2:ffff:ffff:ffff:ffff");
+        let other_64 = address_key("login-failed", "2001:db8:1:3::1");
+        assert_eq!(one, "login-failed:ip:2001:db8:1:2::/64");
+        assert_eq!(one, same_64, "a whole /64 is one client");
+        assert_ne!(one, other_64);
+        assert_eq!(address_key("reset", "198.51.100.7"), "reset:ip:198.51.100.7");
+        assert_ne!(address_key("reset", "198.51.100.7"), address_key("reset", "198.51.100.8"));
+        assert_eq!(address_key("reset", "::ffff:198.51.100.7"), "reset:ip:198.51.100.7", "mapped IPv4 is IPv4");
+    }
 
     #[test]
     fn windows_are_whole_hours() {

@@ -27,12 +27,25 @@ pub enum AppError {
     Domain(#[from] DomainError),
     #[error("internal: {0}")]
     Internal(String),
+    /// Every password-hashing slot stayed busy (a burst of logins): try again in a moment.
+    #[error("busy: too many password checks at once")]
+    Busy,
 }
 
 impl AppError {
-    /// The database cannot take the request now: the branded 503, never a logout.
+    /// The database cannot take the request now, or the password checks are all taken: the
+    /// branded 503, never a logout.
     fn is_unavailable(&self) -> bool {
-        matches!(self, AppError::Store(error) if error.is_unavailable())
+        matches!(self, AppError::Busy) || matches!(self, AppError::Store(error) if error.is_unavailable())
+    }
+}
+
+impl From<careportal_auth::AuthError> for AppError {
+    fn from(error: careportal_auth::AuthError) -> Self {
+        match error {
+            careportal_auth::AuthError::Busy => AppError::Busy,
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }
 

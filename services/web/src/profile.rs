@@ -191,10 +191,10 @@ async fn reset_factor(
         .hasher
         .verify(Some(credentials.password_hash.clone()), &form.wachtwoord)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::from)?;
     let factor = state.store.second_factor(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
     let code_ok = match factor.method {
-        FactorMethod::Totp => crate::signin::totp_ok(state, tenant, account, &factor, &form.code).await?,
+        FactorMethod::Totp => crate::signin::totp_ok(state, tenant, account, &factor, &form.code, origin).await?,
         FactorMethod::Sms => matches!(
             crate::sms::check_code(state, tenant, &signed_in.session.token_hash, CodePurpose::Login, &form.code)
                 .await?,

@@ -103,7 +103,7 @@ pub async fn upload_photo(
 ) -> Result<Response, AppError> {
     let link = care.require(Module::Contacts, Action::Read)?.clone();
     let upload = read_upload(multipart, "foto").await;
-    let (csrf, whose, bytes) = (upload.field("csrf"), upload.field("wie"), &upload.file);
+    let (csrf, whose) = (upload.field("csrf"), upload.field("wie"));
     if upload.too_large {
         let message = careportal_documents::PhotoError::TooLarge.to_string();
         return contacts_page(&care, jar, Some((&message, true)), StatusCode::PAYLOAD_TOO_LARGE).await;
@@ -116,10 +116,10 @@ pub async fn upload_photo(
         "client" if link.relation == Relation::Client => true,
         _ => return Err(AppError::NotFound),
     };
-    if bytes.is_empty() {
+    if upload.file.is_empty() {
         return contacts_page(&care, jar, Some(("Kies eerst een foto.", true)), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let cleaned = match careportal_documents::clean_photo(bytes) {
+    let cleaned = match careportal_documents::clean_photo_off_thread(upload.file.clone()).await {
         Ok(cleaned) => cleaned,
         Err(problem) => {
             let message = problem.to_string();

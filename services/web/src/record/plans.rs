@@ -374,6 +374,7 @@ pub async fn sign(
                         &care.signed_in.account,
                         f,
                         form.bevestigingscode.trim(),
+                        &care.origin(),
                     )
                     .await?
                 }

@@ -12,7 +12,7 @@ use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use careportal_documents::{MAX_PHOTO_BYTES, clean_photo};
+use careportal_documents::{MAX_PHOTO_BYTES, clean_photo_off_thread};
 use careportal_domain::DomainError;
 use careportal_domain::ids::PostId;
 use careportal_domain::people::Relation;
@@ -107,7 +107,7 @@ pub async fn create(care: Care, jar: CookieJar, multipart: Multipart) -> Result<
     let cleaned = if photo.is_empty() {
         None
     } else {
-        clean_photo(&photo).map_err(|e| problems.push(DomainError::invalid("foto", e.to_string()))).ok()
+        clean_photo_off_thread(photo).await.map_err(|e| problems.push(DomainError::invalid("foto", e.to_string()))).ok()
     };
     let body = post_text(&text, cleaned.is_some()).map_err(|p| problems.push(p)).ok();
     let Some(body) = body.filter(|_| problems.is_empty()) else {

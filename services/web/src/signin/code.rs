@@ -119,7 +119,7 @@ pub async fn code(
         return code_page(pages, jar, CodeView::error("Vul de 2FA code in."), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let right = match factor.method {
-        FactorMethod::Totp => totp_ok(&state, &tenant, &account, &factor, &form.code).await?,
+        FactorMethod::Totp => totp_ok(&state, &tenant, &account, &factor, &form.code, &origin).await?,
         FactorMethod::Sms => {
             match crate::sms::check_code(&state, &tenant, &session.token_hash, CodePurpose::Login, &form.code).await? {
                 crate::sms::Checked::Right { .. } => true,

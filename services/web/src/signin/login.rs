@@ -201,7 +201,7 @@ pub async fn login(
     }
     let code = form.code.trim();
     if factor.method == FactorMethod::Totp && !code.is_empty() {
-        if totp_ok(&state, &tenant, &account, &factor, code).await? {
+        if totp_ok(&state, &tenant, &account, &factor, code, &origin).await? {
             let stage = stage_after_factors(&tenant, &credentials, &state);
             let jar = trust_this_device(&state, &tenant, jar, &account, &origin).await?;
             let (jar, _) = start_stage(&state, &tenant, jar, None, &account, stage, &origin).await?;

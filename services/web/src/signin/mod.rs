@@ -105,8 +105,7 @@ async fn check_password(
     }
     // Always one Argon2 verification, so the time taken says nothing about the account.
     let stored = credentials.as_ref().map(|c| c.password_hash.clone());
-    let verified =
-        state.settings.hasher.verify(stored, password).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let verified = state.settings.hasher.verify(stored, password).await.map_err(AppError::from)?;
     let now = state.clock.now();
     let (Some(account), Some(credentials)) = (account, credentials) else {
         let event = origin.event(AuditAction::LOGIN_FAILED, None, "onbekende gebruikersnaam");
@@ -165,24 +164,43 @@ pub(crate) async fn step_up_allowed(
     Ok(credentials.is_none_or(|c| !c.is_locked(state.clock.now())))
 }
 
-/// Checks a code from the authenticator app and takes its time step, so it works once.
+/// Checks a code from the authenticator app and takes its time step, so it works once. A
+/// right code used a second time (seen over a shoulder, or replayed by whoever took it) is a
+/// security event: audited as `signin.totp_replayed` and logged, without the code.
 pub(crate) async fn totp_ok(
     state: &AppState,
     tenant: &CurrentTenant,
     account: &Account,
     factor: &SecondFactor,
     code: &str,
+    origin: &careportal_domain::audit::Origin,
 ) -> Result<bool, AppError> {
     let Some(sealed) = &factor.totp_secret else { return Ok(false) };
     let secret = open_totp(state, tenant, account, sealed)?;
     let now = now_unix(state);
     let last = factor.last_totp_step.and_then(|s| u64::try_from(s).ok());
-    match secret.verify(code, now, last).map_err(|e| AppError::Internal(e.to_string()))? {
-        Some(step) => {
-            Ok(state.store.claim_totp_step(tenant.id, account.id, i64::try_from(step).unwrap_or(i64::MAX)).await?)
+    let replayed = match secret.check(code, now, last)? {
+        careportal_auth::TotpCheck::Valid(step) => {
+            let step = i64::try_from(step).unwrap_or(i64::MAX);
+            if state.store.claim_totp_step(tenant.id, account.id, step).await? {
+                return Ok(true);
+            }
+            // Another request took this step a moment ago: the same code twice at once.
+            true
         }
-        None => Ok(false),
+        careportal_auth::TotpCheck::Replayed => true,
+        careportal_auth::TotpCheck::Wrong => false,
+    };
+    if replayed {
+        tracing::warn!(tenant = %tenant.slug, account = %account.id, "TOTP-code opnieuw gebruikt");
+        let event = origin.event(
+            careportal_domain::audit::AuditAction::new("signin.totp_replayed"),
+            None,
+            format!("account {}", account.id),
+        );
+        state.store.append_audit(tenant.id, &event).await?;
     }
+    Ok(false)
 }
 
 /// A device this browser holds that the account trusts, where the tenant asks for the second

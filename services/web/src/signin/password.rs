@@ -111,10 +111,8 @@ pub async fn change_password(
     let hasher = &state.settings.hasher;
     let mut errors = PasswordErrors::default();
 
-    let current_ok = hasher
-        .verify(Some(credentials.password_hash.clone()), &form.huidig)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let current_ok =
+        hasher.verify(Some(credentials.password_hash.clone()), &form.huidig).await.map_err(AppError::from)?;
     if !current_ok {
         errors.huidig = Some(if form.huidig.is_empty() {
             "Vul uw huidige wachtwoord in.".to_owned()
@@ -138,7 +136,7 @@ pub async fn change_password(
         return page(errors, StatusCode::UNPROCESSABLE_ENTITY, jar).await;
     }
 
-    let hash = hasher.hash(&form.nieuw).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = hasher.hash(&form.nieuw).await.map_err(AppError::from)?;
     state.store.set_password(tenant.id, &origin, account.id, &hash, false, None).await?;
     // A new password ends every other session of the account.
     state.store.delete_account_sessions(tenant.id, account.id).await?;
@@ -184,7 +182,7 @@ pub(crate) async fn new_password_problems(
     } else if let Some(days) = policy.reuse_after_days {
         let since = state.clock.now() - chrono::Duration::days(i64::from(days));
         for old in state.store.password_history(tenant.id, account.id, since).await? {
-            if state.settings.hasher.verify(Some(old), new).await.map_err(|e| AppError::Internal(e.to_string()))? {
+            if state.settings.hasher.verify(Some(old), new).await.map_err(AppError::from)? {
                 problems.push(PasswordProblem::UsedBefore { days });
                 break;
             }
