@@ -14,6 +14,7 @@ mod rights;
 mod signin;
 mod sms;
 mod staff;
+mod timing;
 
 use axum::http::StatusCode;
 use careportal_domain::audit::Origin;

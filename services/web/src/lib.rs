@@ -52,12 +52,32 @@ pub struct WebSettings {
     pub hasher: PasswordHasher,
     /// Load balancers whose X-Forwarded-For is believed; nobody else's is.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A refused login and a "Wachtwoord vergeten?" request answer no sooner than this after
+    /// they arrived, so the time taken cannot tell an existing account from an unknown one
+    /// (the work differs by a few database writes; Argon2 runs for both).
+    pub answer_floor: std::time::Duration,
 }
+
+/// Longer than a refused login or a reset request takes on a healthy deployment, short
+/// enough not to be noticed.
+pub const ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl WebSettings {
     pub fn new(dev_hosts: bool, https: bool, secret_key: &[u8; 32], hasher: PasswordHasher) -> Self {
-        Self { dev_hosts, https, keys: Keys::derive(secret_key), hasher, trusted_proxies: Vec::new() }
+        Self {
+            dev_hosts,
+            https,
+            keys: Keys::derive(secret_key),
+            hasher,
+            trusted_proxies: Vec::new(),
+            answer_floor: ANSWER_FLOOR,
+        }
     }
+}
+
+/// Waits until `floor` has passed since `started` (see [`WebSettings::answer_floor`]).
+pub(crate) async fn answer_no_sooner(started: tokio::time::Instant, floor: std::time::Duration) {
+    tokio::time::sleep_until(started + floor).await;
 }
 
 /// Keys derived from the deployment's secret key, one per purpose.

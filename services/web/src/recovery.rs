@@ -77,6 +77,7 @@ pub async fn request(
     jar: CookieJar,
     Form(form): Form<RequestForm>,
 ) -> Result<Response, AppError> {
+    let started = tokio::time::Instant::now();
     let username = form.gebruikersnaam.trim().to_owned();
     if !csrf_ok(&state, &jar, &form.csrf) {
         let error = Some("Deze pagina was verlopen. Vul het formulier opnieuw in.");
@@ -114,7 +115,9 @@ pub async fn request(
     if within_limit && let Some(account) = state.store.account_by_username(tenant.id, &parsed).await? {
         send_reset(&state, &tenant, &account, &crate::tenant::link_base(&state, &tenant, &headers), &client).await?;
     }
-    // The same answer either way, so this page cannot tell who has an account.
+    // The same answer either way, and at the same time, so this page cannot tell who has an
+    // account.
+    crate::answer_no_sooner(started, state.settings.answer_floor).await;
     request_page(Pages { state: &state, tenant: &tenant, request_id: &request_id }, jar, "", None, true, StatusCode::OK)
         .await
 }

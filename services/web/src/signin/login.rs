@@ -98,6 +98,7 @@ pub async fn login(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
+    let started = tokio::time::Instant::now();
     let username = form.gebruikersnaam.trim().to_owned();
     if !csrf_ok(&state, &jar, &form.csrf) {
         let errors = LoginErrors { general: Some(PAGE_EXPIRED.to_owned()), ..LoginErrors::default() };
@@ -146,6 +147,8 @@ pub async fn login(
             if let Some(key) = &address {
                 state.store.count_hit(tenant.id, key, window).await?;
             }
+            // Unknown, wrong, locked or past the hourly limit: the same answer, at the same time.
+            crate::answer_no_sooner(started, state.settings.answer_floor).await;
             let errors = LoginErrors { general: Some(LOGIN_FAILED.to_owned()), ..LoginErrors::default() };
             return login_page(
                 Pages { state: &state, tenant: &tenant, request_id: &request_id },

@@ -96,7 +96,9 @@ async fn check_password(
     if let Some(account) = &account {
         let key = account_key("login-failed", account.id);
         if state.store.hits(tenant.id, &key, window).await? >= CHECKED_FAILURES_PER_ACCOUNT_HOUR {
-            // Past this many failures in an hour, guesses are not even checked.
+            // Past this many failures in an hour, guesses are not even checked; the decoy
+            // still is, so this answer takes as long as any other.
+            state.settings.hasher.verify(None, password).await.map_err(AppError::from)?;
             let origin = Origin { actor: Actor::Account(account.id), ..origin.clone() };
             let event = origin.event(AuditAction::LOGIN_FAILED, None, "te veel pogingen dit uur; niet gecontroleerd");
             state.store.append_audit(tenant.id, &event).await?;
