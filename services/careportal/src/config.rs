@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 const ENV_PREFIX: &str = "CAREPORTAL_";
-const KEYS: [&str; 20] = [
+const KEYS: [&str; 21] = [
     "mode",
     "database_url",
     "listen",
@@ -28,6 +28,7 @@ const KEYS: [&str; 20] = [
     "policies_dir",
     "max_connections",
     "worker_interval_seconds",
+    "header_timeout_seconds",
     "smtp_url",
     "mail_from",
     "sms",
@@ -66,6 +67,8 @@ pub struct Config {
     pub policies_dir: PathBuf,
     pub max_connections: u32,
     pub worker_interval_seconds: u64,
+    /// How long a client may take to send a request's headers (slowloris).
+    pub header_timeout_seconds: u64,
     /// None: e-mail goes to `<data_dir>/outbox/mail/` (development only).
     smtp_url: Option<String>,
     pub mail_from: String,
@@ -136,9 +139,15 @@ impl Layers {
             Value::String(_, s) => s.clone(),
             Value::Char(_, c) => c.to_string(),
             Value::Bool(_, b) => b.to_string(),
-            Value::Num(_, n) => {
-                n.to_i128().map(|i| i.to_string()).or_else(|| n.to_f64().map(|f| f.to_string())).unwrap_or_default()
-            }
+            // From the environment "30" arrives as an unsigned number, from TOML as a signed
+            // one: both are whole numbers (a missing case here made every numeric
+            // CAREPORTAL_ variable read as empty).
+            Value::Num(_, n) => n
+                .to_u128()
+                .map(|u| u.to_string())
+                .or_else(|| n.to_i128().map(|i| i.to_string()))
+                .or_else(|| n.to_f64().map(|f| f.to_string()))
+                .unwrap_or_default(),
             Value::Empty(..) => String::new(),
             Value::Dict(..) | Value::Array(..) => {
                 return Err(ConfigError(format!("{key} ({source}): verwacht één waarde, geen lijst of tabel")));
@@ -279,6 +288,7 @@ impl Config {
         let policies_dir = text("policies_dir")?.map_or_else(|| PathBuf::from("./policies"), |(v, _)| PathBuf::from(v));
         let max_connections = parse_number(&text, "max_connections", 10, 1, 1000)?;
         let worker_interval_seconds = u64::from(parse_number(&text, "worker_interval_seconds", 30, 1, 3600)?);
+        let header_timeout_seconds = u64::from(parse_number(&text, "header_timeout_seconds", 10, 1, 120)?);
         let smtp_url = match text("smtp_url")? {
             None => None,
             Some((v, s)) => {
@@ -367,6 +377,7 @@ impl Config {
             policies_dir,
             max_connections,
             worker_interval_seconds,
+            header_timeout_seconds,
             smtp_url,
             mail_from,
             sms_via_sns,
@@ -499,6 +510,7 @@ impl Config {
         line("policies_dir", quoted(&self.policies_dir.display().to_string()));
         line("max_connections", self.max_connections.to_string());
         line("worker_interval_seconds", self.worker_interval_seconds.to_string());
+        line("header_timeout_seconds", self.header_timeout_seconds.to_string());
         let smtp = self.smtp_url.as_deref().map_or_else(
             || format!("<geen: e-mail naar {}>", self.data_dir.join("outbox").join("mail").display()),
             redact_url,

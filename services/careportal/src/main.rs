@@ -7,6 +7,7 @@ mod config;
 mod demo;
 mod demo_record;
 mod documents;
+mod http_server;
 mod plans;
 mod serve;
 mod sync;

@@ -37,9 +37,8 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = with_worker.then(|| tokio::spawn(careportal_worker::run(jobs, worker_interval(config), stop_rx)));
 
-    let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let header_timeout = Duration::from_secs(config.header_timeout_seconds);
+    let served = crate::http_server::serve(listener, app(state), header_timeout, shutdown_signal()).await;
     let _ = stop_tx.send(true);
     if let Some(worker) = worker {
         let _ = worker.await;

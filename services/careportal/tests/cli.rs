@@ -208,6 +208,17 @@ fn the_config_file_and_environment_layer_in_order() {
     let (stdout, _) = text(&careportal(dir.path(), &["config", "print"], &[("CAREPORTAL_LISTEN", "127.0.0.1:9100")]));
     assert!(stdout.contains("listen = \"127.0.0.1:9100\""), "environment wins: {stdout}");
     assert!(stdout.contains("log_level = \"debug\""));
+    // Numbers from the environment, as from the file.
+    std::fs::write(dir.path().join("careportal.toml"), "worker_interval_seconds = 20\n").unwrap();
+    let (stdout, _) = text(&careportal(dir.path(), &["config", "print"], &[]));
+    assert!(stdout.contains("worker_interval_seconds = 20"), "{stdout}");
+    let env = [("CAREPORTAL_WORKER_INTERVAL_SECONDS", "45"), ("CAREPORTAL_HEADER_TIMEOUT_SECONDS", "3")];
+    let (stdout, stderr) = text(&careportal(dir.path(), &["config", "print"], &env));
+    assert!(
+        stdout.contains("worker_interval_seconds = 45") && stdout.contains("header_timeout_seconds = 3"),
+        "{stdout}{stderr}"
+    );
+    std::fs::write(dir.path().join("careportal.toml"), "listen = \"127.0.0.1:9000\"\nlog_level = \"debug\"\n").unwrap();
 
     std::fs::write(dir.path().join("other.toml"), "lissen = \"x\"\n").unwrap();
     let output = careportal(dir.path(), &["config", "print"], &[("CAREPORTAL_CONFIG", "other.toml")]);
@@ -556,4 +567,80 @@ fn invitations_follow_the_tenants_style_and_rules() {
     assert!(text(&output).1.contains("--name"), "{:?}", text(&output));
     let output = invite("salem", "x@example.nl", "Xander Y", "SAL-9999", "contact");
     assert!(text(&output).1.contains("geen cliënt SAL-9999"), "{:?}", text(&output));
+}
+
+/// `serve` on a free port of 127.0.0.1 with `env`, killed when dropped; its address.
+struct Served {
+    child: std::process::Child,
+    address: String,
+}
+
+impl Served {
+    fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
+        use std::io::{BufRead, BufReader};
+        let mut command = Command::new(env!("CARGO_BIN_EXE_careportal"));
+        command.current_dir(dir).args(["serve", "--no-worker"]).stdout(std::process::Stdio::piped());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("CAREPORTAL_") {
+                command.env_remove(key);
+            }
+        }
+        command.env("CAREPORTAL_LISTEN", "127.0.0.1:0").env("CAREPORTAL_DATA_DIR", "data");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let address = loop {
+            let line = lines.next().expect("serve printed its address").unwrap();
+            if let Some(rest) = line.strip_prefix("Careportal luistert op ") {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        // Keep reading what it prints, so it never writes into a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Served { child, address }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_client_that_dribbles_its_headers_is_cut_off_and_others_are_served() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path(), &[("CAREPORTAL_HEADER_TIMEOUT_SECONDS", "1")]);
+
+    // Slowloris: half a request, then nothing. The server hangs up after the header timeout.
+    let mut slow = TcpStream::connect(&served.address).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: siloah.localhost\r\nX-Langzaam: ").unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let read = slow.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    // Closed (a reset, since our half request is left unread), not left open until our
+    // own read timeout.
+    let closed = match &read {
+        Ok(_) => true,
+        Err(error) => error.kind() == std::io::ErrorKind::ConnectionReset,
+    };
+    assert!(closed, "the server closes the connection rather than leaving it open: {read:?}");
+    assert!(waited < Duration::from_secs(5), "cut off after about a second, not {waited:?}");
+    assert!(waited >= Duration::from_millis(900), "but not before the timeout: {waited:?}");
+
+    // Whoever sends a whole request meanwhile is answered, with the peer address known.
+    let mut quick = TcpStream::connect(&served.address).unwrap();
+    quick.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    quick.write_all(b"GET /healthz HTTP/1.1\r\nHost: siloah.localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    quick.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
