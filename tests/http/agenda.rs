@@ -138,4 +138,33 @@ async fn contact_persons_see_and_change_the_agenda_only_as_their_rights_allow(ba
     assert_eq!(made.status, StatusCode::SEE_OTHER);
     let audit = app.store.audit_of_client(tenant, client, 50).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "appointment.added" && e.actor == format!("account:{willem}")));
+
+    // His own he may change; Johanna's he may not: not change, not delete, not make Openbaar
+    // (which would send it to the care department), not even by posting the form himself.
+    let agenda = browser.get("/agenda").await;
+    assert!(agenda.body.contains("aria-label=\"Wijzigen: Wandelen"), "{}", agenda.body);
+    assert!(!agenda.body.contains("aria-label=\"Wijzigen: Kapper"), "{}", agenda.body);
+    let appointments =
+        app.store.appointments(tenant, client, careportal_domain::time::TimeRange::ALL, 10).await.unwrap();
+    let kapper = appointments.iter().find(|a| a.title == "Kapper").unwrap().id;
+    let wandelen = appointments.iter().find(|a| a.title == "Wandelen").unwrap().id;
+    let csrf = csrf_of(&browser.get("/agenda/nieuw").await.body).unwrap();
+    for path in [format!("/agenda/{kapper}/wijzigen"), format!("/agenda/{kapper}/verwijderen")] {
+        assert_eq!(browser.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let mut publish = appointment("Kapper", "2026-11-27", true);
+    publish.push(("csrf", &csrf));
+    let forged = browser.post(&format!("/agenda/{kapper}/wijzigen"), &publish).await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+    let deleted = browser.post(&format!("/agenda/{kapper}/verwijderen"), &[("csrf", &csrf)]).await;
+    assert_eq!(deleted.status, StatusCode::NOT_FOUND);
+    let kept = app.store.appointment(tenant, client, kapper).await.unwrap().unwrap();
+    assert!(!kept.public, "still private, still there");
+    assert!(app.store.ecd_pending(tenant, 10).await.unwrap().is_empty(), "nothing went to the department");
+    let path = format!("/agenda/{wandelen}/wijzigen");
+    let own = browser.submit(&path, &path, &appointment("Wandelen in het park", "2026-11-29", false)).await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER);
+
+    // Johanna's agenda is hers: she may change what Willem put in it.
+    assert!(johanna.get("/agenda").await.body.contains("aria-label=\"Wijzigen: Wandelen in het park"));
 }

@@ -51,7 +51,31 @@ fn capitalised(text: String) -> String {
     }
 }
 
-fn view(a: &Appointment, may_write: bool) -> AppointmentView {
+/// Who may change an appointment made in the portal: the one who made it, and the client,
+/// whose agenda it is ("U kunt uw eigen afspraken plaatsen"). A contact person with the
+/// right to write adds their own, and cannot change, delete or make Openbaar (which sends it
+/// to the care department) anyone else's.
+#[derive(Debug, Clone, Copy)]
+struct Changer {
+    account: careportal_domain::AccountId,
+    is_client: bool,
+}
+
+impl Changer {
+    fn of(care: &Care) -> Option<Self> {
+        let link = care.current.as_ref()?;
+        care.may(Module::Agenda, Action::Write).then_some(Changer {
+            account: care.signed_in.account.id,
+            is_client: link.relation == careportal_domain::people::Relation::Client,
+        })
+    }
+
+    fn may_change(self, a: &Appointment) -> bool {
+        a.source == Source::Portal && (self.is_client || a.created_by == Some(self.account))
+    }
+}
+
+fn view(a: &Appointment, changer: Option<Changer>) -> AppointmentView {
     AppointmentView {
         id: a.id.to_string(),
         time: format!("{}–{}", clock_time(a.starts_at), clock_time(a.ends_at)),
@@ -63,11 +87,17 @@ fn view(a: &Appointment, may_write: bool) -> AppointmentView {
             (Source::Portal, true) => "Openbaar",
             (Source::Portal, false) => "Privé",
         },
-        editable: may_write && a.source == Source::Portal,
+        editable: changer.is_some_and(|c| c.may_change(a)),
     }
 }
 
-fn days(appointments: &[Appointment], first: NaiveDate, count: u64, keep_empty: bool, may_write: bool) -> Vec<DayView> {
+fn days(
+    appointments: &[Appointment],
+    first: NaiveDate,
+    count: u64,
+    keep_empty: bool,
+    changer: Option<Changer>,
+) -> Vec<DayView> {
     (0..count)
         .filter_map(|offset| first.checked_add_days(Days::new(offset)))
         .map(|day| DayView {
@@ -76,7 +106,7 @@ fn days(appointments: &[Appointment], first: NaiveDate, count: u64, keep_empty: 
             appointments: appointments
                 .iter()
                 .filter(|a| local_date(a.starts_at) == day)
-                .map(|a| view(a, may_write))
+                .map(|a| view(a, changer))
                 .collect(),
         })
         .filter(|d| keep_empty || !d.appointments.is_empty())
@@ -108,7 +138,7 @@ pub async fn page(care: Care, jar: CookieJar, Query(query): Query<AgendaQuery>) 
     care.audit_read(Module::Agenda, format!("{} afspraken", appointments.len())).await?;
     let (jar, mut context) = care.context(jar, Module::Agenda);
     context.insert("week_view", &week_view);
-    context.insert("days", &days(&appointments, first, count, week_view, may_write));
+    context.insert("days", &days(&appointments, first, count, week_view, Changer::of(&care)));
     context.insert("may_write", &may_write);
     context.insert("saved", &query.opgeslagen);
     if week_view {
@@ -194,15 +224,16 @@ pub async fn create(care: Care, jar: CookieJar, Form(form): Form<AppointmentForm
     Ok(Redirect::to(&format!("/agenda?opgeslagen=1#{}", local_date(added.starts_at))).into_response())
 }
 
+/// An appointment the signed-in person may change; a 404 for any other, as for one that is
+/// not there (care appointments come from the ECD and are changed there).
 async fn own(care: &Care, id: &str) -> Result<Appointment, AppError> {
     let link = care.require(Module::Agenda, Action::Write)?;
     let id: AppointmentId = id.parse().map_err(|_| AppError::NotFound)?;
     let found = care.state.store.appointment(care.tenant.id, link.client.id, id).await?.ok_or(AppError::NotFound)?;
-    // Care appointments come from the ECD and are changed there.
-    if found.source != Source::Portal {
-        return Err(AppError::NotFound);
+    match Changer::of(care) {
+        Some(changer) if changer.may_change(&found) => Ok(found),
+        _ => Err(AppError::NotFound),
     }
-    Ok(found)
 }
 
 pub async fn edit_form(care: Care, jar: CookieJar, Path(id): Path<String>) -> Result<Response, AppError> {
@@ -251,7 +282,7 @@ pub async fn delete_form(care: Care, jar: CookieJar, Path(id): Path<String>) -> 
         &serde_json::json!({
             "id": found.id.to_string(),
             "title": found.title,
-            "when": format!("{} van {}", long_date(local_date(found.starts_at)), view(&found, true).time),
+            "when": format!("{} van {}", long_date(local_date(found.starts_at)), view(&found, None).time),
         }),
     );
     render(&care.state, &care.tenant, "record/appointment_delete.html", &context, StatusCode::OK, jar).await
