@@ -355,9 +355,16 @@ async fn signed_in_pages_need_a_session_and_cookies_are_locked_down(backend: Bac
     let response = client
         .post("/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD), ("csrf", &token)])
         .await;
-    let cookie = response.header("set-cookie").unwrap();
-    assert!(cookie.starts_with("cp_session="), "{cookie}");
+    let cookies: Vec<&str> = response.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    let cookie = cookies.iter().find(|c| c.starts_with("cp_session=")).unwrap();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    // The CSRF cookie is renewed with the session, and the token is bound to both: the one
+    // from before the login no longer passes, the page's new one does.
+    assert!(cookies.iter().any(|c| c.starts_with("cp_csrf=")), "{cookies:?}");
+    let stale = client.post("/inloggen/activeren/app", &[("code", "123456"), ("csrf", &token)]).await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN, "{}", stale.body);
+    let fresh = client.submit("/inloggen/activeren/app", "/inloggen/activeren/app", &[("code", "123456")]).await;
+    assert_ne!(fresh.status, StatusCode::FORBIDDEN, "{}", fresh.body);
 
     // A session of Siloah is no session at Salem, even with the same cookie.
     let stolen = session_cookie(&client).unwrap();

@@ -33,9 +33,15 @@ fn cookie(state: &AppState, name: &'static str, value: String, same_site: SameSi
 }
 
 /// Sets the session cookie for a new token. No expiry: it ends with the browser, and the
-/// server ends it sooner (idle timeout, absolute lifetime).
+/// server ends it sooner (idle timeout, absolute lifetime). The CSRF cookie is renewed with
+/// it, so no form token from before a login (or any other new session) works after it.
 pub fn with_session(state: &AppState, jar: CookieJar, token: &Token) -> CookieJar {
-    jar.add(cookie(state, session_cookie(state), token.plain.clone(), SameSite::Lax))
+    jar.add(cookie(state, session_cookie(state), token.plain.clone(), SameSite::Lax)).add(cookie(
+        state,
+        csrf_cookie(state),
+        Token::generate().plain,
+        SameSite::Strict,
+    ))
 }
 
 /// The device-trust cookie: long-lived (the tenant's days), so it carries a Max-Age.
@@ -53,13 +59,19 @@ pub fn without_session(state: &AppState, jar: CookieJar) -> CookieJar {
     jar.remove(Cookie::build(session_cookie(state)).path("/").build())
 }
 
-fn csrf_mac(state: &AppState, cookie_value: &str) -> String {
+/// The form token: a MAC over this browser's CSRF cookie and its session cookie (if any), so
+/// a token belongs to one browser and one session: a token seen before a login, or in
+/// another session, is refused.
+fn csrf_mac(state: &AppState, jar: &CookieJar, cookie_value: &str) -> String {
     let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&state.settings.keys.csrf) {
         Ok(mac) => mac,
         // HMAC takes any key length; unreachable, and a token that never matches is safe.
         Err(_) => return String::new(),
     };
+    let session = jar.get(session_cookie(state)).map(|c| c.value().to_owned()).unwrap_or_default();
     mac.update(cookie_value.as_bytes());
+    mac.update(b"\0");
+    mac.update(session.as_bytes());
     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -73,14 +85,14 @@ pub fn csrf_token(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
             (jar.add(cookie(state, csrf_cookie(state), value.clone(), SameSite::Strict)), value)
         }
     };
-    let token = csrf_mac(state, &value);
+    let token = csrf_mac(state, &jar, &value);
     (jar, token)
 }
 
 /// Whether a submitted form token belongs to this browser's CSRF cookie.
 pub fn csrf_ok(state: &AppState, jar: &CookieJar, submitted: &str) -> bool {
     let Some(value) = jar.get(csrf_cookie(state)).map(|c| c.value().to_owned()) else { return false };
-    let expected = csrf_mac(state, &value);
+    let expected = csrf_mac(state, jar, &value);
     !submitted.is_empty() && constant_time_eq(expected.as_bytes(), submitted.as_bytes())
 }
 
