@@ -19,6 +19,7 @@ on_both_backends!(
     a_network_that_keeps_failing_is_made_to_wait,
     past_a_hundred_failures_an_hour_passwords_are_not_checked,
     the_page_warns_before_the_idle_timeout_and_can_extend_it,
+    parallel_wrong_passwords_get_no_more_checks_than_the_lockout_allows,
 );
 
 const PASSWORD: &str = "Zonnebloem!Tafel7";
@@ -452,4 +453,40 @@ async fn the_page_warns_before_the_idle_timeout_and_can_extend_it(backend: Backe
     let ended = client.post("/sessie/verlengen", &[("csrf", &csrf)]).await;
     assert_eq!(ended.header("location"), Some("/inloggen"), "an ended session cannot be extended");
     assert!(client.get("/inloggen?verlopen=1").await.body.contains("automatisch uitgelogd"));
+}
+
+/// #13 Medium 4: 200 wrong passwords at once get no more checks than Siloah's lockout
+/// allows (five), the account locks, and after the lock a right password works again.
+async fn parallel_wrong_passwords_get_no_more_checks_than_the_lockout_allows(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let anna = app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let tenant = app.tenant_id("siloah").await;
+    let mut client = app.client(HOST);
+    let csrf = careportal_tests::client::csrf_of(&client.get("/inloggen").await.body).unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let mut attacker = app.client(HOST);
+        attacker.cookies = client.cookies.clone();
+        let csrf = csrf.clone();
+        tasks.spawn(async move {
+            let guess = format!("Raden!{i:03}xyz");
+            let fields = [("gebruikersnaam", "anna@example.nl"), ("wachtwoord", guess.as_str()), ("csrf", &csrf)];
+            attacker.post("/inloggen", &fields).await.status
+        });
+    }
+    while let Some(status) = tasks.join_next().await {
+        assert_eq!(status.unwrap(), StatusCode::UNAUTHORIZED);
+    }
+    let audit = app.store.audit(tenant, 500).await.unwrap();
+    let checked = audit.iter().filter(|e| e.detail.starts_with("wachtwoord onjuist")).count();
+    assert!((1..=5).contains(&checked), "{checked} of 200 guesses were checked against the password");
+    let credentials = app.store.credentials(tenant, anna).await.unwrap().unwrap();
+    assert!(credentials.is_locked(app.clock.now()), "five failures lock the account");
+
+    // Locked, even the right password is not checked; after the lock it works again.
+    let fields = [("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD)];
+    assert_eq!(client.submit("/inloggen", "/inloggen", &fields).await.status, StatusCode::UNAUTHORIZED);
+    app.clock.advance(chrono::Duration::minutes(16));
+    let again = client.submit("/inloggen", "/inloggen", &fields).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
 }

@@ -362,6 +362,22 @@ async fn failures_count_up_and_success_resets(backend: Backend) {
     let credentials = s.store.credentials(a, account).await.unwrap().unwrap();
     assert_eq!((credentials.failed_count, credentials.locked_until), (0, None));
     assert_eq!(credentials.last_login_at, Some(s.clock.now()));
+
+    // Password tries: at most `max` a round, none while locked, a new round after the lock
+    // or a success, and never through another tenant.
+    let now = s.clock.now();
+    let b = apply(s.store.as_ref(), "salem").await;
+    for _ in 0..3 {
+        assert!(s.store.take_password_try(a, account, 3, now).await.unwrap());
+    }
+    assert!(!s.store.take_password_try(a, account, 3, now).await.unwrap(), "the round is used up");
+    s.store.record_login_success(a, account).await.unwrap();
+    assert!(s.store.take_password_try(a, account, 3, now).await.unwrap(), "a success starts a new round");
+    s.store.lock_account(a, account, now + chrono::Duration::minutes(15)).await.unwrap();
+    assert!(!s.store.take_password_try(a, account, 3, now).await.unwrap(), "not while locked");
+    let after = now + chrono::Duration::minutes(16);
+    assert!(s.store.take_password_try(a, account, 3, after).await.unwrap(), "a new round after the lock");
+    assert!(!s.store.take_password_try(b, account, 3, after).await.unwrap(), "not through salem");
 }
 
 async fn a_totp_step_is_claimed_once(backend: Backend) {

@@ -188,6 +188,16 @@ pub trait Store:
     ) -> StoreResult<Vec<String>>;
     /// Counts a failed login and returns the new count; `lock_until` locks the account.
     async fn record_login_failure(&self, tenant: TenantId, account: AccountId) -> StoreResult<u32>;
+    /// Takes one password check of the account's lock round: false when the account is
+    /// locked at `now` or `max` checks were taken since the last lock or success. One
+    /// statement, so parallel guesses cannot all be checked before their failures count.
+    async fn take_password_try(
+        &self,
+        tenant: TenantId,
+        account: AccountId,
+        max: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     async fn lock_account(&self, tenant: TenantId, account: AccountId, until: DateTime<Utc>) -> StoreResult<()>;
     async fn record_login_success(&self, tenant: TenantId, account: AccountId) -> StoreResult<()>;
 

@@ -616,7 +616,7 @@ impl Store for SqlStore {
              failed_count, locked_until) VALUES ($1, $2, $3, $4, $5, $6, 0, NULL) \
              ON CONFLICT (tenant_id, account_id) DO UPDATE SET password_hash = excluded.password_hash, \
              password_set_at = excluded.password_set_at, must_change = excluded.must_change, \
-             expires_at = excluded.expires_at, failed_count = 0, locked_until = NULL",
+             expires_at = excluded.expires_at, failed_count = 0, password_tries = 0, locked_until = NULL",
         )
         .bind(tenant.as_uuid())
         .bind(account.as_uuid())
@@ -674,19 +674,43 @@ impl Store for SqlStore {
         count_of(&row, "failed_count")
     }
 
+    async fn take_password_try(
+        &self,
+        tenant: TenantId,
+        account: AccountId,
+        max: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let taken = sqlx::query(
+            "UPDATE credentials SET password_tries = password_tries + 1 \
+             WHERE tenant_id = $1 AND account_id = $2 AND password_tries < $3 \
+             AND (locked_until IS NULL OR locked_until <= $4)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(account.as_uuid())
+        .bind(i64::from(max))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(taken.rows_affected() == 1)
+    }
+
     async fn lock_account(&self, tenant: TenantId, account: AccountId, until: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("UPDATE credentials SET locked_until = $3 WHERE tenant_id = $1 AND account_id = $2")
-            .bind(tenant.as_uuid())
-            .bind(account.as_uuid())
-            .bind(until)
-            .execute(&self.pool)
-            .await?;
+        // The next round of tries starts when the lock ends.
+        sqlx::query(
+            "UPDATE credentials SET locked_until = $3, password_tries = 0 WHERE tenant_id = $1 AND account_id = $2",
+        )
+        .bind(tenant.as_uuid())
+        .bind(account.as_uuid())
+        .bind(until)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     async fn record_login_success(&self, tenant: TenantId, account: AccountId) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE credentials SET failed_count = 0, locked_until = NULL, last_login_at = $3 \
+            "UPDATE credentials SET failed_count = 0, password_tries = 0, locked_until = NULL, last_login_at = $3 \
              WHERE tenant_id = $1 AND account_id = $2",
         )
         .bind(tenant.as_uuid())

@@ -105,9 +105,32 @@ async fn check_password(
             return Ok(PasswordCheck::Wrong);
         }
     }
+    // Each check takes a try of the lock round first, in one statement: a burst of parallel
+    // guesses gets the tenant's max_failures checks, not one each. The rest are not
+    // checked; the decoy still is, so the answer takes as long.
+    let max = match tenant.config.auth.lockout.max_failures {
+        0 => u32::MAX,
+        max => max,
+    };
+    let may_check = match (&account, &credentials) {
+        (Some(account), Some(_)) => {
+            state.store.take_password_try(tenant.id, account.id, max, state.clock.now()).await?
+        }
+        _ => true,
+    };
     // Always one Argon2 verification, so the time taken says nothing about the account.
-    let stored = credentials.as_ref().map(|c| c.password_hash.clone());
+    let stored = credentials.as_ref().filter(|_| may_check).map(|c| c.password_hash.clone());
     let verified = state.settings.hasher.verify(stored, password).await.map_err(AppError::from)?;
+    if !may_check && let Some(account) = &account {
+        let origin = Origin { actor: Actor::Account(account.id), ..origin.clone() };
+        let detail = if credentials.as_ref().is_some_and(|c| c.is_locked(state.clock.now())) {
+            "account geblokkeerd"
+        } else {
+            "te veel pogingen tegelijk in deze ronde; niet gecontroleerd"
+        };
+        state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGIN_FAILED, None, detail)).await?;
+        return Ok(PasswordCheck::Wrong);
+    }
     let now = state.clock.now();
     let (Some(account), Some(credentials)) = (account, credentials) else {
         let event = origin.event(AuditAction::LOGIN_FAILED, None, "onbekende gebruikersnaam");
