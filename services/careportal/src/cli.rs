@@ -1,8 +1,9 @@
 //! The command line. Exit codes: 0 done, 1 failed, 2 bad configuration or usage.
 
-use crate::config::{Config, ConfigError, LogFormat};
+use crate::clock::clock;
+use crate::config::{Config, LogFormat};
+use crate::failure::Failure;
 use crate::{demo, serve, tenants};
-use careportal_domain::clock::{Clock, SystemClock};
 use careportal_store::Store;
 use careportal_store_sql::ConnectOptions;
 use clap::{Parser, Subcommand};
@@ -193,27 +194,6 @@ enum ConfigCommand {
     Print,
 }
 
-/// A failure with the exit code it deserves.
-pub enum Failure {
-    Usage(String),
-    Failed(String),
-}
-
-impl From<ConfigError> for Failure {
-    fn from(error: ConfigError) -> Self {
-        Failure::Usage(error.to_string())
-    }
-}
-
-impl From<careportal_store::StoreError> for Failure {
-    fn from(error: careportal_store::StoreError) -> Self {
-        match error {
-            careportal_store::StoreError::Config(message) => Failure::Usage(format!("configuratiefout: {message}")),
-            other => Failure::Failed(format!("database: {other}")),
-        }
-    }
-}
-
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
     match execute(cli).await {
@@ -336,10 +316,6 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             result
         }
     }
-}
-
-pub fn clock() -> Arc<dyn Clock> {
-    Arc::new(SystemClock)
 }
 
 async fn open_store(config: &Config) -> Result<Arc<dyn Store>, Failure> {

@@ -2,8 +2,8 @@
 //! accounts each, with Dutch names. Running it again changes nothing; each later module
 //! adds its own demo data here.
 
-use crate::cli::Failure;
 use crate::config::Config;
+use crate::failure::Failure;
 use careportal_domain::audit::Origin;
 use careportal_domain::people::{ClientReference, Email, NewAccount, NewClient, PersonName, Relation, Username};
 use careportal_domain::staff::StaffRole;

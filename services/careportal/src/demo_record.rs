@@ -3,8 +3,8 @@
 //! from today, so the home page always has "de afgelopen dagen" to show; a client that
 //! already has reports is left alone, so running the demo again changes nothing.
 
-use crate::cli::Failure;
 use crate::documents::store_pdf;
+use crate::failure::Failure;
 use careportal_documents::{Blobs, TextDocument};
 use careportal_domain::TenantId;
 use careportal_domain::audit::Origin;

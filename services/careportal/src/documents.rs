@@ -1,7 +1,7 @@
 //! Putting documents into a client's record: the bytes into the blob store, their metadata
 //! and SHA-256 into the database. Used by `careportal plan offer` and the demo loader.
 
-use crate::cli::Failure;
+use crate::failure::Failure;
 use careportal_documents::{Blobs, sha256_hex};
 use careportal_domain::audit::Origin;
 use careportal_domain::ids::DocumentId;

@@ -3,10 +3,12 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod clock;
 mod config;
 mod demo;
 mod demo_record;
 mod documents;
+mod failure;
 mod http_server;
 mod plans;
 mod serve;

@@ -1,7 +1,7 @@
 //! `careportal plan offer`: a care plan print into the record, offered for signing.
 
-use crate::cli::Failure;
 use crate::config::Config;
+use crate::failure::Failure;
 use careportal_domain::audit::Origin;
 use careportal_domain::people::ClientReference;
 use careportal_domain::record::documents::DocumentKind;

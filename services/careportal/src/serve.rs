@@ -1,8 +1,9 @@
 //! `serve` and `worker`: the long-running processes. Both stop cleanly on SIGTERM or Ctrl-C:
 //! the web server finishes the requests it has, the worker finishes its current job.
 
-use crate::cli::{Failure, clock};
+use crate::clock::clock;
 use crate::config::{Config, Mode};
+use crate::failure::Failure;
 use careportal_store::Store;
 use careportal_web::{AppState, WebSettings, app};
 use std::net::SocketAddr;

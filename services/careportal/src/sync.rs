@@ -1,8 +1,8 @@
 //! `careportal sync run` and `careportal sync status`: the tenant's ECD sync now, with what
 //! it did per kind, and where every tenant's sync stands.
 
-use crate::cli::Failure;
 use crate::config::Config;
+use crate::failure::Failure;
 use careportal_domain::clock::SystemClock;
 use careportal_domain::sync::SyncKind;
 use careportal_store::Store;

@@ -1,7 +1,7 @@
 //! `careportal tenant …`: check, load, list and export tenant folders.
 
-use crate::cli::Failure;
 use crate::config::Config;
+use crate::failure::Failure;
 use careportal_domain::audit::Origin;
 use careportal_domain::tenant::{ConfigIssue, TenantBundle, load_dir};
 use careportal_store::Store;

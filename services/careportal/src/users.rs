@@ -2,8 +2,8 @@
 //! the people around a client and for staff, invited through careportal-accounts the way the
 //! tenant chose (a one-time password, or an activation link).
 
-use crate::cli::Failure;
 use crate::config::{Config, Mode};
+use crate::failure::Failure;
 use careportal_accounts::{InviteError, InviteRequest, Invited, Inviter};
 use careportal_auth::{PasswordHasher, SecretBox};
 use careportal_domain::audit::Origin;

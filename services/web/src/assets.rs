@@ -1,7 +1,7 @@
 //! The tenant's theme (colours as CSS custom properties), its logo, and the base stylesheet.
 
-use crate::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use axum::extract::State;
 use axum::http::header;

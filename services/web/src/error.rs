@@ -2,8 +2,8 @@
 //! [`render_error_pages`] turns it into a branded Dutch page with the request id, and logs
 //! the cause. People never see internals; logs always do.
 
-use crate::AppState;
 use crate::request_id::RequestId;
+use crate::state::AppState;
 use crate::templates::{TemplateError, page_context};
 use crate::tenant::CurrentTenant;
 use axum::extract::{Request, State};
@@ -37,6 +37,15 @@ impl AppError {
     /// branded 503, never a logout.
     fn is_unavailable(&self) -> bool {
         matches!(self, AppError::Busy) || matches!(self, AppError::Store(error) if error.is_unavailable())
+    }
+}
+
+impl From<crate::templates::RenderError> for AppError {
+    fn from(error: crate::templates::RenderError) -> Self {
+        match error {
+            crate::templates::RenderError::Template(e) => AppError::Template(e),
+            crate::templates::RenderError::Store(e) => AppError::Store(e),
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Liveness and readiness for the load balancer; answered for any host.
 
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 

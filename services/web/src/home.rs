@@ -1,42 +1,21 @@
 //! Home, the first page after signing in: whose record this is, the latest reports of the
 //! past days, what is new since the previous visit, and the thread with the coordinator.
 
-use crate::AppState;
 use crate::error::AppError;
 use crate::pages::render;
 use crate::record::Care;
 use crate::record::messages::{MessageView, coordinator};
 use crate::record::reports::ReportView;
 use crate::session::SignedIn;
+use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
-use careportal_domain::people::Account;
 use careportal_domain::rights::Action;
 use careportal_domain::tenant::Module;
 use careportal_domain::time::TimeRange;
 use serde::{Deserialize, Serialize};
-
-/// The signed-in person as pages show them.
-#[derive(Debug, Serialize)]
-pub struct UserView {
-    pub name: String,
-    pub username: String,
-    /// Seconds until the idle timeout, counted from this page (the request just touched the
-    /// session): the page warns before it ends and offers to stay signed in.
-    pub idle_seconds: u32,
-}
-
-impl UserView {
-    pub fn of(account: &Account, tenant: &careportal_domain::tenant::Tenant) -> Self {
-        Self {
-            name: account.name.full(),
-            username: account.username.as_str().to_owned(),
-            idle_seconds: tenant.config.auth.idle_timeout_minutes.saturating_mul(60),
-        }
-    }
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ExtendForm {
@@ -120,7 +99,7 @@ async fn home(
     context.insert("title", "Home");
     context.insert("password_changed", &query.wachtwoord.is_some());
     context.insert("sent", &query.verstuurd.is_some());
-    context.insert("invitations", &crate::invitations::waiting(&care).await?);
+    context.insert("invitations", &waiting_invitations(&care).await?);
     context.insert("invitation_notice", &invitation_notice);
     let Some(link) = care.current.clone().filter(|_| care.may(Module::Home, Action::Read)) else {
         // Not linked to anyone (yet): the page says whom to ask.
@@ -185,4 +164,28 @@ async fn home(
     }
     care.audit_read(Module::Home, "startpagina").await?;
     render(&care.state, &care.tenant, "home.html", &context, status, jar).await
+}
+
+/// An invitation as Home shows it.
+#[derive(Debug, Serialize)]
+struct InvitationView {
+    id: String,
+    client: String,
+    relation: &'static str,
+    until: String,
+}
+
+/// What waits for the signed-in person's answer.
+async fn waiting_invitations(care: &Care) -> Result<Vec<InvitationView>, AppError> {
+    let now = care.state.clock.now();
+    let found = care.state.store.link_invitations(care.tenant.id, care.signed_in.account.id, now).await?;
+    Ok(found
+        .into_iter()
+        .map(|i| InvitationView {
+            id: i.id.to_string(),
+            client: i.client.name.full(),
+            relation: i.relation.label(),
+            until: careportal_domain::time::long_date(careportal_domain::time::local_date(i.expires_at)),
+        })
+        .collect())
 }

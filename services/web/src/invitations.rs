@@ -1,6 +1,7 @@
-//! Invitations on Home: access to another client that staff offered to this existing
-//! account. Only the person, signed in with both factors, accepts or declines; accepting
-//! checks the tenant's rules again and tells the client's people (services/accounts).
+//! Answering an invitation on Home (which shows them): access to another client that staff
+//! offered to this existing account. Only the person, signed in with both factors, accepts
+//! or declines; accepting checks the tenant's rules again and tells the client's people
+//! (services/accounts).
 
 use crate::error::AppError;
 use crate::record::Care;
@@ -10,32 +11,8 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_accounts::{InviteError, Inviter, answer_invitation};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
-
-/// An invitation as Home shows it.
-#[derive(Debug, Serialize)]
-pub struct InvitationView {
-    pub id: String,
-    pub client: String,
-    pub relation: &'static str,
-    pub until: String,
-}
-
-/// What waits for the signed-in person's answer.
-pub async fn waiting(care: &Care) -> Result<Vec<InvitationView>, AppError> {
-    let now = care.state.clock.now();
-    let found = care.state.store.link_invitations(care.tenant.id, care.signed_in.account.id, now).await?;
-    Ok(found
-        .into_iter()
-        .map(|i| InvitationView {
-            id: i.id.to_string(),
-            client: i.client.name.full(),
-            relation: i.relation.label(),
-            until: careportal_domain::time::long_date(careportal_domain::time::local_date(i.expires_at)),
-        })
-        .collect())
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AnswerForm {
@@ -75,7 +52,7 @@ pub async fn answer(
     };
     match answer_invitation(&context, &care.signed_in.account, id, accept).await {
         Ok(Some(answered)) if answered.accepted => {
-            crate::send_now(&care.state, &care.tenant);
+            crate::state::send_now(&care.state, &care.tenant);
             Ok(Redirect::to("/home?uitnodiging=geaccepteerd").into_response())
         }
         Ok(Some(_)) => Ok(Redirect::to("/home?uitnodiging=geweigerd").into_response()),

@@ -1,8 +1,8 @@
 //! The landing page: the tenant's welcome, what a person needs to log in, and the way in.
 
-use crate::AppState;
 use crate::error::AppError;
 use crate::request_id::RequestId;
+use crate::state::AppState;
 use crate::templates::page_context;
 use crate::tenant::CurrentTenant;
 use axum::extract::State;

@@ -1,12 +1,13 @@
 //! What the form pages share: the context they render with, and rendering with cookies.
 
-use crate::AppState;
 use crate::error::AppError;
 use crate::request_id::RequestId;
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
+use serde::Serialize;
 use tera::Context;
 
 /// The request-wide things every page renders with.
@@ -42,4 +43,24 @@ pub(crate) async fn render(
 ) -> Result<Response, AppError> {
     let html = state.templates.render(tenant, state.store.as_ref(), name, context).await?;
     Ok((status, jar, Html(html)).into_response())
+}
+
+/// The signed-in person as pages show them.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub name: String,
+    pub username: String,
+    /// Seconds until the idle timeout, counted from this page (the request just touched the
+    /// session): the page warns before it ends and offers to stay signed in.
+    pub idle_seconds: u32,
+}
+
+impl UserView {
+    pub fn of(account: &careportal_domain::people::Account, tenant: &careportal_domain::tenant::Tenant) -> Self {
+        Self {
+            name: account.name.full(),
+            username: account.username.as_str().to_owned(),
+            idle_seconds: tenant.config.auth.idle_timeout_minutes.saturating_mul(60),
+        }
+    }
 }

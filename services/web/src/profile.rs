@@ -2,12 +2,12 @@
 //! change or end things: a new password, a new second factor (after the password and a
 //! current code), revoking a device, signing out everywhere.
 
-use crate::AppState;
 use crate::error::AppError;
-use crate::home::UserView;
+use crate::pages::UserView;
 use crate::pages::{Pages, form_context, render};
 use crate::request_id::RequestId;
 use crate::session::{self, ClientInfo, SignedIn, csrf_ok};
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use axum::Form;
 use axum::extract::State;

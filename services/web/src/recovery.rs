@@ -2,12 +2,12 @@
 //! password. The page answers the same whether or not the username exists. A new password
 //! ends every session, and the next login still asks for the second factor.
 
-use crate::AppState;
 use crate::error::AppError;
 use crate::pages::{Pages, form_context, render};
 use crate::request_id::RequestId;
 use crate::session::{ClientInfo, csrf_ok};
 use crate::signin::{new_password_problems, problems_by_field};
+use crate::state::AppState;
 use crate::templates::page_context;
 use crate::tenant::CurrentTenant;
 use axum::Form;
@@ -117,7 +117,7 @@ pub async fn request(
     }
     // The same answer either way, and at the same time, so this page cannot tell who has an
     // account.
-    crate::answer_no_sooner(started, state.settings.answer_floor).await;
+    crate::state::answer_no_sooner(started, state.settings.answer_floor).await;
     request_page(Pages { state: &state, tenant: &tenant, request_id: &request_id }, jar, "", None, true, StatusCode::OK)
         .await
 }
@@ -172,7 +172,7 @@ async fn send_reset(
     state.store.append_audit(tenant.id, &event).await?;
 
     // Send now rather than at the worker's next round; the worker retries what fails.
-    crate::send_now(state, tenant);
+    crate::state::send_now(state, tenant);
     Ok(())
 }
 

@@ -20,7 +20,7 @@ pub struct RequestId(pub String);
 /// one; sets it on the request (for the trace span and handlers) and on the response. An id
 /// sent by anyone else is replaced: a client must not be able to choose the id its requests
 /// are logged under, nor make two people's requests look like one.
-pub async fn assign(State(state): State<crate::AppState>, mut request: Request, next: Next) -> Response {
+pub async fn assign(State(state): State<crate::state::AppState>, mut request: Request, next: Next) -> Response {
     let from_our_proxy = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

@@ -1,7 +1,7 @@
 //! Security headers on every response. The CSP allows no inline script or style at all,
 //! so an injected tag cannot run even if escaping ever fails.
 
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;

@@ -3,8 +3,8 @@
 //! HMAC of a second random cookie: a page on another site can make a browser send the
 //! cookie, but cannot read it to compute the token.
 
-use crate::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;

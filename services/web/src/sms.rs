@@ -2,8 +2,8 @@
 //! A code is bound to the session that asked for it, works once, for five minutes, and
 //! allows five wrong tries.
 
-use crate::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use careportal_auth::OneTimeCode;
 use careportal_domain::people::Account;
@@ -102,7 +102,7 @@ pub(crate) async fn send_bound_code(
     careportal_delivery::enqueue_sms(store, &state.settings.keys.secret_box, tenant.id, phone, &body)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    crate::send_now(state, tenant);
+    crate::state::send_now(state, tenant);
     Ok(Sent::Yes { prefix: code.prefix })
 }
 

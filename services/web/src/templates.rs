@@ -1,7 +1,6 @@
 //! Page templates: a base set compiled into the binary, and per tenant the overrides from
 //! `tenants/<slug>/templates/`, which win. A tenant's set is built once per tenant version.
 
-use crate::error::AppError;
 use careportal_domain::TenantId;
 use careportal_domain::tenant::Tenant;
 use careportal_store::Store;
@@ -20,6 +19,15 @@ pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub enum TemplateError {
     #[error("sjabloon {name}: {reason}")]
     Invalid { name: String, reason: String },
+}
+
+/// Why a page could not be rendered: its template, or the tenant's overrides in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Store(#[from] careportal_store::StoreError),
 }
 
 pub struct Templates {
@@ -90,7 +98,7 @@ impl Templates {
         Ok(tera)
     }
 
-    pub async fn for_tenant(&self, tenant: &Tenant, store: &dyn Store) -> Result<Arc<Tera>, AppError> {
+    pub async fn for_tenant(&self, tenant: &Tenant, store: &dyn Store) -> Result<Arc<Tera>, RenderError> {
         if let Some((version, tera)) = self.read_cache(tenant.id)
             && version == tenant.version
         {
@@ -114,9 +122,9 @@ impl Templates {
         store: &dyn Store,
         name: &str,
         context: &Context,
-    ) -> Result<String, AppError> {
+    ) -> Result<String, RenderError> {
         let tera = self.for_tenant(tenant, store).await?;
-        tera.render(name, context).map_err(|e| AppError::Template(tera_error(name, e)))
+        tera.render(name, context).map_err(|e| RenderError::Template(tera_error(name, e)))
     }
 }
 

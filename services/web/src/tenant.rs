@@ -1,8 +1,8 @@
 //! Which tenant a request is for, from its Host header. An unknown host gets a bare 404
 //! that names no tenant, so the deployment's customer list cannot be probed.
 
-use crate::AppState;
 use crate::request_id::RequestId;
+use crate::state::AppState;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};

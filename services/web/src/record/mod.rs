@@ -16,12 +16,12 @@ pub mod prikbord;
 pub mod questionnaires;
 pub mod reports;
 
-use crate::AppState;
 use crate::error::AppError;
-use crate::home::UserView;
+use crate::pages::UserView;
 use crate::pages::form_context;
 use crate::request_id::RequestId;
 use crate::session::{ClientInfo, SignedIn};
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;

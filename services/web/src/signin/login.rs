@@ -148,7 +148,7 @@ pub async fn login(
                 state.store.count_hit(tenant.id, key, window).await?;
             }
             // Unknown, wrong, locked or past the hourly limit: the same answer, at the same time.
-            crate::answer_no_sooner(started, state.settings.answer_floor).await;
+            crate::state::answer_no_sooner(started, state.settings.answer_floor).await;
             let errors = LoginErrors { general: Some(LOGIN_FAILED.to_owned()), ..LoginErrors::default() };
             return login_page(
                 Pages { state: &state, tenant: &tenant, request_id: &request_id },

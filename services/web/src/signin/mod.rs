@@ -4,11 +4,11 @@
 //! Every step issues a new session token (the old one stops working), and an unknown
 //! username, a wrong password and a locked account get the same answer in the same time.
 
-use crate::AppState;
 use crate::error::AppError;
 use crate::pages::{Pages, form_context, render};
 use crate::request_id::RequestId;
 use crate::session::{self, ClientInfo, at_stage, csrf_ok, stage_path};
+use crate::state::AppState;
 use crate::templates::page_context;
 use crate::tenant::CurrentTenant;
 use axum::Form;

@@ -115,11 +115,11 @@ pub async fn invite(staff: Staff, jar: CookieJar, Form(form): Form<InviteForm>) 
     };
     let notice = match inviter.invite(&request).await {
         Ok(Invited::New { email, .. }) => {
-            crate::send_now(&staff.state, &staff.tenant);
+            crate::state::send_now(&staff.state, &staff.tenant);
             format!("De uitnodiging is verstuurd naar {email}.")
         }
         Ok(Invited::Asked { username, .. }) => {
-            crate::send_now(&staff.state, &staff.tenant);
+            crate::state::send_now(&staff.state, &staff.tenant);
             format!(
                 "{username} heeft al een account. Er is een uitnodiging verstuurd; de toegang begint pas als de \
                  persoon die na het inloggen accepteert."

@@ -8,12 +8,12 @@ pub mod prikbord;
 pub mod sync;
 pub mod threads;
 
-use crate::AppState;
 use crate::error::AppError;
-use crate::home::UserView;
+use crate::pages::UserView;
 use crate::pages::form_context;
 use crate::request_id::RequestId;
 use crate::session::{ClientInfo, SignedIn};
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
