@@ -38,13 +38,7 @@ pub fn map_consent(resource: &Value) -> Result<ConsentChange, String> {
         return Ok(ConsentChange::Ignore);
     }
     let key = resource_key(resource).ok_or("geen identifier en geen id")?;
-    let patient = resource
-        .pointer("/patient/reference")
-        .and_then(Value::as_str)
-        .and_then(|r| r.rsplit_once("Patient/").map(|(_, id)| id.split('/').next().unwrap_or(id)))
-        .filter(|id| !id.is_empty())
-        .ok_or("geen verwijzing naar een Patient")?
-        .to_owned();
+    let patient = crate::reports::patient_at(resource, "/patient/reference")?;
     let permit = || match resource.pointer("/provision/type").and_then(Value::as_str) {
         Some("permit") => Ok(Some(true)),
         Some("deny") => Ok(Some(false)),

@@ -12,13 +12,7 @@ pub const ROLE_SYSTEM: &str = "urn:oid:2.16.840.1.113883.2.4.3.11.22.472";
 /// The server id of the client's Patient, with the contact; None for someone the ECD says is
 /// no longer in the network (`active = false`).
 pub fn map_related_person(resource: &Value) -> Result<(String, Option<EcdContact>), String> {
-    let patient = resource
-        .pointer("/patient/reference")
-        .and_then(Value::as_str)
-        .and_then(|r| r.rsplit_once("Patient/").map(|(_, id)| id.split('/').next().unwrap_or(id)))
-        .filter(|id| !id.is_empty())
-        .ok_or("geen verwijzing naar een Patient")?
-        .to_owned();
+    let patient = crate::reports::patient_at(resource, "/patient/reference")?;
     if resource.get("active").and_then(Value::as_bool) == Some(false) {
         return Ok((patient, None));
     }

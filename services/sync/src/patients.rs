@@ -51,13 +51,7 @@ pub enum Episode {
 /// `Ok(None)` for an episode that was never a care period (cancelled, entered in error);
 /// with the server id of its Patient otherwise.
 pub fn map_episode(resource: &Value) -> Result<Option<(String, Episode)>, String> {
-    let patient = resource
-        .pointer("/patient/reference")
-        .and_then(Value::as_str)
-        .and_then(|r| r.rsplit_once("Patient/").map(|(_, id)| id.split('/').next().unwrap_or(id)))
-        .filter(|id| !id.is_empty())
-        .ok_or("geen verwijzing naar een Patient")?
-        .to_owned();
+    let patient = crate::reports::patient_at(resource, "/patient/reference")?;
     let episode = match resource.get("status").and_then(Value::as_str) {
         Some("planned" | "waitlist" | "active" | "onhold") => Episode::Open,
         Some("finished") => {

@@ -61,11 +61,16 @@ pub fn map_composition(resource: &Value) -> Result<ReportChange, String> {
 
 /// The server id of the Patient a resource is about (`subject`).
 pub(crate) fn patient_of(resource: &Value) -> Result<String, String> {
+    patient_at(resource, "/subject/reference")
+}
+
+/// The server id of the Patient the reference at `pointer` names (`Patient/123`, a full
+/// address, or with `/_history/2`), for the resources that name it elsewhere (`patient`).
+pub(crate) fn patient_at(resource: &Value, pointer: &str) -> Result<String, String> {
     resource
-        .pointer("/subject/reference")
+        .pointer(pointer)
         .and_then(Value::as_str)
-        .map(|r| r.rsplit_once("/_history").map_or(r, |(before, _)| before))
-        .and_then(|r| r.rsplit_once("Patient/").map(|(_, id)| id))
+        .and_then(|r| r.rsplit_once("Patient/").map(|(_, id)| id.split('/').next().unwrap_or(id)))
         .filter(|id| !id.is_empty())
         .map(str::to_owned)
         .ok_or_else(|| "geen verwijzing naar een Patient".to_owned())
