@@ -353,6 +353,14 @@ async fn failures_count_up_and_success_resets(backend: Backend) {
     for expected in 1..=3 {
         assert_eq!(s.store.record_login_failure(a, account).await.unwrap(), expected);
     }
+    // A failure after a quiet day starts the count over; one within the day adds to it.
+    s.clock.advance(chrono::Duration::hours(23));
+    assert_eq!(s.store.record_login_failure(a, account).await.unwrap(), 4);
+    s.clock.advance(chrono::Duration::hours(25));
+    assert_eq!(s.store.record_login_failure(a, account).await.unwrap(), 1, "forgotten after a quiet day");
+    for expected in 2..=3 {
+        assert_eq!(s.store.record_login_failure(a, account).await.unwrap(), expected);
+    }
     let until = s.clock.now() + chrono::Duration::minutes(15);
     s.store.lock_account(a, account, until).await.unwrap();
     let credentials = s.store.credentials(a, account).await.unwrap().unwrap();

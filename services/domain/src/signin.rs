@@ -44,6 +44,10 @@ impl Credentials {
 /// After a failure that brings the count to `failed_count`: until when the account is
 /// locked, if at all. Every `max_failures` failures in a row lock it, each time twice as long
 /// as the time before, up to a day.
+/// A failed login counts towards the lock for this long after the last one: after a quiet
+/// day the count, and with it the doubling lock time, starts over.
+pub const FAILURES_REMEMBERED_HOURS: i64 = 24;
+
 pub fn lock_after_failure(policy: &LockoutPolicy, failed_count: u32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if policy.max_failures == 0 || failed_count == 0 || !failed_count.is_multiple_of(policy.max_failures) {
         return None;

@@ -186,12 +186,14 @@ async fn reset_factor(
     if credentials.is_locked(state.clock.now()) {
         return Ok(Redirect::to("/inloggen").into_response());
     }
-    let password_ok = state
-        .settings
-        .hasher
-        .verify(Some(credentials.password_hash.clone()), &form.wachtwoord)
-        .await
-        .map_err(AppError::from)?;
+    // A check without a try of the lock round (a burst of parallel guesses) is a wrong one.
+    let password_ok = crate::signin::password_try(state, tenant, account).await?
+        && state
+            .settings
+            .hasher
+            .verify(Some(credentials.password_hash.clone()), &form.wachtwoord)
+            .await
+            .map_err(AppError::from)?;
     let factor = state.store.second_factor(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
     let code_ok = match factor.method {
         FactorMethod::Totp => crate::signin::totp_ok(state, tenant, account, &factor, &form.code, origin).await?,

@@ -14,8 +14,8 @@ use careportal_domain::people::{
     Account, Client, ClientChanges, ClientLink, ClientReference, NewAccount, NewClient, Relation, Username,
 };
 use careportal_domain::signin::{
-    CODE_MAX_FAILURES, CodePurpose, Credentials, FactorMethod, NewCode, NewDevice, NewSession, SecondFactor, Session,
-    SmsCount, StoredCode, TrustedDevice,
+    CODE_MAX_FAILURES, CodePurpose, Credentials, FAILURES_REMEMBERED_HOURS, FactorMethod, NewCode, NewDevice,
+    NewSession, SecondFactor, Session, SmsCount, StoredCode, TrustedDevice,
 };
 use careportal_domain::tenant::{PolicyRule, RightsPolicy, Tenant, TenantBundle};
 use careportal_domain::{AccountId, ClientId, TenantId};
@@ -662,12 +662,17 @@ impl Store for SqlStore {
     }
 
     async fn record_login_failure(&self, tenant: TenantId, account: AccountId) -> StoreResult<u32> {
+        let now = self.now();
+        let remembered_since = now - chrono::Duration::hours(FAILURES_REMEMBERED_HOURS);
         let row = sqlx::query(
-            "UPDATE credentials SET failed_count = failed_count + 1 WHERE tenant_id = $1 AND account_id = $2 \
-             RETURNING failed_count",
+            "UPDATE credentials SET failed_count = CASE WHEN last_failed_at IS NOT NULL AND last_failed_at > $3 \
+             THEN failed_count + 1 ELSE 1 END, last_failed_at = $4 \
+             WHERE tenant_id = $1 AND account_id = $2 RETURNING failed_count",
         )
         .bind(tenant.as_uuid())
         .bind(account.as_uuid())
+        .bind(remembered_since)
+        .bind(now)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(0) };

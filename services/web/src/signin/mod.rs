@@ -108,14 +108,8 @@ async fn check_password(
     // Each check takes a try of the lock round first, in one statement: a burst of parallel
     // guesses gets the tenant's max_failures checks, not one each. The rest are not
     // checked; the decoy still is, so the answer takes as long.
-    let max = match tenant.config.auth.lockout.max_failures {
-        0 => u32::MAX,
-        max => max,
-    };
     let may_check = match (&account, &credentials) {
-        (Some(account), Some(_)) => {
-            state.store.take_password_try(tenant.id, account.id, max, state.clock.now()).await?
-        }
+        (Some(account), Some(_)) => password_try(state, tenant, account).await?,
         _ => true,
     };
     // Always one Argon2 verification, so the time taken says nothing about the account.
@@ -150,6 +144,21 @@ async fn check_password(
         return Ok(PasswordCheck::Wrong);
     }
     Ok(PasswordCheck::Right(Box::new((account, credentials))))
+}
+
+/// Takes one password check of the account's lock round (see `Store::take_password_try`):
+/// at the login, and where a signed-in person types the password again (a new second
+/// factor, a new password), so the same lock holds everywhere the password is asked.
+pub(crate) async fn password_try(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    account: &Account,
+) -> Result<bool, AppError> {
+    let max = match tenant.config.auth.lockout.max_failures {
+        0 => u32::MAX,
+        max => max,
+    };
+    Ok(state.store.take_password_try(tenant.id, account.id, max, state.clock.now()).await?)
 }
 
 /// Counts a failed attempt and locks the account when the tenant's limit is reached.

@@ -111,8 +111,10 @@ pub async fn change_password(
     let hasher = &state.settings.hasher;
     let mut errors = PasswordErrors::default();
 
-    let current_ok =
-        hasher.verify(Some(credentials.password_hash.clone()), &form.huidig).await.map_err(AppError::from)?;
+    // A check without a try of the lock round (a burst of parallel guesses) is a wrong one.
+    let current_ok = !form.huidig.is_empty()
+        && super::password_try(&state, &tenant, &account).await?
+        && hasher.verify(Some(credentials.password_hash.clone()), &form.huidig).await.map_err(AppError::from)?;
     if !current_ok {
         errors.huidig = Some(if form.huidig.is_empty() {
             "Vul uw huidige wachtwoord in.".to_owned()
