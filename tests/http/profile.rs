@@ -3,11 +3,13 @@
 use crate::signin::{enroll, now_unix};
 use crate::sms::activate;
 use axum::http::StatusCode;
+use careportal_domain::clock::Clock;
 use careportal_tests::{Backend, TestApp, on_both_backends};
 
 on_both_backends!(
     the_second_factor_is_reset_only_with_password_and_code,
     devices_are_listed_revoked_and_everything_ends_everywhere,
+    parallel_wrong_passwords_at_the_factor_reset_get_five_checks,
 );
 
 const PASSWORD: &str = "Zonnebloem!Tafel7";
@@ -76,4 +78,38 @@ async fn devices_are_listed_revoked_and_everything_ends_everywhere(backend: Back
     let everywhere = client.submit("/profiel", "/profiel", &[("actie", "overal-uitloggen")]).await;
     assert_eq!(everywhere.header("location"), Some("/inloggen?uitgelogd=1"));
     assert_eq!(client.get("/profiel").await.header("location"), Some("/inloggen"));
+}
+
+/// #13 Medium 4 where the password is asked again: fifty wrong passwords at once at "Tweede
+/// inlogmethode opnieuw instellen" get no more checks than Siloah's lockout allows.
+async fn parallel_wrong_passwords_at_the_factor_reset_get_five_checks(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut client = app.client("siloah.localhost");
+    enroll(&app, &mut client, "anna@example.nl", PASSWORD).await;
+    let csrf = careportal_tests::client::csrf_of(&client.get("/profiel").await.body).unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        let mut attacker = app.client("siloah.localhost");
+        attacker.cookies = client.cookies.clone();
+        let csrf = csrf.clone();
+        tasks.spawn(async move {
+            let guess = format!("Raden!{i:03}xyz");
+            let fields =
+                [("actie", "opnieuw-instellen"), ("wachtwoord", guess.as_str()), ("code", "000000"), ("csrf", &csrf)];
+            attacker.post("/profiel", &fields).await.status
+        });
+    }
+    while let Some(status) = tasks.join_next().await {
+        let status = status.unwrap();
+        assert!(status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::SEE_OTHER, "{status}");
+    }
+    let tenant = app.tenant_id("siloah").await;
+    let audit = app.store.audit(tenant, 300).await.unwrap();
+    let checked = audit.iter().filter(|e| e.detail.starts_with("wachtwoord onjuist bij herstel")).count();
+    assert!((1..=5).contains(&checked), "{checked} of 50 guesses were checked against the password");
+    let username = careportal_domain::people::Username::parse("anna@example.nl").unwrap();
+    let anna = app.store.account_by_username(tenant, &username).await.unwrap().unwrap().id;
+    let credentials = app.store.credentials(tenant, anna).await.unwrap().unwrap();
+    assert!(credentials.is_locked(app.clock.now()), "the lock that stops a guesser at the login stops this one");
 }

@@ -186,8 +186,10 @@ async fn reset_factor(
     if credentials.is_locked(state.clock.now()) {
         return Ok(Redirect::to("/inloggen").into_response());
     }
-    // A check without a try of the lock round (a burst of parallel guesses) is a wrong one.
-    let password_ok = crate::signin::password_try(state, tenant, account).await?
+    // A check without a try of the lock round (a burst of parallel guesses) is a wrong one,
+    // not compared and not counted again.
+    let tried = crate::signin::password_try(state, tenant, account).await?;
+    let password_ok = tried
         && state
             .settings
             .hasher
@@ -203,12 +205,17 @@ async fn reset_factor(
             crate::sms::Checked::Right { .. }
         ),
     };
+    let message = "Het wachtwoord of de 2FA code klopt niet. Er is niets gewijzigd.";
+    if !tried {
+        let detail = "herstel: te veel pogingen tegelijk in deze ronde; niet gecontroleerd";
+        state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGIN_FAILED, None, detail)).await?;
+        return profile_page(pages, jar, signed_in, refuse(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     if !password_ok || !code_ok {
         let reason = if password_ok { "2FA code onjuist bij herstel" } else { "wachtwoord onjuist bij herstel" };
         if crate::signin::count_failure(state, tenant, account, origin, reason).await? {
             return Ok(Redirect::to("/inloggen").into_response());
         }
-        let message = "Het wachtwoord of de 2FA code klopt niet. Er is niets gewijzigd.";
         return profile_page(pages, jar, signed_in, refuse(message), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     state.store.delete_second_factor(tenant.id, origin, account.id).await?;

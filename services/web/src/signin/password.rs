@@ -112,18 +112,17 @@ pub async fn change_password(
     let mut errors = PasswordErrors::default();
 
     // A check without a try of the lock round (a burst of parallel guesses) is a wrong one.
-    let current_ok = !form.huidig.is_empty()
-        && super::password_try(&state, &tenant, &account).await?
-        && hasher.verify(Some(credentials.password_hash.clone()), &form.huidig).await.map_err(AppError::from)?;
+    // Not compared, and not counted again, without a try of the lock round.
+    let tried = !form.huidig.is_empty() && super::password_try(&state, &tenant, &account).await?;
+    let current_ok =
+        tried && hasher.verify(Some(credentials.password_hash.clone()), &form.huidig).await.map_err(AppError::from)?;
     if !current_ok {
         errors.huidig = Some(if form.huidig.is_empty() {
             "Vul uw huidige wachtwoord in.".to_owned()
         } else {
             "Het huidige wachtwoord klopt niet.".to_owned()
         });
-        if !form.huidig.is_empty()
-            && count_failure(&state, &tenant, &account, &origin, "huidig wachtwoord onjuist").await?
-        {
+        if tried && count_failure(&state, &tenant, &account, &origin, "huidig wachtwoord onjuist").await? {
             let jar = session::without_session(&state, jar);
             return Ok((jar, Redirect::to("/inloggen")).into_response());
         }
