@@ -90,9 +90,7 @@ pub async fn answer_invitation(
     let waiting = store.link_invitations(tenant.id, account.id, context.now).await?;
     let Some(found) = waiting.into_iter().find(|i| i.id == invitation) else { return Ok(None) };
     if accept {
-        let email = careportal_domain::people::Email::parse(account.email.as_str())
-            .map_err(|e| InviteError::Refused(vec![e]))?;
-        context.check_access_rules(&found.client, &account.username, &email, found.relation).await?;
+        context.check_access_rules(&found.client, &account.username, &account.email, found.relation).await?;
     }
     let Some(answered) =
         store.answer_link_invitation(tenant.id, context.origin, account.id, invitation, accept, context.now).await?

@@ -29,6 +29,7 @@ pub async fn serve(
     builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
+    let app = ServiceBuilder::new().layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT)).service(router);
     tokio::pin!(shutdown);
     loop {
         let (stream, remote) = tokio::select! {
@@ -43,7 +44,7 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let app = ServiceBuilder::new().layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT)).service(router.clone());
+        let app = app.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             // What into_make_service_with_connect_info gave the handlers: the peer address.
             request.extensions_mut().insert(ConnectInfo(remote));

@@ -141,6 +141,16 @@ impl<'a> Connection<'a> {
         Ok(patient)
     }
 
+    /// Every `resource` about each of `patients` (server ids): where one changed item means
+    /// the Patient's whole set is what counts (care periods, the network).
+    async fn all_about(&self, resource: &str, patients: &[String]) -> Result<Vec<Value>, SyncError> {
+        let mut all = Vec::new();
+        for patient in patients {
+            all.extend(self.fhir.search_all(resource, &[("patient", format!("Patient/{patient}"))]).await?);
+        }
+        Ok(all)
+    }
+
     /// A search for `kind`, from the cursor unless this is a full read.
     async fn search(
         &self,
@@ -210,11 +220,7 @@ impl<'a> Connection<'a> {
                     concerned.push(patient);
                 }
             }
-            for patient in concerned {
-                let periods =
-                    self.fhir.search_all("EpisodeOfCare", &[("patient", format!("Patient/{patient}"))]).await?;
-                group_episodes(&periods, &mut episodes, &mut outcome);
-            }
+            group_episodes(&self.all_about("EpisodeOfCare", &concerned).await?, &mut episodes, &mut outcome);
         }
         let (store, tenant) = (self.store, self.tenant);
         let origin = Origin::system("sync");
@@ -298,10 +304,7 @@ impl<'a> Connection<'a> {
                     concerned.push(patient);
                 }
             }
-            for patient in concerned {
-                let whole = self.fhir.search_all("RelatedPerson", &[("patient", format!("Patient/{patient}"))]).await?;
-                group(&whole, &mut outcome);
-            }
+            group(&self.all_about("RelatedPerson", &concerned).await?, &mut outcome);
         }
         let origin = Origin::system("sync");
         let mut seen = HashSet::new();
@@ -767,8 +770,6 @@ fn count_all(outcome: &mut KindOutcome, done: Vec<Upserted>) {
     }
 }
 
-/// The cursor after a pull: the newest `meta.lastUpdated` seen, less the overlap; the old
-/// cursor when nothing newer came.
 /// Care periods by the server id of their Patient; one that cannot be read is named.
 fn group_episodes(found: &[Value], into: &mut HashMap<String, Vec<patients::Episode>>, outcome: &mut KindOutcome) {
     for resource in found {
@@ -789,6 +790,8 @@ fn later(a: Option<String>, b: Option<String>) -> Option<String> {
     }
 }
 
+/// The cursor after a pull: the newest `meta.lastUpdated` seen, less the overlap; the old
+/// cursor when nothing newer came.
 fn next_cursor(found: &[Value], old: Option<&str>) -> Option<String> {
     let newest = found
         .iter()

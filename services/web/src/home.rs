@@ -42,7 +42,7 @@ pub async fn extend(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct HomeQuery {
     wachtwoord: Option<String>,
     verstuurd: Option<String>,
@@ -84,8 +84,7 @@ pub async fn page(care: Care, Query(query): Query<HomeQuery>, jar: CookieJar) ->
 
 /// Home again with why an invitation could not be accepted (the tenant's rules).
 pub async fn page_with_problem(care: Care, jar: CookieJar, problem: String) -> Result<Response, AppError> {
-    let query = HomeQuery { wachtwoord: None, verstuurd: None, plan: None, uitnodiging: None };
-    home(care, query, jar, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await
+    home(care, HomeQuery::default(), jar, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 async fn home(

@@ -10,7 +10,7 @@ use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use careportal_accounts::{InviteError, Inviter, answer_invitation};
+use careportal_accounts::{InviteError, answer_invitation};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -41,15 +41,7 @@ pub async fn answer(
     };
     let origin = care.origin();
     let base_url = crate::tenant::link_base(&care.state, &care.tenant, &headers);
-    let context = Inviter {
-        store: care.state.store.as_ref(),
-        tenant: &care.tenant,
-        origin: &origin,
-        hasher: &care.state.settings.hasher,
-        secret_box: &care.state.settings.keys.secret_box,
-        base_url: &base_url,
-        now: care.state.clock.now(),
-    };
+    let context = care.state.inviter(&care.tenant, &origin, &base_url);
     match answer_invitation(&context, &care.signed_in.account, id, accept).await {
         Ok(Some(answered)) if answered.accepted => {
             crate::state::send_now(&care.state, &care.tenant);

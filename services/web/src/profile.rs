@@ -186,16 +186,17 @@ async fn reset_factor(
     if credentials.is_locked(state.clock.now()) {
         return Ok(Redirect::to("/inloggen").into_response());
     }
-    // A check without a try of the lock round (a burst of parallel guesses) is a wrong one,
-    // not compared and not counted again.
-    let tried = crate::signin::password_try(state, tenant, account).await?;
-    let password_ok = tried
-        && state
-            .settings
-            .hasher
-            .verify(Some(credentials.password_hash.clone()), &form.wachtwoord)
-            .await
-            .map_err(AppError::from)?;
+    let recheck = crate::signin::recheck_password(
+        state,
+        tenant,
+        account,
+        origin,
+        &credentials.password_hash,
+        &form.wachtwoord,
+        "herstel",
+    )
+    .await?;
+    let password_ok = recheck == crate::signin::Recheck::Right;
     let factor = state.store.second_factor(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
     let code_ok = match factor.method {
         FactorMethod::Totp => crate::signin::totp_ok(state, tenant, account, &factor, &form.code, origin).await?,
@@ -206,9 +207,7 @@ async fn reset_factor(
         ),
     };
     let message = "Het wachtwoord of de 2FA code klopt niet. Er is niets gewijzigd.";
-    if !tried {
-        let detail = "herstel: te veel pogingen tegelijk in deze ronde; niet gecontroleerd";
-        state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGIN_FAILED, None, detail)).await?;
+    if recheck == crate::signin::Recheck::NotChecked {
         return profile_page(pages, jar, signed_in, refuse(message), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     if !password_ok || !code_ok {

@@ -265,7 +265,7 @@ pub async fn reset(
     if !state.store.use_password_reset(tenant.id, &hash).await? {
         return expired_page(&state, &tenant, &request_id, jar).await;
     }
-    let password_hash = state.settings.hasher.hash(&form.nieuw).await.map_err(AppError::from)?;
+    let password_hash = state.settings.hasher.hash(&form.nieuw).await?;
     let origin = client.origin(account.id);
     state.store.set_password(tenant.id, &origin, account.id, &password_hash, false, None).await?;
     state.store.delete_account_sessions(tenant.id, account.id).await?;

@@ -107,6 +107,27 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The context of the accounts use cases (inviting, answering an invitation) for one
+    /// request: this deployment's hasher, keys and clock.
+    pub(crate) fn inviter<'a>(
+        &'a self,
+        tenant: &'a careportal_domain::tenant::Tenant,
+        origin: &'a careportal_domain::audit::Origin,
+        base_url: &'a str,
+    ) -> careportal_accounts::Inviter<'a> {
+        careportal_accounts::Inviter {
+            store: self.store.as_ref(),
+            tenant,
+            origin,
+            hasher: &self.settings.hasher,
+            secret_box: &self.settings.keys.secret_box,
+            base_url,
+            now: self.clock.now(),
+        }
+    }
+}
+
 /// Sends the tenant's due messages now, in the background, rather than at the worker's next
 /// round; the worker retries whatever fails here.
 pub(crate) fn send_now(state: &AppState, tenant: &CurrentTenant) {

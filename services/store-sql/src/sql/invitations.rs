@@ -12,12 +12,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use uuid::Uuid;
 
-const INVITATION_SELECT: &str = "SELECT i.id AS invitation_id, i.relation, i.invited_at, i.expires_at, {CLIENT_COLUMNS} \
-     FROM link_invitations i JOIN clients c ON c.tenant_id = i.tenant_id AND c.id = i.client_id";
-
 fn invitation_from_row(row: &super::DbRow) -> StoreResult<LinkInvitation> {
     Ok(LinkInvitation {
-        // Aliased: the client's columns have an `id` of their own.
         id: row.try_get("invitation_id")?,
         client: client_from_row(row)?,
         relation: relation_from_row(row)?,
@@ -26,8 +22,13 @@ fn invitation_from_row(row: &super::DbRow) -> StoreResult<LinkInvitation> {
     })
 }
 
+/// The invitations with their clients; the invitation's id is aliased, the client's
+/// columns have an `id` of their own.
 fn select() -> String {
-    INVITATION_SELECT.replace("{CLIENT_COLUMNS}", CLIENT_COLUMNS)
+    format!(
+        "SELECT i.id AS invitation_id, i.relation, i.invited_at, i.expires_at, {CLIENT_COLUMNS} \
+         FROM link_invitations i JOIN clients c ON c.tenant_id = i.tenant_id AND c.id = i.client_id"
+    )
 }
 
 #[async_trait]

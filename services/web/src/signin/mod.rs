@@ -98,7 +98,7 @@ async fn check_password(
         if state.store.hits(tenant.id, &key, window).await? >= CHECKED_FAILURES_PER_ACCOUNT_HOUR {
             // Past this many failures in an hour, guesses are not even checked; the decoy
             // still is, so this answer takes as long as any other.
-            state.settings.hasher.verify(None, password).await.map_err(AppError::from)?;
+            state.settings.hasher.verify(None, password).await?;
             let origin = Origin { actor: Actor::Account(account.id), ..origin.clone() };
             let event = origin.event(AuditAction::LOGIN_FAILED, None, "te veel pogingen dit uur; niet gecontroleerd");
             state.store.append_audit(tenant.id, &event).await?;
@@ -114,7 +114,7 @@ async fn check_password(
     };
     // Always one Argon2 verification, so the time taken says nothing about the account.
     let stored = credentials.as_ref().filter(|_| may_check).map(|c| c.password_hash.clone());
-    let verified = state.settings.hasher.verify(stored, password).await.map_err(AppError::from)?;
+    let verified = state.settings.hasher.verify(stored, password).await?;
     if !may_check && let Some(account) = &account {
         let origin = Origin { actor: Actor::Account(account.id), ..origin.clone() };
         let detail = if credentials.as_ref().is_some_and(|c| c.is_locked(state.clock.now())) {
@@ -131,12 +131,8 @@ async fn check_password(
         state.store.append_audit(tenant.id, &event).await?;
         return Ok(PasswordCheck::Wrong);
     };
+    // A locked account got no try above, so it never reaches this far.
     let origin = Origin { actor: Actor::Account(account.id), ..origin.clone() };
-    if credentials.is_locked(now) {
-        let event = origin.event(AuditAction::LOGIN_FAILED, None, "account geblokkeerd");
-        state.store.append_audit(tenant.id, &event).await?;
-        return Ok(PasswordCheck::Wrong);
-    }
     if !verified || credentials.one_time_expired(now) {
         state.store.count_hit(tenant.id, &account_key("login-failed", account.id), window).await?;
         let reason = if verified { "eenmalig wachtwoord verlopen" } else { "wachtwoord onjuist" };
@@ -159,6 +155,37 @@ pub(crate) async fn password_try(
         max => max,
     };
     Ok(state.store.take_password_try(tenant.id, account.id, max, state.clock.now()).await?)
+}
+
+/// What a password typed again by a signed-in person (a new second factor, a new password)
+/// came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Recheck {
+    Right,
+    Wrong,
+    /// No try of the lock round was left (a burst of parallel guesses): not compared, and
+    /// not to be counted again.
+    NotChecked,
+}
+
+/// Checks a password typed again, with a try of the lock round like the login; a guess
+/// without one is audited as not checked (`place` says where it was asked).
+pub(crate) async fn recheck_password(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    account: &Account,
+    origin: &Origin,
+    stored: &str,
+    typed: &str,
+    place: &str,
+) -> Result<Recheck, AppError> {
+    if !password_try(state, tenant, account).await? {
+        let detail = format!("{place}: te veel pogingen tegelijk in deze ronde; niet gecontroleerd");
+        state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGIN_FAILED, None, detail)).await?;
+        return Ok(Recheck::NotChecked);
+    }
+    let right = state.settings.hasher.verify(Some(stored.to_owned()), typed).await?;
+    Ok(if right { Recheck::Right } else { Recheck::Wrong })
 }
 
 /// Counts a failed attempt and locks the account when the tenant's limit is reached.

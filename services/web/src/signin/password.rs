@@ -111,18 +111,22 @@ pub async fn change_password(
     let hasher = &state.settings.hasher;
     let mut errors = PasswordErrors::default();
 
-    // A check without a try of the lock round (a burst of parallel guesses) is a wrong one.
-    // Not compared, and not counted again, without a try of the lock round.
-    let tried = !form.huidig.is_empty() && super::password_try(&state, &tenant, &account).await?;
-    let current_ok =
-        tried && hasher.verify(Some(credentials.password_hash.clone()), &form.huidig).await.map_err(AppError::from)?;
+    let recheck = if form.huidig.is_empty() {
+        Recheck::NotChecked
+    } else {
+        let (stored, typed) = (&credentials.password_hash, &form.huidig);
+        recheck_password(&state, &tenant, &account, &origin, stored, typed, "wachtwoord wijzigen").await?
+    };
+    let current_ok = recheck == Recheck::Right;
     if !current_ok {
         errors.huidig = Some(if form.huidig.is_empty() {
             "Vul uw huidige wachtwoord in.".to_owned()
         } else {
             "Het huidige wachtwoord klopt niet.".to_owned()
         });
-        if tried && count_failure(&state, &tenant, &account, &origin, "huidig wachtwoord onjuist").await? {
+        if recheck == Recheck::Wrong
+            && count_failure(&state, &tenant, &account, &origin, "huidig wachtwoord onjuist").await?
+        {
             let jar = session::without_session(&state, jar);
             return Ok((jar, Redirect::to("/inloggen")).into_response());
         }
@@ -137,7 +141,7 @@ pub async fn change_password(
         return page(errors, StatusCode::UNPROCESSABLE_ENTITY, jar).await;
     }
 
-    let hash = hasher.hash(&form.nieuw).await.map_err(AppError::from)?;
+    let hash = hasher.hash(&form.nieuw).await?;
     state.store.set_password(tenant.id, &origin, account.id, &hash, false, None).await?;
     // A new password ends every other session of the account.
     state.store.delete_account_sessions(tenant.id, account.id).await?;
@@ -183,7 +187,7 @@ pub(crate) async fn new_password_problems(
     } else if let Some(days) = policy.reuse_after_days {
         let since = state.clock.now() - chrono::Duration::days(i64::from(days));
         for old in state.store.password_history(tenant.id, account.id, since).await? {
-            if state.settings.hasher.verify(Some(old), new).await.map_err(AppError::from)? {
+            if state.settings.hasher.verify(Some(old), new).await? {
                 problems.push(PasswordProblem::UsedBefore { days });
                 break;
             }

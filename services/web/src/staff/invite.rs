@@ -10,7 +10,7 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
-use careportal_accounts::{InviteError, InviteRequest, Invited, Inviter};
+use careportal_accounts::{InviteError, InviteRequest, Invited};
 use careportal_domain::DomainError;
 use careportal_domain::staff::StaffAction;
 use serde::{Deserialize, Serialize};
@@ -97,15 +97,7 @@ pub async fn invite(staff: Staff, jar: CookieJar, Form(form): Form<InviteForm>) 
         return form_page(&staff, jar, &form, &[problem], None, StatusCode::FORBIDDEN).await;
     }
     let origin = staff.origin();
-    let inviter = Inviter {
-        store: staff.state.store.as_ref(),
-        tenant: &staff.tenant,
-        origin: &origin,
-        hasher: &staff.state.settings.hasher,
-        secret_box: &staff.state.settings.keys.secret_box,
-        base_url: &staff.base_url,
-        now: staff.state.clock.now(),
-    };
+    let inviter = staff.state.inviter(&staff.tenant, &origin, &staff.base_url);
     let request = InviteRequest {
         email: form.email.clone(),
         name: form.naam.clone(),
