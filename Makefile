@@ -54,7 +54,7 @@ e2e: build test-deps
 
 ## Login throughput against Argon2 alone, and page latency during a login burst (release build).
 bench:
-	$(CARGO) bench --workspace --bench login --bench ingest
+	$(CARGO) bench --workspace --bench login --bench ingest --bench audit
 
 lint:
 	@bash tests/setup.sh rust

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod agenda;
+mod audit;
 mod invitations;
 mod load;
 mod plans;

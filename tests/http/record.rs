@@ -429,12 +429,17 @@ async fn every_view_of_the_record_is_in_the_audit_log(backend: Backend) {
     }
     let tenant = s.app.tenant_id("siloah").await;
     let audit = s.app.store.audit_of_client(tenant, s.client, 100).await.unwrap();
-    let views: Vec<&str> = audit.iter().filter(|e| e.action == "record.viewed").map(|e| e.detail.as_str()).collect();
+    let views: Vec<_> = audit.iter().filter(|e| e.action == "record.viewed").collect();
     for module in ["home", "reports", "measurements", "consents", "messages", "person_profile"] {
-        assert!(
-            views.iter().any(|d| d.starts_with(&format!("{module} als vertegenwoordiger"))),
-            "no view of {module}: {views:?}"
-        );
+        assert!(views.iter().any(|e| e.object.as_deref() == Some(module)), "no view of {module}: {views:?}");
     }
-    assert!(audit.iter().filter(|e| e.action == "record.viewed").all(|e| e.actor.starts_with("account:")));
+    // NEN 7513: who, in which role, on whose behalf, allowed.
+    let behalf = format!("client:{}", s.client);
+    for view in &views {
+        assert!(view.actor.starts_with("account:"), "{view:?}");
+        assert_eq!(view.role.as_deref(), Some("representative"), "{view:?}");
+        assert_eq!(view.on_behalf_of.as_deref(), Some(behalf.as_str()), "{view:?}");
+        assert_eq!(view.outcome, "allowed");
+        assert!(view.user_agent.is_some() && view.seq.is_some() && view.hash.is_some(), "{view:?}");
+    }
 }

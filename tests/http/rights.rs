@@ -151,6 +151,24 @@ async fn only_the_client_or_representative_sets_rights_and_only_for_contact_pers
         .post("/instellingen", &[("csrf", &csrf), ("contactpersoon", &willem), ("recht", "reports:read")])
         .await;
     assert_eq!(forged.status, StatusCode::NOT_FOUND);
+    // Both refusals are in the log, as Willem, contact person, on Johanna's behalf.
+    let tenant = f.app.tenant_id("salem").await;
+    let refused: Vec<_> = f
+        .app
+        .store
+        .audit(tenant, 200)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "access.refused" && e.actor == format!("account:{}", f.willem_id))
+        .collect();
+    let asked: Vec<(Option<&str>, &str)> = refused.iter().map(|e| (e.object.as_deref(), e.detail.as_str())).collect();
+    assert_eq!(asked, vec![(Some("settings"), "write"), (Some("settings"), "read")], "{refused:?}");
+    for entry in &refused {
+        assert_eq!(entry.outcome, "refused");
+        assert_eq!(entry.role.as_deref(), Some("contact"));
+        assert!(entry.client.is_some() && entry.on_behalf_of == entry.client.map(|c| format!("client:{c}")));
+    }
     // Johanna cannot give rights to someone who is not her contact person, nor give what
     // cannot be given.
     let other = f.app.new_client("salem", "SAL-2002", "Hendrik Jansen").await;

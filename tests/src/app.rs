@@ -124,6 +124,7 @@ impl TestApp {
             clock: Arc::new(self.clock.clone()),
             transports: Arc::new(self.transports()),
             secret_box: settings(true, false).keys.secret_box.clone(),
+            audit_key: careportal_app::audit::AuditKey::derive(&[7u8; 32]),
             blobs: Arc::new(self.blobs()),
             owner: owner.to_owned(),
         }

@@ -1,6 +1,7 @@
 //! The store conformance story: the same tests on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod audit;
 mod invitations;
 mod record;
 mod sync;
@@ -228,6 +229,7 @@ async fn every_write_is_audited(backend: Backend) {
     let a = apply(s.store.as_ref(), "siloah").await;
     let who = Origin {
         actor: careportal_domain::audit::Actor::system("coordinator-tool"),
+        role: Some(careportal_domain::audit::AuditRole::System),
         on_behalf_of: None,
         ip: Some("192.0.2.7".to_owned()),
         user_agent: Some("test-agent".to_owned()),

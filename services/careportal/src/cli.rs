@@ -3,7 +3,7 @@
 use crate::clock::clock;
 use crate::config::{Config, LogFormat};
 use crate::failure::Failure;
-use crate::{demo, serve, tenants};
+use crate::{audit, demo, serve, tenants};
 use careportal_store::Store;
 use careportal_store_sql::ConnectOptions;
 use clap::{Parser, Subcommand};
@@ -64,6 +64,26 @@ enum Command {
     /// Staff of a tenant: administrators and care coordinators.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// The audit log (NEN 7513): check its chain, sign a checkpoint.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check every entry's hash and link and every signed checkpoint; name the first broken
+    /// link. Exit status 1 when a chain is broken.
+    Verify {
+        /// Only this tenant (its slug); every tenant when left out.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Sign the end of each tenant's chain now (the worker does so every 15 minutes).
+    Checkpoint {
+        /// Only this tenant (its slug); every tenant when left out.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,7 +100,7 @@ enum StaffCommand {
         /// Full name, e.g. "Lisa Smit".
         #[arg(long)]
         name: String,
-        /// admin or coordinator.
+        /// admin, coordinator or privacy (the privacy officer: reads the audit log only).
         #[arg(long)]
         role: String,
     },
@@ -299,6 +319,18 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Staff(StaffCommand::Add { tenant, email, name, role }) => {
             let store = migrated_store(&config).await?;
             let result = crate::users::add_staff(&config, store.as_ref(), &tenant, &email, &name, &role).await;
+            store.close().await;
+            result
+        }
+        Command::Audit(AuditCommand::Verify { tenant }) => {
+            let store = migrated_store(&config).await?;
+            let result = audit::verify_chains(&config, store.as_ref(), tenant.as_deref()).await;
+            store.close().await;
+            result
+        }
+        Command::Audit(AuditCommand::Checkpoint { tenant }) => {
+            let store = migrated_store(&config).await?;
+            let result = audit::checkpoint_now(&config, store.as_ref(), tenant.as_deref()).await;
             store.close().await;
             result
         }

@@ -2,6 +2,7 @@
 //! onboarding and the demo data, each a subcommand.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod cli;
 mod clock;
 mod config;

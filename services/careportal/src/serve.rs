@@ -19,14 +19,7 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     settings.trusted_proxies = config.trusted_proxies.clone();
     let transports = config.transports().await?;
     let blobs = config.blobs().await?;
-    let jobs = careportal_worker::Jobs {
-        store: store.clone(),
-        clock: clock(),
-        transports: Arc::new(transports.clone()),
-        secret_box: settings.keys.secret_box.clone(),
-        blobs: Arc::new(blobs.clone()),
-        owner: careportal_sync::schedule::worker_name(),
-    };
+    let jobs = jobs(config, store.clone()).await?;
     let state = AppState::new(store.clone(), settings, clock(), transports, blobs)
         .map_err(|e| Failure::Failed(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -61,6 +54,7 @@ pub async fn jobs(config: &Config, store: Arc<dyn Store>) -> Result<careportal_w
         clock: clock(),
         transports: Arc::new(config.transports().await?),
         secret_box: careportal_auth::SecretBox::new(secret.bytes()),
+        audit_key: careportal_app::audit::AuditKey::derive(secret.bytes()),
         blobs: Arc::new(config.blobs().await?),
         owner: careportal_sync::schedule::worker_name(),
     })

@@ -6,7 +6,7 @@ use crate::config::{Config, Mode};
 use crate::failure::Failure;
 use careportal_accounts::{InviteError, InviteRequest, Invited, Inviter};
 use careportal_auth::{PasswordHasher, SecretBox};
-use careportal_domain::audit::Origin;
+use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::staff::StaffRole;
 use careportal_domain::tenant::Tenant;
 use careportal_store::Store;
@@ -154,7 +154,12 @@ pub async fn add_staff(
 
 pub async fn list_clients(store: &dyn Store, slug: &str) -> Result<(), Failure> {
     let tenant = tenant(store, slug).await?;
-    for client in store.clients(tenant.id).await? {
+    let clients = store.clients(tenant.id).await?;
+    // A read of client data like any other: logged before anything is shown.
+    let event =
+        Origin::system("cli").event(AuditAction::new("client.listed"), None, format!("{} cliënten", clients.len()));
+    store.append_audit(tenant.id, &event).await?;
+    for client in clients {
         let born = client.birth_date.map(|d| d.to_string()).unwrap_or_default();
         println!("{}\t{}\t{born}", client.reference, client.name.full());
     }

@@ -644,3 +644,49 @@ fn a_client_that_dribbles_its_headers_is_cut_off_and_others_are_served() {
     quick.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+#[test]
+fn audit_verify_passes_a_sound_log_and_names_the_first_changed_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let tenants = repo().join("tenants");
+    let env = [("CAREPORTAL_DATA_DIR", data.to_str().unwrap()), ("CAREPORTAL_TENANTS_DIR", tenants.to_str().unwrap())];
+    assert!(careportal(dir.path(), &["demo"], &env).status.success());
+
+    let output = careportal(dir.path(), &["audit", "checkpoint"], &env);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains("siloah: controlepunt bij #"), "{stdout}");
+    let output = careportal(dir.path(), &["audit", "verify"], &env);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("siloah: ") && stdout.contains("keten heel; 1 controlepunt(en)"), "{stdout}");
+    assert!(stdout.contains("salem: "), "{stdout}");
+
+    // Somebody with the database file, not the secret key, changes entry 3 of Siloah.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", data.join("careportal.db").display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_log_no_update").execute(&mut conn).await.unwrap();
+        let changed = sqlx::query(
+            "UPDATE audit_log SET actor = 'system:niemand' WHERE seq = 3 \
+             AND tenant_id = (SELECT id FROM tenants WHERE slug = 'siloah')",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(changed.rows_affected(), 1);
+        conn.close().await.unwrap();
+    });
+    let output = careportal(dir.path(), &["audit", "verify", "--tenant", "siloah"], &env);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("siloah: 2 vermeldingen, KETEN GEBROKEN: #3 ("), "{stdout}");
+    assert!(stdout.contains("de vermelding is gewijzigd"), "{stdout}");
+    assert!(stderr.contains("het logboek van siloah is niet meer wat er geschreven werd"), "{stderr}");
+    // Salem's chain is its own and still whole.
+    let output = careportal(dir.path(), &["audit", "verify", "--tenant", "salem"], &env);
+    assert!(output.status.success(), "{:?}", text(&output));
+}

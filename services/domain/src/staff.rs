@@ -11,6 +11,8 @@ use serde::Serialize;
 pub enum StaffRole {
     Admin,
     Coordinator,
+    /// The privacy officer (functionaris gegevensbescherming): reads the audit log, nothing else.
+    PrivacyOfficer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,36 +22,55 @@ pub enum StaffAction {
     OfferPlans,
     /// The ECD koppeling: its status, and "Nu synchroniseren".
     ManageSync,
+    /// Search and export the audit log ("Logboek").
+    ReadAudit,
+}
+
+impl StaffAction {
+    /// The action as the audit log names it.
+    pub fn key(&self) -> &'static str {
+        match self {
+            StaffAction::Invite => "invite",
+            StaffAction::AnswerMessages => "answer_messages",
+            StaffAction::OfferPlans => "offer_plans",
+            StaffAction::ManageSync => "manage_sync",
+            StaffAction::ReadAudit => "read_audit",
+        }
+    }
 }
 
 impl StaffRole {
-    pub const ALL: [StaffRole; 2] = [StaffRole::Admin, StaffRole::Coordinator];
+    pub const ALL: [StaffRole; 3] = [StaffRole::Admin, StaffRole::Coordinator, StaffRole::PrivacyOfficer];
 
     pub fn as_str(&self) -> &'static str {
         match self {
             StaffRole::Admin => "admin",
             StaffRole::Coordinator => "coordinator",
+            StaffRole::PrivacyOfficer => "privacy",
         }
     }
 
     pub fn parse(text: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == text)
-            .ok_or_else(|| DomainError::invalid("rol", format!("\"{text}\" is geen rol; kies admin of coordinator")))
+        Self::ALL.into_iter().find(|r| r.as_str() == text).ok_or_else(|| {
+            DomainError::invalid("rol", format!("\"{text}\" is geen rol; kies admin, coordinator of privacy"))
+        })
     }
 
     pub fn label(&self) -> &'static str {
         match self {
             StaffRole::Admin => "Beheerder",
             StaffRole::Coordinator => "Coördinator zorg",
+            StaffRole::PrivacyOfficer => "Functionaris gegevensbescherming",
         }
     }
 
     pub fn may(&self, action: StaffAction) -> bool {
         match self {
-            StaffRole::Coordinator => action != StaffAction::ManageSync,
-            StaffRole::Admin => matches!(action, StaffAction::Invite | StaffAction::ManageSync),
+            StaffRole::Coordinator => !matches!(action, StaffAction::ManageSync | StaffAction::ReadAudit),
+            StaffRole::Admin => {
+                matches!(action, StaffAction::Invite | StaffAction::ManageSync | StaffAction::ReadAudit)
+            }
+            StaffRole::PrivacyOfficer => action == StaffAction::ReadAudit,
         }
     }
 }
@@ -70,6 +91,10 @@ mod tests {
         assert!(staff_may(&[StaffRole::Admin], StaffAction::ManageSync));
         assert!(!staff_may(&[StaffRole::Coordinator], StaffAction::ManageSync));
         assert!(staff_may(&[StaffRole::Coordinator], StaffAction::AnswerMessages));
+        assert!(!staff_may(&[StaffRole::Coordinator], StaffAction::ReadAudit));
+        assert!(staff_may(&[StaffRole::Admin], StaffAction::ReadAudit));
+        assert!(staff_may(&[StaffRole::PrivacyOfficer], StaffAction::ReadAudit));
+        assert!(!staff_may(&[StaffRole::PrivacyOfficer], StaffAction::Invite));
         assert!(!staff_may(&[], StaffAction::Invite));
         assert_eq!(StaffRole::parse("coordinator").unwrap(), StaffRole::Coordinator);
         assert!(StaffRole::parse("baas").is_err());

@@ -40,6 +40,8 @@ type Db = sqlx::Postgres;
 type Conn = <Db as sqlx::Database>::Connection;
 type DbRow = <Db as sqlx::Database>::Row;
 
+#[path = "sql/audit.rs"]
+mod audit;
 #[path = "sql/common.rs"]
 mod common;
 #[path = "sql/documents.rs"]

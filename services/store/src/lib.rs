@@ -10,6 +10,7 @@
 //! - every write of client data appends its audit entry in the same transaction.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod documents;
 mod error;
 mod invitations;
@@ -17,6 +18,7 @@ mod record;
 mod records;
 mod sync;
 
+pub use audit::{AuditQuery, AuditStore};
 pub use documents::DocumentStore;
 pub use error::StoreError;
 pub use invitations::InvitationStore;
@@ -28,7 +30,7 @@ pub use sync::{
 };
 
 use async_trait::async_trait;
-use careportal_domain::audit::{AuditEntry, AuditEvent, Origin};
+use careportal_domain::audit::Origin;
 use careportal_domain::outbox::{MessageId, NewMessage, OutboxMessage};
 use careportal_domain::people::{
     Account, Client, ClientChanges, ClientLink, ClientReference, NewAccount, NewClient, Relation, Username,
@@ -62,7 +64,7 @@ impl Backend {
 
 #[async_trait]
 pub trait Store:
-    RecordStore + DocumentStore + SyncStore + InvitationStore + Send + Sync + std::fmt::Debug + 'static
+    RecordStore + DocumentStore + SyncStore + InvitationStore + AuditStore + Send + Sync + std::fmt::Debug + 'static
 {
     fn backend(&self) -> Backend;
 
@@ -320,9 +322,4 @@ pub trait Store:
     async fn password_reset_account(&self, tenant: TenantId, token_hash: &str) -> StoreResult<Option<AccountId>>;
     /// Uses a reset token: true once, only while it is valid.
     async fn use_password_reset(&self, tenant: TenantId, token_hash: &str) -> StoreResult<bool>;
-
-    async fn append_audit(&self, tenant: TenantId, event: &AuditEvent) -> StoreResult<()>;
-    /// The newest entries first.
-    async fn audit_of_client(&self, tenant: TenantId, client: ClientId, limit: u32) -> StoreResult<Vec<AuditEntry>>;
-    async fn audit(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 }

@@ -29,6 +29,7 @@ pub fn app(state: AppState) -> Router {
         .route("/home", get(home::page))
         .route("/uitnodigingen/{id}", post(invitations::answer))
         .route("/dossier", post(record::switch_client))
+        .route("/dossier/inzage", get(record::visits::page))
         .route("/rapportages", get(record::reports::list))
         .route("/rapportages/download", get(record::reports::download))
         .route("/rapportages/nieuw", get(record::reports::new_form).post(record::reports::create))
@@ -75,6 +76,8 @@ pub fn app(state: AppState) -> Router {
         .route("/beheer", get(staff::overview))
         .route("/beheer/uitnodigen", get(staff::invite::form).post(staff::invite::invite))
         .route("/beheer/koppeling", get(staff::sync::page).post(staff::sync::run_now))
+        .route("/beheer/logboek", get(staff::logbook::page))
+        .route("/beheer/logboek.csv", get(staff::logbook::csv))
         .route("/beheer/clienten/{reference}/berichten", get(staff::threads::page).post(staff::threads::answer))
         .route("/beheer/clienten/{reference}/prikbord", get(staff::prikbord::page).post(staff::prikbord::remove))
         .route(

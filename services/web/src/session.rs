@@ -159,6 +159,7 @@ impl ClientInfo {
     pub fn origin_as(&self, actor: careportal_domain::audit::Actor) -> careportal_domain::audit::Origin {
         careportal_domain::audit::Origin {
             actor,
+            role: None,
             on_behalf_of: None,
             ip: self.ip.clone(),
             user_agent: self.user_agent.clone(),

@@ -23,6 +23,8 @@ pub struct Jobs {
     pub clock: Arc<dyn Clock>,
     pub transports: Arc<Transports>,
     pub secret_box: SecretBox,
+    /// Signs the audit log's checkpoints.
+    pub audit_key: careportal_app::audit::AuditKey,
     /// Where the ECD's documents are put.
     pub blobs: Arc<careportal_documents::Blobs>,
     /// This worker's name in the sync's leases (`careportal_sync::schedule::worker_name`).
@@ -36,6 +38,8 @@ pub struct Round {
     pub access_ended: Vec<(String, u64)>,
     /// Messages sent, retried later and given up, over all tenants.
     pub delivery: careportal_delivery::Round,
+    /// Tenants whose audit chain got a signed checkpoint.
+    pub checkpoints: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +57,9 @@ pub async fn run_once(jobs: &Jobs) -> Result<Round, JobError> {
     // Care ends on a calendar day in the Netherlands; a few hours of UTC offset do not
     // matter against a period of weeks.
     let today = clock.now().date_naive();
-    for tenant in store.tenants().await? {
+    let tenants = store.tenants().await?;
+    round.checkpoints = careportal_app::audit::checkpoint_all(store, &jobs.audit_key, &tenants, clock.now()).await?;
+    for tenant in tenants {
         // Siloah: "... dan wordt het account automatisch na zes weken verwijderd."
         if let Some(days) = tenant.config.access.remove_accounts_days_after_care {
             let cutoff = today - chrono::Duration::days(i64::from(days));

@@ -30,8 +30,8 @@ pub(super) const CLIENT_COLUMNS: &str = "c.tenant_id, c.id, c.reference, c.given
                               c.birth_date, c.care_ended_on, c.created_at, c.updated_at";
 pub(super) const ACCOUNT_COLUMNS: &str =
     "a.tenant_id, a.id, a.username, a.email, a.given_name, a.name_prefix, a.family_name, a.created_at";
-pub(super) const AUDIT_COLUMNS: &str =
-    "tenant_id, id, at, actor, on_behalf_of, client_id, action, detail, ip, user_agent";
+pub(super) const AUDIT_COLUMNS: &str = "tenant_id, id, seq, at, actor, role, on_behalf_of, client_id, action, object, \
+     detail, outcome, ip, user_agent, prev_hash, hash";
 
 pub(super) fn tenant_from_row(row: &DbRow) -> StoreResult<Tenant> {
     let slug: String = row.try_get("slug")?;
@@ -90,14 +90,20 @@ pub(super) fn audit_from_row(row: &DbRow) -> StoreResult<AuditEntry> {
     Ok(AuditEntry {
         tenant: TenantId::from_uuid(row.try_get("tenant_id")?),
         id: AuditId::from_uuid(row.try_get("id")?),
+        seq: row.try_get("seq")?,
         at: row.try_get("at")?,
         actor: row.try_get("actor")?,
-        on_behalf_of: row.try_get::<Option<Uuid>, _>("on_behalf_of")?.map(AccountId::from_uuid),
+        role: row.try_get("role")?,
+        on_behalf_of: row.try_get("on_behalf_of")?,
         client: row.try_get::<Option<Uuid>, _>("client_id")?.map(ClientId::from_uuid),
         action: row.try_get("action")?,
+        object: row.try_get("object")?,
         detail: row.try_get("detail")?,
+        outcome: row.try_get("outcome")?,
         ip: row.try_get("ip")?,
         user_agent: row.try_get("user_agent")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
     })
 }
 
@@ -163,51 +169,90 @@ pub(super) fn device_from_row(row: &DbRow) -> StoreResult<TrustedDevice> {
     })
 }
 
+/// Takes the next `count` places of the tenant's chain: the last seq and hash before them.
+/// The update locks the tenant's head row until the transaction ends, so appends of one
+/// tenant queue behind each other and the chain never forks (SQLite's write lock does the
+/// same there).
+async fn take_chain_places(conn: &mut Conn, tenant: TenantId, count: usize) -> StoreResult<(i64, String)> {
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    let take = || {
+        sqlx::query("UPDATE audit_heads SET seq = seq + $2 WHERE tenant_id = $1 RETURNING seq, hash")
+            .bind(tenant.as_uuid())
+            .bind(count)
+    };
+    let mut row = take().fetch_optional(&mut *conn).await?;
+    if row.is_none() {
+        sqlx::query(
+            "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, '') ON CONFLICT (tenant_id) DO NOTHING",
+        )
+        .bind(tenant.as_uuid())
+        .execute(&mut *conn)
+        .await?;
+        row = take().fetch_optional(&mut *conn).await?;
+    }
+    let row = row.ok_or_else(|| StoreError::corrupt("audit_heads", "de kop van de keten ontbreekt"))?;
+    let last: i64 = row.try_get("seq")?;
+    Ok((last - count, row.try_get("hash")?))
+}
+
+/// Appends one entry to the tenant's chain, in the caller's transaction.
 pub(super) async fn insert_audit(
     conn: &mut Conn,
     tenant: TenantId,
     event: &AuditEvent,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(&format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
-        .bind(tenant.as_uuid())
-        .bind(AuditId::new().as_uuid())
-        .bind(at)
-        .bind(event.origin.actor.to_log())
-        .bind(event.origin.on_behalf_of.map(|a| a.as_uuid()))
-        .bind(event.client.map(|c| c.as_uuid()))
-        .bind(event.action.as_str())
-        .bind(&event.detail)
-        .bind(&event.origin.ip)
-        .bind(&event.origin.user_agent)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    insert_audits(conn, tenant, std::slice::from_ref(event), at).await
 }
 
-/// Many audit entries in a few statements (500 a statement), for the sync's batches.
+/// Appends entries to the tenant's chain in a few statements (500 a statement), for the
+/// sync's batches, in the caller's transaction.
 pub(super) async fn insert_audits(
     conn: &mut Conn,
     tenant: TenantId,
     events: &[AuditEvent],
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    for chunk in events.chunks(500) {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let (mut seq, mut hash) = take_chain_places(conn, tenant, events.len()).await?;
+    let entries: Vec<AuditEntry> = events
+        .iter()
+        .map(|event| {
+            seq += 1;
+            let entry = AuditEntry::chained(tenant, event, at, seq, &hash);
+            hash = entry.hash.clone().unwrap_or_default();
+            entry
+        })
+        .collect();
+    for chunk in entries.chunks(500) {
         let mut query = sqlx::QueryBuilder::<Db>::new(format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) "));
-        query.push_values(chunk, |mut row, event| {
+        query.push_values(chunk, |mut row, entry| {
             row.push_bind(tenant.as_uuid())
-                .push_bind(AuditId::new().as_uuid())
-                .push_bind(at)
-                .push_bind(event.origin.actor.to_log())
-                .push_bind(event.origin.on_behalf_of.map(|a| a.as_uuid()))
-                .push_bind(event.client.map(|c| c.as_uuid()))
-                .push_bind(event.action.as_str())
-                .push_bind(event.detail.as_str())
-                .push_bind(event.origin.ip.as_deref())
-                .push_bind(event.origin.user_agent.as_deref());
+                .push_bind(entry.id.as_uuid())
+                .push_bind(entry.seq)
+                .push_bind(entry.at)
+                .push_bind(entry.actor.as_str())
+                .push_bind(entry.role.as_deref())
+                .push_bind(entry.on_behalf_of.as_deref())
+                .push_bind(entry.client.map(|c| c.as_uuid()))
+                .push_bind(entry.action.as_str())
+                .push_bind(entry.object.as_deref())
+                .push_bind(entry.detail.as_str())
+                .push_bind(entry.outcome.as_str())
+                .push_bind(entry.ip.as_deref())
+                .push_bind(entry.user_agent.as_deref())
+                .push_bind(entry.prev_hash.as_deref())
+                .push_bind(entry.hash.as_deref());
         });
         query.build().execute(&mut *conn).await?;
     }
+    sqlx::query("UPDATE audit_heads SET hash = $2 WHERE tenant_id = $1")
+        .bind(tenant.as_uuid())
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

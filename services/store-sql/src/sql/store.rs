@@ -3,12 +3,12 @@
 
 use super::SqlStore;
 use super::common::{
-    ACCOUNT_COLUMNS, AUDIT_COLUMNS, CLIENT_COLUMNS, DEVICE_COLUMNS, SESSION_COLUMNS, TENANT_COLUMNS, account_from_row,
-    audit_from_row, begin_write, client_from_row, count_of, device_from_row, insert_audit, insert_link, insert_session,
-    relation_from_row, session_from_row, tenant_from_row,
+    ACCOUNT_COLUMNS, CLIENT_COLUMNS, DEVICE_COLUMNS, SESSION_COLUMNS, TENANT_COLUMNS, account_from_row, begin_write,
+    client_from_row, count_of, device_from_row, insert_audit, insert_link, insert_session, relation_from_row,
+    session_from_row, tenant_from_row,
 };
 use async_trait::async_trait;
-use careportal_domain::audit::{AuditAction, AuditEntry, AuditEvent, Origin};
+use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::outbox::{Channel, MessageId, NewMessage, OutboxMessage};
 use careportal_domain::people::{
     Account, Client, ClientChanges, ClientLink, ClientReference, NewAccount, NewClient, Relation, Username,
@@ -1376,34 +1376,5 @@ impl Store for SqlStore {
         .await?
         .rows_affected();
         Ok(used == 1)
-    }
-
-    async fn append_audit(&self, tenant: TenantId, event: &AuditEvent) -> StoreResult<()> {
-        let mut conn = self.pool.acquire().await?;
-        insert_audit(&mut conn, tenant, event, self.now()).await
-    }
-
-    async fn audit_of_client(&self, tenant: TenantId, client: ClientId, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 AND client_id = $2 \
-             ORDER BY at DESC, id DESC LIMIT $3"
-        ))
-        .bind(tenant.as_uuid())
-        .bind(client.as_uuid())
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(audit_from_row).collect()
-    }
-
-    async fn audit(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 ORDER BY at DESC, id DESC LIMIT $2"
-        ))
-        .bind(tenant.as_uuid())
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(audit_from_row).collect()
     }
 }

@@ -121,7 +121,7 @@ pub struct AgendaQuery {
 }
 
 pub async fn page(care: Care, jar: CookieJar, Query(query): Query<AgendaQuery>) -> Result<Response, AppError> {
-    let link = care.require(Module::Agenda, Action::Read)?.clone();
+    let link = care.require(Module::Agenda, Action::Read).await?.clone();
     let today = local_date(care.state.clock.now());
     let may_write = care.may(Module::Agenda, Action::Write);
     let week_view = query.weergave.as_deref() == Some("week");
@@ -199,14 +199,14 @@ fn checked(form: &AppointmentForm) -> Result<careportal_domain::record::agenda::
 }
 
 pub async fn new_form(care: Care, jar: CookieJar) -> Result<Response, AppError> {
-    care.require(Module::Agenda, Action::Write)?;
+    care.require(Module::Agenda, Action::Write).await?;
     let today = local_date(care.state.clock.now()).to_string();
     let form = AppointmentForm { datum: today, begin: "10:00".into(), einde: "11:00".into(), ..Default::default() };
     form_page(&care, jar, &form, None, &[], StatusCode::OK).await
 }
 
 pub async fn create(care: Care, jar: CookieJar, Form(form): Form<AppointmentForm>) -> Result<Response, AppError> {
-    let link = care.require(Module::Agenda, Action::Write)?.clone();
+    let link = care.require(Module::Agenda, Action::Write).await?.clone();
     if !crate::session::csrf_ok(&care.state, &jar, &form.csrf) {
         let problem = DomainError::invalid("titel", EXPIRED_FORM);
         return form_page(&care, jar, &form, None, &[problem], StatusCode::FORBIDDEN).await;
@@ -227,7 +227,7 @@ pub async fn create(care: Care, jar: CookieJar, Form(form): Form<AppointmentForm
 /// An appointment the signed-in person may change; a 404 for any other, as for one that is
 /// not there (care appointments come from the ECD and are changed there).
 async fn own(care: &Care, id: &str) -> Result<Appointment, AppError> {
-    let link = care.require(Module::Agenda, Action::Write)?;
+    let link = care.require(Module::Agenda, Action::Write).await?;
     let id: AppointmentId = id.parse().map_err(|_| AppError::NotFound)?;
     let found = care.state.store.appointment(care.tenant.id, link.client.id, id).await?.ok_or(AppError::NotFound)?;
     match Changer::of(care) {
@@ -238,6 +238,7 @@ async fn own(care: &Care, id: &str) -> Result<Appointment, AppError> {
 
 pub async fn edit_form(care: Care, jar: CookieJar, Path(id): Path<String>) -> Result<Response, AppError> {
     let found = own(&care, &id).await?;
+    care.audit_read(Module::Agenda, format!("afspraak {} wijzigen", found.id)).await?;
     let form = AppointmentForm {
         titel: found.title.clone(),
         datum: local_date(found.starts_at).to_string(),
@@ -275,6 +276,7 @@ pub async fn update(
 /// No irreversible step without confirmation: deleting asks first.
 pub async fn delete_form(care: Care, jar: CookieJar, Path(id): Path<String>) -> Result<Response, AppError> {
     let found = own(&care, &id).await?;
+    care.audit_read(Module::Agenda, format!("afspraak {} verwijderen", found.id)).await?;
     let (jar, mut context) = care.context(jar, Module::Agenda);
     context.insert("title", "Afspraak verwijderen");
     context.insert(

@@ -58,7 +58,7 @@ async fn consent_page(
     message: Option<(&str, bool)>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let link = care.require(Module::Consents, Action::Read)?;
+    let link = care.require(Module::Consents, Action::Read).await?;
     let consents = care.state.store.consents(care.tenant.id, link.client.id).await?;
     let changes = care.state.store.consent_changes(care.tenant.id, link.client.id, HISTORY).await?;
     care.audit_read(Module::Consents, format!("{} toestemmingen", consents.len())).await?;
@@ -113,7 +113,7 @@ pub async fn save(
     jar: CookieJar,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let link = care.require(Module::Consents, Action::Write)?.clone();
+    let link = care.require(Module::Consents, Action::Write).await?.clone();
     let csrf = form.get("csrf").cloned().unwrap_or_default();
     if !crate::session::csrf_ok(&care.state, &jar, &csrf) {
         return consent_page(&care, jar, Some(&form), Some((EXPIRED_FORM, true)), StatusCode::FORBIDDEN).await;

@@ -65,7 +65,7 @@ pub async fn download(care: Care, Path(id): Path<String>) -> Result<Response, Ap
     let id: DocumentId = id.parse().map_err(|_| AppError::NotFound)?;
     let link = care.current.as_ref().ok_or(AppError::NotFound)?;
     let document = care.state.store.document(care.tenant.id, link.client.id, id).await?.ok_or(AppError::NotFound)?;
-    care.require(module_of(document.kind), Action::Read)?;
+    care.require(module_of(document.kind), Action::Read).await?;
     // Only now, after the check, is the blob store asked for anything.
     let stream = care
         .state
@@ -77,11 +77,14 @@ pub async fn download(care: Care, Path(id): Path<String>) -> Result<Response, Ap
         tracing::error!(document = %document.id, "document ontbreekt in de documentopslag");
         return Err(AppError::NotFound);
     };
-    let event = care.origin().event(
-        careportal_domain::audit::AuditAction::new("document.downloaded"),
-        Some(link.client.id),
-        format!("{} {} als {}", document.kind.as_str(), document.id, link.relation.label()),
-    );
+    let event = care
+        .origin()
+        .event(
+            careportal_domain::audit::AuditAction::new("document.downloaded"),
+            Some(link.client.id),
+            format!("{} {}", document.kind.as_str(), document.id),
+        )
+        .on(module_of(document.kind).key());
     care.state.store.append_audit(care.tenant.id, &event).await?;
     let filename = format!("{}-{}.pdf", document.kind.as_str().replace('_', "-"), document.date);
     Ok(pdf_response(Body::from_stream(stream), &filename))
@@ -105,7 +108,7 @@ pub(crate) fn period_links(choices: &[(&'static str, &'static str)], current: &s
 
 /// Evaluaties: the latest completed evaluation.
 pub async fn evaluations(care: Care, jar: CookieJar) -> Result<Response, AppError> {
-    let link = care.require(Module::Evaluations, Action::Read)?;
+    let link = care.require(Module::Evaluations, Action::Read).await?;
     let all = care.state.store.documents(care.tenant.id, link.client.id, DocumentKind::Evaluation, None).await?;
     care.audit_read(Module::Evaluations, format!("laatste van {}", all.len())).await?;
     let (jar, mut context) = care.context(jar, Module::Evaluations);
@@ -119,7 +122,7 @@ pub async fn all_evaluations(
     jar: CookieJar,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, AppError> {
-    let link = care.require(Module::Evaluations, Action::Read)?;
+    let link = care.require(Module::Evaluations, Action::Read).await?;
     let period = match query.periode.as_deref() {
         Some("dit-jaar") => Period::ThisYear,
         Some("alles") => Period::All,
@@ -144,7 +147,7 @@ pub async fn all_evaluations(
 
 /// Facturen, for clients who receive them.
 pub async fn invoices(care: Care, jar: CookieJar) -> Result<Response, AppError> {
-    let link = care.require(Module::Invoices, Action::Read)?;
+    let link = care.require(Module::Invoices, Action::Read).await?;
     let documents = care.state.store.documents(care.tenant.id, link.client.id, DocumentKind::Invoice, None).await?;
     care.audit_read(Module::Invoices, format!("{} facturen", documents.len())).await?;
     let (jar, mut context) = care.context(jar, Module::Invoices);

@@ -11,7 +11,7 @@ use careportal_domain::rights::Action;
 use careportal_domain::tenant::Module;
 
 pub async fn page(care: Care, jar: CookieJar) -> Result<Response, AppError> {
-    care.require(Module::Help, Action::Read)?;
+    care.require(Module::Help, Action::Read).await?;
     let (jar, context) = care.context(jar, Module::Help);
     render(&care.state, &care.tenant, "record/help.html", &context, StatusCode::OK, jar).await
 }

@@ -53,7 +53,7 @@ pub struct LatestQuery {
 }
 
 pub async fn latest(care: Care, jar: CookieJar, Query(query): Query<LatestQuery>) -> Result<Response, AppError> {
-    let link = care.require(Module::Measurements, Action::Read)?;
+    let link = care.require(Module::Measurements, Action::Read).await?;
     let measurements = care.state.store.measurements(care.tenant.id, link.client.id, None, LATEST).await?;
     care.audit_read(Module::Measurements, format!("laatste {}", measurements.len())).await?;
     let (jar, mut context) = care.context(jar, Module::Measurements);
@@ -76,7 +76,7 @@ struct KindLink {
 }
 
 pub async fn all(care: Care, jar: CookieJar, Query(query): Query<AllQuery>) -> Result<Response, AppError> {
-    let link = care.require(Module::Measurements, Action::Read)?;
+    let link = care.require(Module::Measurements, Action::Read).await?;
     let kinds = care.state.store.measurement_kinds(care.tenant.id, link.client.id).await?;
     // Only a kind the client has is a filter; anything else shows everything.
     let kind = query.meetsoort.filter(|k| kinds.contains(k));
@@ -227,7 +227,7 @@ async fn form_page(
 }
 
 pub async fn new_form(care: Care, jar: CookieJar) -> Result<Response, AppError> {
-    care.require(Module::Measurements, Action::Write)?;
+    care.require(Module::Measurements, Action::Write).await?;
     let now = care.state.clock.now().with_timezone(&ZONE);
     let form = NewMeasurementForm {
         datum: now.format("%Y-%m-%d").to_string(),
@@ -238,7 +238,7 @@ pub async fn new_form(care: Care, jar: CookieJar) -> Result<Response, AppError> 
 }
 
 pub async fn create(care: Care, jar: CookieJar, Form(form): Form<NewMeasurementForm>) -> Result<Response, AppError> {
-    let link = care.require(Module::Measurements, Action::Write)?.clone();
+    let link = care.require(Module::Measurements, Action::Write).await?.clone();
     if !crate::session::csrf_ok(&care.state, &jar, &form.csrf) {
         let problem = DomainError::invalid("waarde", EXPIRED_FORM);
         return form_page(&care, jar, &form, &[problem], StatusCode::FORBIDDEN).await;

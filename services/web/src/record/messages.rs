@@ -58,7 +58,7 @@ async fn thread_page(
     sent: bool,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let link = care.require(Module::Messages, Action::Read)?;
+    let link = care.require(Module::Messages, Action::Read).await?;
     let messages = care.state.store.care_messages(care.tenant.id, link.client.id, ALL_LIMIT).await?;
     care.audit_read(Module::Messages, format!("{} berichten", messages.len())).await?;
     let me = care.signed_in.account.id;
@@ -143,7 +143,7 @@ async fn network_page(
     sent: bool,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let link = care.require(Module::Messages, Action::Read)?;
+    let link = care.require(Module::Messages, Action::Read).await?;
     if !care.reaches_network() {
         return Err(AppError::NotFound);
     }
@@ -179,7 +179,7 @@ pub async fn network(care: Care, jar: CookieJar, Query(query): Query<PageQuery>)
 
 /// POST /berichten/netwerk: a message to one person of the network.
 pub async fn send_network(care: Care, jar: CookieJar, Form(form): Form<NetworkForm>) -> Result<Response, AppError> {
-    let link = care.require(Module::Messages, Action::Write)?.clone();
+    let link = care.require(Module::Messages, Action::Write).await?.clone();
     if !care.reaches_network() {
         return Err(AppError::NotFound);
     }
@@ -225,7 +225,7 @@ pub struct SendForm {
 }
 
 pub async fn send(care: Care, jar: CookieJar, Form(form): Form<SendForm>) -> Result<Response, AppError> {
-    let link = care.require(Module::Messages, Action::Write)?.clone();
+    let link = care.require(Module::Messages, Action::Write).await?.clone();
     if !care.reaches_coordinator() {
         return Err(AppError::NotFound);
     }

@@ -15,6 +15,7 @@ pub mod plans;
 pub mod prikbord;
 pub mod questionnaires;
 pub mod reports;
+pub mod visits;
 
 use crate::error::AppError;
 use crate::pages::UserView;
@@ -151,12 +152,25 @@ impl Care {
         self.current.is_some() && self.module_on(module) && self.rights.allows(module, action)
     }
 
-    /// The open client, when the person may do `action` in `module`; otherwise a 404.
-    pub fn require(&self, module: Module, action: Action) -> Result<&ClientLink, AppError> {
+    /// The open client, when the person may do `action` in `module`; otherwise a 404, and the
+    /// refusal in the audit log (NEN 7513 logs what was asked and not given, too).
+    pub async fn require(&self, module: Module, action: Action) -> Result<&ClientLink, AppError> {
         match &self.current {
             Some(link) if self.may(module, action) => Ok(link),
-            _ => Err(AppError::NotFound),
+            _ => {
+                let event = self
+                    .origin()
+                    .refused(AuditAction::ACCESS_REFUSED, self.current.as_ref().map(|l| l.client.id), action.key())
+                    .on(module.key());
+                self.state.store.append_audit(self.tenant.id, &event).await?;
+                Err(AppError::NotFound)
+            }
         }
+    }
+
+    /// The client themself and a legal representative see who viewed the dossier.
+    pub fn may_see_visits(&self, link: &ClientLink) -> bool {
+        matches!(link.relation, Relation::Client | Relation::Representative)
     }
 
     /// The tenant's word for a module.
@@ -169,16 +183,20 @@ impl Care {
             .unwrap_or_else(|| module.default_label().to_owned())
     }
 
-    /// Who acts, from where; the client is named in each audit entry.
+    /// Who acts, in which role and on whose behalf, from where; the client is named in each
+    /// audit entry.
     pub fn origin(&self) -> Origin {
-        self.client_info.origin(self.signed_in.account.id)
+        let origin = self.client_info.origin(self.signed_in.account.id);
+        match &self.current {
+            Some(link) => origin.in_relation(link.client.id, link.relation),
+            None => origin,
+        }
     }
 
-    /// Writes a read of the open client's record to the audit log.
+    /// Writes a read of the open client's record to the audit log, the module as its object.
     pub async fn audit_read(&self, module: Module, detail: impl Into<String>) -> Result<(), AppError> {
         let Some(link) = &self.current else { return Ok(()) };
-        let detail = format!("{} als {}: {}", module.key(), link.relation.label(), detail.into());
-        let event = self.origin().event(AuditAction::new("record.viewed"), Some(link.client.id), detail);
+        let event = self.origin().event(AuditAction::RECORD_VIEWED, Some(link.client.id), detail).on(module.key());
         self.state.store.append_audit(self.tenant.id, &event).await?;
         Ok(())
     }
@@ -198,6 +216,7 @@ impl Care {
             client_name: link.client.name.full(),
             relation: link.relation.label(),
             acting_for_other: link.relation != Relation::Client,
+            may_see_visits: self.may_see_visits(link),
             clients: self
                 .links
                 .iter()
@@ -234,6 +253,7 @@ struct CareView {
     client_name: String,
     relation: &'static str,
     acting_for_other: bool,
+    may_see_visits: bool,
     clients: Vec<ClientChoice>,
     menu: Vec<MenuItem>,
 }

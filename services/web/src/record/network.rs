@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 /// Mijn gegevens: the client's details, with the manual's note that changes go through the
 /// care department.
 pub async fn my_details(care: Care, jar: CookieJar) -> Result<Response, AppError> {
-    let link = care.require(Module::MyDetails, Action::Read)?.clone();
+    let link = care.require(Module::MyDetails, Action::Read).await?.clone();
     care.audit_read(Module::MyDetails, "gegevens").await?;
     let (jar, mut context) = care.context(jar, Module::MyDetails);
     context.insert(
@@ -65,7 +65,7 @@ async fn people(care: &Care) -> Result<Vec<Person>, AppError> {
 
 /// Contactpersonen: everyone with access to this portal, alphabetically.
 pub async fn contacts(care: Care, jar: CookieJar, Query(query): Query<ContactsQuery>) -> Result<Response, AppError> {
-    care.require(Module::Contacts, Action::Read)?;
+    care.require(Module::Contacts, Action::Read).await?;
     let saved = query.foto.is_some().then_some(("De foto is opgeslagen.", false));
     contacts_page(&care, jar, saved, StatusCode::OK).await
 }
@@ -101,7 +101,7 @@ pub async fn upload_photo(
     jar: CookieJar,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let link = care.require(Module::Contacts, Action::Read)?.clone();
+    let link = care.require(Module::Contacts, Action::Read).await?.clone();
     let upload = read_upload(multipart, "foto").await;
     let (csrf, whose) = (upload.field("csrf"), upload.field("wie"));
     if upload.too_large {
@@ -152,7 +152,7 @@ pub async fn person_photo(
     care: Care,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Response, AppError> {
-    let link = care.require(Module::Contacts, Action::Read)?;
+    let link = care.require(Module::Contacts, Action::Read).await?;
     let account: AccountId = id.parse().map_err(|_| AppError::NotFound)?;
     let linked = care.state.store.client_accounts(care.tenant.id, link.client.id).await?;
     if !linked.iter().any(|(a, _)| a.id == account) {
@@ -192,7 +192,7 @@ pub struct SettingsQuery {
 
 /// Beheer instellingen: per contact person, what they may do.
 pub async fn settings(care: Care, jar: CookieJar, Query(query): Query<SettingsQuery>) -> Result<Response, AppError> {
-    let link = care.require(Module::Settings, Action::Read)?.clone();
+    let link = care.require(Module::Settings, Action::Read).await?.clone();
     let offered: Vec<&(Module, Action, &str)> =
         GRANTABLE.iter().filter(|(m, _, _)| care.tenant.config.modules.contains_key(m.key())).collect();
     let mut contacts = Vec::new();
@@ -236,7 +236,7 @@ pub async fn save_settings(
     jar: CookieJar,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let link = care.require(Module::Settings, Action::Write)?.clone();
+    let link = care.require(Module::Settings, Action::Write).await?.clone();
     if !care.tenant.config.rights.granted_by_client {
         return Err(AppError::NotFound);
     }

@@ -10,7 +10,7 @@ use careportal_domain::rights::Action;
 use careportal_domain::tenant::Module;
 
 pub async fn page(care: Care, jar: CookieJar) -> Result<Response, AppError> {
-    let link = care.require(Module::PersonProfile, Action::Read)?;
+    let link = care.require(Module::PersonProfile, Action::Read).await?;
     let sections = care.state.store.profile(care.tenant.id, link.client.id).await?;
     care.audit_read(Module::PersonProfile, format!("{} onderdelen", sections.len())).await?;
     let (jar, mut context) = care.context(jar, Module::PersonProfile);

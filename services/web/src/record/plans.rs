@@ -82,7 +82,7 @@ pub struct ListQuery {
 
 /// Begeleidingsplanafdrukken: what waits for a decision, and the latest signed print.
 pub async fn latest(care: Care, jar: CookieJar) -> Result<Response, AppError> {
-    let link = care.require(Module::CarePlans, Action::Read)?;
+    let link = care.require(Module::CarePlans, Action::Read).await?;
     let plans = care.state.store.care_plans(care.tenant.id, link.client.id).await?;
     care.audit_read(Module::CarePlans, format!("{} afdrukken", plans.len())).await?;
     let may_sign = care.may(Module::CarePlans, Action::Sign);
@@ -98,7 +98,7 @@ pub async fn latest(care: Care, jar: CookieJar) -> Result<Response, AppError> {
 
 /// "Alle begeleidingsplanafdrukken": het laatste jaar, de laatste twee jaar, alle plannen.
 pub async fn all(care: Care, jar: CookieJar, Query(query): Query<ListQuery>) -> Result<Response, AppError> {
-    let link = care.require(Module::CarePlans, Action::Read)?;
+    let link = care.require(Module::CarePlans, Action::Read).await?;
     let period = match query.periode.as_deref() {
         Some("twee-jaar") => Period::TwoYears,
         Some("alles") => Period::All,
@@ -127,7 +127,7 @@ pub async fn all(care: Care, jar: CookieJar, Query(query): Query<ListQuery>) -> 
 
 /// The Handtekeningenblad: a PDF drawn from the evidence of the decision.
 pub async fn signature_sheet(care: Care, Path(id): Path<String>) -> Result<Response, AppError> {
-    let link = care.require(Module::CarePlans, Action::Read)?.clone();
+    let link = care.require(Module::CarePlans, Action::Read).await?.clone();
     let id: CarePlanId = id.parse().map_err(|_| AppError::NotFound)?;
     let plan = care.state.store.care_plan(care.tenant.id, link.client.id, id).await?.ok_or(AppError::NotFound)?;
     let decision = plan.decision.as_ref().ok_or(AppError::NotFound)?;
@@ -162,11 +162,14 @@ pub async fn signature_sheet(care: Care, Path(id): Path<String>) -> Result<Respo
     sheet.heading("Het getoonde document");
     sheet.paragraph(&format!("SHA-256 van de begeleidingsplanafdruk: {}", decision.document_sha256));
     let bytes = sheet.render();
-    let event = care.origin().event(
-        careportal_domain::audit::AuditAction::new("document.downloaded"),
-        Some(link.client.id),
-        format!("handtekeningenblad {} als {}", plan.id, link.relation.label()),
-    );
+    let event = care
+        .origin()
+        .event(
+            careportal_domain::audit::AuditAction::new("document.downloaded"),
+            Some(link.client.id),
+            format!("handtekeningenblad {}", plan.id),
+        )
+        .on(careportal_domain::tenant::Module::CarePlans.key());
     care.state.store.append_audit(care.tenant.id, &event).await?;
     Ok(pdf_response(bytes, &format!("handtekeningenblad-{}.pdf", plan.plan_date)))
 }
@@ -208,7 +211,7 @@ async fn sign_page(
 }
 
 async fn offered_plan(care: &Care, id: &str) -> Result<Result<CarePlan, Response>, AppError> {
-    let link = care.require(Module::CarePlans, Action::Sign)?;
+    let link = care.require(Module::CarePlans, Action::Sign).await?;
     let id: CarePlanId = id.parse().map_err(|_| AppError::NotFound)?;
     let plan = care.state.store.care_plan(care.tenant.id, link.client.id, id).await?.ok_or(AppError::NotFound)?;
     if plan.status != PlanStatus::Offered {

@@ -60,7 +60,7 @@ async fn board(
     problems: &[DomainError],
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let link = care.require(Module::Prikbord, Action::Read)?;
+    let link = care.require(Module::Prikbord, Action::Read).await?;
     let posts = care.state.store.posts(care.tenant.id, link.client.id, LIMIT).await?;
     care.audit_read(Module::Prikbord, format!("{} berichten", posts.len())).await?;
     let views: Vec<PostView> = posts
@@ -93,7 +93,7 @@ fn author(care: &Care) -> String {
 
 /// POST /prikbord (multipart): a post, with a photo if one was chosen.
 pub async fn create(care: Care, jar: CookieJar, multipart: Multipart) -> Result<Response, AppError> {
-    let link = care.require(Module::Prikbord, Action::Write)?.clone();
+    let link = care.require(Module::Prikbord, Action::Write).await?.clone();
     let too_big = || DomainError::invalid("foto", "Deze foto is te groot: hoogstens 10 MB.");
     let upload = read_upload(multipart, "foto").await;
     let (csrf, text, photo) = (upload.field("csrf").to_owned(), upload.field("tekst").to_owned(), upload.file);
@@ -154,7 +154,7 @@ pub async fn reply(
     Path(id): Path<String>,
     Form(form): Form<ReplyForm>,
 ) -> Result<Response, AppError> {
-    let link = care.require(Module::Prikbord, Action::Write)?.clone();
+    let link = care.require(Module::Prikbord, Action::Write).await?.clone();
     let parent: PostId = id.parse().map_err(|_| AppError::NotFound)?;
     care.state.store.post(care.tenant.id, link.client.id, parent).await?.ok_or(AppError::NotFound)?;
     if !crate::session::csrf_ok(&care.state, &jar, &form.csrf) {
@@ -184,7 +184,7 @@ pub async fn reply(
 
 /// GET /prikbord/{id}/foto: the cleaned photo, for whoever may read the prikbord.
 pub async fn photo(care: Care, Path(id): Path<String>) -> Result<Response, AppError> {
-    let link = care.require(Module::Prikbord, Action::Read)?;
+    let link = care.require(Module::Prikbord, Action::Read).await?;
     let id: PostId = id.parse().map_err(|_| AppError::NotFound)?;
     let post = care.state.store.post(care.tenant.id, link.client.id, id).await?.ok_or(AppError::NotFound)?;
     let key = post.photo_key.ok_or(AppError::NotFound)?;
@@ -193,7 +193,7 @@ pub async fn photo(care: Care, Path(id): Path<String>) -> Result<Response, AppEr
 }
 
 async fn deletable(care: &Care, id: &str) -> Result<Post, AppError> {
-    let link = care.require(Module::Prikbord, Action::Write)?;
+    let link = care.require(Module::Prikbord, Action::Write).await?;
     let id: PostId = id.parse().map_err(|_| AppError::NotFound)?;
     let post = care.state.store.post(care.tenant.id, link.client.id, id).await?.ok_or(AppError::NotFound)?;
     if !may_delete(care, &post) {
@@ -204,6 +204,7 @@ async fn deletable(care: &Care, id: &str) -> Result<Post, AppError> {
 
 pub async fn delete_form(care: Care, jar: CookieJar, Path(id): Path<String>) -> Result<Response, AppError> {
     let post = deletable(&care, &id).await?;
+    care.audit_read(Module::Prikbord, format!("bericht {} verwijderen", post.id)).await?;
     let (jar, mut context) = care.context(jar, Module::Prikbord);
     context.insert("title", "Bericht verwijderen");
     context.insert("post", &view(&care, &post, Vec::new()));

@@ -31,7 +31,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(care: Care, jar: CookieJar, Query(query): Query<ListQuery>) -> Result<Response, AppError> {
-    let link = care.require(Module::Questionnaires, Action::Read)?;
+    let link = care.require(Module::Questionnaires, Action::Read).await?;
     let all = care.state.store.questionnaires(care.tenant.id, link.client.id).await?;
     care.audit_read(Module::Questionnaires, format!("{} vragenlijsten", all.len())).await?;
     let items: Vec<ListItem> = all
@@ -113,7 +113,7 @@ async fn fill_page(
 }
 
 async fn find(care: &Care, id: &str) -> Result<Questionnaire, AppError> {
-    let link = care.require(Module::Questionnaires, Action::Read)?;
+    let link = care.require(Module::Questionnaires, Action::Read).await?;
     let id: QuestionnaireId = id.parse().map_err(|_| AppError::NotFound)?;
     care.state.store.questionnaire(care.tenant.id, link.client.id, id).await?.ok_or(AppError::NotFound)
 }
@@ -143,7 +143,7 @@ pub async fn save(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let link = care.require(Module::Questionnaires, Action::Write)?.clone();
+    let link = care.require(Module::Questionnaires, Action::Write).await?.clone();
     let questionnaire = find(&care, &id).await?;
     let value = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
     let given: BTreeMap<String, String> =

@@ -58,7 +58,7 @@ struct PeriodLink {
 }
 
 pub async fn list(care: Care, jar: CookieJar, Query(query): Query<ListQuery>) -> Result<Response, AppError> {
-    let link = care.require(Module::Reports, Action::Read)?;
+    let link = care.require(Module::Reports, Action::Read).await?;
     let today = local_date(care.state.clock.now());
     let chosen = Period::from_query(query.periode.as_deref(), query.van.as_deref(), query.tot.as_deref());
     let (reports, period_text, errors, current_key) = match chosen {
@@ -120,12 +120,12 @@ async fn form_page(
 }
 
 pub async fn new_form(care: Care, jar: CookieJar) -> Result<Response, AppError> {
-    care.require(Module::Reports, Action::Write)?;
+    care.require(Module::Reports, Action::Write).await?;
     form_page(&care, jar, "", &[], StatusCode::OK).await
 }
 
 pub async fn create(care: Care, jar: CookieJar, Form(form): Form<NewReportForm>) -> Result<Response, AppError> {
-    let link = care.require(Module::Reports, Action::Write)?.clone();
+    let link = care.require(Module::Reports, Action::Write).await?.clone();
     if !crate::session::csrf_ok(&care.state, &jar, &form.csrf) {
         let problem = DomainError::invalid("tekst", EXPIRED_FORM);
         return form_page(&care, jar, &form.tekst, &[problem], StatusCode::FORBIDDEN).await;
@@ -148,7 +148,7 @@ pub async fn create(care: Care, jar: CookieJar, Form(form): Form<NewReportForm>)
 /// "Download": the chosen reports of the period (all of them when none is chosen) as one
 /// PDF with the organisation's name on every page.
 pub async fn download(care: Care, RawQuery(query): RawQuery) -> Result<Response, AppError> {
-    let link = care.require(Module::Reports, Action::Read)?.clone();
+    let link = care.require(Module::Reports, Action::Read).await?.clone();
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
     let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
@@ -180,11 +180,14 @@ pub async fn download(care: Care, RawQuery(query): RawQuery) -> Result<Response,
         pdf.meta(&report.author);
         pdf.paragraph(&report.body);
     }
-    let event = care.origin().event(
-        careportal_domain::audit::AuditAction::new("record.downloaded"),
-        Some(link.client.id),
-        format!("reports als {}: {} regels, {}", link.relation.label(), reports.len(), period.describe(today)),
-    );
+    let event = care
+        .origin()
+        .event(
+            careportal_domain::audit::AuditAction::new("record.downloaded"),
+            Some(link.client.id),
+            format!("{} regels, {}", reports.len(), period.describe(today)),
+        )
+        .on(careportal_domain::tenant::Module::Reports.key());
     care.state.store.append_audit(care.tenant.id, &event).await?;
     let filename = format!("rapportages-{}-{today}.pdf", link.client.reference.as_str());
     Ok(super::documents::pdf_response(pdf.render(), &filename))

@@ -84,14 +84,14 @@ pub struct InviteQuery {
 }
 
 pub async fn form(staff: Staff, jar: CookieJar, Query(query): Query<InviteQuery>) -> Result<Response, AppError> {
-    staff.require(StaffAction::Invite)?;
+    staff.require(StaffAction::Invite).await?;
     let form =
         InviteForm { client: query.client.unwrap_or_default(), relatie: "representative".into(), ..Default::default() };
     form_page(&staff, jar, &form, &[], None, StatusCode::OK).await
 }
 
 pub async fn invite(staff: Staff, jar: CookieJar, Form(form): Form<InviteForm>) -> Result<Response, AppError> {
-    staff.require(StaffAction::Invite)?;
+    staff.require(StaffAction::Invite).await?;
     if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) {
         let problem = DomainError::invalid("email", crate::record::reports::EXPIRED_FORM);
         return form_page(&staff, jar, &form, &[problem], None, StatusCode::FORBIDDEN).await;

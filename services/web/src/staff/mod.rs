@@ -3,6 +3,7 @@
 //! Anyone else gets the same 404 as for an address that does not exist.
 
 pub mod invite;
+pub mod logbook;
 pub mod plans;
 pub mod prikbord;
 pub mod sync;
@@ -20,7 +21,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
-use careportal_domain::audit::Origin;
+use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::people::{Client, ClientReference};
 use careportal_domain::staff::{StaffAction, StaffRole, staff_may};
 use serde::Serialize;
@@ -52,6 +53,11 @@ impl FromRequestParts<AppState> for Staff {
             .await
             .map_err(|e| AppError::from(e).into_response())?;
         if roles.is_empty() {
+            let event = client_info
+                .origin(signed_in.account.id)
+                .refused(AuditAction::ACCESS_REFUSED, None, "geen medewerker")
+                .on("beheer");
+            state.store.append_audit(tenant.id, &event).await.map_err(|e| AppError::from(e).into_response())?;
             return Err(AppError::NotFound.into_response());
         }
         let base_url = crate::tenant::link_base(state, &tenant, &parts.headers);
@@ -66,6 +72,8 @@ struct StaffView {
     may_answer: bool,
     may_offer: bool,
     may_sync: bool,
+    may_read_audit: bool,
+    works_with_clients: bool,
 }
 
 impl Staff {
@@ -73,18 +81,36 @@ impl Staff {
         staff_may(&self.roles, action)
     }
 
-    /// 404 unless one of the roles allows `action`.
-    pub fn require(&self, action: StaffAction) -> Result<(), AppError> {
-        if self.may(action) { Ok(()) } else { Err(AppError::NotFound) }
+    /// 404 unless one of the roles allows `action`; a refusal is audited.
+    pub async fn require(&self, action: StaffAction) -> Result<(), AppError> {
+        if self.may(action) {
+            return Ok(());
+        }
+        let event = self.origin().refused(AuditAction::ACCESS_REFUSED, None, action.key()).on("beheer");
+        self.state.store.append_audit(self.tenant.id, &event).await?;
+        Err(AppError::NotFound)
+    }
+
+    /// Whether the Cliënten overview is theirs: a privacy officer only reads the log.
+    pub fn works_with_clients(&self) -> bool {
+        [StaffAction::Invite, StaffAction::AnswerMessages, StaffAction::OfferPlans].iter().any(|a| self.may(*a))
+    }
+
+    /// The role this person acts in: the one that allows most of the care work first.
+    pub fn role(&self) -> StaffRole {
+        [StaffRole::Coordinator, StaffRole::Admin, StaffRole::PrivacyOfficer]
+            .into_iter()
+            .find(|r| self.roles.contains(r))
+            .unwrap_or(StaffRole::Admin)
     }
 
     pub fn origin(&self) -> Origin {
-        self.client_info.origin(self.signed_in.account.id)
+        self.client_info.origin(self.signed_in.account.id).with_role(self.role().into())
     }
 
     /// How replies and offers name this person: "Lisa Smit (Coördinator zorg)".
     pub fn signature(&self) -> String {
-        let role = if self.roles.contains(&StaffRole::Coordinator) { StaffRole::Coordinator } else { StaffRole::Admin };
+        let role = self.role();
         format!("{} ({})", self.signed_in.account.name.full(), role.label())
     }
 
@@ -100,6 +126,8 @@ impl Staff {
                 may_answer: self.may(StaffAction::AnswerMessages),
                 may_offer: self.may(StaffAction::OfferPlans),
                 may_sync: self.may(StaffAction::ManageSync),
+                may_read_audit: self.may(StaffAction::ReadAudit),
+                works_with_clients: self.works_with_clients(),
             },
         );
         context.insert("title", title);
@@ -121,7 +149,15 @@ struct ClientRow {
 
 /// GET /beheer: the tenant's clients, with what this person may do for each.
 pub async fn overview(staff: Staff, jar: CookieJar) -> Result<Response, AppError> {
-    let clients = staff.state.store.clients(staff.tenant.id).await?;
+    let clients = if staff.works_with_clients() {
+        let clients = staff.state.store.clients(staff.tenant.id).await?;
+        let event =
+            staff.origin().event(AuditAction::new("client.listed"), None, format!("{} cliënten", clients.len()));
+        staff.state.store.append_audit(staff.tenant.id, &event).await?;
+        clients
+    } else {
+        Vec::new()
+    };
     let rows: Vec<ClientRow> =
         clients.iter().map(|c| ClientRow { reference: c.reference.as_str().to_owned(), name: c.name.full() }).collect();
     let (jar, mut context) = staff.context(jar, "Beheer");

@@ -41,7 +41,7 @@ async fn form_page(
 }
 
 pub async fn form(staff: Staff, jar: CookieJar, Path(reference): Path<String>) -> Result<Response, AppError> {
-    staff.require(StaffAction::OfferPlans)?;
+    staff.require(StaffAction::OfferPlans).await?;
     let client = staff.client(&reference).await?;
     let today = careportal_domain::time::local_date(staff.state.clock.now()).to_string();
     form_page(&staff, jar, &client, &today, &[], None, StatusCode::OK).await
@@ -53,7 +53,7 @@ pub async fn offer(
     Path(reference): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    staff.require(StaffAction::OfferPlans)?;
+    staff.require(StaffAction::OfferPlans).await?;
     let client = staff.client(&reference).await?;
     let too_big = || DomainError::invalid("afdruk", "Dit bestand is te groot: hoogstens 10 MB.");
     let upload = read_upload(multipart, "afdruk").await;

@@ -24,7 +24,7 @@ struct Line {
 }
 
 pub async fn page(staff: Staff, jar: CookieJar, Path(reference): Path<String>) -> Result<Response, AppError> {
-    staff.require(StaffAction::AnswerMessages)?;
+    staff.require(StaffAction::AnswerMessages).await?;
     let client = staff.client(&reference).await?;
     let posts = staff.state.store.posts(staff.tenant.id, client.id, 300).await?;
     let event = staff.origin().event(
@@ -66,7 +66,7 @@ pub async fn remove(
     Path(reference): Path<String>,
     Form(form): Form<RemoveForm>,
 ) -> Result<Response, AppError> {
-    staff.require(StaffAction::AnswerMessages)?;
+    staff.require(StaffAction::AnswerMessages).await?;
     let client = staff.client(&reference).await?;
     let back = format!("/beheer/clienten/{}/prikbord", client.reference);
     if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) || form.bevestig != "ja" {

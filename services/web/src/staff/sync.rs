@@ -101,7 +101,7 @@ fn row(stream: StreamStatus) -> StreamRow {
 
 /// GET /beheer/koppeling
 pub async fn page(staff: Staff, jar: CookieJar, Query(query): Query<PageQuery>) -> Result<Response, AppError> {
-    staff.require(StaffAction::ManageSync)?;
+    staff.require(StaffAction::ManageSync).await?;
     let notice = query.gestart.map(|_| {
         "De synchronisatie is gestart. Vernieuw deze pagina over een minuut om te zien hoe het ging.".to_owned()
     });
@@ -152,7 +152,7 @@ pub struct RunForm {
 /// pull of a large ECD takes minutes); the streams' leases keep it from running beside a
 /// worker's run of the same stream, and the page shows how it went.
 pub async fn run_now(staff: Staff, jar: CookieJar, Form(form): Form<RunForm>) -> Result<Response, AppError> {
-    staff.require(StaffAction::ManageSync)?;
+    staff.require(StaffAction::ManageSync).await?;
     if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) {
         let expired = crate::record::reports::EXPIRED_FORM;
         return status_page(&staff, jar, None, Some(expired), StatusCode::FORBIDDEN).await;
