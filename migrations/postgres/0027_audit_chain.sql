@@ -28,9 +28,23 @@ CREATE INDEX audit_log_refused ON audit_log (tenant_id, at, seq) WHERE outcome =
 CREATE TABLE audit_heads (
     tenant_id UUID PRIMARY KEY REFERENCES tenants (id),
     seq       BIGINT NOT NULL,
-    hash      TEXT NOT NULL
+    hash      TEXT NOT NULL,
+    -- Entries up to here were pruned after the retention; a checkpoint vouches for this seq.
+    pruned_to BIGINT NOT NULL DEFAULT 0
 );
 INSERT INTO audit_heads (tenant_id, seq, hash) SELECT id, 0, '' FROM tenants;
+
+-- Only the tenant's pruned beginning may go (`careportal audit prune`, run as the owner:
+-- the portal's role has no DELETE on the log at all).
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND OLD.seq IS NOT NULL
+       AND OLD.seq <= COALESCE((SELECT pruned_to FROM audit_heads WHERE tenant_id = OLD.tenant_id), 0) THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'audit_log is append-only';
+END;
+$$;
 
 CREATE TABLE audit_checkpoints (
     tenant_id UUID NOT NULL REFERENCES tenants (id),

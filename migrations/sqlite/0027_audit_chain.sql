@@ -24,24 +24,29 @@ CREATE INDEX audit_log_action ON audit_log (tenant_id, action, at);
 -- Refusals are rare among the reads: their own small index, so "Geweigerd" stays fast.
 CREATE INDEX audit_log_refused ON audit_log (tenant_id, at, seq) WHERE outcome = 'refused';
 
-CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN
-    SELECT RAISE(ABORT, 'audit_log is append-only');
-END;
-
-CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN
-    SELECT RAISE(ABORT, 'audit_log is append-only');
-END;
-
 -- The end of each tenant's chain. Taking the next seq updates this row, which makes the
 -- appends of one tenant wait for each other (PostgreSQL) so the chain never forks.
 CREATE TABLE audit_heads (
     tenant_id BLOB PRIMARY KEY REFERENCES tenants (id),
     seq       INTEGER NOT NULL,
-    hash      TEXT NOT NULL
+    hash      TEXT NOT NULL,
+    -- Entries up to here were pruned after the retention; a checkpoint vouches for this seq.
+    pruned_to INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO audit_heads (tenant_id, seq, hash) SELECT id, 0, '' FROM tenants;
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+
+-- Only the tenant's pruned beginning may go (`careportal audit prune`: entries past the
+-- retention, up to a signed checkpoint, from which `audit verify` then starts).
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+WHEN OLD.seq IS NULL OR OLD.seq > COALESCE((SELECT pruned_to FROM audit_heads WHERE tenant_id = OLD.tenant_id), 0)
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
 
 CREATE TABLE audit_checkpoints (
     tenant_id BLOB NOT NULL REFERENCES tenants (id),

@@ -14,6 +14,7 @@ on_both_backends!(
     the_logbook_is_for_administrators_and_the_privacy_officer_only,
     the_logbook_searches_pages_and_exports_and_logs_each_read,
     a_wrong_search_is_explained_and_kept,
+    each_page_leaves_exactly_its_own_entries,
 );
 
 async fn the_client_sees_who_opened_the_dossier_and_a_contact_person_does_not(backend: Backend) {
@@ -152,4 +153,53 @@ async fn a_wrong_search_is_explained_and_kept(backend: Backend) {
     assert!(backwards.body.contains("Deze datum ligt vóór de datum bij Van."));
     let csv = admin.get("/beheer/logboek.csv?van=gisteren").await;
     assert_eq!(csv.status, StatusCode::UNPROCESSABLE_ENTITY, "no export of a search that is not understood");
+}
+
+/// Every page of the record a representative opens, and what the log holds after it: the
+/// entries of that request and nothing else, each with role, on whose behalf and outcome.
+async fn each_page_leaves_exactly_its_own_entries(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let thomas = app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
+    let ingrid =
+        app.new_account("siloah", "ingrid@example.nl", "Ingrid de Vries", thomas, Relation::Representative).await;
+    let mut browser = app.signed_in(HOST, "siloah", ingrid).await;
+    let tenant = app.tenant_id("siloah").await;
+    assert_eq!(browser.get("/home").await.status, StatusCode::OK);
+    let cases: &[(&str, StatusCode, &[(&str, &str, &str)])] = &[
+        ("/home", StatusCode::OK, &[("record.viewed", "home", "allowed")]),
+        ("/rapportages", StatusCode::OK, &[("record.viewed", "reports", "allowed")]),
+        ("/rapportages/download", StatusCode::OK, &[("record.downloaded", "reports", "allowed")]),
+        ("/metingen", StatusCode::OK, &[("record.viewed", "measurements", "allowed")]),
+        ("/metingen/alle", StatusCode::OK, &[("record.viewed", "measurements", "allowed")]),
+        ("/toestemmingen", StatusCode::OK, &[("record.viewed", "consents", "allowed")]),
+        ("/berichten", StatusCode::OK, &[("record.viewed", "messages", "allowed")]),
+        ("/persoonsbeeld", StatusCode::OK, &[("record.viewed", "person_profile", "allowed")]),
+        ("/begeleidingsplannen", StatusCode::OK, &[("record.viewed", "care_plans", "allowed")]),
+        ("/evaluaties", StatusCode::OK, &[("record.viewed", "evaluations", "allowed")]),
+        ("/help", StatusCode::OK, &[]),
+        ("/dossier/inzage", StatusCode::OK, &[("audit.viewed", "inzage", "allowed")]),
+        // Not Siloah's, or not a representative's: refused, and logged as such.
+        ("/agenda", StatusCode::NOT_FOUND, &[("access.refused", "agenda", "refused")]),
+        ("/instellingen", StatusCode::NOT_FOUND, &[("access.refused", "settings", "refused")]),
+        ("/prikbord", StatusCode::NOT_FOUND, &[("access.refused", "prikbord", "refused")]),
+    ];
+    let behalf = format!("client:{thomas}");
+    for (path, status, expected) in cases {
+        let (before, _) = app.store.audit_head(tenant).await.unwrap();
+        let page = browser.get(path).await;
+        assert_eq!(page.status, *status, "{path}");
+        let written = app.store.audit_chain(tenant, before, 100).await.unwrap();
+        let seen: Vec<(&str, &str, &str)> = written
+            .iter()
+            .map(|e| (e.action.as_str(), e.object.as_deref().unwrap_or(""), e.outcome.as_str()))
+            .collect();
+        assert_eq!(&seen, expected, "{path}");
+        for entry in &written {
+            assert_eq!(entry.actor, format!("account:{ingrid}"), "{path}");
+            assert_eq!(entry.role.as_deref(), Some("representative"), "{path}");
+            assert_eq!(entry.on_behalf_of.as_deref(), Some(behalf.as_str()), "{path}");
+            assert_eq!(entry.client, Some(thomas), "{path}");
+            assert!(entry.user_agent.is_some(), "{path}");
+        }
+    }
 }

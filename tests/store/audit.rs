@@ -4,7 +4,7 @@
 //! may read and append the log but neither change, delete nor empty it.
 
 use super::{Setup, apply, new_client, origin, setup};
-use careportal_app::audit::{AuditKey, Broken, checkpoint, verify};
+use careportal_app::audit::{AuditKey, Broken, checkpoint, prune, verify};
 use careportal_domain::audit::{AuditAction, chain_hash};
 use careportal_domain::clock::Clock;
 use careportal_store::Store;
@@ -16,6 +16,7 @@ on_both_backends!(
     appends_at_once_keep_one_unbroken_chain,
     a_change_made_around_the_store_is_found_and_named,
     a_rewritten_log_disagrees_with_its_signed_checkpoint,
+    pruning_past_the_retention_keeps_the_chain_verifiable,
 );
 
 fn key() -> AuditKey {
@@ -177,7 +178,12 @@ async fn on_postgres_the_portal_role_may_only_append_to_the_log() {
     let portal = careportal_store_sql::connect(&options).await.unwrap();
     some_entries(portal.as_ref(), tenant, 3).await;
     assert_eq!(verify(portal.as_ref(), &key(), tenant).await.unwrap().broken, None);
-    checkpoint(portal.as_ref(), &key(), tenant, s.clock.now(), chrono::Duration::zero()).await.unwrap().unwrap();
+    let signed = checkpoint(portal.as_ref(), &key(), tenant, s.clock.now(), chrono::Duration::zero()).await;
+    let signed = signed.unwrap().unwrap();
+    // Pruning is the owner's: the portal cannot, and nothing of the attempt stays.
+    let refused = portal.prune_audit(tenant, signed.seq).await.unwrap_err().to_string();
+    assert!(refused.contains("permission denied"), "{refused}");
+    assert_eq!(portal.audit_pruned_to(tenant).await.unwrap(), 0);
     portal.close().await;
 
     let mut conn = sqlx::PgConnection::connect(&as_portal).await.unwrap();
@@ -198,4 +204,47 @@ async fn on_postgres_the_portal_role_may_only_append_to_the_log() {
     // The role owns nothing; it goes once the database is gone.
     let mut admin = sqlx::PgConnection::connect(&careportal_tests::db::postgres_admin_url()).await.unwrap();
     let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {login}")).execute(&mut admin).await;
+}
+
+async fn pruning_past_the_retention_keeps_the_chain_verifiable(backend: Backend) {
+    let s = setup(backend).await;
+    let tenant = apply(s.store.as_ref(), "siloah").await;
+    let siloah = s.store.tenant_by_slug("siloah").await.unwrap().unwrap();
+    assert_eq!(siloah.config.audit.retention_years, 5, "the default");
+    some_entries(s.store.as_ref(), tenant, 4).await;
+    let old = checkpoint(s.store.as_ref(), &key(), tenant, s.clock.now(), chrono::Duration::zero()).await;
+    let old = old.unwrap().unwrap();
+    // Within the retention nothing goes.
+    s.clock.advance(chrono::Duration::days(365 * 4));
+    some_entries_after(&s, tenant).await;
+    assert_eq!(prune(s.store.as_ref(), &key(), &siloah, s.clock.now()).await.unwrap(), 0);
+    // Past five years, everything up to the old checkpoint goes; the rest still verifies.
+    s.clock.advance(chrono::Duration::days(365 * 2));
+    some_entries_after(&s, tenant).await;
+    let (head, _) = s.store.audit_head(tenant).await.unwrap();
+    let removed = prune(s.store.as_ref(), &key(), &siloah, s.clock.now()).await.unwrap();
+    assert_eq!(removed, u64::try_from(old.seq).unwrap());
+    let report = verify(s.store.as_ref(), &key(), tenant).await.unwrap();
+    assert_eq!(report.broken, None);
+    assert_eq!((report.pruned_to, report.entries), (old.seq, head - old.seq));
+    assert_eq!(s.store.audit_chain(tenant, 0, 1).await.unwrap()[0].seq, Some(old.seq + 1));
+
+    // What is left stays append-only, even for the owner.
+    let statement = format!("DELETE FROM audit_log WHERE seq = {}", old.seq + 1);
+    let refused = match s.db.backend {
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&s.db.url).await.unwrap();
+            sqlx::query(&statement).execute(&mut conn).await.map(|_| ())
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&s.db.url).await.unwrap();
+            sqlx::query(&statement).execute(&mut conn).await.map(|_| ())
+        }
+    };
+    assert!(refused.unwrap_err().to_string().contains("append-only"));
+
+    // A beginning moved to where no checkpoint stands is found.
+    tamper(&s, &[format!("UPDATE audit_heads SET pruned_to = {}", old.seq + 2)]).await;
+    let report = verify(s.store.as_ref(), &key(), tenant).await.unwrap();
+    assert_eq!(report.broken, Some(Broken::PrunedWithoutCheckpoint { seq: old.seq + 2 }));
 }

@@ -79,7 +79,9 @@ pub async fn checkpoint(
     if seq == 0 {
         return Ok(None);
     }
-    let last = store.audit_checkpoints(tenant).await?.pop();
+    // The newest checkpoint: every instance signs with its own clock, so a day ahead covers
+    // any skew between them.
+    let last = store.audit_checkpoint_before(tenant, now + chrono::Duration::days(1)).await?;
     if let Some(last) = &last
         && (last.seq >= seq || now - last.at < every)
     {
@@ -105,6 +107,8 @@ pub enum Broken {
     CheckpointDisagrees { seq: i64 },
     /// The chain ends before its head or a checkpoint says it does: entries at the end were removed.
     Truncated { last: i64, head: i64 },
+    /// The log says it was pruned up to a seq that no signed checkpoint vouches for.
+    PrunedWithoutCheckpoint { seq: i64 },
 }
 
 impl std::fmt::Display for Broken {
@@ -131,6 +135,9 @@ impl std::fmt::Display for Broken {
             Broken::CheckpointDisagrees { seq } => {
                 write!(f, "#{seq}: het ondertekende controlepunt noemt een andere hash; het logboek is herschreven")
             }
+            Broken::PrunedWithoutCheckpoint { seq } => {
+                write!(f, "het begin tot #{seq} is opgeschoond, maar geen ondertekend controlepunt staat daarvoor in")
+            }
             Broken::Truncated { last, head } => {
                 write!(f, "de keten eindigt bij #{last}, maar telde {head} vermeldingen; het einde is verwijderd")
             }
@@ -146,6 +153,8 @@ pub struct ChainReport {
     pub unchained: u64,
     pub checkpoints: usize,
     pub last_checkpoint: Option<(i64, DateTime<Utc>)>,
+    /// Entries up to here were pruned after the retention (0: none).
+    pub pruned_to: i64,
     pub broken: Option<Broken>,
 }
 
@@ -160,14 +169,27 @@ pub async fn verify(store: &dyn AuditStore, key: &AuditKey, tenant: TenantId) ->
         unchained,
         checkpoints: checkpoints.len(),
         last_checkpoint: checkpoints.last().map(|c| (c.seq, c.at)),
+        pruned_to: 0,
         broken: None,
     };
     if let Some(forged) = checkpoints.iter().find(|c| !key.vouches_for(c)) {
         report.broken = Some(Broken::ForgedCheckpoint { seq: forged.seq });
         return Ok(report);
     }
-    let mut vouched = checkpoints.iter().peekable();
+    // A pruned log starts after the signed checkpoint it was pruned to.
+    let pruned_to = store.audit_pruned_to(tenant).await?;
+    report.pruned_to = pruned_to;
     let (mut last, mut previous) = (0_i64, String::new());
+    if pruned_to > 0 {
+        match checkpoints.iter().find(|c| c.seq == pruned_to) {
+            Some(floor) => (last, previous) = (floor.seq, floor.hash.clone()),
+            None => {
+                report.broken = Some(Broken::PrunedWithoutCheckpoint { seq: pruned_to });
+                return Ok(report);
+            }
+        }
+    }
+    let mut vouched = checkpoints.iter().filter(|c| c.seq > pruned_to).peekable();
     loop {
         let page = store.audit_chain(tenant, last, 5_000).await?;
         if page.is_empty() {
@@ -204,6 +226,22 @@ pub async fn verify(store: &dyn AuditStore, key: &AuditKey, tenant: TenantId) ->
         report.broken = Some(Broken::Truncated { last, head: claimed });
     }
     Ok(report)
+}
+
+/// Prunes the tenant's log past its retention: everything up to the newest signed
+/// checkpoint made before `now - retention_years`, so that what stays still verifies from
+/// that checkpoint. Returns how many entries went (0 when no checkpoint is old enough).
+pub async fn prune(store: &dyn AuditStore, key: &AuditKey, tenant: &Tenant, now: DateTime<Utc>) -> StoreResult<u64> {
+    let months = chrono::Months::new(tenant.config.audit.retention_years.saturating_mul(12));
+    let Some(cutoff) = now.checked_sub_months(months) else { return Ok(0) };
+    let pruned_to = store.audit_pruned_to(tenant.id).await?;
+    // Only a checkpoint this deployment signed may become the log's new beginning.
+    match store.audit_checkpoint_before(tenant.id, cutoff).await? {
+        Some(floor) if floor.seq > pruned_to && key.vouches_for(&floor) => {
+            store.prune_audit(tenant.id, floor.seq).await
+        }
+        _ => Ok(0),
+    }
 }
 
 /// Signs checkpoints for every tenant that is due; for the worker's rounds.

@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::failure::Failure;
-use careportal_app::audit::{AuditKey, checkpoint, verify};
+use careportal_app::audit::{AuditKey, checkpoint, prune, verify};
 use careportal_domain::tenant::Tenant;
 use careportal_store::Store;
 
@@ -44,6 +44,9 @@ pub async fn verify_chains(config: &Config, store: &dyn Store, slug: Option<&str
             )),
             None => line.push_str("; nog geen controlepunt"),
         }
+        if report.pruned_to > 0 {
+            line.push_str(&format!("; opgeschoond tot en met #{} (bewaartermijn)", report.pruned_to));
+        }
         if report.unchained > 0 {
             line.push_str(&format!("; {} van vóór de keten, niet te controleren", report.unchained));
         }
@@ -65,6 +68,21 @@ pub async fn checkpoint_now(config: &Config, store: &dyn Store, slug: Option<&st
             Some(written) => println!("{}: controlepunt bij #{}", tenant.slug, written.seq),
             None => println!("{}: niets nieuws sinds het laatste controlepunt", tenant.slug),
         }
+    }
+    Ok(())
+}
+
+/// Removes what is past each tenant's retention (`audit.retention_years`), up to a signed
+/// checkpoint. On PostgreSQL run it as the database's owner: the portal's role cannot delete.
+pub async fn prune_old(config: &Config, store: &dyn Store, slug: Option<&str>) -> Result<(), Failure> {
+    let key = key(config)?;
+    let now = crate::clock::clock().now();
+    for tenant in tenants(store, slug).await? {
+        let removed = prune(store, &key, &tenant, now).await?;
+        println!(
+            "{}: {removed} vermelding(en) ouder dan {} jaar opgeschoond",
+            tenant.slug, tenant.config.audit.retention_years
+        );
     }
     Ok(())
 }

@@ -84,6 +84,13 @@ enum AuditCommand {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Remove entries past the tenant's retention (audit.retention_years, at least five), up
+    /// to a signed checkpoint; on PostgreSQL as the database owner.
+    Prune {
+        /// Only this tenant (its slug); every tenant when left out.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -331,6 +338,12 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Audit(AuditCommand::Checkpoint { tenant }) => {
             let store = migrated_store(&config).await?;
             let result = audit::checkpoint_now(&config, store.as_ref(), tenant.as_deref()).await;
+            store.close().await;
+            result
+        }
+        Command::Audit(AuditCommand::Prune { tenant }) => {
+            let store = migrated_store(&config).await?;
+            let result = audit::prune_old(&config, store.as_ref(), tenant.as_deref()).await;
             store.close().await;
             result
         }

@@ -663,6 +663,9 @@ fn audit_verify_passes_a_sound_log_and_names_the_first_changed_entry() {
     assert!(stdout.contains("siloah: ") && stdout.contains("keten heel; 1 controlepunt(en)"), "{stdout}");
     assert!(stdout.contains("salem: "), "{stdout}");
 
+    let output = careportal(dir.path(), &["audit", "prune"], &env);
+    assert!(text(&output).0.contains("siloah: 0 vermelding(en) ouder dan 5 jaar opgeschoond"), "{:?}", text(&output));
+
     // Somebody with the database file, not the secret key, changes entry 3 of Siloah.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {

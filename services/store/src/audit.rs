@@ -46,7 +46,19 @@ pub trait AuditStore: Send + Sync {
     async fn audit_unchained(&self, tenant: TenantId) -> StoreResult<u64>;
     /// The tenant's last seq and hash (0 and "" before its first entry).
     async fn audit_head(&self, tenant: TenantId) -> StoreResult<(i64, String)>;
+    /// Up to which seq the tenant's log was pruned (0: never).
+    async fn audit_pruned_to(&self, tenant: TenantId) -> StoreResult<i64>;
+    /// Removes the tenant's entries up to and with `through` (the seq of a signed checkpoint,
+    /// past the retention) and remembers it, so the chain is verified from that checkpoint.
+    /// The database refuses this to the portal's own role on PostgreSQL: run it as the owner.
+    async fn prune_audit(&self, tenant: TenantId, through: i64) -> StoreResult<u64>;
     async fn add_audit_checkpoint(&self, checkpoint: &AuditCheckpoint) -> StoreResult<()>;
+    /// The tenant's newest checkpoint made before `before`.
+    async fn audit_checkpoint_before(
+        &self,
+        tenant: TenantId,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Option<AuditCheckpoint>>;
     /// The tenant's checkpoints, oldest first.
     async fn audit_checkpoints(&self, tenant: TenantId) -> StoreResult<Vec<AuditCheckpoint>>;
 }

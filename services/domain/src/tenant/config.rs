@@ -31,6 +31,26 @@ pub struct TenantConfig {
     #[serde(default)]
     pub sync: SyncSettings,
     pub rights: RightsSettings,
+    #[serde(default)]
+    pub audit: AuditSettings,
+}
+
+/// How long the audit log is kept (NEN 7513: at least five years; the default).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    #[serde(default = "default_retention_years")]
+    pub retention_years: u32,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self { retention_years: default_retention_years() }
+    }
+}
+
+fn default_retention_years() -> u32 {
+    5
 }
 
 impl TenantConfig {

@@ -307,6 +307,16 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
         bad("auth.lockout.lock_minutes", format!("{} valt buiten 1 tot 1440", a.lockout.lock_minutes));
     }
 
+    if !(5..=100).contains(&config.audit.retention_years) {
+        bad(
+            "audit.retention_years",
+            format!(
+                "{} valt buiten 5 tot 100: het logboek blijft minstens vijf jaar bewaard (NEN 7513)",
+                config.audit.retention_years
+            ),
+        );
+    }
+
     let access = &config.access;
     if access.max_representatives.is_some_and(|n| n > 20) {
         bad("access.max_representatives", "hoogstens 20".to_owned());
@@ -519,6 +529,18 @@ policy = "voorbeeld"
         assert!(config.auth.password.require.is_empty());
         assert_eq!(config.auth.password.max_age_days, None);
         assert_eq!(config.portal_name(), "Cliëntportaal Voorbeeld");
+    }
+
+    #[test]
+    fn the_audit_log_is_kept_at_least_five_years() {
+        assert_eq!(parse_config(MINIMAL).unwrap().audit.retention_years, 5);
+        let longer = parse_config(&format!("{MINIMAL}[audit]\nretention_years = 20\n")).unwrap();
+        assert!(check_config(&longer).is_empty());
+        let shorter = parse_config(&format!("{MINIMAL}[audit]\nretention_years = 2\n")).unwrap();
+        let problems = check_config(&shorter);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, "audit.retention_years");
+        assert!(problems[0].1.contains("minstens vijf jaar"), "{problems:?}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use careportal_domain::audit::{AuditCheckpoint, AuditEntry, AuditEvent};
 use careportal_domain::{ClientId, TenantId};
 use careportal_store::{AuditQuery, AuditStore, StoreResult};
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 fn checkpoint_from_row(row: &super::DbRow) -> StoreResult<AuditCheckpoint> {
@@ -121,6 +122,35 @@ impl AuditStore for SqlStore {
         }
     }
 
+    async fn audit_pruned_to(&self, tenant: TenantId) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT pruned_to FROM audit_heads WHERE tenant_id = $1")
+            .bind(tenant.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get("pruned_to")?,
+            None => 0,
+        })
+    }
+
+    async fn prune_audit(&self, tenant: TenantId, through: i64) -> StoreResult<u64> {
+        let mut tx = begin_write(&self.pool).await?;
+        // The floor first: the triggers let only entries at or below it go.
+        sqlx::query("UPDATE audit_heads SET pruned_to = $2 WHERE tenant_id = $1 AND pruned_to < $2")
+            .bind(tenant.as_uuid())
+            .bind(through)
+            .execute(&mut *tx)
+            .await?;
+        let removed = sqlx::query("DELETE FROM audit_log WHERE tenant_id = $1 AND seq <= $2")
+            .bind(tenant.as_uuid())
+            .bind(through)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(removed)
+    }
+
     async fn add_audit_checkpoint(&self, checkpoint: &AuditCheckpoint) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO audit_checkpoints (tenant_id, seq, hash, at, signature) VALUES ($1, $2, $3, $4, $5) \
@@ -134,6 +164,22 @@ impl AuditStore for SqlStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn audit_checkpoint_before(
+        &self,
+        tenant: TenantId,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Option<AuditCheckpoint>> {
+        let row = sqlx::query(
+            "SELECT tenant_id, seq, hash, at, signature FROM audit_checkpoints WHERE tenant_id = $1 AND at < $2 \
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(tenant.as_uuid())
+        .bind(before)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(checkpoint_from_row).transpose()
     }
 
     async fn audit_checkpoints(&self, tenant: TenantId) -> StoreResult<Vec<AuditCheckpoint>> {
