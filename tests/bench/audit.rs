@@ -167,43 +167,29 @@ async fn measure(backend: Backend) {
         ),
     ];
     // Reference: the database's own lookup of one entry by its key.
+    macro_rules! point_lookups {
+        ($pool:ty) => {{
+            let pool = <$pool>::connect(&app.db.url).await.unwrap();
+            let figures = timed(|i| {
+                let pool = pool.clone();
+                async move {
+                    sqlx::query("SELECT * FROM audit_log WHERE tenant_id = $1 AND seq = $2")
+                        .bind(tenant.as_uuid())
+                        .bind(i64::try_from(i).unwrap() * 9973 % n + 1)
+                        .fetch_all(&pool)
+                        .await
+                        .unwrap()
+                        .len()
+                }
+            })
+            .await;
+            pool.close().await;
+            figures
+        }};
+    }
     let reference = match backend {
-        Backend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(&app.db.url).await.unwrap();
-            let figures = timed(|i| {
-                let pool = pool.clone();
-                async move {
-                    sqlx::query("SELECT * FROM audit_log WHERE tenant_id = $1 AND seq = $2")
-                        .bind(tenant.as_uuid())
-                        .bind(i64::try_from(i).unwrap() * 9973 % n + 1)
-                        .fetch_all(&pool)
-                        .await
-                        .unwrap()
-                        .len()
-                }
-            })
-            .await;
-            pool.close().await;
-            figures
-        }
-        Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(&app.db.url).await.unwrap();
-            let figures = timed(|i| {
-                let pool = pool.clone();
-                async move {
-                    sqlx::query("SELECT * FROM audit_log WHERE tenant_id = $1 AND seq = $2")
-                        .bind(tenant.as_uuid())
-                        .bind(i64::try_from(i).unwrap() * 9973 % n + 1)
-                        .fetch_all(&pool)
-                        .await
-                        .unwrap()
-                        .len()
-                }
-            })
-            .await;
-            pool.close().await;
-            figures
-        }
+        Backend::Sqlite => point_lookups!(sqlx::SqlitePool),
+        Backend::Postgres => point_lookups!(sqlx::PgPool),
     };
     println!("  {:<44} p50 {:>7.2} ms  p99 {:>7.2} ms", "point lookup by key (reference)", reference.0, reference.1);
     for (label, query) in &queries {

@@ -165,7 +165,9 @@ async fn each_page_leaves_exactly_its_own_entries(backend: Backend) {
     let mut browser = app.signed_in(HOST, "siloah", ingrid).await;
     let tenant = app.tenant_id("siloah").await;
     assert_eq!(browser.get("/home").await.status, StatusCode::OK);
-    let cases: &[(&str, StatusCode, &[(&str, &str, &str)])] = &[
+    /// (action, object, outcome) of one entry.
+    type Entry = (&'static str, &'static str, &'static str);
+    let cases: &[(&str, StatusCode, &[Entry])] = &[
         ("/home", StatusCode::OK, &[("record.viewed", "home", "allowed")]),
         ("/rapportages", StatusCode::OK, &[("record.viewed", "reports", "allowed")]),
         ("/rapportages/download", StatusCode::OK, &[("record.downloaded", "reports", "allowed")]),

@@ -105,6 +105,13 @@ async fn an_existing_account_is_asked_and_only_the_person_links_it(backend: Back
     let now = chrono::Utc::now();
     let waiting = app.store.link_invitations(tenant, ingrid_id, now).await.unwrap();
     let path = format!("/uitnodigingen/{}", waiting[0].id);
+    // The client's name on Home is a read of client data, logged against that client.
+    let shown = app.store.audit_of_client(tenant, waiting[0].client.id, 50).await.unwrap();
+    let shown = shown.iter().find(|e| e.action == "invitation.viewed").expect("the invitation's read");
+    assert_eq!(
+        (shown.actor.clone(), shown.detail.clone()),
+        (format!("account:{ingrid_id}"), waiting[0].id.to_string())
+    );
     // Without the form's token nothing happens; nor can anyone else answer it.
     let forged = ingrid.post(&path, &[("antwoord", "accepteren")]).await;
     assert_eq!(forged.header("location"), Some("/home?uitnodiging=verlopen"));

@@ -90,6 +90,9 @@ pub async fn invitations_of_representatives_follow_the_ecds_network(backend: Bac
         assert!(refused.body.contains(&format!("value=\"{email}\"")), "what was typed is kept");
     }
     assert!(app.store.client_accounts(tenant.id, thomas_client.id).await.unwrap().is_empty());
+    // Each check read the client's network from the ECD's record, and the log says so.
+    let reads = app.store.audit_of_client(tenant.id, thomas_client.id, 200).await.unwrap();
+    assert!(reads.iter().any(|e| e.action == "record.viewed" && e.object.as_deref() == Some("network")));
 
     // The legal representative is, whatever the case of her address.
     let invited = invite(&mut admin, "Ingrid de Vries", "ingrid@example.nl").await;

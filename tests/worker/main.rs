@@ -8,7 +8,10 @@ use careportal_domain::people::{
 use careportal_tests::{Backend, TestApp, on_both_backends};
 use chrono::NaiveDate;
 
-on_both_backends!(siloah_ends_access_six_weeks_after_care_ends_and_salem_keeps_it);
+on_both_backends!(
+    siloah_ends_access_six_weeks_after_care_ends_and_salem_keeps_it,
+    the_worker_signs_each_moved_chain_every_quarter_of_an_hour,
+);
 
 async fn siloah_ends_access_six_weeks_after_care_ends_and_salem_keeps_it(backend: Backend) {
     let app = TestApp::builder(backend).tenants(&["siloah", "salem"]).build().await;
@@ -69,4 +72,22 @@ async fn siloah_ends_access_six_weeks_after_care_ends_and_salem_keeps_it(backend
     // A second worker running the same round finds nothing left.
     let round = careportal_worker::run_once(&app.jobs("test-worker")).await.unwrap();
     assert!(round.access_ended.is_empty());
+}
+
+/// The worker's rounds vouch for the audit log: a checkpoint for every tenant whose chain
+/// moved, no more than one per quarter of an hour, each one `audit verify` accepts.
+async fn the_worker_signs_each_moved_chain_every_quarter_of_an_hour(backend: Backend) {
+    use careportal_domain::audit::AuditAction;
+    let app = TestApp::builder(backend).tenants(&["siloah", "salem"]).build().await;
+    let jobs = app.jobs("test-worker");
+    let first = careportal_worker::run_once(&jobs).await.unwrap();
+    assert_eq!(first.checkpoints, 2, "both tenants' chains began when they were applied");
+    let siloah = app.tenant_id("siloah").await;
+    let event = Origin::system("test").event(AuditAction::new("test.moved"), None, "");
+    app.store.append_audit(siloah, &event).await.unwrap();
+    assert_eq!(careportal_worker::run_once(&jobs).await.unwrap().checkpoints, 0, "too soon");
+    app.clock.advance(chrono::Duration::minutes(16));
+    assert_eq!(careportal_worker::run_once(&jobs).await.unwrap().checkpoints, 1, "only Siloah moved");
+    let report = careportal_app::audit::verify(app.store.as_ref(), &jobs.audit_key, siloah).await.unwrap();
+    assert_eq!((report.checkpoints, report.broken), (2, None));
 }

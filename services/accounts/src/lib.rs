@@ -165,6 +165,12 @@ impl Inviter<'_> {
         // a name alone could be anyone's).
         if relation == Relation::Representative && tenant.config.sync.connector == "fhir" {
             let contacts = self.store.ecd_contacts(tenant.id, client.id).await?;
+            // A read of the client's network as the ECD records it: logged like any other.
+            let event = self
+                .origin
+                .event(AuditAction::RECORD_VIEWED, Some(client.id), format!("{} ECD-contactpersonen", contacts.len()))
+                .on("network");
+            self.store.append_audit(tenant.id, &event).await?;
             let address = email.as_str().to_lowercase();
             let known = contacts.iter().any(|c| c.may_represent() && c.email.as_deref() == Some(address.as_str()));
             if !known {

@@ -77,6 +77,7 @@ pub fn what(tenant: &Tenant, entry: &AuditEntry) -> String {
         "factor.reset" => "zette de tweede inlogstap opnieuw in",
         "tenant.applied" => "werkte de instellingen van de organisatie bij",
         "account.link_declined" => "weigerde een uitnodiging",
+        "invitation.viewed" => "zag een uitnodiging voor het dossier",
         "access.ended" => "beëindigde de toegang tot het dossier",
         "login.succeeded" => "logde in",
         "login.failed" => "probeerde in te loggen (mislukt)",

@@ -329,21 +329,17 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             store.close().await;
             result
         }
-        Command::Audit(AuditCommand::Verify { tenant }) => {
+        Command::Audit(command) => {
             let store = migrated_store(&config).await?;
-            let result = audit::verify_chains(&config, store.as_ref(), tenant.as_deref()).await;
-            store.close().await;
-            result
-        }
-        Command::Audit(AuditCommand::Checkpoint { tenant }) => {
-            let store = migrated_store(&config).await?;
-            let result = audit::checkpoint_now(&config, store.as_ref(), tenant.as_deref()).await;
-            store.close().await;
-            result
-        }
-        Command::Audit(AuditCommand::Prune { tenant }) => {
-            let store = migrated_store(&config).await?;
-            let result = audit::prune_old(&config, store.as_ref(), tenant.as_deref()).await;
+            let result = match command {
+                AuditCommand::Verify { tenant } => {
+                    audit::verify_chains(&config, store.as_ref(), tenant.as_deref()).await
+                }
+                AuditCommand::Checkpoint { tenant } => {
+                    audit::checkpoint_now(&config, store.as_ref(), tenant.as_deref()).await
+                }
+                AuditCommand::Prune { tenant } => audit::prune_old(&config, store.as_ref(), tenant.as_deref()).await,
+            };
             store.close().await;
             result
         }

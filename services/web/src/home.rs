@@ -12,6 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
+use careportal_domain::audit::AuditAction;
 use careportal_domain::rights::Action;
 use careportal_domain::tenant::Module;
 use careportal_domain::time::TimeRange;
@@ -178,6 +179,16 @@ struct InvitationView {
 async fn waiting_invitations(care: &Care) -> Result<Vec<InvitationView>, AppError> {
     let now = care.state.clock.now();
     let found = care.state.store.link_invitations(care.tenant.id, care.signed_in.account.id, now).await?;
+    // The names of the clients the person is invited to are client data too: each shown
+    // invitation is logged as a read, against its client.
+    for invitation in &found {
+        let event = care.client_info.origin(care.signed_in.account.id).event(
+            AuditAction::new("invitation.viewed"),
+            Some(invitation.client.id),
+            invitation.id.to_string(),
+        );
+        care.state.store.append_audit(care.tenant.id, &event).await?;
+    }
     Ok(found
         .into_iter()
         .map(|i| InvitationView {
