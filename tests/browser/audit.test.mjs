@@ -1,12 +1,24 @@
 // The audit log as people read it: Thomas sees in "Wie heeft mijn dossier bekeken" that his
-// representative looked at his reports; Salem's administrator searches Beheer › Logboek
+// representative looked at his reports, and downloads his whole dossier; Salem's administrator searches Beheer › Logboek
 // (a wrong date explained, what was typed kept) and downloads the CSV. Fields by their Dutch
 // labels, zero axe violations at 360 and 1280 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startPortal, startBrowser, openPage, VIEWPORTS, checkPage, menu, signInWithApp, signInWithSms, fetchLinked,
+  startPortal, startBrowser, openPage, VIEWPORTS, checkPage, menu, signInWithApp, signInWithSms, fetchLinked, pdfText,
 } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** One file out of a ZIP, read by Python's zipfile (outside our code). */
+function unzipped(bytes, name) {
+  const file = join(mkdtempSync(join(tmpdir(), 'zip-')), 'dossier.zip');
+  writeFileSync(file, bytes);
+  return execFileSync('python3', ['-c',
+    'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))', file, name]);
+}
 
 let portal;
 let browser;
@@ -21,7 +33,7 @@ after(async () => {
   await portal?.stop();
 });
 
-test('siloah: de cliënt ziet dat zijn vertegenwoordiger de rapportages bekeek (360 en 1280px)', async () => {
+test('siloah: de cliënt ziet dat zijn vertegenwoordiger de rapportages bekeek en downloadt zijn dossier (360 en 1280px)', async () => {
   const ingrid = await openPage(browser, VIEWPORTS[0]);
   await signInWithApp(portal, ingrid, 'siloah', 'ingrid.devries@example.nl');
   await menu(ingrid).getByRole('link', { name: 'Rapportages' }).click();
@@ -36,6 +48,29 @@ test('siloah: de cliënt ziet dat zijn vertegenwoordiger de rapportages bekeek (
   await checkPage(thomas);
   await thomas.setViewportSize(VIEWPORTS[1]);
   await checkPage(thomas);
+
+  // Download mijn dossier: asked, made in the background, the PDF inside reads back.
+  await thomas.getByRole('link', { name: 'Download mijn dossier' }).click();
+  await thomas.getByRole('heading', { level: 1, name: 'Download mijn dossier' }).waitFor();
+  await checkPage(thomas);
+  await thomas.getByRole('button', { name: 'Download mijn dossier aanvragen' }).click();
+  await thomas.getByRole('status').filter({ hasText: 'Uw dossier wordt klaargemaakt.' }).waitFor();
+  const download = thomas.getByRole('link', { name: /^Downloaden \(ZIP, / });
+  for (let i = 0; i < 50 && (await download.count()) === 0; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    await thomas.reload();
+  }
+  await download.waitFor();
+  await checkPage(thomas);
+  await thomas.setViewportSize(VIEWPORTS[0]);
+  await checkPage(thomas);
+  const zip = await fetchLinked(thomas, download);
+  assert.equal(zip.type, 'application/zip');
+  const reports = pdfText(unzipped(zip.body, '02-rapportages.pdf'));
+  assert.match(reports, /Rapportages van Thomas de Vries/);
+  assert.match(reports, /Thomas heeft goed geslapen/);
+  const bundle = JSON.parse(unzipped(zip.body, 'fhir/dossier.json').toString('utf8'));
+  assert.equal(bundle.resourceType, 'Bundle');
   await thomas.close();
   await ingrid.close();
 });

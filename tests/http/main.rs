@@ -3,6 +3,7 @@
 
 mod agenda;
 mod audit;
+mod dossier;
 mod invitations;
 mod load;
 mod plans;

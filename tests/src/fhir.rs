@@ -120,3 +120,15 @@ impl Drop for FhirServer {
         let _ = self.child.wait();
     }
 }
+
+/// Runs tests/fhir/validate.py (PyPI fhir.resources) on `paths`: (exit success, output).
+pub fn validate(paths: &[&std::path::Path]) -> (bool, String) {
+    let python = std::env::var("TEST_PYTHON").unwrap_or_else(|_| "/var/tmp/careportal-venv/bin/python".to_owned());
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fhir/validate.py");
+    let output = std::process::Command::new(python)
+        .arg(script)
+        .args(paths)
+        .output()
+        .expect("the test virtualenv (make test-deps) with fhir.resources");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+}

@@ -447,18 +447,6 @@ async fn pulls_read_what_changed_and_a_daily_full_read_finds_deletes(backend: Ba
     assert_eq!(texts.len(), 2, "{texts:?}");
 }
 
-/// Runs tests/fhir/validate.py (PyPI fhir.resources) on `paths`: (exit success, output).
-fn validate_fhir(paths: &[&std::path::Path]) -> (bool, String) {
-    let python = std::env::var("TEST_PYTHON").unwrap_or_else(|_| "/var/tmp/careportal-venv/bin/python".to_owned());
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fhir/validate.py");
-    let output = std::process::Command::new(python)
-        .arg(script)
-        .args(paths)
-        .output()
-        .expect("the test virtualenv (make test-deps) with fhir.resources");
-    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
 /// Our fixtures, the resources these tests put on the server, and what the connector
 /// sends for a portal report and measurement are valid FHIR R4 by the structure definitions.
 #[test]
@@ -594,7 +582,7 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
     let sent = dir.path().join("sent.json");
     std::fs::write(&sent, resources.to_string()).unwrap();
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/fhir");
-    let (valid, output) = validate_fhir(&[&fixtures, &sent]);
+    let (valid, output) = careportal_tests::fhir::validate(&[&fixtures, &sent]);
     assert!(valid, "{output}");
     assert!(output.contains("14 checked, 0 invalid"), "{output}");
 
@@ -603,7 +591,7 @@ fn fixtures_and_what_the_portal_sends_are_valid_fhir() {
     wrong["identifier"] = serde_json::json!([wrong["identifier"]]);
     let broken = dir.path().join("broken.json");
     std::fs::write(&broken, wrong.to_string()).unwrap();
-    let (valid, output) = validate_fhir(&[&broken]);
+    let (valid, output) = careportal_tests::fhir::validate(&[&broken]);
     assert!(!valid && output.contains("identifier"), "{output}");
 }
 

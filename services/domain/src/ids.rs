@@ -124,3 +124,7 @@ id_type!(
     /// One questionnaire sent to a client from the ECD.
     QuestionnaireId
 );
+id_type!(
+    /// One "Download mijn dossier": a ZIP made in the background for one person.
+    ExportId
+);

@@ -51,6 +51,8 @@ mod audit;
 mod common;
 #[path = "sql/documents.rs"]
 mod documents;
+#[path = "sql/exports.rs"]
+mod exports;
 #[path = "sql/invitations.rs"]
 mod invitations;
 #[path = "sql/record.rs"]

@@ -13,6 +13,7 @@
 mod audit;
 mod documents;
 mod error;
+mod exports;
 mod invitations;
 mod record;
 mod records;
@@ -21,6 +22,7 @@ mod sync;
 pub use audit::{AuditQuery, AuditStore};
 pub use documents::DocumentStore;
 pub use error::StoreError;
+pub use exports::ExportStore;
 pub use invitations::InvitationStore;
 pub use record::{ConsentAnswer, EcdItem, RecordStore, Upserted};
 pub use records::{AppliedTenant, MessageStatus};
@@ -64,7 +66,16 @@ impl Backend {
 
 #[async_trait]
 pub trait Store:
-    RecordStore + DocumentStore + SyncStore + InvitationStore + AuditStore + Send + Sync + std::fmt::Debug + 'static
+    RecordStore
+    + DocumentStore
+    + SyncStore
+    + InvitationStore
+    + AuditStore
+    + ExportStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + 'static
 {
     fn backend(&self) -> Backend;
 

@@ -30,6 +30,8 @@ pub fn app(state: AppState) -> Router {
         .route("/uitnodigingen/{id}", post(invitations::answer))
         .route("/dossier", post(record::switch_client))
         .route("/dossier/inzage", get(record::visits::page))
+        .route("/dossier/download", get(record::dossier::page).post(record::dossier::request))
+        .route("/dossier/download/{id}", get(record::dossier::download))
         .route("/rapportages", get(record::reports::list))
         .route("/rapportages/download", get(record::reports::download))
         .route("/rapportages/nieuw", get(record::reports::new_form).post(record::reports::create))

@@ -40,6 +40,8 @@ pub struct Round {
     pub delivery: careportal_delivery::Round,
     /// Tenants whose audit chain got a signed checkpoint.
     pub checkpoints: usize,
+    /// "Download mijn dossier": ZIPs made, failed and deleted after their week.
+    pub dossiers: careportal_app::dossier::ExportRound,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +77,12 @@ pub async fn run_once(jobs: &Jobs) -> Result<Round, JobError> {
         let day_ago = clock.now() - chrono::Duration::days(1);
         store.purge_hits(tenant.id, day_ago).await?;
         store.purge_sign_in(tenant.id, tenant.config.auth.idle_timeout_minutes, day_ago).await?;
+        // Requested dossiers: the web process starts making them at once; this catches what
+        // it could not finish, and deletes what has waited its week.
+        let dossiers = careportal_app::dossier::run(store, &jobs.blobs, &tenant, clock.now()).await?;
+        round.dossiers.made += dossiers.made;
+        round.dossiers.failed += dossiers.failed;
+        round.dossiers.expired += dossiers.expired;
         // The retry path of the outbox; the web process sends right away when it can.
         let sent =
             careportal_delivery::deliver_due(store, &tenant, &jobs.transports, &jobs.secret_box, clock.now()).await?;

@@ -4,6 +4,7 @@
 pub mod agenda;
 pub mod consents;
 pub mod documents;
+pub mod exports;
 pub mod measurements;
 pub mod messages;
 pub mod prikbord;

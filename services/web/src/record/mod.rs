@@ -6,6 +6,7 @@
 pub mod agenda;
 pub mod consents;
 pub mod documents;
+pub mod dossier;
 pub mod help;
 pub mod measurements;
 pub mod messages;
