@@ -155,8 +155,9 @@ async fn a_wrong_search_is_explained_and_kept(backend: Backend) {
     assert_eq!(csv.status, StatusCode::UNPROCESSABLE_ENTITY, "no export of a search that is not understood");
 }
 
-/// Every page of the record a representative opens, and what the log holds after it: the
-/// entries of that request and nothing else, each with role, on whose behalf and outcome.
+/// Every page of the record a representative opens (and a message she sends), and what the
+/// log holds after it: the entries of that request and nothing else, each with role, on
+/// whose behalf and outcome.
 async fn each_page_leaves_exactly_its_own_entries(backend: Backend) {
     let app = TestApp::new(backend).await;
     let thomas = app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
@@ -185,7 +186,6 @@ async fn each_page_leaves_exactly_its_own_entries(backend: Backend) {
         ("/instellingen", StatusCode::NOT_FOUND, &[("access.refused", "settings", "refused")]),
         ("/prikbord", StatusCode::NOT_FOUND, &[("access.refused", "prikbord", "refused")]),
     ];
-    let behalf = format!("client:{thomas}");
     for (path, status, expected) in cases {
         let (before, _) = app.store.audit_head(tenant).await.unwrap();
         let page = browser.get(path).await;
@@ -196,12 +196,31 @@ async fn each_page_leaves_exactly_its_own_entries(backend: Backend) {
             .map(|e| (e.action.as_str(), e.object.as_deref().unwrap_or(""), e.outcome.as_str()))
             .collect();
         assert_eq!(&seen, expected, "{path}");
-        for entry in &written {
-            assert_eq!(entry.actor, format!("account:{ingrid}"), "{path}");
-            assert_eq!(entry.role.as_deref(), Some("representative"), "{path}");
-            assert_eq!(entry.on_behalf_of.as_deref(), Some(behalf.as_str()), "{path}");
-            assert_eq!(entry.client, Some(thomas), "{path}");
-            assert!(entry.user_agent.is_some(), "{path}");
-        }
+        check_entries(&written, ingrid, thomas, path);
+    }
+    // A write: the form's page read, then the message itself.
+    let (before, _) = app.store.audit_head(tenant).await.unwrap();
+    let sent = browser.submit("/berichten", "/berichten", &[("bericht", "Hoe gaat het met Thomas?")]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let written = app.store.audit_chain(tenant, before, 100).await.unwrap();
+    let seen: Vec<(&str, &str)> =
+        written.iter().map(|e| (e.action.as_str(), e.object.as_deref().unwrap_or(""))).collect();
+    assert_eq!(seen, vec![("record.viewed", "messages"), ("message.sent", "")]);
+    check_entries(&written, ingrid, thomas, "POST /berichten");
+}
+
+fn check_entries(
+    written: &[careportal_domain::audit::AuditEntry],
+    ingrid: careportal_domain::AccountId,
+    thomas: careportal_domain::ClientId,
+    path: &str,
+) {
+    let behalf = format!("client:{thomas}");
+    for entry in written {
+        assert_eq!(entry.actor, format!("account:{ingrid}"), "{path}");
+        assert_eq!(entry.role.as_deref(), Some("representative"), "{path}");
+        assert_eq!(entry.on_behalf_of.as_deref(), Some(behalf.as_str()), "{path}");
+        assert_eq!(entry.client, Some(thomas), "{path}");
+        assert!(entry.user_agent.is_some(), "{path}");
     }
 }

@@ -84,7 +84,7 @@ impl TestAppBuilder {
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap());
         let shared: Arc<dyn Clock> = Arc::new(clock.clone());
         let db = TestDb::new(self.backend, shared.clone()).await;
-        let store = db.store(shared.clone()).await;
+        let store = db.portal_store(shared.clone()).await;
         for slug in &self.tenants {
             store.apply_tenant(&Origin::system("test"), &fixtures::bundle(slug).await).await.unwrap();
         }

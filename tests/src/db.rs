@@ -44,6 +44,9 @@ impl std::fmt::Debug for TestDb {
 
 static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 
+/// The PostgreSQL login role the suites that drive the portal connect as (see `portal_store`).
+pub const PORTAL_ROLE: &str = "careportal_test_portal";
+
 /// The migrations' content decides the template's name, so a changed migration gets a new
 /// template and an old one is never reused by mistake.
 fn migrations_fingerprint() -> u64 {
@@ -101,6 +104,16 @@ async fn postgres_template(clock: Arc<dyn Clock>) -> String {
                 }
                 renamed.unwrap();
             }
+            // The login role the HTTP, sync and worker suites run the portal as: a member of
+            // the role migration 0027 makes, as production's `serve` should be.
+            sqlx::query(&format!(
+                "DO $$ BEGIN CREATE ROLE {PORTAL_ROLE} LOGIN; \
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+            ))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+            sqlx::query(&format!("GRANT careportal_app TO {PORTAL_ROLE}")).execute(&mut admin).await.unwrap();
             sqlx::query("SELECT pg_advisory_unlock(727272)").execute(&mut admin).await.unwrap();
             admin.close().await.unwrap();
             name
@@ -132,7 +145,24 @@ impl TestDb {
         self.dir.path().join("data")
     }
 
-    /// Opens (and migrates) a store on this database, as a portal instance would.
+    /// Migrates as the owner, then opens the store as `serve` runs in production: on
+    /// PostgreSQL under a member of `careportal_app`, which may append to the audit log but
+    /// neither change nor delete it; on SQLite the same as [`TestDb::store`].
+    pub async fn portal_store(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
+        let owner = self.store(clock.clone()).await;
+        if self.backend == Backend::Sqlite {
+            return owner;
+        }
+        owner.close().await;
+        let url = self.url.replacen("postgres://postgres@", &format!("postgres://{PORTAL_ROLE}@"), 1);
+        assert_ne!(url, self.url, "TEST_POSTGRES_URL must name the user postgres@ for the portal role");
+        let options = ConnectOptions { url, data_dir: self.data_dir(), max_connections: 4, clock };
+        let store = careportal_store_sql::connect(&options).await.unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    /// Opens (and migrates) a store on this database, as the owner.
     pub async fn store(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
         let options = ConnectOptions { url: self.url.clone(), data_dir: self.data_dir(), max_connections: 4, clock };
         let store = careportal_store_sql::connect(&options).await.unwrap();

@@ -32,7 +32,31 @@ impl Store for SqlStore {
     }
 
     async fn migrate(&self) -> StoreResult<()> {
-        Self::MIGRATOR.run(&self.pool).await?;
+        // Nothing to do when every migration has run: checked first, so that `serve` works
+        // under the portal's own PostgreSQL role (migration 0027), which may not create the
+        // migrations table the migrator would otherwise make sure of.
+        let applied = sqlx::query("SELECT version, success FROM _sqlx_migrations").fetch_all(&self.pool).await;
+        if let Ok(rows) = applied {
+            let done: std::collections::BTreeSet<i64> = rows
+                .iter()
+                .filter(|row| row.try_get::<bool, _>("success").unwrap_or(false))
+                .filter_map(|row| row.try_get::<i64, _>("version").ok())
+                .collect();
+            if Self::MIGRATOR.iter().all(|m| done.contains(&m.version)) {
+                return Ok(());
+            }
+        }
+        Self::MIGRATOR.run(&self.pool).await.map_err(|e| {
+            let text = e.to_string();
+            if text.contains("permission denied") {
+                StoreError::Migrate(format!(
+                    "{text}: deze database heeft migraties nodig die deze databaserol niet mag uitvoeren; \
+                     voer eerst `careportal migrate` uit als eigenaar van de database"
+                ))
+            } else {
+                e.into()
+            }
+        })?;
         Ok(())
     }
 

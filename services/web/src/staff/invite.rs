@@ -46,9 +46,7 @@ async fn form_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let clients: Vec<Choice> = staff
-        .state
-        .store
-        .clients(staff.tenant.id)
+        .listed_clients()
         .await?
         .iter()
         .map(|c| Choice {

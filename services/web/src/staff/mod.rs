@@ -134,6 +134,14 @@ impl Staff {
         (jar, context)
     }
 
+    /// The tenant's clients, for a list on a page: a read of client data, logged.
+    pub async fn listed_clients(&self) -> Result<Vec<Client>, AppError> {
+        let clients = self.state.store.clients(self.tenant.id).await?;
+        let event = self.origin().event(AuditAction::new("client.listed"), None, format!("{} cliënten", clients.len()));
+        self.state.store.append_audit(self.tenant.id, &event).await?;
+        Ok(clients)
+    }
+
     /// A client of this tenant by reference; a 404 for anything else.
     pub async fn client(&self, reference: &str) -> Result<Client, AppError> {
         let reference = ClientReference::parse(reference).map_err(|_| AppError::NotFound)?;
@@ -149,15 +157,7 @@ struct ClientRow {
 
 /// GET /beheer: the tenant's clients, with what this person may do for each.
 pub async fn overview(staff: Staff, jar: CookieJar) -> Result<Response, AppError> {
-    let clients = if staff.works_with_clients() {
-        let clients = staff.state.store.clients(staff.tenant.id).await?;
-        let event =
-            staff.origin().event(AuditAction::new("client.listed"), None, format!("{} cliënten", clients.len()));
-        staff.state.store.append_audit(staff.tenant.id, &event).await?;
-        clients
-    } else {
-        Vec::new()
-    };
+    let clients = if staff.works_with_clients() { staff.listed_clients().await? } else { Vec::new() };
     let rows: Vec<ClientRow> =
         clients.iter().map(|c| ClientRow { reference: c.reference.as_str().to_owned(), name: c.name.full() }).collect();
     let (jar, mut context) = staff.context(jar, "Beheer");
