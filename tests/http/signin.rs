@@ -20,6 +20,7 @@ on_both_backends!(
     past_a_hundred_failures_an_hour_passwords_are_not_checked,
     the_page_warns_before_the_idle_timeout_and_can_extend_it,
     parallel_wrong_passwords_get_no_more_checks_than_the_lockout_allows,
+    an_address_gets_its_hourly_checks_and_no_more_however_many_come_at_once,
 );
 
 const PASSWORD: &str = "Zonnebloem!Tafel7";
@@ -487,6 +488,44 @@ async fn parallel_wrong_passwords_get_no_more_checks_than_the_lockout_allows(bac
     let fields = [("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD)];
     assert_eq!(client.submit("/inloggen", "/inloggen", &fields).await.status, StatusCode::UNAUTHORIZED);
     app.clock.advance(chrono::Duration::minutes(16));
+    let again = client.submit("/inloggen", "/inloggen", &fields).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+}
+
+/// #13 Medium 4, the hourly fence: 150 failed logins at once from one address, each for
+/// another name, get exactly the hundred checks an address has an hour; the rest are told
+/// to wait (429), and so is a right password from there until the hour is over.
+async fn an_address_gets_its_hourly_checks_and_no_more_however_many_come_at_once(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut client = app.client(HOST);
+    client.ip = Some("203.0.113.9:5000".parse().unwrap());
+    let csrf = careportal_tests::client::csrf_of(&client.get("/inloggen").await.body).unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..150 {
+        let mut attacker = app.client(HOST);
+        attacker.cookies = client.cookies.clone();
+        attacker.ip = client.ip;
+        let csrf = csrf.clone();
+        tasks.spawn(async move {
+            let name = format!("niemand{i}@example.nl");
+            let fields = [("gebruikersnaam", name.as_str()), ("wachtwoord", "Raden!xyz123"), ("csrf", &csrf)];
+            attacker.post("/inloggen", &fields).await.status
+        });
+    }
+    let (mut checked, mut waited) = (0, 0);
+    while let Some(status) = tasks.join_next().await {
+        match status.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => waited += 1,
+            other => panic!("{other}"),
+        }
+    }
+    assert_eq!((checked, waited), (100, 50));
+    let fields = [("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD)];
+    let refused = client.submit("/inloggen", "/inloggen", &fields).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    app.clock.advance(chrono::Duration::minutes(61));
     let again = client.submit("/inloggen", "/inloggen", &fields).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
 }

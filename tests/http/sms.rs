@@ -10,6 +10,7 @@ on_both_backends!(
     salem_activates_sms_then_logs_in_with_a_code,
     sms_codes_work_once_for_five_minutes_and_are_limited,
     parallel_wrong_codes_get_no_more_than_five_checks,
+    a_burst_of_code_requests_sends_no_more_than_the_hourly_limit,
     only_mobile_numbers_of_allowed_countries,
     salem_asks_for_sms_only_on_a_new_device_or_after_90_days,
 );
@@ -321,4 +322,28 @@ async fn code_failures(app: &TestApp) -> i64 {
             i64::from(max)
         }
     }
+}
+
+/// #13 Medium 4, the SMS caps: thirty logins asking for a code at once send no more than the
+/// account's five an hour (two of which enrolment and its first login already took).
+async fn a_burst_of_code_requests_sends_no_more_than_the_hourly_limit(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("salem", "willem@example.nl", PASSWORD, false).await;
+    activate(&app, &mut app.client(HOST), "willem@example.nl").await;
+    let before = app.sms(0).await.len();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let mut client = app.client(HOST);
+        tasks.spawn(async move {
+            let fields = [("gebruikersnaam", "willem@example.nl"), ("wachtwoord", PASSWORD), ("actie", "sms")];
+            client.submit("/inloggen", "/inloggen", &fields).await.status
+        });
+    }
+    while let Some(status) = tasks.join_next().await {
+        status.unwrap();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let sent = app.sms(0).await.len();
+    assert!(sent <= 5, "{sent} SMS in the hour (from {before}), the limit is five");
+    assert!(sent > before, "some were sent");
 }

@@ -277,6 +277,12 @@ pub trait Store:
     async fn count_hit(&self, tenant: TenantId, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32>;
     /// The counter's value without adding to it.
     async fn hits(&self, tenant: TenantId, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32>;
+    /// Counts one for `key` in the window only while it is below `limit`, in one statement:
+    /// false (and nothing counted) at the limit, however many ask at once.
+    async fn take_hit(&self, tenant: TenantId, key: &str, window_start: DateTime<Utc>, limit: u32)
+    -> StoreResult<bool>;
+    /// Gives back one taken with `take_hit` (the attempt turned out not to count).
+    async fn give_back_hit(&self, tenant: TenantId, key: &str, window_start: DateTime<Utc>) -> StoreResult<()>;
     /// Forgets windows that started before `before`; returns how many.
     async fn purge_hits(&self, tenant: TenantId, before: DateTime<Utc>) -> StoreResult<u64>;
     /// Deletes sign-in data that can no longer be used: sessions past their end or idle for

@@ -1084,6 +1084,42 @@ impl Store for SqlStore {
         row.map_or(Ok(0), |row| count_of(&row, "count"))
     }
 
+    async fn take_hit(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        window_start: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<bool> {
+        if limit == 0 {
+            return Ok(false);
+        }
+        let row = sqlx::query(
+            "INSERT INTO throttle (tenant_id, key, window_start, count) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (tenant_id, key, window_start) DO UPDATE SET count = throttle.count + 1 \
+             WHERE throttle.count < $4 RETURNING count",
+        )
+        .bind(tenant.as_uuid())
+        .bind(key)
+        .bind(window_start)
+        .bind(i64::from(limit))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    async fn give_back_hit(&self, tenant: TenantId, key: &str, window_start: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE throttle SET count = count - 1 WHERE tenant_id = $1 AND key = $2 AND window_start = $3 AND count > 0",
+        )
+        .bind(tenant.as_uuid())
+        .bind(key)
+        .bind(window_start)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn purge_hits(&self, tenant: TenantId, before: DateTime<Utc>) -> StoreResult<u64> {
         Ok(sqlx::query("DELETE FROM throttle WHERE tenant_id = $1 AND window_start < $2")
             .bind(tenant.as_uuid())

@@ -134,8 +134,10 @@ pub async fn login(
     let anonymous = client.origin_as(Actor::system("aanmelding"));
     let window = hour_window(state.clock.now());
     let address = client.ip.as_deref().map(|ip| address_key("login-failed", ip));
+    // The address's place is taken before the check (one statement, so parallel tries cannot
+    // all slip under the limit) and given back when the login succeeds.
     if let Some(key) = &address
-        && state.store.hits(tenant.id, key, window).await? >= LOGIN_FAILURES_PER_ADDRESS_HOUR
+        && !state.store.take_hit(tenant.id, key, window, LOGIN_FAILURES_PER_ADDRESS_HOUR).await?
     {
         let errors = LoginErrors { general: Some(NETWORK_LIMIT.to_owned()), ..LoginErrors::default() };
         let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
@@ -144,9 +146,6 @@ pub async fn login(
     let (account, credentials) = match check_password(&state, &tenant, &username, &form.wachtwoord, &anonymous).await? {
         PasswordCheck::Right(right) => *right,
         PasswordCheck::Wrong => {
-            if let Some(key) = &address {
-                state.store.count_hit(tenant.id, key, window).await?;
-            }
             // Unknown, wrong, locked or past the hourly limit: the same answer, at the same time.
             crate::state::answer_no_sooner(started, state.settings.answer_floor).await;
             let errors = LoginErrors { general: Some(LOGIN_FAILED.to_owned()), ..LoginErrors::default() };
@@ -161,6 +160,9 @@ pub async fn login(
             .await;
         }
     };
+    if let Some(key) = &address {
+        state.store.give_back_hit(tenant.id, key, window).await?;
+    }
     let origin = client.origin(account.id);
     // Whatever session this browser had is replaced, never continued.
     if let Some(old) = session::current(&state, &tenant, &jar).await? {

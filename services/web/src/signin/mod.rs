@@ -93,9 +93,12 @@ async fn check_password(
         None => None,
     };
     let window = hour_window(state.clock.now());
+    // The hourly fence: each check takes its place first, in one statement, so a burst of
+    // parallel guesses cannot all pass a count read before any of them was counted. A right
+    // password gives its place back below; a wrong one keeps it.
     if let Some(account) = &account {
         let key = account_key("login-failed", account.id);
-        if state.store.hits(tenant.id, &key, window).await? >= CHECKED_FAILURES_PER_ACCOUNT_HOUR {
+        if !state.store.take_hit(tenant.id, &key, window, CHECKED_FAILURES_PER_ACCOUNT_HOUR).await? {
             // Past this many failures in an hour, guesses are not even checked; the decoy
             // still is, so this answer takes as long as any other.
             state.settings.hasher.verify(None, password).await?;
@@ -116,6 +119,8 @@ async fn check_password(
     let stored = credentials.as_ref().filter(|_| may_check).map(|c| c.password_hash.clone());
     let verified = state.settings.hasher.verify(stored, password).await?;
     if !may_check && let Some(account) = &account {
+        // Not checked, so not one of the hour's checked failures: its place goes back.
+        state.store.give_back_hit(tenant.id, &account_key("login-failed", account.id), window).await?;
         let origin = Origin { actor: Actor::Account(account.id), ..origin.clone() };
         let detail = if credentials.as_ref().is_some_and(|c| c.is_locked(state.clock.now())) {
             "account geblokkeerd"
@@ -134,11 +139,11 @@ async fn check_password(
     // A locked account got no try above, so it never reaches this far.
     let origin = Origin { actor: Actor::Account(account.id), ..origin.clone() };
     if !verified || credentials.one_time_expired(now) {
-        state.store.count_hit(tenant.id, &account_key("login-failed", account.id), window).await?;
         let reason = if verified { "eenmalig wachtwoord verlopen" } else { "wachtwoord onjuist" };
         count_failure(state, tenant, &account, &origin, reason).await?;
         return Ok(PasswordCheck::Wrong);
     }
+    state.store.give_back_hit(tenant.id, &account_key("login-failed", account.id), window).await?;
     Ok(PasswordCheck::Right(Box::new((account, credentials))))
 }
 
