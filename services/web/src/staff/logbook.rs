@@ -164,6 +164,30 @@ struct Choice {
     label: &'static str,
 }
 
+/// One entry as the page shows it.
+fn row(staff: &Staff, names: &Names, e: &careportal_domain::audit::AuditEntry) -> Row {
+    let from = match (&e.ip, &e.user_agent) {
+        (None, None) => None,
+        (ip, agent) => Some([ip.as_deref(), agent.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(", ")),
+    };
+    Row {
+        when: logbook::when(e.at),
+        at: e.at.to_rfc3339(),
+        who: names.who(e),
+        what: logbook::what(&staff.tenant, e),
+        client: names.client(e),
+        on_behalf: e
+            .on_behalf_of
+            .as_ref()
+            .map(|b| if b.starts_with("client:") { "de cliënt".to_owned() } else { b.clone() }),
+        refused: e.outcome == Outcome::Refused.as_str(),
+        action: e.action.clone(),
+        detail: e.detail.clone(),
+        from,
+        seq: e.seq,
+    }
+}
+
 /// GET /beheer/logboek
 pub async fn page(staff: Staff, jar: CookieJar, Query(search): Query<Search>) -> Result<Response, AppError> {
     staff.require(StaffAction::ReadAudit).await?;
@@ -177,30 +201,7 @@ pub async fn page(staff: Staff, jar: CookieJar, Query(search): Query<Search>) ->
     let entries = store.search_audit(staff.tenant.id, &query, PAGE_SIZE + 1).await?;
     let (entries, next) = page_and_cursor(entries);
     let names = Names::of(store, &staff.tenant, &entries).await?;
-    let rows: Vec<Row> = entries
-        .iter()
-        .map(|e| Row {
-            when: logbook::when(e.at),
-            at: e.at.to_rfc3339(),
-            who: names.who(e),
-            what: logbook::what(&staff.tenant, e),
-            client: names.client(e),
-            on_behalf: e
-                .on_behalf_of
-                .as_ref()
-                .map(|b| if b.starts_with("client:") { "de cliënt".to_owned() } else { b.clone() }),
-            refused: e.outcome == Outcome::Refused.as_str(),
-            action: e.action.clone(),
-            detail: e.detail.clone(),
-            from: match (&e.ip, &e.user_agent) {
-                (None, None) => None,
-                (ip, agent) => {
-                    Some([ip.as_deref(), agent.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(", "))
-                }
-            },
-            seq: e.seq,
-        })
-        .collect();
+    let rows: Vec<Row> = entries.iter().map(|e| row(&staff, &names, e)).collect();
     let later = next.map(|cursor| {
         let link = search.link();
         let cursor = cursor_text(cursor);
