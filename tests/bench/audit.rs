@@ -29,8 +29,12 @@ fn main() {
     runtime.block_on(async {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         println!("Careportal audit search bench: {cores} cores, {} entries in one tenant, pages of 50\n", rows());
-        for backend in [Backend::Sqlite, Backend::Postgres] {
-            measure(backend).await;
+        // CAREPORTAL_BENCH_BACKENDS=postgres (or sqlite) measures one of the two.
+        let only = std::env::var("CAREPORTAL_BENCH_BACKENDS").unwrap_or_default();
+        for (backend, name) in [(Backend::Sqlite, "sqlite"), (Backend::Postgres, "postgres")] {
+            if only.is_empty() || only.contains(name) {
+                measure(backend).await;
+            }
         }
     });
 }
@@ -150,7 +154,7 @@ async fn measure(backend: Backend) {
         (
             "one day, a year before the newest",
             Box::new(move |i| {
-                let day = at(n * 8 / 10) + Duration::days(i64::try_from(i % 5).unwrap());
+                let day = at(n * 8 / 10) + Duration::days(i64::try_from(i % 3).unwrap());
                 AuditQuery { from: Some(day), until: Some(day + Duration::days(1)), ..AuditQuery::default() }
             }),
         ),

@@ -78,7 +78,11 @@ impl AuditStore for SqlStore {
             sql.push(" AND actor <> ").push_bind(actor.clone());
         }
         if let Some((at, seq)) = query.before {
-            sql.push(" AND (at < ")
+            // `at <= ` first: a range the (…, at) indexes can start from; the OR alone makes
+            // PostgreSQL walk the newer entries to reach the page.
+            sql.push(" AND at <= ")
+                .push_bind(at)
+                .push(" AND (at < ")
                 .push_bind(at)
                 .push(" OR (at = ")
                 .push_bind(at)
