@@ -7,6 +7,7 @@
 use careportal_documents::{Blobs, TextDocument};
 use careportal_domain::ClientId;
 use careportal_domain::audit::{AuditAction, Origin};
+use careportal_domain::people::Relation;
 use careportal_domain::record::documents::{DocumentKind, PlanStatus};
 use careportal_domain::record::exports::{DossierExport, EXPORT_KEPT_DAYS};
 use careportal_domain::sync::{OWN_IDENTIFIER_SYSTEM, own_identifier_value};
@@ -91,7 +92,7 @@ async fn files(
     let people = store.client_accounts(t, client).await?;
     for (account, relation) in &people {
         doc.paragraph(&format!("{} ({}), {}", account.name.full(), relation.label(), account.email.as_str()));
-        if relation.as_str() != "client" {
+        if *relation != Relation::Client {
             fhir.push(json!({
                 "resourceType": "RelatedPerson",
                 "identifier": [{"system": OWN_IDENTIFIER_SYSTEM, "value": own_identifier_value(account.id.as_uuid())}],
