@@ -12,7 +12,7 @@ use careportal_domain::record::documents::{DocumentKind, PlanStatus};
 use careportal_domain::record::exports::{DossierExport, EXPORT_KEPT_DAYS};
 use careportal_domain::sync::{OWN_IDENTIFIER_SYSTEM, own_identifier_value};
 use careportal_domain::tenant::Tenant;
-use careportal_domain::time::{TimeRange, clock_time, long_date, short_date};
+use careportal_domain::time::{TimeRange, clock_time, long_date, moment};
 use careportal_store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -32,10 +32,6 @@ pub enum DossierError {
     Zip(String),
     #[error("de cliënt bestaat niet meer")]
     NoClient,
-}
-
-fn moment(at: DateTime<Utc>) -> String {
-    format!("{} | {}", short_date(at), clock_time(at))
 }
 
 /// One file of the ZIP.

@@ -3,9 +3,10 @@
 
 use careportal_domain::audit::{AuditAction, AuditEntry, AuditRole, Origin, Outcome};
 use careportal_domain::tenant::{Module, Tenant};
+use careportal_domain::time::{clock_time, short_date};
 use careportal_domain::{AccountId, ClientId};
 use careportal_store::{AuditQuery, Store, StoreResult};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// A page of the log as people read it.
@@ -13,15 +14,7 @@ pub const PAGE_SIZE: u32 = 50;
 
 /// The tenant's word for a module key, or the key itself for something that is no module.
 pub fn module_label(tenant: &Tenant, key: &str) -> String {
-    match Module::from_key(key) {
-        Some(module) => tenant
-            .config
-            .modules
-            .get(module.key())
-            .and_then(|m| m.label.clone())
-            .unwrap_or_else(|| module.default_label().to_owned()),
-        None => key.to_owned(),
-    }
+    Module::from_key(key).map_or_else(|| key.to_owned(), |module| tenant.config.module_label(module))
 }
 
 /// What an entry says happened, as a verb phrase after a name: "bekeek Rapportages".
@@ -96,19 +89,13 @@ pub fn what(tenant: &Tenant, entry: &AuditEntry) -> String {
     fixed.to_owned()
 }
 
-/// "di 1 dec 2026 16:02", Dutch time.
+/// "di 1 dec 2026 16:02", Dutch time: the record's short date, lower case as it follows a
+/// comma, and the clock time.
 pub fn when(at: DateTime<Utc>) -> String {
-    const DAYS: [&str; 7] = ["ma", "di", "wo", "do", "vr", "za", "zo"];
-    const MONTHS: [&str; 12] = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"];
-    let local = at.with_timezone(&chrono_tz::Europe::Amsterdam);
-    format!(
-        "{} {} {} {} {}",
-        DAYS[local.weekday().num_days_from_monday() as usize],
-        local.day(),
-        MONTHS[local.month0() as usize],
-        local.year(),
-        local.format("%H:%M")
-    )
+    let date = short_date(at);
+    let mut chars = date.chars();
+    let lowered: String = chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default();
+    format!("{lowered} {}", clock_time(at))
 }
 
 /// The names behind the ids of a page of entries, each read once.
@@ -267,6 +254,19 @@ fn csv_field(out: &mut String, value: &str) {
     } else {
         out.push_str(&guarded);
     }
+}
+
+/// How many entries one chunk of the CSV export reads.
+const CSV_PAGE: u32 = 1_000;
+
+/// One chunk of a CSV export of `query` and whether more may follow; the query's cursor is
+/// moved past it. Streamed chunk by chunk, an export of millions holds one chunk in memory.
+pub async fn csv_page(store: &dyn Store, tenant: &Tenant, query: &mut AuditQuery) -> StoreResult<(String, bool)> {
+    let page = store.search_audit(tenant.id, query, CSV_PAGE).await?;
+    let Some(last) = page.last() else { return Ok((String::new(), false)) };
+    query.before = Some((last.at, last.seq.unwrap_or(0)));
+    let names = Names::of(store, tenant, &page).await?;
+    Ok((page.iter().map(|e| csv_row(tenant, &names, e)).collect(), page.len() == CSV_PAGE as usize))
 }
 
 /// One entry as a CSV line (CRLF, as RFC 4180 has it).

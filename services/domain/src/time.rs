@@ -66,6 +66,11 @@ pub fn clock_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&ZONE).format("%H:%M").to_string()
 }
 
+/// A list entry's moment as the manual writes it: "Wo 3 mei 2023 | 18:30".
+pub fn moment(at: DateTime<Utc>) -> String {
+    format!("{} | {}", short_date(at), clock_time(at))
+}
+
 /// "vrijdag 14 april 2023", as the manual's care-plan prints show.
 pub fn long_date(date: NaiveDate) -> String {
     format!(

@@ -55,21 +55,16 @@ pub(crate) async fn send_bound_code(
     let now = state.clock.now();
     let hour_ago = now - chrono::Duration::hours(1);
     let store = state.store.as_ref();
+    // The rolling hour counts the codes made; the same limits as fixed windows that a
+    // request takes its place in (one statement each) stop a burst that reads the rolling
+    // counts before any of its codes was made. The number is counted by its hash: no phone
+    // numbers in the counters.
+    let hour = careportal_domain::throttle::hour_window(now);
+    let account_key = careportal_domain::throttle::account_key("sms", account.id);
+    let number_key = format!("sms:number:{}", careportal_documents::sha256_hex(phone.as_bytes()));
     if store.codes_sent_since(tenant.id, SmsCount::Account(account.id), hour_ago).await? >= SMS_PER_ACCOUNT_HOUR
         || store.codes_sent_since(tenant.id, SmsCount::Number(phone), hour_ago).await? >= SMS_PER_NUMBER_HOUR
-    {
-        return Ok(Sent::Limited(
-            "Er zijn in korte tijd te veel SMS-codes gevraagd. Probeer het over een uur opnieuw.",
-        ));
-    }
-    // The same limits as fixed windows that a request takes its place in, one statement
-    // each: a burst of requests at once cannot all pass the counts read above before any
-    // code was made. (The number is counted by its hash: no phone numbers in the counters.)
-    let hour = careportal_domain::throttle::hour_window(now);
-    let number_key = format!("sms:number:{}", careportal_documents::sha256_hex(phone.as_bytes()));
-    if !store
-        .take_hit(tenant.id, &careportal_domain::throttle::account_key("sms", account.id), hour, SMS_PER_ACCOUNT_HOUR)
-        .await?
+        || !store.take_hit(tenant.id, &account_key, hour, SMS_PER_ACCOUNT_HOUR).await?
         || !store.take_hit(tenant.id, &number_key, hour, SMS_PER_NUMBER_HOUR).await?
     {
         return Ok(Sent::Limited(

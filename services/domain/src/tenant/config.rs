@@ -54,6 +54,14 @@ fn default_retention_years() -> u32 {
 }
 
 impl TenantConfig {
+    /// The tenant's word for a module, or the module's own.
+    pub fn module_label(&self, module: super::Module) -> String {
+        self.modules
+            .get(module.key())
+            .and_then(|m| m.label.clone())
+            .unwrap_or_else(|| module.default_label().to_owned())
+    }
+
     pub fn portal_name(&self) -> String {
         self.portal_name.clone().unwrap_or_else(|| format!("Cliëntportaal {}", self.name))
     }

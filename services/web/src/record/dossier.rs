@@ -40,18 +40,10 @@ pub struct RequestForm {
     csrf: String,
 }
 
-/// The open client, when this person may have the dossier: the client and a legal
-/// representative, as for "Wie heeft mijn dossier bekeken". Otherwise 404, logged.
+/// The open client, when this person may have the dossier (the client and a legal
+/// representative); otherwise a logged 404.
 async fn allowed(care: &Care) -> Result<ClientLink, AppError> {
-    match care.current.clone().filter(|l| care.may_see_visits(l)) {
-        Some(link) => Ok(link),
-        None => {
-            let client = care.current.as_ref().map(|l| l.client.id);
-            let event = care.origin().refused(AuditAction::new("dossier.requested"), client, "").on("dossier");
-            care.state.store.append_audit(care.tenant.id, &event).await?;
-            Err(AppError::NotFound)
-        }
-    }
+    care.require_own_dossier(AuditAction::new("dossier.requested"), "dossier").await
 }
 
 fn megabytes(bytes: i64) -> String {

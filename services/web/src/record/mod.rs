@@ -158,14 +158,7 @@ impl Care {
     pub async fn require(&self, module: Module, action: Action) -> Result<&ClientLink, AppError> {
         match &self.current {
             Some(link) if self.may(module, action) => Ok(link),
-            _ => {
-                let event = self
-                    .origin()
-                    .refused(AuditAction::ACCESS_REFUSED, self.current.as_ref().map(|l| l.client.id), action.key())
-                    .on(module.key());
-                self.state.store.append_audit(self.tenant.id, &event).await?;
-                Err(AppError::NotFound)
-            }
+            _ => Err(self.refused(AuditAction::ACCESS_REFUSED, module.key(), action.key()).await),
         }
     }
 
@@ -174,14 +167,29 @@ impl Care {
         matches!(link.relation, Relation::Client | Relation::Representative)
     }
 
+    /// The open client, when this person is the client or their legal representative (who
+    /// viewed the dossier, the whole dossier as a download); otherwise a 404, and `action`
+    /// on `object` in the audit log as refused.
+    pub async fn require_own_dossier(&self, action: AuditAction, object: &str) -> Result<ClientLink, AppError> {
+        match self.current.clone().filter(|l| self.may_see_visits(l)) {
+            Some(link) => Ok(link),
+            None => Err(self.refused(action, object, "").await),
+        }
+    }
+
+    /// Logs what this person asked and did not get; the 404 to answer with (or the error of
+    /// a log that could not be written: an access that cannot be logged does not happen).
+    async fn refused(&self, action: AuditAction, object: &str, detail: &str) -> AppError {
+        let event = self.origin().refused(action, self.current.as_ref().map(|l| l.client.id), detail).on(object);
+        match self.state.store.append_audit(self.tenant.id, &event).await {
+            Ok(()) => AppError::NotFound,
+            Err(error) => error.into(),
+        }
+    }
+
     /// The tenant's word for a module.
     pub fn label(&self, module: Module) -> String {
-        self.tenant
-            .config
-            .modules
-            .get(module.key())
-            .and_then(|m| m.label.clone())
-            .unwrap_or_else(|| module.default_label().to_owned())
+        self.tenant.config.module_label(module)
     }
 
     /// Who acts, in which role and on whose behalf, from where; the client is named in each
@@ -299,10 +307,7 @@ pub(crate) async fn photo_response(care: &Care, key: Option<String>) -> Result<R
         .into_response())
 }
 
-/// A list entry's moment as the manual writes it: "Wo 3 mei 2023 | 18:30".
-pub(crate) fn moment(at: chrono::DateTime<chrono::Utc>) -> String {
-    format!("{} | {}", careportal_domain::time::short_date(at), careportal_domain::time::clock_time(at))
-}
+pub(crate) use careportal_domain::time::moment;
 
 /// A form's field errors by field name, for the templates.
 pub(crate) fn field_errors(problems: &[careportal_domain::DomainError]) -> std::collections::BTreeMap<String, String> {

@@ -22,14 +22,7 @@ pub struct PageQuery {
 
 /// GET /dossier/inzage
 pub async fn page(care: Care, jar: CookieJar, Query(query): Query<PageQuery>) -> Result<Response, AppError> {
-    let Some(link) = care.current.clone().filter(|l| care.may_see_visits(l)) else {
-        let event = care
-            .origin()
-            .refused(AuditAction::AUDIT_VIEWED, care.current.as_ref().map(|l| l.client.id), "inzage")
-            .on("inzage");
-        care.state.store.append_audit(care.tenant.id, &event).await?;
-        return Err(AppError::NotFound);
-    };
+    let link = care.require_own_dossier(AuditAction::AUDIT_VIEWED, "inzage").await?;
     let before = query.voor.as_deref().and_then(parse_cursor);
     let tenant = &care.tenant;
     let (lines, next) =

@@ -96,17 +96,17 @@ async fn check_password(
     // The hourly fence: each check takes its place first, in one statement, so a burst of
     // parallel guesses cannot all pass a count read before any of them was counted. A right
     // password gives its place back below; a wrong one keeps it.
-    if let Some(account) = &account {
-        let key = account_key("login-failed", account.id);
-        if !state.store.take_hit(tenant.id, &key, window, CHECKED_FAILURES_PER_ACCOUNT_HOUR).await? {
-            // Past this many failures in an hour, guesses are not even checked; the decoy
-            // still is, so this answer takes as long as any other.
-            state.settings.hasher.verify(None, password).await?;
-            let origin = Origin { actor: Actor::Account(account.id), ..origin.clone() };
-            let event = origin.event(AuditAction::LOGIN_FAILED, None, "te veel pogingen dit uur; niet gecontroleerd");
-            state.store.append_audit(tenant.id, &event).await?;
-            return Ok(PasswordCheck::Wrong);
-        }
+    let fence = account.as_ref().map(|a| account_key("login-failed", a.id));
+    if let (Some(account), Some(key)) = (&account, &fence)
+        && !state.store.take_hit(tenant.id, key, window, CHECKED_FAILURES_PER_ACCOUNT_HOUR).await?
+    {
+        // Past this many failures in an hour, guesses are not even checked; the decoy
+        // still is, so this answer takes as long as any other.
+        state.settings.hasher.verify(None, password).await?;
+        let origin = Origin { actor: Actor::Account(account.id), ..origin.clone() };
+        let event = origin.event(AuditAction::LOGIN_FAILED, None, "te veel pogingen dit uur; niet gecontroleerd");
+        state.store.append_audit(tenant.id, &event).await?;
+        return Ok(PasswordCheck::Wrong);
     }
     // Each check takes a try of the lock round first, in one statement: a burst of parallel
     // guesses gets the tenant's max_failures checks, not one each. The rest are not
@@ -118,9 +118,9 @@ async fn check_password(
     // Always one Argon2 verification, so the time taken says nothing about the account.
     let stored = credentials.as_ref().filter(|_| may_check).map(|c| c.password_hash.clone());
     let verified = state.settings.hasher.verify(stored, password).await?;
-    if !may_check && let Some(account) = &account {
+    if !may_check && let (Some(account), Some(key)) = (&account, &fence) {
         // Not checked, so not one of the hour's checked failures: its place goes back.
-        state.store.give_back_hit(tenant.id, &account_key("login-failed", account.id), window).await?;
+        state.store.give_back_hit(tenant.id, key, window).await?;
         let origin = Origin { actor: Actor::Account(account.id), ..origin.clone() };
         let detail = if credentials.as_ref().is_some_and(|c| c.is_locked(state.clock.now())) {
             "account geblokkeerd"
@@ -143,7 +143,9 @@ async fn check_password(
         count_failure(state, tenant, &account, &origin, reason).await?;
         return Ok(PasswordCheck::Wrong);
     }
-    state.store.give_back_hit(tenant.id, &account_key("login-failed", account.id), window).await?;
+    if let Some(key) = &fence {
+        state.store.give_back_hit(tenant.id, key, window).await?;
+    }
     Ok(PasswordCheck::Right(Box::new((account, credentials))))
 }
 

@@ -11,7 +11,7 @@ use axum::extract::Query;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
-use careportal_app::logbook::{self, Names, PAGE_SIZE, csv_row, cursor_text, page_and_cursor, parse_cursor};
+use careportal_app::logbook::{self, Names, PAGE_SIZE, cursor_text, page_and_cursor, parse_cursor};
 use careportal_domain::DomainError;
 use careportal_domain::audit::{AuditAction, Outcome};
 use careportal_domain::people::{ClientReference, Username};
@@ -250,30 +250,17 @@ pub async fn csv(staff: Staff, jar: CookieJar, Query(search): Query<Search>) -> 
             return;
         }
         loop {
-            let page = match store.search_audit(tenant.id, &query, 1_000).await {
-                Ok(page) => page,
+            match logbook::csv_page(store.as_ref(), &tenant, &mut query).await {
+                Ok((chunk, more)) => {
+                    if sender.send(Ok(Bytes::from(chunk))).await.is_err() || !more {
+                        return;
+                    }
+                }
                 Err(error) => {
                     tracing::error!(%error, "logboek-export afgebroken");
                     let _ = sender.send(Err(std::io::Error::other("logboek-export afgebroken"))).await;
                     return;
                 }
-            };
-            let Some(last) = page.last() else { return };
-            query.before = Some((last.at, last.seq.unwrap_or(0)));
-            let names = match Names::of(store.as_ref(), &tenant, &page).await {
-                Ok(names) => names,
-                Err(error) => {
-                    tracing::error!(%error, "logboek-export afgebroken");
-                    let _ = sender.send(Err(std::io::Error::other("logboek-export afgebroken"))).await;
-                    return;
-                }
-            };
-            let chunk: String = page.iter().map(|e| csv_row(&tenant, &names, e)).collect();
-            if sender.send(Ok(Bytes::from(chunk))).await.is_err() {
-                return;
-            }
-            if page.len() < 1_000 {
-                return;
             }
         }
     });
