@@ -11,7 +11,7 @@ BROWSER_DIR := tests/browser
 export TEST_VENV ?= /var/tmp/careportal-venv
 export TEST_PYTHON ?= $(TEST_VENV)/bin/python
 
-.PHONY: run build test test-deps test-unit test-sqlite test-postgres e2e lint fmt clean bench
+.PHONY: run build test test-deps test-unit test-sqlite test-postgres e2e lint fmt clean bench drill
 
 ## Start the portal on SQLite in ./data with the demo tenants (loaded when the data folder is empty).
 run: build
@@ -41,12 +41,12 @@ test-unit:
 ## The store conformance and HTTP suites on SQLite.
 test-sqlite:
 	@echo "== store and HTTP suites on SQLite"
-	$(CARGO) test --workspace --test store --test http --test logs --test sync --test worker --test delivery -- sqlite::
+	$(CARGO) test --workspace --test store --test http --test logs --test sync --test worker --test delivery --test drill -- sqlite::
 
 ## The store conformance and HTTP suites on PostgreSQL.
 test-postgres:
 	@echo "== store and HTTP suites on PostgreSQL"
-	$(CARGO) test --workspace --test store --test http --test logs --test sync --test worker --test delivery -- postgres::
+	$(CARGO) test --workspace --test store --test http --test logs --test sync --test worker --test delivery --test drill -- postgres::
 
 ## Browser tests: Debian's chromium, playwright-core and axe-core.
 e2e: build test-deps
@@ -55,6 +55,12 @@ e2e: build test-deps
 ## Login throughput against Argon2 alone, and page latency during a login burst (release build).
 bench:
 	$(CARGO) bench --workspace --bench login --bench ingest --bench audit
+
+## The abuse drill at full size on both databases (tests/drill): a portal on 127.0.0.1 attacked
+## across tenants and clients, by password and code guessing, SMS pumping and form fuzzing;
+## prints one table and fails when a figure is off. `make test` runs its short form.
+drill:
+	CAREPORTAL_DRILL=full $(CARGO) test --workspace --test drill
 
 lint:
 	@bash tests/setup.sh rust

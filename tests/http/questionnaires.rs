@@ -50,6 +50,11 @@ async fn a_questionnaire_is_kept_as_a_draft_then_sent_once(backend: Backend) {
     assert!(johanna.get(&path).await.body.contains("Vaker naar buiten"), "the draft is kept for later");
     assert!(johanna.get("/vragenlijsten").await.body.contains("Concept opgeslagen op"));
     assert!(app.store.ecd_pending(tenant, 10).await.unwrap().is_empty(), "a draft stays here");
+    // Neither button: not a form of this page; nothing of it is kept (found by the drill).
+    let neither = johanna.submit(&path, &path, &[("antwoord.wens", "Iets anders")]).await;
+    assert_eq!(neither.status, StatusCode::BAD_REQUEST);
+    let stored = app.store.questionnaire(tenant, client, id).await.unwrap().unwrap();
+    assert_eq!(stored.answers.get("wens").map(String::as_str), Some("Vaker naar buiten"), "the draft is unchanged");
 
     let incomplete =
         johanna.submit(&path, &path, &[("antwoord.wens", "Vaker naar buiten"), ("actie", "versturen")]).await;

@@ -22,6 +22,7 @@ on_both_backends!(
     a_chosen_period_that_makes_no_sense_is_refused_and_kept,
     a_new_report_is_stored_queued_for_the_ecd_and_audited,
     an_empty_report_is_refused_and_nothing_is_lost,
+    a_form_that_is_not_utf8_is_refused_whole,
     measurements_show_as_the_manual_writes_them_and_new_ones_are_checked,
     consents_are_saved_with_who_and_when_and_fixed_ones_stay_fixed,
     a_message_reaches_the_coordinators_thread,
@@ -189,6 +190,30 @@ async fn an_empty_report_is_refused_and_nothing_is_lost(backend: Backend) {
     let too_long = ingrid.submit("/rapportages/nieuw", "/rapportages/nieuw", &[("tekst", &long)]).await;
     assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(too_long.body.contains("u schreef er 4001") && too_long.body.contains(&long), "the text is kept");
+}
+
+/// #13 (found by the drill): bytes that are not UTF-8 were decoded to U+FFFD and stored as
+/// if typed. The whole form is refused, nothing of it kept; the same text as UTF-8 is stored.
+async fn a_form_that_is_not_utf8_is_refused_whole(backend: Backend) {
+    let s = siloah(backend).await;
+    let mut ingrid = s.ingrid().await;
+    let form = ingrid.get("/rapportages/nieuw").await;
+    let csrf = careportal_tests::client::csrf_of(&form.body).unwrap();
+    for body in [format!("tekst=Goed%FF%FEbezoek&csrf={csrf}"), format!("tekst=Goed%C3%28bezoek&csrf={csrf}")] {
+        let refused = ingrid.post_bytes("/rapportages/nieuw", body.into_bytes()).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+        assert!(refused.body.contains("Dit formulier kon niet worden gelezen"), "{}", refused.body);
+        assert!(refused.body.contains("er is niets opgeslagen"));
+    }
+    let mut raw = b"tekst=Goed\xffbezoek&csrf=".to_vec();
+    raw.extend_from_slice(csrf.as_bytes());
+    assert_eq!(ingrid.post_bytes("/rapportages/nieuw", raw).await.status, StatusCode::BAD_REQUEST);
+    let tenant = s.app.tenant_id("siloah").await;
+    assert!(s.app.store.ecd_pending(tenant, 10).await.unwrap().is_empty(), "nothing stored");
+    let kept =
+        ingrid.post_bytes("/rapportages/nieuw", format!("tekst=Goed+bezoek+%E2%82%AC&csrf={csrf}").into_bytes()).await;
+    assert_eq!(kept.status, StatusCode::SEE_OTHER, "{}", kept.body);
+    assert!(ingrid.get("/rapportages").await.body.contains("Goed bezoek €"));
 }
 
 async fn measurements_show_as_the_manual_writes_them_and_new_ones_are_checked(backend: Backend) {

@@ -21,6 +21,8 @@ const HOST: &str = "salem.localhost";
 
 struct Family {
     app: TestApp,
+    client: careportal_domain::ClientId,
+    johanna_id: AccountId,
     johanna: TestClient,
     willem: TestClient,
     willem_id: AccountId,
@@ -29,13 +31,13 @@ struct Family {
 async fn family(backend: Backend) -> Family {
     let app = TestApp::new(backend).await;
     let client = app.new_client("salem", "SAL-2001", "Johanna van den Berg").await;
-    let johanna =
+    let johanna_id =
         app.new_account("salem", "johanna@example.nl", "Johanna van den Berg", client, Relation::Client).await;
     let willem_id =
         app.new_account("salem", "willem@example.nl", "Willem van den Berg", client, Relation::Contact).await;
-    let johanna = app.signed_in(HOST, "salem", johanna).await;
+    let johanna = app.signed_in(HOST, "salem", johanna_id).await;
     let willem = app.signed_in(HOST, "salem", willem_id).await;
-    Family { app, johanna, willem, willem_id }
+    Family { app, client, johanna_id, johanna, willem, willem_id }
 }
 
 /// Sets exactly `rights` for Willem, as Johanna ticks them in Beheer instellingen.
@@ -100,18 +102,40 @@ async fn each_right_granted_and_withdrawn_shows_and_hides_its_page(backend: Back
         assert_eq!(after.status, StatusCode::NOT_FOUND, "{path} after withdrawing {right}");
         assert!(!f.willem.get("/home").await.body.contains(sign), "{sign} gone after withdrawing {right}");
     }
-    // Writing without the right is refused even when the read right is there.
+    // Writing without the right is refused even when the read right is there: a new
+    // appointment, a message to someone who may read it, a reply to a post Willem can see.
     set_rights(&mut f.johanna, f.willem_id, &["agenda:read", "messages:read", "prikbord:read"]).await;
+    let tenant = f.app.tenant_id("salem").await;
+    let kees = f.app.new_account("salem", "kees@example.nl", "Kees Visser", f.client, Relation::Contact).await;
+    set_rights(&mut f.johanna, kees, &["messages:read"]).await;
+    let post = careportal_domain::ids::PostId::new();
+    let new_post = careportal_domain::record::prikbord::Post {
+        id: post,
+        client: f.client,
+        parent: None,
+        author: f.johanna_id,
+        author_name: "Johanna van den Berg".into(),
+        body: "Vandaag naar de markt".into(),
+        photo_key: None,
+        created_at: careportal_domain::clock::Clock::now(&f.app.clock),
+    };
+    f.app.store.add_post(tenant, &careportal_domain::audit::Origin::system("test"), &new_post).await.unwrap();
+    assert!(f.willem.get("/prikbord").await.body.contains("Vandaag naar de markt"), "Willem reads the post");
     let csrf = csrf_of(&f.willem.get("/home").await.body).unwrap();
+    let (kees_id, reply_path) = (kees.to_string(), format!("/prikbord/{post}/reactie"));
     for (path, fields) in [
         ("/agenda/nieuw", vec![("titel", "x"), ("datum", "2026-11-27"), ("begin", "10:00"), ("einde", "11:00")]),
-        ("/berichten/netwerk", vec![("aan", "x"), ("bericht", "x")]),
-        ("/prikbord/00000000-0000-0000-0000-000000000000/reactie", vec![("reactie", "x")]),
+        ("/berichten/netwerk", vec![("aan", kees_id.as_str()), ("bericht", "x")]),
+        (reply_path.as_str(), vec![("reactie", "x")]),
     ] {
         let mut all = fields.clone();
         all.push(("csrf", &csrf));
         assert_eq!(f.willem.post(path, &all).await.status, StatusCode::NOT_FOUND, "{path}");
     }
+    assert_eq!(f.app.db.count("SELECT count(*) FROM appointments", &[]).await, 0, "no appointment made");
+    let posts = f.app.store.posts(tenant, f.client, 10).await.unwrap();
+    assert_eq!(posts.len(), 1, "no reply stored: {posts:?}");
+    set_rights(&mut f.johanna, kees, &[]).await;
     set_rights(&mut f.johanna, f.willem_id, &[]).await;
     // What was ticked is shown as ticked, and the change is in the audit log.
     set_rights(&mut f.johanna, f.willem_id, &["reports:read", "agenda:write"]).await;
@@ -172,10 +196,10 @@ async fn only_the_client_or_representative_sets_rights_and_only_for_contact_pers
     // Johanna cannot give rights to someone who is not her contact person, nor give what
     // cannot be given.
     let other = f.app.new_client("salem", "SAL-2002", "Hendrik Jansen").await;
-    let marja = f.app.new_account("salem", "marja@example.nl", "Marja Jansen", other, Relation::Contact).await;
+    let marja_id = f.app.new_account("salem", "marja@example.nl", "Marja Jansen", other, Relation::Contact).await;
     let page = f.johanna.get("/instellingen").await;
     let csrf = csrf_of(&page.body).unwrap();
-    let marja = marja.to_string();
+    let marja = marja_id.to_string();
     let stranger = f
         .johanna
         .post("/instellingen", &[("csrf", &csrf), ("contactpersoon", &marja), ("recht", "reports:read")])
@@ -186,7 +210,9 @@ async fn only_the_client_or_representative_sets_rights_and_only_for_contact_pers
         .post("/instellingen", &[("csrf", &csrf), ("contactpersoon", &willem), ("recht", "settings:write")])
         .await;
     assert_eq!(too_much.status, StatusCode::NOT_FOUND);
-    assert!(f.app.store.grants(f.app.tenant_id("salem").await, other, f.willem_id).await.unwrap().is_empty());
+    let tenant = f.app.tenant_id("salem").await;
+    assert!(f.app.store.grants(tenant, f.client, marja_id).await.unwrap().is_empty(), "Marja got nothing from Johanna");
+    assert!(f.app.store.grants(tenant, f.client, f.willem_id).await.unwrap().is_empty(), "nor Willem too much");
 
     // A representative manages the rights of the client's contact persons.
     let geertruida = f.app.new_client("salem", "SAL-2003", "Geertruida Mulder").await;

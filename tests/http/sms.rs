@@ -143,8 +143,8 @@ async fn sms_codes_work_once_for_five_minutes_and_are_limited(backend: Backend) 
     }
     let limited = client.submit("/inloggen", "/inloggen", &fields).await;
     assert!(limited.body.contains("te veel SMS-codes"), "{}", limited.body);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(app.sms(before).await.len(), 5, "the first login and enrolment made two, three more, then the limit");
+    assert!(before >= 2);
+    assert_eq!(app.sms_sent().await.len(), 5, "the first login and enrolment made two, three more, then the limit");
 }
 
 async fn only_mobile_numbers_of_allowed_countries(backend: Backend) {
@@ -342,8 +342,7 @@ async fn a_burst_of_code_requests_sends_no_more_than_the_hourly_limit(backend: B
     while let Some(status) = tasks.join_next().await {
         status.unwrap();
     }
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let sent = app.sms(0).await.len();
+    let sent = app.sms_sent().await.len();
     assert!(sent <= 5, "{sent} SMS in the hour (from {before}), the limit is five");
     assert!(sent > before, "some were sent");
 }

@@ -9,7 +9,10 @@ use careportal_tests::app::settings;
 use careportal_tests::{Backend, TestApp, on_both_backends};
 use std::time::{Duration, Instant};
 
-on_both_backends!(refused_logins_and_reset_requests_take_the_same_time_for_every_name);
+on_both_backends!(
+    refused_logins_and_reset_requests_take_the_same_time_for_every_name,
+    a_request_past_the_deadline_gets_the_branded_503,
+);
 
 const FLOOR: Duration = Duration::from_millis(60);
 const TRIES: usize = 9;
@@ -66,4 +69,29 @@ async fn refused_logins_and_reset_requests_take_the_same_time_for_every_name(bac
     let unknown = timed(&app, page, page, &reset("niemand@example.nl"), StatusCode::OK).await;
     let known = timed(&app, page, page, &reset("anna@example.nl"), StatusCode::OK).await;
     alike(unknown, known);
+}
+
+/// #13 Low: a request that runs past `request_deadline` is dropped: the person gets the
+/// branded 503 (what they sent is not saved, and they are not logged out) and the server
+/// keeps answering. A refused login held at a floor longer than the deadline stands in for a
+/// stuck handler.
+async fn a_request_past_the_deadline_gets_the_branded_503(backend: Backend) {
+    let mut web = settings(true, false);
+    web.answer_floor = Duration::from_secs(5);
+    web.request_deadline = Duration::from_millis(300);
+    let app = TestApp::builder(backend).settings(web).build().await;
+    app.person("siloah", "anna@example.nl", "Zonnebloem!Tafel7", false).await;
+    let mut client = app.client("siloah.localhost");
+    let started = Instant::now();
+    let answer = client
+        .submit("/inloggen", "/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", "Verkeerd!1")])
+        .await;
+    let took = started.elapsed();
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{}", answer.body);
+    assert!(took < Duration::from_secs(3), "cut off at the deadline, not at the floor: {took:?}");
+    assert!(answer.body.contains("Het portaal is even niet bereikbaar"), "{}", answer.body);
+    assert!(answer.body.contains("Wat u net verstuurde is nog niet opgeslagen"), "{}", answer.body);
+    assert_eq!(answer.header("retry-after"), Some("30"));
+    // The next request is answered as ever.
+    assert_eq!(client.get("/inloggen").await.status, StatusCode::OK);
 }

@@ -135,6 +135,40 @@ impl TestApp {
         transports_in(self.db.dir.path())
     }
 
+    /// Waits until the outbox holds nothing left to send: what the web process sends in the
+    /// background (and any worker) has then landed in the sinks, so a count read after this
+    /// is final, not merely "at least".
+    pub async fn drained(&self) {
+        let waiting = "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL";
+        for _ in 0..200 {
+            if self.db.count(waiting, &[]).await == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the outbox still had messages to send after five seconds");
+    }
+
+    /// Every SMS sent, once the outbox is drained.
+    pub async fn sms_sent(&self) -> Vec<String> {
+        self.drained().await;
+        let path = self.db.dir.path().join("sms.jsonl");
+        std::fs::read_to_string(&path).unwrap_or_default().lines().map(str::to_owned).collect()
+    }
+
+    /// Every e-mail sent, oldest first, once the outbox is drained.
+    pub async fn mails_sent(&self) -> Vec<String> {
+        self.drained().await;
+        let dir = self.db.dir.path().join("mail");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect()
+    }
+
     /// The SMS written so far (JSON lines), waiting up to two seconds for `at_least`.
     pub async fn sms(&self, at_least: usize) -> Vec<String> {
         let path = self.db.dir.path().join("sms.jsonl");
@@ -274,6 +308,21 @@ impl TestApp {
 
     pub async fn get(&self, host: &str, path: &str) -> TestResponse {
         send(&self.router, host, path).await
+    }
+
+    /// Serves this app on 127.0.0.1 through the binary's own accept loop (header timeout,
+    /// body timeout, peer addresses), for tools that talk real HTTP to a running portal.
+    pub async fn listen(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = self.router.clone();
+        tokio::spawn(careportal_web::serve(
+            listener,
+            router,
+            std::time::Duration::from_secs(10),
+            std::future::pending::<()>(),
+        ));
+        address
     }
 }
 

@@ -79,6 +79,20 @@ impl TestClient {
         self.send(request).await
     }
 
+    /// Posts `body` as a form exactly as given (bytes no browser would send).
+    pub async fn post_bytes(&mut self, path: &str, body: Vec<u8>) -> TestResponse {
+        let request = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("host", &self.host)
+            .header("cookie", self.cookie_header())
+            .header("user-agent", &self.user_agent)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
     /// Posts a multipart form (a file upload) as a browser does: text fields, then one file.
     pub async fn post_multipart(
         &mut self,

@@ -162,6 +162,27 @@ impl TestDb {
         store
     }
 
+    /// `sql` with text parameters (`?1`/`$1` as the backend writes them), as one count, on a
+    /// connection of its own as the owner: for tests that look beneath the store.
+    pub async fn count(&self, sql: &str, binds: &[&str]) -> i64 {
+        macro_rules! run {
+            ($conn:ty) => {{
+                let mut conn = <$conn>::connect(&self.url).await.unwrap();
+                let mut query = sqlx::query_scalar::<_, i64>(sql);
+                for bind in binds {
+                    query = query.bind(*bind);
+                }
+                let found = query.fetch_one(&mut conn).await.unwrap();
+                conn.close().await.unwrap();
+                found
+            }};
+        }
+        match self.backend {
+            Backend::Sqlite => run!(sqlx::SqliteConnection),
+            Backend::Postgres => run!(sqlx::PgConnection),
+        }
+    }
+
     /// Opens (and migrates) a store on this database, as the owner.
     pub async fn store(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
         let options = ConnectOptions { url: self.url.clone(), data_dir: self.data_dir(), max_connections: 4, clock };

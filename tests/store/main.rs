@@ -81,11 +81,33 @@ fn new_account(username: &str, given: &str, family: &str) -> NewAccount {
     }
 }
 
+/// A second run (by this store, and by a new process) applies nothing, and what was written
+/// between the runs is all still there.
 async fn migrations_run_twice_without_harm(backend: Backend) {
     let s = setup(backend).await;
+    let files = std::fs::read_dir(fixtures::repo_root().join("migrations").join(match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    }))
+    .unwrap()
+    .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql"))
+    .count() as i64;
+    let applied = "SELECT count(*) FROM _sqlx_migrations WHERE success";
+    assert_eq!(s.db.count(applied, &[]).await, files, "every migration applied once");
+    let tenant = apply(s.store.as_ref(), "siloah").await;
+    let client = s.store.create_client(tenant, &origin(), &new_client("SIL-1001", "Thomas", "Vries")).await.unwrap();
+    let audited = s.store.audit(tenant, 100).await.unwrap().len();
+
     s.store.migrate().await.unwrap();
-    s.store.migrate().await.unwrap();
-    s.store.ping().await.unwrap();
+    let again = s.db.store(Arc::new(s.clock.clone())).await;
+    again.migrate().await.unwrap();
+
+    assert_eq!(s.db.count(applied, &[]).await, files, "nothing applied twice");
+    assert_eq!(s.db.count("SELECT count(*) FROM _sqlx_migrations", &[]).await, files);
+    let found = again.client(tenant, client.id).await.unwrap().expect("the client survives");
+    assert_eq!(found.reference.as_str(), "SIL-1001");
+    assert_eq!(again.tenant_by_slug("siloah").await.unwrap().unwrap().id, tenant);
+    assert_eq!(again.audit(tenant, 100).await.unwrap().len(), audited, "the audit log as it was");
 }
 
 async fn apply_creates_then_updates_a_tenant(backend: Backend) {

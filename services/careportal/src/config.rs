@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 const ENV_PREFIX: &str = "CAREPORTAL_";
-const KEYS: [&str; 21] = [
+const KEYS: [&str; 22] = [
     "mode",
     "database_url",
     "listen",
@@ -29,6 +29,7 @@ const KEYS: [&str; 21] = [
     "max_connections",
     "worker_interval_seconds",
     "header_timeout_seconds",
+    "request_timeout_seconds",
     "smtp_url",
     "mail_from",
     "sms",
@@ -69,6 +70,9 @@ pub struct Config {
     pub worker_interval_seconds: u64,
     /// How long a client may take to send a request's headers (slowloris).
     pub header_timeout_seconds: u64,
+    /// How long one request may take in all, body included (a stuck handler or a body
+    /// trickled in): then the branded 503.
+    pub request_timeout_seconds: u64,
     /// None: e-mail goes to `<data_dir>/outbox/mail/` (development only).
     smtp_url: Option<String>,
     pub mail_from: String,
@@ -289,6 +293,7 @@ impl Config {
         let max_connections = parse_number(&text, "max_connections", 10, 1, 1000)?;
         let worker_interval_seconds = u64::from(parse_number(&text, "worker_interval_seconds", 30, 1, 3600)?);
         let header_timeout_seconds = u64::from(parse_number(&text, "header_timeout_seconds", 10, 1, 120)?);
+        let request_timeout_seconds = u64::from(parse_number(&text, "request_timeout_seconds", 120, 5, 3600)?);
         let smtp_url = match text("smtp_url")? {
             None => None,
             Some((v, s)) => {
@@ -378,6 +383,7 @@ impl Config {
             max_connections,
             worker_interval_seconds,
             header_timeout_seconds,
+            request_timeout_seconds,
             smtp_url,
             mail_from,
             sms_via_sns,
@@ -511,6 +517,7 @@ impl Config {
         line("max_connections", self.max_connections.to_string());
         line("worker_interval_seconds", self.worker_interval_seconds.to_string());
         line("header_timeout_seconds", self.header_timeout_seconds.to_string());
+        line("request_timeout_seconds", self.request_timeout_seconds.to_string());
         let smtp = self.smtp_url.as_deref().map_or_else(
             || format!("<geen: e-mail naar {}>", self.data_dir.join("outbox").join("mail").display()),
             redact_url,

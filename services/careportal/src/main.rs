@@ -10,7 +10,6 @@ mod demo;
 mod demo_record;
 mod documents;
 mod failure;
-mod http_server;
 mod plans;
 mod serve;
 mod sync;

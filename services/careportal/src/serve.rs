@@ -17,6 +17,7 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     let hasher = careportal_auth::PasswordHasher::owasp().map_err(|e| Failure::Failed(e.to_string()))?;
     let mut settings = WebSettings::new(config.mode == Mode::Development, config.https, secret.bytes(), hasher);
     settings.trusted_proxies = config.trusted_proxies.clone();
+    settings.request_deadline = Duration::from_secs(config.request_timeout_seconds);
     let transports = config.transports().await?;
     let blobs = config.blobs().await?;
     let jobs = jobs(config, store.clone()).await?;
@@ -32,7 +33,7 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     let worker = with_worker.then(|| tokio::spawn(careportal_worker::run(jobs, worker_interval(config), stop_rx)));
 
     let header_timeout = Duration::from_secs(config.header_timeout_seconds);
-    let served = crate::http_server::serve(listener, app(state), header_timeout, shutdown_signal()).await;
+    let served = careportal_web::serve(listener, app(state), header_timeout, shutdown_signal()).await;
     let _ = stop_tx.send(true);
     if let Some(worker) = worker {
         let _ = worker.await;

@@ -212,12 +212,22 @@ fn the_config_file_and_environment_layer_in_order() {
     std::fs::write(dir.path().join("careportal.toml"), "worker_interval_seconds = 20\n").unwrap();
     let (stdout, _) = text(&careportal(dir.path(), &["config", "print"], &[]));
     assert!(stdout.contains("worker_interval_seconds = 20"), "{stdout}");
-    let env = [("CAREPORTAL_WORKER_INTERVAL_SECONDS", "45"), ("CAREPORTAL_HEADER_TIMEOUT_SECONDS", "3")];
+    let env = [
+        ("CAREPORTAL_WORKER_INTERVAL_SECONDS", "45"),
+        ("CAREPORTAL_HEADER_TIMEOUT_SECONDS", "3"),
+        ("CAREPORTAL_REQUEST_TIMEOUT_SECONDS", "30"),
+    ];
     let (stdout, stderr) = text(&careportal(dir.path(), &["config", "print"], &env));
     assert!(
-        stdout.contains("worker_interval_seconds = 45") && stdout.contains("header_timeout_seconds = 3"),
+        stdout.contains("worker_interval_seconds = 45")
+            && stdout.contains("header_timeout_seconds = 3")
+            && stdout.contains("request_timeout_seconds = 30"),
         "{stdout}{stderr}"
     );
+    let (stdout, _) = text(&careportal(dir.path(), &["config", "print"], &[]));
+    assert!(stdout.contains("request_timeout_seconds = 120"), "the default: {stdout}");
+    let output = careportal(dir.path(), &["config", "print"], &[("CAREPORTAL_REQUEST_TIMEOUT_SECONDS", "1")]);
+    assert_eq!(output.status.code(), Some(2), "a deadline shorter than five seconds is refused");
     std::fs::write(dir.path().join("careportal.toml"), "listen = \"127.0.0.1:9000\"\nlog_level = \"debug\"\n").unwrap();
 
     std::fs::write(dir.path().join("other.toml"), "lissen = \"x\"\n").unwrap();

@@ -30,13 +30,20 @@ pub enum AppError {
     /// Every password-hashing slot stayed busy (a burst of logins): try again in a moment.
     #[error("busy: too many password checks at once")]
     Busy,
+    /// A form body no browser sends (not UTF-8, or not the form's shape).
+    #[error("unreadable form: {0}")]
+    BadForm(String),
+    /// The request ran past [`crate::WebSettings::request_deadline`].
+    #[error("request took longer than {0:?}")]
+    Deadline(std::time::Duration),
 }
 
 impl AppError {
     /// The database cannot take the request now, or the password checks are all taken: the
     /// branded 503, never a logout.
     fn is_unavailable(&self) -> bool {
-        matches!(self, AppError::Busy) || matches!(self, AppError::Store(error) if error.is_unavailable())
+        matches!(self, AppError::Busy | AppError::Deadline(_))
+            || matches!(self, AppError::Store(error) if error.is_unavailable())
     }
 }
 
@@ -63,6 +70,8 @@ enum Kind {
     NotFound,
     /// The database is gone or overloaded for a moment.
     Unavailable,
+    /// A form that could not be read.
+    BadForm,
     Internal,
 }
 
@@ -81,6 +90,11 @@ impl IntoResponse for AppError {
                 (StatusCode::NOT_FOUND, Kind::NotFound, None)
             }
             AppError::Store(StoreError::NotFound) => (StatusCode::NOT_FOUND, Kind::NotFound, None),
+            // Said in the log at info, not error: it is the sender's fault, not ours.
+            AppError::BadForm(cause) => {
+                tracing::info!(%cause, "form refused");
+                (StatusCode::BAD_REQUEST, Kind::BadForm, None)
+            }
             other if other.is_unavailable() => {
                 (StatusCode::SERVICE_UNAVAILABLE, Kind::Unavailable, Some(Arc::new(other.to_string())))
             }
@@ -101,6 +115,16 @@ pub fn unavailable() -> Response {
 
 pub async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+/// Bounds the whole request, a slowly sent body and a stuck database call alike: dropping
+/// the handler's future rolls back what it had begun, so nothing half-written stays.
+pub async fn deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limit = state.settings.request_deadline;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => AppError::Deadline(limit).into_response(),
+    }
 }
 
 /// A panic in a handler becomes an ordinary internal error page.
@@ -136,6 +160,10 @@ pub async fn render_error_pages(State(state): State<AppState>, request: Request,
         Kind::NotFound => ErrorView {
             title: "Pagina niet gevonden",
             message: "Deze pagina bestaat niet (meer), of u heeft er geen toegang toe. Controleer het adres, of ga terug naar de startpagina.",
+        },
+        Kind::BadForm => ErrorView {
+            title: "Dit formulier kon niet worden gelezen",
+            message: "Wat uw browser stuurde, kon het portaal niet lezen; er is niets opgeslagen. Ga terug met de knop Vorige van uw browser en probeer het opnieuw.",
         },
         Kind::Unavailable => ErrorView {
             title: "Het portaal is even niet bereikbaar",

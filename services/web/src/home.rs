@@ -31,7 +31,7 @@ pub async fn extend(
     _signed_in: SignedIn,
     headers: axum::http::HeaderMap,
     jar: CookieJar,
-    axum::Form(form): axum::Form<ExtendForm>,
+    crate::form::Form(form): crate::form::Form<ExtendForm>,
 ) -> Response {
     if !crate::session::csrf_ok(&state, &jar, &form.csrf) {
         return axum::http::StatusCode::FORBIDDEN.into_response();

@@ -4,8 +4,8 @@
 //! (services/accounts).
 
 use crate::error::AppError;
+use crate::form::Form;
 use crate::record::Care;
-use axum::Form;
 use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -7,6 +7,7 @@
 
 mod assets;
 mod error;
+mod form;
 mod health;
 pub mod home;
 mod invitations;
@@ -26,11 +27,13 @@ mod tenant;
 mod upload;
 
 mod routes;
+mod server;
 mod state;
 
 pub use error::AppError;
 pub use request_id::RequestId;
 pub use routes::app;
+pub use server::serve;
 pub use state::{ANSWER_FLOOR, AppState, Keys, WebSettings};
 pub use templates::{TemplateError, Templates};
 pub use tenant::CurrentTenant;

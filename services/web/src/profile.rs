@@ -3,13 +3,13 @@
 //! current code), revoking a device, signing out everywhere.
 
 use crate::error::AppError;
+use crate::form::Form;
 use crate::pages::UserView;
 use crate::pages::{Pages, form_context, render};
 use crate::request_id::RequestId;
 use crate::session::{self, ClientInfo, SignedIn, csrf_ok};
 use crate::state::AppState;
 use crate::tenant::CurrentTenant;
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -3,6 +3,7 @@
 //! ends every session, and the next login still asks for the second factor.
 
 use crate::error::AppError;
+use crate::form::Form;
 use crate::pages::{Pages, form_context, render};
 use crate::request_id::RequestId;
 use crate::session::{ClientInfo, csrf_ok};
@@ -10,7 +11,6 @@ use crate::signin::{new_password_problems, problems_by_field};
 use crate::state::AppState;
 use crate::templates::page_context;
 use crate::tenant::CurrentTenant;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};

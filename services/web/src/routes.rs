@@ -93,6 +93,7 @@ pub fn app(state: AppState) -> Router {
         .route("/sessie/verlengen", post(home::extend))
         .fallback(error::not_found)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
+        .layer(from_fn_with_state(state.clone(), error::deadline))
         .layer(from_fn_with_state(state.clone(), error::render_error_pages))
         .layer(from_fn_with_state(state.clone(), tenant::resolve));
 

@@ -26,6 +26,9 @@ pub struct WebSettings {
     /// they arrived, so the time taken cannot tell an existing account from an unknown one
     /// (the work differs by a few database writes; Argon2 runs for both).
     pub answer_floor: std::time::Duration,
+    /// The longest one request may take, reading its body included; past it the request is
+    /// dropped (its transaction rolls back) and the person gets the branded 503.
+    pub request_deadline: std::time::Duration,
 }
 
 /// Longer than a refused login or a reset request takes on a healthy deployment, short
@@ -41,9 +44,13 @@ impl WebSettings {
             hasher,
             trusted_proxies: Vec::new(),
             answer_floor: ANSWER_FLOOR,
+            request_deadline: REQUEST_DEADLINE,
         }
     }
 }
+
+/// Long enough for a photo of the largest allowed size on a slow mobile line.
+pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Waits until `floor` has passed since `started` (see [`WebSettings::answer_floor`]).
 pub(crate) async fn answer_no_sooner(started: tokio::time::Instant, floor: std::time::Duration) {

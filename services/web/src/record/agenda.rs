@@ -5,8 +5,8 @@
 use super::reports::EXPIRED_FORM;
 use super::{Care, field_errors};
 use crate::error::AppError;
+use crate::form::Form;
 use crate::pages::render;
-use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

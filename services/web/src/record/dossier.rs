@@ -5,8 +5,8 @@
 
 use super::Care;
 use crate::error::AppError;
+use crate::form::Form;
 use crate::pages::render;
-use axum::Form;
 use axum::body::Body;
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};

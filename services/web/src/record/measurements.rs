@@ -5,8 +5,8 @@
 use super::reports::{EXPIRED_FORM, author_name};
 use super::{Care, field_errors, moment};
 use crate::error::AppError;
+use crate::form::Form;
 use crate::pages::render;
-use axum::Form;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

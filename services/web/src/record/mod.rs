@@ -281,7 +281,7 @@ pub async fn switch_client(
     State(state): State<AppState>,
     care: Care,
     jar: CookieJar,
-    axum::Form(form): axum::Form<SwitchForm>,
+    crate::form::Form(form): crate::form::Form<SwitchForm>,
 ) -> Result<Response, AppError> {
     if !crate::session::csrf_ok(&state, &jar, &form.csrf) {
         return Ok(Redirect::to("/home").into_response());

@@ -5,9 +5,9 @@
 
 use super::Care;
 use crate::error::AppError;
+use crate::form::Form;
 use crate::pages::render;
 use crate::upload::read_upload;
-use axum::Form;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -5,9 +5,9 @@
 use super::reports::EXPIRED_FORM;
 use super::{Care, field_errors, moment};
 use crate::error::AppError;
+use crate::form::Form;
 use crate::pages::render;
 use crate::upload::read_upload;
-use axum::Form;
 use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -4,8 +4,8 @@
 use super::reports::{EXPIRED_FORM, author_name};
 use super::{Care, moment};
 use crate::error::AppError;
+use crate::form::Form;
 use crate::pages::render;
-use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -155,7 +155,13 @@ pub async fn save(
     if questionnaire.status == QuestionnaireStatus::Submitted {
         return Ok(Redirect::to(&format!("/vragenlijsten/{}", questionnaire.id)).into_response());
     }
-    let sending = value("actie") == "versturen";
+    // The two buttons name what to do (Enter in a field presses the first, "Concept
+    // opslaan"); a form without either is not from this page, and nothing of it is kept.
+    let sending = match value("actie").as_str() {
+        "versturen" => true,
+        "concept" => false,
+        _ => return Err(AppError::BadForm("vragenlijst zonder actie".to_owned())),
+    };
     let answers = match check_answers(&questionnaire.questions, &given, sending) {
         Ok(answers) => answers,
         Err(errors) => {

@@ -5,13 +5,13 @@
 //! username, a wrong password and a locked account get the same answer in the same time.
 
 use crate::error::AppError;
+use crate::form::Form;
 use crate::pages::{Pages, form_context, render};
 use crate::request_id::RequestId;
 use crate::session::{self, ClientInfo, at_stage, csrf_ok, stage_path};
 use crate::state::AppState;
 use crate::templates::page_context;
 use crate::tenant::CurrentTenant;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -3,8 +3,8 @@
 
 use super::Staff;
 use crate::error::AppError;
+use crate::form::Form;
 use crate::pages::render;
-use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

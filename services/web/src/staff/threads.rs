@@ -3,9 +3,9 @@
 
 use super::Staff;
 use crate::error::AppError;
+use crate::form::Form;
 use crate::pages::render;
 use crate::record::field_errors;
-use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

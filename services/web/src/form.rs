@@ -1,0 +1,72 @@
+//! The portal's form extractor. axum's `Form` decodes percent-escapes leniently: bytes that
+//! are not UTF-8 become U+FFFD and the mangled text would be stored as if someone had typed
+//! it. No browser sends that, so such a form is refused whole (a branded 400) and nothing
+//! of it is kept.
+
+use crate::error::AppError;
+use axum::extract::{FromRequest, RawForm, Request};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Form<T>(pub T);
+
+impl<T, S> FromRequest<S> for Form<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let RawForm(bytes) = RawForm::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        if !decodes_to_text(&bytes) {
+            return Err(AppError::BadForm("not UTF-8".to_owned()).into_response());
+        }
+        serde_urlencoded::from_bytes(&bytes).map(Form).map_err(|e| AppError::BadForm(e.to_string()).into_response())
+    }
+}
+
+/// Whether every name and value of an `application/x-www-form-urlencoded` body is UTF-8
+/// once its percent-escapes are undone.
+fn decodes_to_text(body: &[u8]) -> bool {
+    body.split(|b| *b == b'&').flat_map(|pair| pair.splitn(2, |b| *b == b'=')).all(|part| {
+        let mut decoded = Vec::with_capacity(part.len());
+        let mut at = 0;
+        while at < part.len() {
+            match part[at] {
+                b'%' if at + 2 < part.len() && hex(part[at + 1]).is_some() && hex(part[at + 2]).is_some() => {
+                    decoded.push(hex(part[at + 1]).unwrap_or(0) * 16 + hex(part[at + 2]).unwrap_or(0));
+                    at += 3;
+                }
+                byte => {
+                    decoded.push(byte);
+                    at += 1;
+                }
+            }
+        }
+        std::str::from_utf8(&decoded).is_ok()
+    })
+}
+
+fn hex(byte: u8) -> Option<u8> {
+    (byte as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decodes_to_text;
+
+    #[test]
+    fn text_passes_and_bytes_that_are_not_utf8_do_not() {
+        assert!(decodes_to_text(b"bericht=Hallo+daar&csrf=abc"));
+        assert!(decodes_to_text("naam=Jos%C3%A9&plaats=%E2%82%AC".as_bytes()), "é and € percent-encoded");
+        assert!(decodes_to_text(b"x=100%25&y=%"), "a lone % is text");
+        assert!(decodes_to_text(b""));
+        assert!(!decodes_to_text(b"bericht=%FF%FE"));
+        assert!(!decodes_to_text(b"tekst=%C3%28"), "a broken two-byte sequence");
+        assert!(!decodes_to_text(b"titel=%ED%A0%80"), "a UTF-16 surrogate");
+        assert!(!decodes_to_text(b"bericht=\xff"), "a raw byte");
+        assert!(!decodes_to_text(b"%FF=naam"), "names too");
+    }
+}
