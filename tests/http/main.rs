@@ -38,6 +38,7 @@ on_both_backends!(
     a_request_id_is_kept_only_from_our_own_load_balancer,
     a_failing_page_gets_a_dutch_500_that_hides_the_cause,
     signed_in_pages_and_the_totp_key_are_never_stored,
+    a_form_posted_where_it_is_not_read_leaves_the_connection_usable,
 );
 
 async fn each_tenant_has_its_own_branded_landing_page(backend: Backend) {
@@ -282,4 +283,41 @@ async fn a_failing_page_gets_a_dutch_500_that_hides_the_cause(backend: Backend) 
     assert!(!response.body.contains("geheime_oorzaak"), "the cause stays in the log");
     // Other tenants are unaffected.
     assert_eq!(app.get("siloah.localhost", "/").await.status, StatusCode::OK);
+}
+
+/// Found by the drill: a page that answers without reading the form (a POST after the
+/// session ended gets a redirect to Inloggen) made the server close the connection with
+/// the form's bytes unread, and the peer's kernel answers those with a reset that can
+/// destroy the answer itself. Small bodies are read first, so the answer arrives and the
+/// connection stays open for the browser's next request. Over a real socket, with the body
+/// sent after the head as browsers may.
+async fn a_form_posted_where_it_is_not_read_leaves_the_connection_usable(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::new(backend).await;
+    let address = app.listen().await;
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let body = "tekst=Mijn+rapportage&csrf=verlopen";
+    let head = format!(
+        "POST /rapportages/nieuw HTTP/1.1\r\nHost: siloah.localhost\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    socket.write_all(body.as_bytes()).await.unwrap();
+    let next = "GET /inloggen HTTP/1.1\r\nHost: siloah.localhost\r\n\r\n";
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let _ = socket.write_all(next.as_bytes()).await;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 16 * 1024];
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !String::from_utf8_lossy(&received).trim_end().ends_with("</html>") {
+        match tokio::time::timeout_at(deadline, socket.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => received.extend_from_slice(&buffer[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 303"), "the redirect to Inloggen arrives: {text}");
+    assert_eq!(text.matches("HTTP/1.1 ").count(), 2, "and the next request is answered on the same connection: {text}");
 }

@@ -20,6 +20,7 @@ mod request_id;
 mod security;
 pub mod session;
 mod signin;
+mod small_bodies;
 mod sms;
 mod staff;
 mod templates;

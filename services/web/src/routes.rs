@@ -2,8 +2,8 @@
 
 use crate::state::AppState;
 use crate::{
-    assets, error, health, home, invitations, landing, profile, record, recovery, request_id, security, signin, staff,
-    tenant,
+    assets, error, health, home, invitations, landing, profile, record, recovery, request_id, security, signin,
+    small_bodies, staff, tenant,
 };
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -102,6 +102,7 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .merge(tenant_routes)
         .layer(from_fn_with_state(state.clone(), security::headers))
+        .layer(axum::middleware::from_fn(small_bodies::read_first))
         .layer(request_id::trace_layer())
         .layer(from_fn_with_state(state.clone(), request_id::assign))
         .with_state(state)
