@@ -11,7 +11,7 @@ BROWSER_DIR := tests/browser
 export TEST_VENV ?= /var/tmp/careportal-venv
 export TEST_PYTHON ?= $(TEST_VENV)/bin/python
 
-.PHONY: run build test test-deps test-unit test-sqlite test-postgres e2e lint fmt clean bench drill
+.PHONY: run build test test-deps test-unit test-sqlite test-postgres test-halves e2e lint fmt clean bench drill
 
 ## Start the portal on SQLite in ./data with the demo tenants (loaded when the data folder is empty).
 run: build
@@ -34,19 +34,34 @@ test: test-deps
 test-deps:
 	@bash tests/setup.sh all
 
-## Unit tests of every crate and the CLI tests of the binary.
+## Unit tests of every crate, the CLI tests of the binary, and the suites' tests that are
+## not one story on two databases.
 test-unit:
 	$(CARGO) test --workspace --lib --bins --test cli --test oathtool --test documents
+	$(CARGO) test --workspace $(BOTH_BACKENDS) -- --skip sqlite:: --skip postgres::
+
+# The suites whose every story runs as sqlite::name and postgres::name.
+BOTH_BACKENDS := --test store --test http --test logs --test sync --test worker --test delivery --test drill
 
 ## The store conformance and HTTP suites on SQLite.
-test-sqlite:
+test-sqlite: test-halves
 	@echo "== store and HTTP suites on SQLite"
-	$(CARGO) test --workspace --test store --test http --test logs --test sync --test worker --test delivery --test drill -- sqlite::
+	$(CARGO) test --workspace $(BOTH_BACKENDS) -- sqlite::
 
 ## The store conformance and HTTP suites on PostgreSQL.
-test-postgres:
+test-postgres: test-halves
 	@echo "== store and HTTP suites on PostgreSQL"
-	$(CARGO) test --workspace --test store --test http --test logs --test sync --test worker --test delivery --test drill -- postgres::
+	$(CARGO) test --workspace $(BOTH_BACKENDS) -- postgres::
+
+## A filter that matches nothing passes in cargo, so a story written outside
+## on_both_backends! would run in neither half: the halves must be the same size, and
+## what is in neither (no database, or PostgreSQL by nature) runs in test-unit.
+test-halves:
+	@list() { $(CARGO) test --workspace $(BOTH_BACKENDS) -q -- --list $$1 2>/dev/null | grep -c ': test$$'; }; \
+	all=$$(list ""); sqlite=$$(list sqlite::); postgres=$$(list postgres::); \
+	echo "== $$all tests: $$sqlite on SQLite, $$postgres on PostgreSQL, $$((all - sqlite - postgres)) in neither (test-unit)"; \
+	if [ "$$sqlite" != "$$postgres" ]; then \
+	  echo "every story must run on both databases (on_both_backends!): the halves differ"; exit 1; fi
 
 ## Browser tests: Debian's chromium, playwright-core and axe-core.
 e2e: build test-deps

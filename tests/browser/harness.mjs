@@ -214,6 +214,25 @@ export function menu(page) {
   return page.getByRole('navigation', { name: 'Onderdelen van het dossier' });
 }
 
+const DAYS = ['zondag', 'maandag', 'dinsdag', 'woensdag', 'donderdag', 'vrijdag', 'zaterdag'];
+const MONTHS = ['januari', 'februari', 'maart', 'april', 'mei', 'juni', 'juli', 'augustus', 'september', 'oktober', 'november', 'december'];
+
+// A day `n` days before today, as the CLI takes it (2026-11-24) and as the portal writes it
+// (dinsdag 24 november 2026): tests derive their dates from the clock, so they hold in any year.
+export function daysAgo(n) {
+  const day = new Date(Date.now() - n * 86400000);
+  return {
+    iso: day.toISOString().slice(0, 10),
+    dutch: `${DAYS[day.getUTCDay()]} ${day.getUTCDate()} ${MONTHS[day.getUTCMonth()]} ${day.getUTCFullYear()}`,
+  };
+}
+
+/** The key written out under the QR code, read as a person reads it: after the colon. */
+export async function writtenKey(page) {
+  const caption = await page.getByText('Lukt scannen niet? Typ dan deze sleutel over in de app:').innerText();
+  return caption.split(':').pop().replace(/\s/g, '');
+}
+
 export const DEMO_PASSWORD = 'Zonnebloem!Tafel7';
 
 /** A code from oathtool, `offset` seconds from now. */
@@ -229,7 +248,7 @@ export async function signInWithApp(portal, page, slug, username) {
   await page.getByLabel('Wachtwoord', { exact: true }).fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Inloggen' }).click();
   await page.getByRole('link', { name: /^Authenticator App/ }).click();
-  const secret = (await page.locator('#sleutel').innerText()).replace(/\s/g, '');
+  const secret = await writtenKey(page);
   await page.getByLabel('Code uit de app').fill(totpCode(secret));
   await page.getByRole('button', { name: 'Bevestig' }).click();
   await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();

@@ -9,8 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   startPortal, startBrowser, openPage, VIEWPORTS, nthSms, smsCount, pdfText, fetchLinked, fetchInPage, checkPage, menu,
-  signInWithSms as firstSignIn,
+  signInWithSms as firstSignIn, daysAgo,
 } from './harness.mjs';
+
+/** The date of the corrected print: recent, so it falls under "Laatste jaar" in any year. */
+const corrected = daysAgo(9);
 
 let portal;
 let browser;
@@ -72,10 +75,10 @@ test('siloah: een begeleidingsplan afkeuren, een volgend ondertekenen met een SM
   const file = join(mkdtempSync(join(tmpdir(), 'plan-')), 'plan.pdf');
   writeFileSync(file, print.body);
   planFile = file;
-  portal.cli(['plan', 'offer', '--tenant', 'siloah', '--client', 'SIL-1001', '--file', file, '--date', '2026-11-24', '--by', 'Lisa Smit']);
+  portal.cli(['plan', 'offer', '--tenant', 'siloah', '--client', 'SIL-1001', '--file', file, '--date', corrected.iso, '--by', 'Lisa Smit']);
   await page.reload();
   await page.getByRole('link', { name: 'Lezen en ondertekenen' }).click();
-  await page.getByRole('heading', { level: 2, name: 'Begeleidingsplanafdruk van dinsdag 24 november 2026' }).waitFor();
+  await page.getByRole('heading', { level: 2, name: `Begeleidingsplanafdruk van ${corrected.dutch}` }).waitFor();
   // A code left too long expires (aged in the database, as five minutes would age it).
   const lateCode = await codeAfter(page, 'Ondertekenen');
   assert.equal(portal.sql("UPDATE one_time_codes SET expires_at = '2000-01-01T00:00:00+00:00' WHERE purpose = 'sign' AND used_at IS NULL"), '1');
@@ -94,9 +97,9 @@ test('siloah: een begeleidingsplan afkeuren, een volgend ondertekenen met een SM
 
   // Begeleidingsplanafdrukken: the latest signed print and its Handtekeningenblad.
   await menu(page).getByRole('link', { name: 'Begeleidingsplanafdrukken' }).click();
-  await page.getByRole('heading', { level: 3, name: 'Begeleidingsplanafdruk van dinsdag 24 november 2026' }).waitFor();
+  await page.getByRole('heading', { level: 3, name: `Begeleidingsplanafdruk van ${corrected.dutch}` }).waitFor();
   await checkPage(page);
-  const sheet = await fetchLinked(page, page.getByRole('link', { name: 'Handtekeningenblad: Begeleidingsplanafdruk van dinsdag 24 november 2026' }));
+  const sheet = await fetchLinked(page, page.getByRole('link', { name: `Handtekeningenblad: Begeleidingsplanafdruk van ${corrected.dutch}` }));
   const sheetText = pdfText(sheet.body);
   for (const expected of ['Siloah', 'Handtekeningenblad', 'Ondertekend', 'Pieter de Vries (vertegenwoordiger)', 'Bevestigingscode per SMS naar', 'SHA-256']) {
     assert.ok(sheetText.includes(expected), `${expected} missing from the sheet:\n${sheetText}`);
@@ -109,7 +112,7 @@ test('siloah: een begeleidingsplan afkeuren, een volgend ondertekenen met een SM
   assert.ok(await page.getByRole('heading', { name: 'Begeleidingsplanafdruk van woensdag 27 oktober 2021' }).isVisible());
   await checkPage(page);
   await page.getByRole('link', { name: 'Laatste jaar' }).click();
-  await page.getByRole('heading', { level: 3, name: 'Begeleidingsplanafdruk van dinsdag 24 november 2026' }).waitFor();
+  await page.getByRole('heading', { level: 3, name: `Begeleidingsplanafdruk van ${corrected.dutch}` }).waitFor();
   assert.equal(await page.getByText('1 mei 2023').count(), 0, 'the last year only');
   await page.close();
 });
@@ -122,7 +125,7 @@ for (const viewport of VIEWPORTS) {
     await signInWithSms(page, username, number);
 
     // A print offered, read, Ondertekenen chosen, then Annuleer: it stays open.
-    portal.cli(['plan', 'offer', '--tenant', 'siloah', '--client', 'SIL-1001', '--file', planFile, '--date', '2026-11-23']);
+    portal.cli(['plan', 'offer', '--tenant', 'siloah', '--client', 'SIL-1001', '--file', planFile, '--date', daysAgo(10).iso]);
     await page.reload();
     await page.getByRole('link', { name: 'Lezen en ondertekenen' }).first().click();
     await page.getByRole('heading', { level: 1, name: 'Ondertekenen van begeleidingsplanafdruk' }).waitFor();
@@ -163,12 +166,16 @@ for (const viewport of VIEWPORTS) {
     await boxes.nth(0).check();
     await boxes.nth(2).check();
     await checkPage(page);
-    const url = await page.locator('form.report-download').evaluate((form) => {
-      const query = new URLSearchParams(new FormData(form)).toString();
-      return `${form.action}?${query}`;
-    });
-    const download = await fetchInPage(page, url);
-    assert.equal(download.type, 'application/pdf');
+    // The Download button itself: what the browser gets when it is pressed.
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/rapportages/download')),
+      page.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    assert.equal(response.status(), 200);
+    assert.equal(response.headers()['content-type'], 'application/pdf');
+    // Chromium shows it in its PDF viewer; the bytes are fetched again from the list page.
+    await page.goBack();
+    const download = await fetchInPage(page, response.url());
     const text = pdfText(download.body);
     assert.match(text, /Rapportages van Thomas de Vries/);
     assert.match(text, /Thomas heeft goed geslapen/);

@@ -57,7 +57,7 @@ test('siloah: een verlopen wachtwoord moet bij de volgende keer inloggen worden 
   await page.getByLabel('Nieuw wachtwoord').fill(PASSWORD);
   await page.getByLabel('Bevestig wachtwoord').fill(PASSWORD);
   await page.getByRole('button', { name: 'Wijzig wachtwoord' }).click();
-  await page.locator('.field__error').first().waitFor();
+  await page.getByText('Het nieuwe wachtwoord moet anders zijn dan het huidige.').waitFor();
   await checkPage(page);
   await page.getByLabel('Huidig wachtwoord').fill(PASSWORD);
   await page.getByLabel('Nieuw wachtwoord').fill('Tulpenveld&Molen42');

@@ -100,6 +100,8 @@ fn guesses(real: &str, rounds: usize) -> Vec<String> {
         all.push(uuid::Uuid::from_u128(n as u128).to_string());
         n += 1;
     }
+    // Another spelling of the real id must not be the real id itself (a token has no dashes).
+    all.retain(|guess| guess != real);
     all.truncate(rounds.max(1));
     all
 }

@@ -114,12 +114,49 @@ async fn postgres_template(clock: Arc<dyn Clock>) -> String {
             .await
             .unwrap();
             sqlx::query(&format!("GRANT careportal_app TO {PORTAL_ROLE}")).execute(&mut admin).await.unwrap();
+            sweep_leftovers(&mut admin).await;
             sqlx::query("SELECT pg_advisory_unlock(727272)").execute(&mut admin).await.unwrap();
             admin.close().await.unwrap();
             name
         })
         .await
         .clone()
+}
+
+/// Test databases are named `careportal_t_<unix seconds>_<uuid>`, so a later run can tell
+/// what an earlier one left behind (a test killed, a drop that failed) from what a run going
+/// on right now uses.
+const TEST_DB_PREFIX: &str = "careportal_t_";
+/// Older than this, a test database belongs to no run still going.
+const LEFTOVER_AFTER_SECONDS: u64 = 6 * 3600;
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Drops the test databases earlier runs left behind; says how many.
+async fn sweep_leftovers(admin: &mut sqlx::PgConnection) -> usize {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'careportal\\_t\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap();
+    let mut dropped = 0;
+    for name in names {
+        let made = name.strip_prefix(TEST_DB_PREFIX).and_then(|rest| rest.split('_').next()?.parse::<u64>().ok());
+        // Names from before the timestamp was part of them are leftovers by definition.
+        if made.is_some_and(|at| unix_now().saturating_sub(at) < LEFTOVER_AFTER_SECONDS) {
+            continue;
+        }
+        let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        if sqlx::query(&drop).execute(&mut *admin).await.is_ok() {
+            dropped += 1;
+        }
+    }
+    if dropped > 0 {
+        eprintln!("{dropped} PostgreSQL test database(s) left by earlier runs dropped");
+    }
+    dropped
 }
 
 impl TestDb {
@@ -132,7 +169,7 @@ impl TestDb {
             }
             Backend::Postgres => {
                 let template = postgres_template(clock).await;
-                let name = format!("careportal_t_{}", uuid::Uuid::new_v4().simple());
+                let name = format!("{TEST_DB_PREFIX}{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
                 let mut admin = sqlx::PgConnection::connect(&postgres_admin_url()).await.unwrap();
                 sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(&mut admin).await.unwrap();
                 admin.close().await.unwrap();
