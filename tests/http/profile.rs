@@ -43,6 +43,19 @@ async fn the_second_factor_is_reset_only_with_password_and_code(backend: Backend
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.body.contains("Er is niets gewijzigd."));
+    // The right password is not enough either: with a wrong code, or none, nothing changes.
+    let wrong_code = if code == "000000" { "111111" } else { "000000" };
+    for code in [wrong_code, ""] {
+        let fields = [("actie", "opnieuw-instellen"), ("wachtwoord", PASSWORD), ("code", code)];
+        let refused = client.submit("/profiel", "/profiel", &fields).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "code {code:?}: {}", refused.body);
+        assert!(refused.body.contains("Er is niets gewijzigd."));
+    }
+    let tenant = app.tenant_id("siloah").await;
+    let username = careportal_domain::people::Username::parse("anna@example.nl").unwrap();
+    let anna = app.store.account_by_username(tenant, &username).await.unwrap().unwrap().id;
+    assert!(app.store.second_factor(tenant, anna).await.unwrap().is_some(), "the app is still Anna's factor");
+    assert_eq!(other_device.get("/home").await.status, StatusCode::OK, "and her other session lives");
 
     app.clock.advance(chrono::Duration::seconds(30));
     let code = secret.code_at(now_unix(&app)).unwrap();

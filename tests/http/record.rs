@@ -30,6 +30,7 @@ on_both_backends!(
     a_module_that_is_off_or_a_right_that_is_missing_answers_404,
     a_representative_of_two_clients_switches_between_them,
     every_view_of_the_record_is_in_the_audit_log,
+    every_module_and_beheer_view_is_audited_at_both_tenants,
 );
 
 const HOST: &str = "siloah.localhost";
@@ -466,5 +467,123 @@ async fn every_view_of_the_record_is_in_the_audit_log(backend: Backend) {
         assert_eq!(view.on_behalf_of.as_deref(), Some(behalf.as_str()), "{view:?}");
         assert_eq!(view.outcome, "allowed");
         assert!(view.user_agent.is_some() && view.seq.is_some() && view.hash.is_some(), "{view:?}");
+    }
+}
+
+/// Each module's page, as the manuals name them (Help is no client data).
+const PAGES: [(careportal_domain::tenant::Module, &str); 16] = {
+    use careportal_domain::tenant::Module::*;
+    [
+        (Home, "/home"),
+        (Reports, "/rapportages"),
+        (Consents, "/toestemmingen"),
+        (Measurements, "/metingen"),
+        (CarePlans, "/begeleidingsplannen"),
+        (Evaluations, "/evaluaties"),
+        (PersonProfile, "/persoonsbeeld"),
+        (Invoices, "/facturen"),
+        (Messages, "/berichten"),
+        (Agenda, "/agenda"),
+        (Prikbord, "/prikbord"),
+        (Questionnaires, "/vragenlijsten"),
+        (Contacts, "/contactpersonen"),
+        (MyDetails, "/mijn-gegevens"),
+        (Settings, "/instellingen"),
+        (Help, "/help"),
+    ]
+};
+
+/// #16: every module a tenant has switched on, at Siloah and at Salem, leaves a
+/// `record.viewed` of that module when its page is opened (and a module that is off answers
+/// 404); every Beheer view of a client leaves an entry naming the client and the module.
+async fn every_module_and_beheer_view_is_audited_at_both_tenants(backend: Backend) {
+    use careportal_domain::staff::StaffRole;
+    let app = TestApp::new(backend).await;
+    for (slug, host) in [("siloah", "siloah.localhost"), ("salem", "salem.localhost")] {
+        let tenant = app.tenant_id(slug).await;
+        let reference = format!("{}-1001", slug.to_uppercase());
+        let client = app.new_client(slug, &reference, "Thomas de Vries").await;
+        // Facturen shows only once there is an invoice.
+        let invoice = careportal_domain::record::documents::NewDocument {
+            kind: careportal_domain::record::documents::DocumentKind::Invoice,
+            title: "Factuur".into(),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            blob_key: "test/factuur.pdf".into(),
+            sha256: "0".repeat(64),
+            size: 1,
+            content_type: "application/pdf".into(),
+        };
+        app.store.add_document(tenant, &Origin::system("test"), client, &invoice).await.unwrap();
+        let config = app.store.tenant_by_slug(slug).await.unwrap().unwrap().config;
+        let on: Vec<_> = PAGES.iter().filter(|(m, _)| config.modules.contains_key(m.key())).collect();
+        assert!(on.len() >= 8, "{slug} has its modules: {on:?}");
+        // The client and a representative: between them every module that is on opens.
+        let mut opened = std::collections::BTreeSet::new();
+        for (relation, who) in [(Relation::Client, "thomas"), (Relation::Representative, "ingrid")] {
+            let name = if who == "thomas" { "Thomas de Vries" } else { "Ingrid de Vries" };
+            let account = app.new_account(slug, &format!("{who}@{slug}.example"), name, client, relation).await;
+            let mut browser = app.signed_in(host, slug, account).await;
+            let mut seen = Vec::new();
+            for (module, path) in PAGES {
+                let page = browser.get(path).await;
+                if !config.modules.contains_key(module.key()) {
+                    assert_eq!(page.status, StatusCode::NOT_FOUND, "{slug} {path} is off");
+                } else if page.status == StatusCode::OK {
+                    seen.push((module, path));
+                } else {
+                    assert_eq!(page.status, StatusCode::NOT_FOUND, "{slug} {path} as {who}");
+                }
+            }
+            let audit = app.store.audit_of_client(tenant, client, 1000).await.unwrap();
+            for (module, path) in seen.iter().filter(|(m, _)| m.key() != "help") {
+                let view = audit
+                    .iter()
+                    .find(|e| {
+                        e.action == "record.viewed"
+                            && e.object.as_deref() == Some(module.key())
+                            && e.actor == format!("account:{account}")
+                    })
+                    .unwrap_or_else(|| panic!("{slug}: {who} opening {path} left no view of {}", module.key()));
+                assert_eq!(view.role.as_deref(), Some(if who == "thomas" { "client" } else { "representative" }));
+                assert_eq!(view.outcome, "allowed");
+                assert!(view.seq.is_some() && view.hash.is_some());
+            }
+            opened.extend(seen.iter().map(|(m, _)| m.key()));
+        }
+        for (module, path) in &on {
+            assert!(opened.contains(module.key()), "{slug}: {path} opened for nobody");
+        }
+
+        // Beheer: a coordinator's looks at this client, each with the client and the module.
+        let own = app.new_client(slug, &format!("STAFF-{slug}"), "Eigen Dossier").await;
+        let lisa = app.new_account(slug, &format!("lisa@{slug}.example"), "Lisa Smit", own, Relation::Client).await;
+        app.store.add_staff_role(tenant, &Origin::system("test"), lisa, StaffRole::Coordinator).await.unwrap();
+        let mut lisa_browser = app.signed_in(host, slug, lisa).await;
+        let mut looked =
+            vec![("/beheer".to_owned(), None), (format!("/beheer/clienten/{reference}/berichten"), Some("messages"))];
+        if config.modules.contains_key("prikbord") {
+            looked.push((format!("/beheer/clienten/{reference}/prikbord"), Some("prikbord")));
+        }
+        if config.modules.contains_key("care_plans") {
+            looked.push((format!("/beheer/clienten/{reference}/begeleidingsplan"), Some("care_plans")));
+        }
+        for (path, _) in &looked {
+            assert_eq!(lisa_browser.get(path).await.status, StatusCode::OK, "{slug} {path}");
+        }
+        let entries = app.store.audit(tenant, 500).await.unwrap();
+        let lisa_actor = format!("account:{lisa}");
+        let by_lisa: Vec<_> = entries.iter().filter(|e| e.actor == lisa_actor).collect();
+        assert!(
+            by_lisa.iter().any(|e| e.action == "client.listed" && e.role.as_deref() == Some("coordinator")),
+            "{by_lisa:?}"
+        );
+        for (path, object) in looked.iter().filter_map(|(p, o)| o.map(|o| (p, o))) {
+            assert!(
+                by_lisa
+                    .iter()
+                    .any(|e| e.client == Some(client) && e.object.as_deref() == Some(object) && e.outcome == "allowed"),
+                "{slug}: {path} left no entry for the client with {object}: {by_lisa:?}"
+            );
+        }
     }
 }

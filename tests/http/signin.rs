@@ -229,12 +229,23 @@ async fn a_form_without_its_csrf_token_is_refused(backend: Backend) {
     app.person("siloah", "anna@example.nl", PASSWORD, false).await;
     let mut client = app.client(HOST);
     client.get("/inloggen").await;
-    let forged = client
-        .post("/inloggen", &[("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD), ("csrf", "x")])
-        .await;
-    assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert!(forged.body.contains("Deze pagina was verlopen"));
-    assert!(session_cookie(&client).is_none());
+    // No token at all, an empty one, and a wrong one.
+    let fields = [("gebruikersnaam", "anna@example.nl"), ("wachtwoord", PASSWORD)];
+    for token in [None, Some(""), Some("x")] {
+        let mut sent = fields.to_vec();
+        sent.extend(token.map(|t| ("csrf", t)));
+        let forged = client.post("/inloggen", &sent).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "token {token:?}");
+        assert!(forged.body.contains("Deze pagina was verlopen"));
+        assert!(session_cookie(&client).is_none());
+    }
+    // And without a CSRF cookie, with a token from a page: nothing to check it against.
+    let mut cookieless = app.client(HOST);
+    let token = careportal_tests::client::csrf_of(&cookieless.get("/inloggen").await.body).unwrap();
+    cookieless.cookies.clear();
+    let mut sent = fields.to_vec();
+    sent.push(("csrf", &token));
+    assert_eq!(cookieless.post("/inloggen", &sent).await.status, StatusCode::FORBIDDEN);
     // A token from another browser does not fit this one's cookie.
     let mut other = app.client(HOST);
     let page = other.get("/inloggen").await;

@@ -43,6 +43,16 @@ async fn form_page(
 pub async fn form(staff: Staff, jar: CookieJar, Path(reference): Path<String>) -> Result<Response, AppError> {
     staff.require(StaffAction::OfferPlans).await?;
     let client = staff.client(&reference).await?;
+    // The form names the client: a look at who they are, logged as any other.
+    let event = staff
+        .origin()
+        .event(
+            careportal_domain::audit::AuditAction::new("client.viewed"),
+            Some(client.id),
+            "begeleidingsplan aanbieden",
+        )
+        .on("care_plans");
+    staff.state.store.append_audit(staff.tenant.id, &event).await?;
     let today = careportal_domain::time::local_date(staff.state.clock.now()).to_string();
     form_page(&staff, jar, &client, &today, &[], None, StatusCode::OK).await
 }

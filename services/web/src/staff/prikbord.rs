@@ -27,11 +27,14 @@ pub async fn page(staff: Staff, jar: CookieJar, Path(reference): Path<String>) -
     staff.require(StaffAction::AnswerMessages).await?;
     let client = staff.client(&reference).await?;
     let posts = staff.state.store.posts(staff.tenant.id, client.id, 300).await?;
-    let event = staff.origin().event(
-        AuditAction::new("record.viewed"),
-        Some(client.id),
-        format!("prikbord als medewerker: {} berichten", posts.len()),
-    );
+    let event = staff
+        .origin()
+        .event(
+            AuditAction::new("record.viewed"),
+            Some(client.id),
+            format!("prikbord als medewerker: {} berichten", posts.len()),
+        )
+        .on("prikbord");
     staff.state.store.append_audit(staff.tenant.id, &event).await?;
     let lines: Vec<Line> = posts
         .iter()

@@ -34,11 +34,14 @@ async fn thread_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let messages = staff.state.store.care_messages(staff.tenant.id, client.id, 500).await?;
-    let event = staff.origin().event(
-        AuditAction::new("record.viewed"),
-        Some(client.id),
-        format!("messages als medewerker: {} berichten", messages.len()),
-    );
+    let event = staff
+        .origin()
+        .event(
+            AuditAction::new("record.viewed"),
+            Some(client.id),
+            format!("messages als medewerker: {} berichten", messages.len()),
+        )
+        .on("messages");
     staff.state.store.append_audit(staff.tenant.id, &event).await?;
     let lines: Vec<Line> = messages
         .iter()
