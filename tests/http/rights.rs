@@ -15,6 +15,7 @@ on_both_backends!(
     a_tenant_with_fixed_roles_has_no_rights_settings,
     network_messages_reach_only_those_who_may_read_them,
     a_contact_person_adds_their_own_photo_and_only_the_client_sets_the_central_one,
+    a_policy_changed_by_tenant_apply_holds_at_once_on_every_instance,
 );
 
 const HOST: &str = "salem.localhost";
@@ -327,4 +328,34 @@ async fn a_contact_person_adds_their_own_photo_and_only_the_client_sets_the_cent
     let mut marja = f.app.signed_in(HOST, "salem", marja).await;
     assert_eq!(marja.get(&src).await.status, StatusCode::NOT_FOUND);
     assert_eq!(marja.get("/foto/client").await.status, StatusCode::NOT_FOUND);
+}
+
+/// #16: a rights policy changed by `tenant apply` (here: Siloah's clients may no longer read
+/// Rapportages) holds on the next request of every instance, and so does putting it back.
+async fn a_policy_changed_by_tenant_apply_holds_at_once_on_every_instance(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let thomas = app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
+    let account = app.new_account("siloah", "thomas@example.nl", "Thomas de Vries", thomas, Relation::Client).await;
+    let mut here = app.signed_in("siloah.localhost", "siloah", account).await;
+    let mut there =
+        TestClient::new(app.second_instance(careportal_tests::app::settings(true, false)), "siloah.localhost");
+    there.cookies = here.cookies.clone();
+    for browser in [&mut here, &mut there] {
+        assert_eq!(browser.get("/rapportages").await.status, StatusCode::OK);
+    }
+    let original = careportal_tests::fixtures::bundle("siloah").await;
+    let mut narrower = original.clone();
+    let reports = |r: &careportal_domain::tenant::PolicyRule| r.values == ["client", "reports", "read"];
+    assert!(narrower.rights.rules.iter().any(reports));
+    narrower.rights.rules.retain(|r| !reports(r));
+    let origin = careportal_domain::audit::Origin::system("tenant apply");
+    app.store.apply_tenant(&origin, &narrower).await.unwrap();
+    for browser in [&mut here, &mut there] {
+        assert_eq!(browser.get("/rapportages").await.status, StatusCode::NOT_FOUND, "withdrawn at once");
+        assert!(!browser.get("/home").await.body.contains("href=\"/rapportages\""), "and gone from the menu");
+    }
+    app.store.apply_tenant(&origin, &original).await.unwrap();
+    for browser in [&mut here, &mut there] {
+        assert_eq!(browser.get("/rapportages").await.status, StatusCode::OK, "given back at once");
+    }
 }

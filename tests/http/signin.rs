@@ -21,6 +21,7 @@ on_both_backends!(
     the_page_warns_before_the_idle_timeout_and_can_extend_it,
     parallel_wrong_passwords_get_no_more_checks_than_the_lockout_allows,
     an_address_gets_its_hourly_checks_and_no_more_however_many_come_at_once,
+    trusted_proxies_decide_the_address_in_the_audit_log_and_the_login_limit,
 );
 
 const PASSWORD: &str = "Zonnebloem!Tafel7";
@@ -539,4 +540,56 @@ async fn an_address_gets_its_hourly_checks_and_no_more_however_many_come_at_once
     app.clock.advance(chrono::Duration::minutes(61));
     let again = client.submit("/inloggen", "/inloggen", &fields).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+}
+
+/// #16: behind the load balancer named in `trusted_proxies`, the address it forwards is the
+/// person's: in the audit log and for the address's hourly login limit. Anyone else's
+/// X-Forwarded-For is ignored, so nobody escapes the limit or writes another address into
+/// the log by sending the header themselves.
+async fn trusted_proxies_decide_the_address_in_the_audit_log_and_the_login_limit(backend: Backend) {
+    use careportal_domain::throttle::LOGIN_FAILURES_PER_ADDRESS_HOUR;
+    let mut web = careportal_tests::app::settings(true, false);
+    web.trusted_proxies = vec!["10.0.0.5".parse().unwrap()];
+    let app = TestApp::builder(backend).settings(web).build().await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let tenant = app.tenant_id("siloah").await;
+    let through = |forwarded: &str| {
+        let mut client = app.client(HOST);
+        client.ip = Some("10.0.0.5:40000".parse().unwrap());
+        client.headers.push(("x-forwarded-for".to_owned(), forwarded.to_owned()));
+        client
+    };
+    let wrong = [("gebruikersnaam", "anna@example.nl"), ("wachtwoord", "Verkeerd!1")];
+    through("203.0.113.7").submit("/inloggen", "/inloggen", &wrong).await;
+    let mut stranger = app.client(HOST);
+    stranger.ip = Some("198.51.100.9:40000".parse().unwrap());
+    stranger.headers.push(("x-forwarded-for".to_owned(), "203.0.113.66".to_owned()));
+    stranger.submit("/inloggen", "/inloggen", &wrong).await;
+    let failed: Vec<Option<String>> = app
+        .store
+        .audit(tenant, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "login.failed")
+        .map(|e| e.ip)
+        .collect();
+    assert!(failed.contains(&Some("203.0.113.7".to_owned())), "the forwarded address: {failed:?}");
+    assert!(failed.contains(&Some("198.51.100.9".to_owned())), "the stranger's own address: {failed:?}");
+    assert!(!failed.contains(&Some("203.0.113.66".to_owned())), "never what a stranger claims: {failed:?}");
+
+    // The limit holds for the forwarded address, not for the proxy as a whole.
+    let unknown = [("gebruikersnaam", "niemand@example.nl"), ("wachtwoord", "Verkeerd!1")];
+    let mut limited = through("203.0.113.8");
+    for _ in 0..LOGIN_FAILURES_PER_ADDRESS_HOUR {
+        assert_eq!(limited.submit("/inloggen", "/inloggen", &unknown).await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(limited.submit("/inloggen", "/inloggen", &unknown).await.status, StatusCode::TOO_MANY_REQUESTS);
+    let other = through("203.0.113.9").submit("/inloggen", "/inloggen", &unknown).await;
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED, "another address behind the same proxy may still try");
+    // A stranger claiming to be someone else is counted as themselves: still limited.
+    let mut claims = app.client(HOST);
+    claims.ip = Some("203.0.113.8:40000".parse().unwrap());
+    claims.headers.push(("x-forwarded-for".to_owned(), "192.0.2.1".to_owned()));
+    assert_eq!(claims.submit("/inloggen", "/inloggen", &unknown).await.status, StatusCode::TOO_MANY_REQUESTS);
 }

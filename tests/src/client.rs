@@ -15,6 +15,8 @@ pub struct TestClient {
     pub user_agent: String,
     /// The peer address the server sees (as from a real socket); none by default.
     pub ip: Option<std::net::SocketAddr>,
+    /// Headers sent with every request (a load balancer's X-Forwarded-For).
+    pub headers: Vec<(String, String)>,
 }
 
 impl TestClient {
@@ -25,6 +27,7 @@ impl TestClient {
             cookies: BTreeMap::new(),
             user_agent: "careportal-tests".to_owned(),
             ip: None,
+            headers: Vec::new(),
         }
     }
 
@@ -35,6 +38,12 @@ impl TestClient {
     async fn send(&mut self, mut request: Request<Body>) -> TestResponse {
         if let Some(ip) = self.ip {
             request.extensions_mut().insert(axum::extract::ConnectInfo(ip));
+        }
+        for (name, value) in &self.headers {
+            request.headers_mut().append(
+                axum::http::HeaderName::try_from(name.as_str()).unwrap(),
+                axum::http::HeaderValue::try_from(value.as_str()).unwrap(),
+            );
         }
         let response = self.router.clone().oneshot(request).await.unwrap();
         for value in response.headers().get_all(header::SET_COOKIE) {

@@ -6,6 +6,8 @@ use std::process::{Child, Command, Stdio};
 pub struct Moto {
     child: Child,
     pub endpoint: String,
+    /// moto's recorder writes every request it gets here (MOTO_ENABLE_RECORDING).
+    recording: tempfile::TempDir,
 }
 
 fn moto_server() -> String {
@@ -16,13 +18,16 @@ fn moto_server() -> String {
 impl Moto {
     pub async fn start() -> Self {
         let port = crate::smtp::free_port();
+        let recording = tempfile::tempdir().unwrap();
         let child = Command::new(moto_server())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_ENABLE_RECORDING", "True")
+            .env("MOTO_RECORDER_FILEPATH", recording.path().join("requests.jsonl"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("moto_server must be installed (pip install 'moto[server]' beside TEST_PYTHON)");
-        let moto = Self { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let moto = Self { child, endpoint: format!("http://127.0.0.1:{port}"), recording };
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
                 return moto;
@@ -55,6 +60,25 @@ impl Moto {
             .force_path_style(true)
             .build();
         aws_sdk_s3::Client::from_conf(config)
+    }
+
+    /// The bodies of the requests moto got, in order, as text (AWS query requests are
+    /// form-encoded: `Action=Publish&MessageAttributes.entry.1.Name=…`).
+    pub fn requests(&self) -> Vec<String> {
+        use base64::Engine;
+        let text = std::fs::read_to_string(self.recording.path().join("requests.jsonl")).unwrap_or_default();
+        text.lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .map(|entry| {
+                let body = entry["body"].as_str().unwrap_or_default();
+                if entry["body_encoded"].as_bool() == Some(true) {
+                    let bytes = base64::engine::general_purpose::STANDARD.decode(body).unwrap_or_default();
+                    String::from_utf8_lossy(&bytes).into_owned()
+                } else {
+                    body.to_owned()
+                }
+            })
+            .collect()
     }
 
     /// The SMS moto received, in order: (phone number, message).

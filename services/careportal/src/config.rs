@@ -650,6 +650,48 @@ mod tests {
         assert!(error.contains("secret_key ontbreekt"), "{error}");
     }
 
+    /// #16: production keeps documents in S3, mail on SMTP and SMS on SNS; none falls back
+    /// to a folder on one instance's disk.
+    #[tokio::test]
+    async fn production_needs_s3_smtp_and_sends_sms_by_sns() {
+        let production = [("mode", "production"), ("https", "true")];
+        let config = Config::from_layers(&layers(&production)).unwrap();
+        let error = config.blobs().await.err().unwrap().to_string();
+        assert!(error.contains("s3_bucket ontbreekt"), "{error}");
+        let error = config.mailer().err().unwrap().to_string();
+        assert!(error.contains("smtp_url ontbreekt"), "{error}");
+        assert!(config.sms_via_sns, "SMS by SNS unless told otherwise");
+        let error = Config::from_layers(&layers(&[production[0], production[1], ("sms", "file")])).err().unwrap();
+        assert!(error.to_string().contains("sms = \"file\""), "{error}");
+        let development = Config::from_layers(&layers(&[])).unwrap();
+        assert!(!development.sms_via_sns, "development writes SMS to the outbox folder");
+        let bad = Config::from_layers(&layers(&[("s3_bucket", "Mijn_Bucket")])).err().unwrap().to_string();
+        assert!(bad.contains("bucketnaam"), "{bad}");
+    }
+
+    /// #16: the secret key from a file (as a mounted Kubernetes Secret gives it), and a
+    /// file that cannot be read or holds no key stops the start with its name.
+    #[test]
+    fn the_secret_key_comes_from_secret_key_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret.key");
+        let key = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=";
+        std::fs::write(&file, format!("{key}\n")).unwrap();
+        let path = file.display().to_string();
+        let production = [("mode", "production"), ("https", "true"), ("secret_key_file", path.as_str())];
+        let config = Config::from_layers(&layers(&production)).unwrap();
+        assert_eq!(config.secret_key().unwrap().bytes(), &[b'A'; 32]);
+        assert!(!config.print().contains(key), "the key is never printed");
+        std::fs::write(&file, "geen sleutel").unwrap();
+        let error = config.secret_key().err().unwrap().to_string();
+        assert!(error.contains("secret_key_file") && error.contains("32 bytes"), "{error}");
+        let missing = dir.path().join("ontbreekt.key").display().to_string();
+        let config =
+            Config::from_layers(&layers(&[production[0], production[1], ("secret_key_file", &missing)])).unwrap();
+        let error = config.secret_key().err().unwrap().to_string();
+        assert!(error.contains("kan niet lezen") && error.contains("ontbreekt.key"), "{error}");
+    }
+
     #[test]
     fn production_needs_https() {
         let error = Config::from_layers(&layers(&[("mode", "production")])).err().unwrap().to_string();

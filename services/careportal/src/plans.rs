@@ -26,7 +26,14 @@ pub async fn offer(
         .await?
         .ok_or_else(|| bad(format!("--client: geen cliënt {reference} bij {slug}")))?;
     let date = parse_date("date", date).map_err(|e| bad(format!("--date: {e}")))?;
-    let bytes = std::fs::read(file).map_err(|e| bad(format!("--file {}: {e}", file.display())))?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "dit bestand bestaat niet".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "geen toestemming om dit bestand te lezen".to_owned(),
+            _ => format!("kan het bestand niet lezen ({e})"),
+        };
+        bad(format!("--file {}: {why}", file.display()))
+    })?;
     let origin = Origin::system("cli");
     let blobs = config.blobs().await?;
     let title = format!("Begeleidingsplanafdruk van {}", long_date(date));

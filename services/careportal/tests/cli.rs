@@ -703,3 +703,94 @@ fn audit_verify_passes_a_sound_log_and_names_the_first_changed_entry() {
     let output = careportal(dir.path(), &["audit", "verify", "--tenant", "salem"], &env);
     assert!(output.status.success(), "{:?}", text(&output));
 }
+
+/// The password hash of `username` in the SQLite database at `db`.
+fn password_hash(db: &Path, username: &str) -> String {
+    use sqlx::Connection;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        let hash: String = sqlx::query_scalar(
+            "SELECT c.password_hash FROM credentials c JOIN accounts a ON a.tenant_id = c.tenant_id AND a.id = c.account_id \
+             WHERE a.username = ?1",
+        )
+        .bind(username)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+        hash
+    })
+}
+
+/// #16: `--config FILE` decides where everything goes; `demo` run again keeps a password a
+/// person has since changed; `staff add` and `plan offer` say in Dutch what is wrong with
+/// their input and exit 1.
+#[test]
+fn a_config_file_demo_again_and_wrong_staff_and_plan_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "data_dir = \"./elders\"\ntenants_dir = \"{}\"\npolicies_dir = \"{}\"\n",
+        repo().join("tenants").display(),
+        repo().join("policies").display()
+    );
+    std::fs::write(dir.path().join("other.toml"), config).unwrap();
+    let with = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--config", "other.toml"]);
+        careportal(dir.path(), &all, &[])
+    };
+    let output = with(&["demo"]);
+    assert!(output.status.success(), "{:?}", text(&output));
+    let db = dir.path().join("elders/careportal.db");
+    assert!(db.exists() && !dir.path().join("data").exists(), "the data went where the file said");
+    let (printed, _) = text(&with(&["config", "print"]));
+    assert!(printed.contains("data_dir = \"./elders\""), "{printed}");
+
+    // A demo person changes their password (here: in the database); demo again keeps it.
+    let username = "ingrid.devries@example.nl";
+    let before = password_hash(&db, username);
+    let output = with(&["demo"]);
+    assert!(output.status.success(), "{:?}", text(&output));
+    assert_eq!(password_hash(&db, username), before, "demo again leaves existing passwords alone");
+
+    for (args, expected) in [
+        (
+            vec!["--tenant", "nope", "--email", "a@b.nl", "--name", "Lisa Smit", "--role", "admin"],
+            "geen tenant met slug \"nope\"",
+        ),
+        (
+            vec!["--tenant", "siloah", "--email", "geen", "--name", "Lisa Smit", "--role", "admin"],
+            "--email: \"geen\" is geen geldig e-mailadres",
+        ),
+        (
+            vec!["--tenant", "siloah", "--email", "lisa@siloah.nl", "--name", "Lisa Smit", "--role", "baas"],
+            "kies admin, coordinator of privacy",
+        ),
+        (
+            vec!["--tenant", "siloah", "--email", "lisa@siloah.nl", "--name", "", "--role", "admin"],
+            "--name: Vul een naam in",
+        ),
+    ] {
+        let mut all = vec!["staff", "add"];
+        all.extend(args);
+        let output = with(&all);
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{all:?}: {stderr}");
+        assert!(stderr.contains(expected), "{all:?}: {stderr}");
+    }
+
+    std::fs::write(dir.path().join("geen.pdf"), "geen pdf").unwrap();
+    for (client, file, date, expected) in [
+        ("SIL-9999", "geen.pdf", "2026-11-20", "--client: geen cliënt SIL-9999 bij siloah"),
+        ("SIL-1001", "geen.pdf", "2026-11-20", "dit is geen PDF-document"),
+        ("SIL-1001", "ontbreekt.pdf", "2026-11-20", "--file ontbreekt.pdf: dit bestand bestaat niet"),
+        ("SIL-1001", "geen.pdf", "gisteren", "--date"),
+    ] {
+        let args = ["plan", "offer", "--tenant", "siloah", "--client", client, "--file", file, "--date", date];
+        let output = with(&args);
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
