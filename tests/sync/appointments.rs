@@ -109,6 +109,26 @@ pub async fn the_agenda_and_the_ecd_share_appointments(backend: Backend) {
     run_now(&app, &tenant, &[SyncKind::Appointments]).await;
     assert!(browser.get("/agenda").await.body.contains("Kapper en manicure"), "the ECD's cancel does not take hers");
 
+    // Openbaar once more, then deleted here: the ECD's copy is cancelled, exactly once.
+    browser.submit(&path, &path, &fields("Kapper en manicure", true)).await;
+    assert_eq!(done(&run_now(&app, &tenant, &outbox).await, SyncKind::Outbox).updated, 1);
+    assert_eq!(ours().await[0]["status"], "booked");
+    let delete = format!("/agenda/{id}/verwijderen");
+    let deleted = browser.submit(&delete, &delete, &[]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
+    assert!(!browser.get("/agenda").await.body.contains("Kapper en manicure"), "gone from her agenda");
+    let pending: Vec<String> =
+        app.store.ecd_pending(tenant.id, 10).await.unwrap().into_iter().map(|i| i.kind.as_str().to_owned()).collect();
+    assert_eq!(pending, ["appointment_deleted"], "queued as a delete");
+    assert_eq!(done(&run_now(&app, &tenant, &outbox).await, SyncKind::Outbox).updated, 1);
+    let sent = ours().await;
+    assert_eq!((sent.len(), sent[0]["status"].as_str()), (1, Some("cancelled")), "{sent:?}");
+    let quiet = done(&run_now(&app, &tenant, &outbox).await, SyncKind::Outbox);
+    assert_eq!((quiet.created, quiet.updated), (0, 0), "nothing sent twice: {quiet:?}");
+    let pulled = done(&run_now(&app, &tenant, &[SyncKind::Appointments]).await, SyncKind::Appointments);
+    assert_eq!(pulled.created, 0, "her deleted appointment does not come back from the ECD: {pulled:?}");
+    assert!(!browser.get("/agenda").await.body.contains("Kapper en manicure"));
+
     // The care team cancels the physiotherapy.
     let mut fysio =
         server.search("Appointment?identifier=urn:oid:2.16.840.1.113883.2.4.3.11.999.88.6|A-1").await.remove(0);

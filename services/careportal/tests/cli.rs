@@ -794,3 +794,155 @@ fn a_config_file_demo_again_and_wrong_staff_and_plan_input() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+/// #16: the background work (here: signing the audit log's first checkpoints) runs in
+/// `serve` and in `careportal worker`, and not in `serve --no-worker`, which leaves it to a
+/// worker process of its own.
+#[test]
+fn the_worker_runs_in_serve_and_alone_but_not_in_serve_no_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let tenants = repo().join("tenants");
+    let policies = repo().join("policies");
+    let env_for = |data: &'static str| {
+        [
+            ("CAREPORTAL_DATA_DIR", data),
+            ("CAREPORTAL_TENANTS_DIR", tenants.to_str().unwrap()),
+            ("CAREPORTAL_POLICIES_DIR", policies.to_str().unwrap()),
+            ("CAREPORTAL_LISTEN", "127.0.0.1:0"),
+        ]
+    };
+    let signed = |data: &'static str| {
+        let (stdout, stderr) = text(&careportal(dir.path(), &["audit", "verify"], &env_for(data)));
+        assert!(stdout.contains("keten heel"), "{stdout}{stderr}");
+        !stdout.contains("nog geen controlepunt")
+    };
+    // Runs the command on `data` until its first checkpoint is signed or six seconds went by
+    // (far past a worker's first round), stops it with SIGTERM; whether it signed.
+    let run = |args: &[&str], data: &'static str| {
+        assert!(careportal(dir.path(), &["demo"], &env_for(data)).status.success());
+        assert!(!signed(data), "nothing signed before");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_careportal"));
+        command.current_dir(dir.path()).args(args);
+        command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("CAREPORTAL_") {
+                command.env_remove(key);
+            }
+        }
+        command.envs(env_for(data));
+        let mut child = command.spawn().unwrap();
+        let mut done = false;
+        for _ in 0..30 {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            done = signed(data);
+            if done {
+                break;
+            }
+        }
+        let stopped = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert!(stopped.success());
+        assert!(child.wait().unwrap().success(), "{args:?} stops cleanly on SIGTERM");
+        done
+    };
+    assert!(!run(&["serve", "--no-worker"], "zonder"), "serve --no-worker does no background work");
+    assert!(run(&["worker"], "worker"), "careportal worker does");
+    assert!(run(&["serve"], "met"), "and serve does, with its own worker");
+}
+
+/// The PostgreSQL server the suites use (TEST_POSTGRES_URL), as `postgres://…/<database>`.
+fn postgres_url(database: &str) -> String {
+    let admin =
+        std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    format!("{}/{database}", admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base))
+}
+
+fn on_postgres(sql: &str) {
+    use sqlx::Connection;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let mut admin = sqlx::PgConnection::connect(&postgres_url("postgres")).await.unwrap();
+        sqlx::query(sql).execute(&mut admin).await.unwrap();
+        admin.close().await.unwrap();
+    });
+}
+
+/// #16: the operator's commands on PostgreSQL, as in production: migrate, demo, the tenant
+/// and client lists, a staff member, a plan offered, and the audit log verified.
+#[test]
+fn the_command_line_works_on_postgresql() {
+    let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    // Named as the suites name theirs, so a leftover is swept by the next run.
+    let name = format!("careportal_t_{seconds}_cli{}", std::process::id());
+    on_postgres(&format!("CREATE DATABASE {name}"));
+    struct DropAfter(String);
+    impl Drop for DropAfter {
+        fn drop(&mut self) {
+            on_postgres(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.0));
+        }
+    }
+    let _drop = DropAfter(name.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let url = postgres_url(&name);
+    let tenants = repo().join("tenants");
+    let policies = repo().join("policies");
+    let env = [
+        ("CAREPORTAL_DATABASE_URL", url.as_str()),
+        ("CAREPORTAL_DATA_DIR", "data"),
+        ("CAREPORTAL_TENANTS_DIR", tenants.to_str().unwrap()),
+        ("CAREPORTAL_POLICIES_DIR", policies.to_str().unwrap()),
+    ];
+    let ok = |args: &[&str]| {
+        let output = careportal(dir.path(), args, &env);
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "{args:?}: {stdout}{stderr}");
+        stdout
+    };
+    ok(&["migrate"]);
+    let demo = ok(&["demo"]);
+    assert!(demo.contains("demo siloah: 4 cliënten, 6 accounts"), "{demo}");
+    let list = ok(&["tenant", "list"]);
+    assert!(list.contains("siloah") && list.contains("salem"), "{list}");
+    let clients = ok(&["client", "list", "--tenant", "siloah"]);
+    assert!(clients.contains("SIL-1001"), "{clients}");
+    let staff = ok(&[
+        "staff",
+        "add",
+        "--tenant",
+        "siloah",
+        "--email",
+        "lisa@siloah.nl",
+        "--name",
+        "Lisa Smit",
+        "--role",
+        "coordinator",
+    ]);
+    assert!(staff.contains("lisa@siloah.nl"), "{staff}");
+    let pdf = dir.path().join("plan.pdf");
+    std::fs::write(&pdf, careportal_documents::TextDocument::new("Siloah", "Begeleidingsplan").render()).unwrap();
+    let offered = ok(&[
+        "plan",
+        "offer",
+        "--tenant",
+        "siloah",
+        "--client",
+        "SIL-1001",
+        "--file",
+        pdf.to_str().unwrap(),
+        "--date",
+        "2026-11-20",
+    ]);
+    assert!(!offered.is_empty());
+    ok(&["audit", "checkpoint"]);
+    let verified = ok(&["audit", "verify"]);
+    assert!(
+        verified.contains("siloah") && verified.contains("keten heel") && verified.contains("controlepunt(en)"),
+        "{verified}"
+    );
+    assert!(
+        dir.path()
+            .join("data")
+            .read_dir()
+            .map_or(true, |d| !d.flatten().any(|e| e.path().extension().is_some_and(|x| x == "db"))),
+        "no SQLite file beside a PostgreSQL deployment"
+    );
+}
