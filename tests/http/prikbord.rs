@@ -14,6 +14,7 @@ on_both_backends!(
     a_post_with_a_photo_replies_and_removal,
     a_file_that_is_not_a_photo_is_refused_and_the_text_kept,
     a_coordinator_removes_any_post_after_confirming,
+    photos_in_s3_are_cleaned_encrypted_and_removed_with_their_post,
 );
 
 const HOST: &str = "salem.localhost";
@@ -154,4 +155,54 @@ async fn a_coordinator_removes_any_post_after_confirming(backend: Backend) {
     assert!(!johanna.get("/prikbord").await.body.contains("Iets wat weg moet"));
     let audit = app.store.audit_of_client(tenant, client, 50).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "prikbord.removed" && e.actor.starts_with("account:")));
+}
+
+/// #16: with documents in S3 (production), a prikbord photo and a contact person's photo
+/// are stored there cleaned, under the tenant's prefix and encrypted, served only through
+/// the portal, and a removed post takes its photo out of the bucket.
+async fn photos_in_s3_are_cleaned_encrypted_and_removed_with_their_post(backend: Backend) {
+    let moto = careportal_tests::moto::Moto::start().await;
+    let s3 = moto.s3();
+    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+        .build();
+    s3.create_bucket().bucket("fotos").create_bucket_configuration(location).send().await.unwrap();
+    let blobs = careportal_documents::Blobs::from_s3_client(s3.clone(), "fotos");
+    let app = TestApp::builder(backend).blobs(blobs).build().await;
+    let tenant = app.tenant_id("salem").await;
+    let client = app.new_client("salem", "SAL-2001", "Johanna van den Berg").await;
+    let johanna =
+        app.new_account("salem", "johanna@example.nl", "Johanna van den Berg", client, Relation::Client).await;
+    let mut johanna = app.signed_in(HOST, "salem", johanna).await;
+
+    let csrf = csrf_of(&johanna.get("/prikbord").await.body).unwrap();
+    let fields = [("csrf", csrf.as_str()), ("tekst", "De tuin")];
+    let posted = johanna.post_multipart("/prikbord", &fields, ("foto", "tuin.png", &photo())).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let board = johanna.get("/prikbord").await;
+    let photo_path =
+        board.body.split("class=\"post__photo\" src=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let post_id = photo_path.trim_start_matches("/prikbord/").trim_end_matches("/foto").to_owned();
+    let key = format!("tenants/{tenant}/prikbord/{post_id}.jpg");
+    let head = s3.head_object().bucket("fotos").key(&key).send().await.unwrap();
+    assert_eq!(head.server_side_encryption().map(|e| e.as_str()), Some("AES256"));
+    let object = s3.get_object().bucket("fotos").key(&key).send().await.unwrap();
+    let stored = object.body.collect().await.unwrap().into_bytes();
+    assert!(!stored.windows(10).any(|w| w == b"Dorpsstraa"), "stored without its metadata");
+    assert_eq!(johanna.get(&photo_path).await.bytes, stored.to_vec(), "served from S3 as stored");
+
+    // Her own photo on Contactpersonen lands in the bucket as well.
+    let csrf = csrf_of(&johanna.get("/contactpersonen").await.body).unwrap();
+    let fields = [("csrf", csrf.as_str()), ("wie", "eigen")];
+    let own = johanna.post_multipart("/contactpersonen/foto", &fields, ("foto", "ik.png", &photo())).await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER, "{}", own.body);
+    let listed = s3.list_objects_v2().bucket("fotos").prefix(format!("tenants/{tenant}/")).send().await.unwrap();
+    assert_eq!(listed.contents().len(), 2, "{:?}", listed.contents());
+
+    let path = format!("/prikbord/{post_id}/verwijderen");
+    let removed = johanna.submit(&path, &path, &[]).await;
+    assert_eq!(removed.header("location"), Some("/prikbord"));
+    assert!(s3.head_object().bucket("fotos").key(&key).send().await.is_err(), "the photo left the bucket");
+    let listed = s3.list_objects_v2().bucket("fotos").prefix(format!("tenants/{tenant}/")).send().await.unwrap();
+    assert_eq!(listed.contents().len(), 1, "her own photo stays");
 }
