@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   startPortal, startBrowser, openPage, VIEWPORTS, nthSms, smsCount, pdfText, fetchLinked, fetchInPage, checkPage, menu,
-  signInWithSms as firstSignIn, daysAgo,
+  signInWithSms as firstSignIn, daysAgo, pdfFile,
 } from './harness.mjs';
 
 /** The date of the corrected print: recent, so it falls under "Laatste jaar" in any year. */
@@ -17,8 +17,6 @@ const corrected = daysAgo(9);
 
 let portal;
 let browser;
-/** A print the coordinator can offer again (saved by the first test). */
-let planFile;
 
 before(async () => {
   portal = await startPortal();
@@ -74,7 +72,6 @@ test('siloah: een begeleidingsplan afkeuren, een volgend ondertekenen met een SM
   // The coordinator offers a corrected print.
   const file = join(mkdtempSync(join(tmpdir(), 'plan-')), 'plan.pdf');
   writeFileSync(file, print.body);
-  planFile = file;
   portal.cli(['plan', 'offer', '--tenant', 'siloah', '--client', 'SIL-1001', '--file', file, '--date', corrected.iso, '--by', 'Lisa Smit']);
   await page.reload();
   await page.getByRole('link', { name: 'Lezen en ondertekenen' }).click();
@@ -125,7 +122,7 @@ for (const viewport of VIEWPORTS) {
     await signInWithSms(page, username, number);
 
     // A print offered, read, Ondertekenen chosen, then Annuleer: it stays open.
-    portal.cli(['plan', 'offer', '--tenant', 'siloah', '--client', 'SIL-1001', '--file', planFile, '--date', daysAgo(10).iso]);
+    portal.cli(['plan', 'offer', '--tenant', 'siloah', '--client', 'SIL-1001', '--file', pdfFile('Begeleidingsplan van Thomas de Vries'), '--date', daysAgo(10).iso]);
     await page.reload();
     await page.getByRole('link', { name: 'Lezen en ondertekenen' }).first().click();
     await page.getByRole('heading', { level: 1, name: 'Ondertekenen van begeleidingsplanafdruk' }).waitFor();
@@ -173,9 +170,10 @@ for (const viewport of VIEWPORTS) {
     ]);
     assert.equal(response.status(), 200);
     assert.equal(response.headers()['content-type'], 'application/pdf');
-    // Chromium shows it in its PDF viewer; the bytes are fetched again from the list page.
-    await page.goBack();
-    const download = await fetchInPage(page, response.url());
+    // Chromium shows it in its PDF viewer; the bytes are fetched again by a page beside it.
+    const beside = await page.context().newPage();
+    await beside.goto(portal.url('siloah', '/rapportages'));
+    const download = await fetchInPage(beside, response.url());
     const text = pdfText(download.body);
     assert.match(text, /Rapportages van Thomas de Vries/);
     assert.match(text, /Thomas heeft goed geslapen/);
