@@ -16,6 +16,7 @@ on_both_backends!(
     network_messages_reach_only_those_who_may_read_them,
     a_contact_person_adds_their_own_photo_and_only_the_client_sets_the_central_one,
     a_policy_changed_by_tenant_apply_holds_at_once_on_every_instance,
+    the_clients_photo_follows_the_right_to_see_home,
 );
 
 const HOST: &str = "salem.localhost";
@@ -358,4 +359,21 @@ async fn a_policy_changed_by_tenant_apply_holds_at_once_on_every_instance(backen
     for browser in [&mut here, &mut there] {
         assert_eq!(browser.get("/rapportages").await.status, StatusCode::OK, "given back at once");
     }
+}
+
+/// #13 Low: `/foto/client` is decided by the rights like the page that shows it (Home): a
+/// policy without Home for contact persons takes the photo away from them too.
+async fn the_clients_photo_follows_the_right_to_see_home(backend: Backend) {
+    let mut f = family(backend).await;
+    let page = f.johanna.get("/contactpersonen").await;
+    let csrf = csrf_of(&page.body).unwrap();
+    let fields = [("csrf", csrf.as_str()), ("wie", "client")];
+    let set = f.johanna.post_multipart("/contactpersonen/foto", &fields, ("foto", "ik.png", &png())).await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    assert_eq!(f.willem.get("/foto/client").await.header("content-type"), Some("image/jpeg"));
+    let mut bundle = careportal_tests::fixtures::bundle("salem").await;
+    bundle.rights.rules.retain(|r| r.values != ["contact", "*", "home", "read"]);
+    f.app.store.apply_tenant(&careportal_domain::audit::Origin::system("test"), &bundle).await.unwrap();
+    assert_eq!(f.willem.get("/foto/client").await.status, StatusCode::NOT_FOUND, "no Home, no photo");
+    assert_eq!(f.johanna.get("/foto/client").await.header("content-type"), Some("image/jpeg"), "the client keeps it");
 }

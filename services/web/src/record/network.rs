@@ -163,9 +163,10 @@ pub async fn person_photo(
     super::photo_response(&care, key).await
 }
 
-/// GET /foto/client: the client's central photo, for anyone in their portal.
+/// GET /foto/client: the client's central photo, for whoever may see their Home (where it
+/// is shown), decided by the tenant's rights like every page.
 pub async fn client_photo(care: Care) -> Result<Response, AppError> {
-    let link = care.current.as_ref().ok_or(AppError::NotFound)?;
+    let link = care.require(Module::Home, Action::Read).await?;
     let key = care.state.store.client_photo(care.tenant.id, link.client.id).await?;
     care.audit_read(Module::Home, "foto van de cliënt").await?;
     super::photo_response(&care, key).await
