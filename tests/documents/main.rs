@@ -2,7 +2,7 @@
 //! the S3 blob store against moto server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use careportal_documents::{Blobs, TextDocument, sha256_hex};
+use careportal_documents::{TextDocument, sha256_hex};
 use careportal_domain::TenantId;
 use careportal_tests::moto::Moto;
 
@@ -33,12 +33,8 @@ fn a_generated_pdf_reads_back_as_written_with_the_organisation_on_every_page() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn documents_go_to_s3_encrypted_under_the_tenants_prefix() {
     let moto = Moto::start().await;
+    let blobs = moto.blobs("careportal-documenten").await;
     let client = moto.s3();
-    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
-        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-        .build();
-    client.create_bucket().bucket("careportal-documenten").create_bucket_configuration(location).send().await.unwrap();
-    let blobs = Blobs::from_s3_client(client.clone(), "careportal-documenten");
     let (siloah, salem) = (TenantId::new(), TenantId::new());
     blobs.put(siloah, "care-plans/plan-1.pdf", b"%PDF-1.7 plan".to_vec(), "application/pdf").await.unwrap();
 

@@ -430,12 +430,8 @@ fn date_of(day: u32) -> NaiveDate {
 
 async fn documents_in_s3_are_served_only_after_the_check(backend: Backend) {
     let moto = careportal_tests::moto::Moto::start().await;
+    let blobs = moto.blobs("documenten").await;
     let client = moto.s3();
-    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
-        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-        .build();
-    client.create_bucket().bucket("documenten").create_bucket_configuration(location).send().await.unwrap();
-    let blobs = careportal_documents::Blobs::from_s3_client(client.clone(), "documenten");
     let s = setup_with(TestApp::builder(backend).blobs(blobs).build().await).await;
     let plan = s.offer().await;
     let stored = s.app.store.care_plan(s.tenant, s.client, plan).await.unwrap().unwrap();

@@ -36,6 +36,22 @@ fn photo() -> Vec<u8> {
     [&png[..at], &chunk[..], &png[at..]].concat()
 }
 
+/// Johanna van den Berg, Salem's client, signed in: her tenant, her client id, her browser.
+async fn johanna(
+    app: &TestApp,
+) -> (careportal_domain::TenantId, careportal_domain::ClientId, careportal_tests::client::TestClient) {
+    let tenant = app.tenant_id("salem").await;
+    let client = app.new_client("salem", "SAL-2001", "Johanna van den Berg").await;
+    let account =
+        app.new_account("salem", "johanna@example.nl", "Johanna van den Berg", client, Relation::Client).await;
+    (tenant, client, app.signed_in(HOST, "salem", account).await)
+}
+
+/// The address of the first photo on a prikbord page.
+fn first_photo(board: &str) -> String {
+    board.split("class=\"post__photo\" src=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+}
+
 async fn a_post_with_a_photo_replies_and_removal(backend: Backend) {
     let app = TestApp::new(backend).await;
     let tenant = app.tenant_id("salem").await;
@@ -67,8 +83,7 @@ async fn a_post_with_a_photo_replies_and_removal(backend: Backend) {
 
     let board = kees.get("/prikbord").await;
     assert!(board.body.contains("Kijk, de tuin in bloei!") && board.body.contains("Johanna van den Berg"));
-    let photo_path =
-        board.body.split("class=\"post__photo\" src=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let photo_path = first_photo(&board.body);
     let served = kees.get(&photo_path).await;
     assert_eq!(served.header("content-type"), Some("image/jpeg"));
     assert!(!served.bytes.windows(10).any(|w| w == b"Dorpsstraa"), "metadata dropped");
@@ -130,11 +145,7 @@ async fn a_file_that_is_not_a_photo_is_refused_and_the_text_kept(backend: Backen
 
 async fn a_coordinator_removes_any_post_after_confirming(backend: Backend) {
     let app = TestApp::new(backend).await;
-    let tenant = app.tenant_id("salem").await;
-    let client = app.new_client("salem", "SAL-2001", "Johanna van den Berg").await;
-    let johanna =
-        app.new_account("salem", "johanna@example.nl", "Johanna van den Berg", client, Relation::Client).await;
-    let mut johanna = app.signed_in(HOST, "salem", johanna).await;
+    let (tenant, client, mut johanna) = johanna(&app).await;
     let csrf = csrf_of(&johanna.get("/prikbord").await.body).unwrap();
     johanna.post_multipart("/prikbord", &[("csrf", &csrf), ("tekst", "Iets wat weg moet")], ("foto", "", b"")).await;
     let own = app.new_client("salem", "STAFF-1", "Eigen Dossier").await;
@@ -162,26 +173,17 @@ async fn a_coordinator_removes_any_post_after_confirming(backend: Backend) {
 /// the portal, and a removed post takes its photo out of the bucket.
 async fn photos_in_s3_are_cleaned_encrypted_and_removed_with_their_post(backend: Backend) {
     let moto = careportal_tests::moto::Moto::start().await;
+    let blobs = moto.blobs("fotos").await;
     let s3 = moto.s3();
-    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
-        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-        .build();
-    s3.create_bucket().bucket("fotos").create_bucket_configuration(location).send().await.unwrap();
-    let blobs = careportal_documents::Blobs::from_s3_client(s3.clone(), "fotos");
     let app = TestApp::builder(backend).blobs(blobs).build().await;
-    let tenant = app.tenant_id("salem").await;
-    let client = app.new_client("salem", "SAL-2001", "Johanna van den Berg").await;
-    let johanna =
-        app.new_account("salem", "johanna@example.nl", "Johanna van den Berg", client, Relation::Client).await;
-    let mut johanna = app.signed_in(HOST, "salem", johanna).await;
+    let (tenant, _, mut johanna) = johanna(&app).await;
 
     let csrf = csrf_of(&johanna.get("/prikbord").await.body).unwrap();
     let fields = [("csrf", csrf.as_str()), ("tekst", "De tuin")];
     let posted = johanna.post_multipart("/prikbord", &fields, ("foto", "tuin.png", &photo())).await;
     assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
     let board = johanna.get("/prikbord").await;
-    let photo_path =
-        board.body.split("class=\"post__photo\" src=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let photo_path = first_photo(&board.body);
     let post_id = photo_path.trim_start_matches("/prikbord/").trim_end_matches("/foto").to_owned();
     let key = format!("tenants/{tenant}/prikbord/{post_id}.jpg");
     let head = s3.head_object().bucket("fotos").key(&key).send().await.unwrap();

@@ -76,27 +76,22 @@ impl TestClient {
 
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
         let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
-        let request = Request::builder()
-            .method("POST")
-            .uri(path)
-            .header("host", &self.host)
-            .header("cookie", self.cookie_header())
-            .header("user-agent", &self.user_agent)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap();
-        self.send(request).await
+        self.post_bytes(path, body.into_bytes()).await
     }
 
-    /// Posts `body` as a form exactly as given (bytes no browser would send).
+    /// Posts `body` as a form exactly as given (also bytes no browser would send).
     pub async fn post_bytes(&mut self, path: &str, body: Vec<u8>) -> TestResponse {
+        self.post_as(path, "application/x-www-form-urlencoded", body).await
+    }
+
+    async fn post_as(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> TestResponse {
         let request = Request::builder()
             .method("POST")
             .uri(path)
             .header("host", &self.host)
             .header("cookie", self.cookie_header())
             .header("user-agent", &self.user_agent)
-            .header("content-type", "application/x-www-form-urlencoded")
+            .header("content-type", content_type)
             .body(Body::from(body))
             .unwrap();
         self.send(request).await
@@ -128,16 +123,7 @@ impl TestClient {
         );
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let request = Request::builder()
-            .method("POST")
-            .uri(path)
-            .header("host", &self.host)
-            .header("cookie", self.cookie_header())
-            .header("user-agent", &self.user_agent)
-            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-            .body(Body::from(body))
-            .unwrap();
-        self.send(request).await
+        self.post_as(path, &format!("multipart/form-data; boundary={boundary}"), body).await
     }
 
     /// GETs `page`, then posts `fields` to `action` with the page's CSRF token.

@@ -62,6 +62,17 @@ impl Moto {
         aws_sdk_s3::Client::from_conf(config)
     }
 
+    /// A new bucket in eu-west-1 and the document store on it, as production keeps
+    /// documents and photos.
+    pub async fn blobs(&self, bucket: &str) -> careportal_documents::Blobs {
+        let client = self.s3();
+        let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+            .build();
+        client.create_bucket().bucket(bucket).create_bucket_configuration(location).send().await.unwrap();
+        careportal_documents::Blobs::from_s3_client(client, bucket)
+    }
+
     /// The bodies of the requests moto got, in order, as text (AWS query requests are
     /// form-encoded: `Action=Publish&MessageAttributes.entry.1.Name=…`).
     pub fn requests(&self) -> Vec<String> {
