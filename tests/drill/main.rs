@@ -11,6 +11,7 @@ mod browser;
 mod codes;
 mod cross;
 mod fuzz;
+mod outage;
 mod passwords;
 mod pumping;
 mod routes;
@@ -29,6 +30,7 @@ struct Size {
     pumping_accounts: usize,
     sms_cap: u32,
     fuzz_rounds: usize,
+    outage_messages: usize,
     concurrency: usize,
 }
 
@@ -39,6 +41,7 @@ const SHORT: Size = Size {
     pumping_accounts: 12,
     sms_cap: 30,
     fuzz_rounds: 1,
+    outage_messages: 40,
     concurrency: 16,
 };
 const FULL: Size = Size {
@@ -48,6 +51,7 @@ const FULL: Size = Size {
     pumping_accounts: 80,
     sms_cap: 200,
     fuzz_rounds: 4,
+    outage_messages: 200,
     concurrency: 32,
 };
 
@@ -208,6 +212,22 @@ async fn drill(backend: Backend, size: Size) -> Vec<Row> {
             if fuzz.changed.is_empty() { String::new() } else { detail(&fuzz.answered_onwards) }
         ),
         ok: fuzz.errors.is_empty() && fuzz.changed.is_empty() && fuzz.forms > 20,
+    });
+
+    let outage = outage::run(backend, size.outage_messages).await;
+    rows.push(Row {
+        backend: db,
+        attack: "SMTP and SNS down for ten minutes",
+        tried: format!("{} mails + {} SMS", outage.mails, outage.sms),
+        outcome: format!(
+            "{} + {} delivered once after, {} doubled, {} lost, {} sent while down",
+            outage.mails_delivered, outage.sms_delivered, outage.doubled, outage.lost, outage.during_outage
+        ),
+        ok: outage.mails_delivered == outage.mails
+            && outage.sms_delivered == outage.sms
+            && outage.doubled == 0
+            && outage.lost == 0
+            && outage.during_outage == 0,
     });
     rows
 }

@@ -17,7 +17,11 @@ fn moto_server() -> String {
 
 impl Moto {
     pub async fn start() -> Self {
-        let port = crate::smtp::free_port();
+        Self::start_on(crate::smtp::free_port()).await
+    }
+
+    /// On a given port: to bring SNS back where the portal expects it after an outage.
+    pub async fn start_on(port: u16) -> Self {
         let recording = tempfile::tempdir().unwrap();
         let child = Command::new(moto_server())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
