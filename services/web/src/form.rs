@@ -28,29 +28,11 @@ where
 }
 
 /// Whether every name and value of an `application/x-www-form-urlencoded` body is UTF-8
-/// once its percent-escapes are undone.
+/// once its percent-escapes are undone (a `+` stands for a space and cannot break it).
 fn decodes_to_text(body: &[u8]) -> bool {
-    body.split(|b| *b == b'&').flat_map(|pair| pair.splitn(2, |b| *b == b'=')).all(|part| {
-        let mut decoded = Vec::with_capacity(part.len());
-        let mut at = 0;
-        while at < part.len() {
-            match part[at] {
-                b'%' if at + 2 < part.len() && hex(part[at + 1]).is_some() && hex(part[at + 2]).is_some() => {
-                    decoded.push(hex(part[at + 1]).unwrap_or(0) * 16 + hex(part[at + 2]).unwrap_or(0));
-                    at += 3;
-                }
-                byte => {
-                    decoded.push(byte);
-                    at += 1;
-                }
-            }
-        }
-        std::str::from_utf8(&decoded).is_ok()
-    })
-}
-
-fn hex(byte: u8) -> Option<u8> {
-    (byte as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
+    body.split(|b| *b == b'&')
+        .flat_map(|pair| pair.splitn(2, |b| *b == b'='))
+        .all(|part| percent_encoding::percent_decode(part).decode_utf8().is_ok())
 }
 
 #[cfg(test)]
