@@ -142,6 +142,20 @@ impl Staff {
         Ok(clients)
     }
 
+    /// A look at one client's `module` from Beheer, logged as the record's own pages log a
+    /// read: who, the client, the module as object.
+    pub async fn audit_look(
+        &self,
+        action: AuditAction,
+        client: &Client,
+        module: careportal_domain::tenant::Module,
+        detail: impl Into<String>,
+    ) -> Result<(), AppError> {
+        let event = self.origin().event(action, Some(client.id), detail).on(module.key());
+        self.state.store.append_audit(self.tenant.id, &event).await?;
+        Ok(())
+    }
+
     /// A client of this tenant by reference; a 404 for anything else.
     pub async fn client(&self, reference: &str) -> Result<Client, AppError> {
         let reference = ClientReference::parse(reference).map_err(|_| AppError::NotFound)?;

@@ -44,15 +44,10 @@ pub async fn form(staff: Staff, jar: CookieJar, Path(reference): Path<String>) -
     staff.require(StaffAction::OfferPlans).await?;
     let client = staff.client(&reference).await?;
     // The form names the client: a look at who they are, logged as any other.
-    let event = staff
-        .origin()
-        .event(
-            careportal_domain::audit::AuditAction::new("client.viewed"),
-            Some(client.id),
-            "begeleidingsplan aanbieden",
-        )
-        .on("care_plans");
-    staff.state.store.append_audit(staff.tenant.id, &event).await?;
+    let viewed = careportal_domain::audit::AuditAction::new("client.viewed");
+    staff
+        .audit_look(viewed, &client, careportal_domain::tenant::Module::CarePlans, "begeleidingsplan aanbieden")
+        .await?;
     let today = careportal_domain::time::local_date(staff.state.clock.now()).to_string();
     form_page(&staff, jar, &client, &today, &[], None, StatusCode::OK).await
 }

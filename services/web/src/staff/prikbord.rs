@@ -12,6 +12,7 @@ use axum_extra::extract::cookie::CookieJar;
 use careportal_domain::audit::AuditAction;
 use careportal_domain::ids::PostId;
 use careportal_domain::staff::StaffAction;
+use careportal_domain::tenant::Module;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize)]
@@ -27,15 +28,8 @@ pub async fn page(staff: Staff, jar: CookieJar, Path(reference): Path<String>) -
     staff.require(StaffAction::AnswerMessages).await?;
     let client = staff.client(&reference).await?;
     let posts = staff.state.store.posts(staff.tenant.id, client.id, 300).await?;
-    let event = staff
-        .origin()
-        .event(
-            AuditAction::new("record.viewed"),
-            Some(client.id),
-            format!("prikbord als medewerker: {} berichten", posts.len()),
-        )
-        .on("prikbord");
-    staff.state.store.append_audit(staff.tenant.id, &event).await?;
+    let detail = format!("prikbord als medewerker: {} berichten", posts.len());
+    staff.audit_look(AuditAction::RECORD_VIEWED, &client, Module::Prikbord, detail).await?;
     let lines: Vec<Line> = posts
         .iter()
         .map(|p| Line {

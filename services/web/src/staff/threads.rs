@@ -15,6 +15,7 @@ use careportal_domain::audit::AuditAction;
 use careportal_domain::people::Client;
 use careportal_domain::record::messages::{MESSAGE_MAX_CHARS, NewCareMessage, message_text};
 use careportal_domain::staff::StaffAction;
+use careportal_domain::tenant::Module;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize)]
@@ -34,15 +35,8 @@ async fn thread_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let messages = staff.state.store.care_messages(staff.tenant.id, client.id, 500).await?;
-    let event = staff
-        .origin()
-        .event(
-            AuditAction::new("record.viewed"),
-            Some(client.id),
-            format!("messages als medewerker: {} berichten", messages.len()),
-        )
-        .on("messages");
-    staff.state.store.append_audit(staff.tenant.id, &event).await?;
+    let detail = format!("messages als medewerker: {} berichten", messages.len());
+    staff.audit_look(AuditAction::RECORD_VIEWED, client, Module::Messages, detail).await?;
     let lines: Vec<Line> = messages
         .iter()
         .map(|m| Line {
