@@ -71,6 +71,7 @@ fn blank_after(text: &str, marker: &str) -> String {
     out
 }
 
+#[derive(Clone)]
 pub struct Browser {
     http: Http,
     pub host: String,
@@ -82,16 +83,6 @@ pub struct Browser {
 impl Browser {
     pub fn new(http: &Http, host: &str) -> Self {
         Self { http: http.clone(), host: host.to_owned(), cookies: BTreeMap::new(), address: None }
-    }
-
-    /// Another browser on the same connection pool, host and address, without cookies.
-    pub fn clone_for(&self) -> Self {
-        Self {
-            http: self.http.clone(),
-            host: self.host.clone(),
-            cookies: BTreeMap::new(),
-            address: self.address.clone(),
-        }
     }
 
     pub fn from(mut self, address: &str) -> Self {
@@ -177,4 +168,28 @@ pub fn encode(text: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
+}
+
+/// Runs `requests`, at most `concurrency` at once (each its own task); their answers in the
+/// order given.
+pub async fn at_most<F>(concurrency: usize, requests: Vec<F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, request) in requests.into_iter().enumerate() {
+        let gate = gate.clone();
+        tasks.spawn(async move {
+            let _permit = gate.acquire_owned().await.unwrap();
+            (n, request.await)
+        });
+    }
+    let mut answers: Vec<Option<F::Output>> = (0..tasks.len()).map(|_| None).collect();
+    while let Some(done) = tasks.join_next().await {
+        let (n, answer) = done.unwrap();
+        answers[n] = Some(answer);
+    }
+    answers.into_iter().map(Option::unwrap).collect()
 }

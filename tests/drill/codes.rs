@@ -8,7 +8,6 @@ use careportal_domain::audit::Origin;
 use careportal_domain::clock::Clock;
 use careportal_domain::people::Relation;
 use careportal_domain::record::documents::{DocumentKind, NewDocument};
-use std::sync::Arc;
 
 const HOST: &str = "siloah.localhost";
 const PASSWORD: &str = "Zonnebloem!Tafel7";
@@ -39,27 +38,18 @@ fn broken(answer: &Answer) -> bool {
 /// of `browser`; the answers.
 async fn burst<F>(browser: &Browser, path: &str, count: usize, concurrency: usize, fields: F) -> Vec<Answer>
 where
-    F: Fn(usize) -> Vec<(String, String)> + Send + Sync + 'static,
+    F: Fn(usize) -> Vec<(String, String)>,
 {
-    let fields = Arc::new(fields);
-    let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
-    let mut tasks = tokio::task::JoinSet::new();
-    for n in 0..count {
-        let mut copy = browser.clone_for();
-        copy.cookies = browser.cookies.clone();
-        let (gate, fields, path) = (gate.clone(), fields.clone(), path.to_owned());
-        tasks.spawn(async move {
-            let _permit = gate.acquire_owned().await.unwrap();
-            let fields = fields(n);
-            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            copy.post(&path, &fields).await
-        });
-    }
-    let mut answers = Vec::new();
-    while let Some(done) = tasks.join_next().await {
-        answers.push(done.unwrap());
-    }
-    answers
+    let posts = (0..count)
+        .map(|n| {
+            let (mut copy, fields, path) = (browser.clone(), fields(n), path.to_owned());
+            async move {
+                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                copy.post(&path, &fields).await
+            }
+        })
+        .collect();
+    crate::browser::at_most(concurrency, posts).await
 }
 
 fn owned(fields: &[(&str, &str)]) -> Vec<(String, String)> {

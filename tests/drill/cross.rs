@@ -366,28 +366,21 @@ fn first_line(text: &str) -> String {
 /// Sends every attack, `concurrency` at a time, each from a browser of its own (so an
 /// answer that clears a cookie cannot change the next request); answers in order.
 async fn send_all(world: &World, attacks: Vec<Attack>, concurrency: usize) -> Vec<Answer> {
-    let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (n, attack) in attacks.into_iter().enumerate() {
-        let gate = gate.clone();
-        let http = world.http.clone();
-        tasks.spawn(async move {
-            let _permit = gate.acquire_owned().await.unwrap();
-            let mut browser = Browser::new(&http, attack.host);
+    let requests = attacks
+        .into_iter()
+        .map(|attack| {
+            let mut browser = Browser::new(&world.http, attack.host);
             browser.cookies = attack.cookies;
-            let answer = if attack.post {
-                let fields: Vec<(&str, &str)> = attack.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                browser.post(&attack.path, &fields).await
-            } else {
-                browser.get(&attack.path).await
-            };
-            (n, answer)
-        });
-    }
-    let mut answers = vec![None; tasks.len()];
-    while let Some(done) = tasks.join_next().await {
-        let (n, answer) = done.unwrap();
-        answers[n] = Some(answer);
-    }
-    answers.into_iter().map(Option::unwrap).collect()
+            async move {
+                if attack.post {
+                    let fields: Vec<(&str, &str)> =
+                        attack.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    browser.post(&attack.path, &fields).await
+                } else {
+                    browser.get(&attack.path).await
+                }
+            }
+        })
+        .collect();
+    crate::browser::at_most(concurrency, requests).await
 }

@@ -8,7 +8,6 @@ use crate::browser::encode;
 use crate::routes::{self, Route};
 use crate::world::{Role, World};
 use rand::Rng;
-use std::sync::Arc;
 
 #[derive(Debug, Default)]
 pub struct Figures {
@@ -168,8 +167,7 @@ fn cases(csrf: &str, token_only: bool, rng: &mut impl Rng) -> Vec<Case> {
 pub async fn run(world: &World, rounds: usize, concurrency: usize) -> Figures {
     let routes: Vec<Route> = routes::all().into_iter().filter(|r| r.post).collect();
     let mut figures = Figures { forms: routes.len(), ..Figures::default() };
-    let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut requests = Vec::new();
     let mut rng = rand::rng();
     let mut sessions = Vec::new();
     for (slug, role) in [
@@ -212,21 +210,15 @@ pub async fn run(world: &World, rounds: usize, concurrency: usize) -> Figures {
             let token_only = TOKEN_ONLY.contains(&route.path.as_str()) || route.path.contains("{token}");
             for _ in 0..rounds {
                 for case in cases(&csrf, token_only, &mut rng) {
-                    figures.requests += 1;
-                    let mut copy = browser.clone_for();
-                    copy.cookies = browser.cookies.clone();
-                    let (gate, path) = (gate.clone(), path.clone());
+                    let (mut copy, path) = (browser.clone(), path.clone());
                     let label = format!("{slug} {role:?} POST {} ({})", route.path, case.name);
-                    tasks.spawn(async move {
-                        let _permit = gate.acquire_owned().await.unwrap();
-                        (label, copy.post_raw(&path, &case.content_type, case.body).await)
-                    });
+                    requests.push(async move { (label, copy.post_raw(&path, &case.content_type, case.body).await) });
                 }
             }
         }
     }
-    while let Some(done) = tasks.join_next().await {
-        let (label, answer) = done.unwrap();
+    figures.requests = requests.len();
+    for (label, answer) in crate::browser::at_most(concurrency, requests).await {
         if answer.status == 0 || answer.status >= 500 {
             let line =
                 answer.body.lines().find(|l| !l.trim().is_empty()).unwrap_or("").chars().take(120).collect::<String>();

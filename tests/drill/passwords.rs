@@ -7,7 +7,6 @@
 use crate::browser::{Answer, Browser};
 use crate::world::World;
 use careportal_domain::throttle::CHECKED_FAILURES_PER_ACCOUNT_HOUR;
-use std::sync::Arc;
 
 const USERNAME: &str = "doelwit@siloah.drill.example";
 const PASSWORD: &str = "Zonnebloem!Tafel7";
@@ -46,28 +45,21 @@ pub async fn run(world: &World, tries: usize, concurrency: usize) -> Figures {
         let csrf = bot.csrf("/inloggen").await;
         browsers.push((bot, csrf));
     }
-    let browsers = Arc::new(browsers);
     let minutes = 59;
     let per_minute = tries.div_ceil(minutes);
     let mut figures = Figures { tries, limit: i64::from(CHECKED_FAILURES_PER_ACCOUNT_HOUR), ..Figures::default() };
-    let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let mut sent = 0;
     for _minute in 0..minutes {
-        let mut tasks = tokio::task::JoinSet::new();
+        let mut guesses = Vec::new();
         for _ in 0..per_minute.min(tries - sent) {
             sent += 1;
-            let (gate, browsers, n) = (gate.clone(), browsers.clone(), sent);
-            tasks.spawn(async move {
-                let _permit = gate.acquire_owned().await.unwrap();
-                let (own, csrf) = &browsers[n % browsers.len()];
-                let mut bot = own.clone_for();
-                bot.cookies = own.cookies.clone();
-                let guess = format!("Verkeerd!{n}");
-                bot.post("/inloggen", &[("gebruikersnaam", USERNAME), ("wachtwoord", &guess), ("csrf", csrf)]).await
+            let (own, csrf) = &browsers[sent % browsers.len()];
+            let (mut bot, csrf, guess) = (own.clone(), csrf.clone(), format!("Verkeerd!{sent}"));
+            guesses.push(async move {
+                bot.post("/inloggen", &[("gebruikersnaam", USERNAME), ("wachtwoord", &guess), ("csrf", &csrf)]).await
             });
         }
-        while let Some(done) = tasks.join_next().await {
-            let answer = done.unwrap();
+        for answer in crate::browser::at_most(concurrency, guesses).await {
             if answer.status == 0 || answer.status >= 500 {
                 figures.errors += 1;
             } else if answer.status != 401 && answer.status != 429 {

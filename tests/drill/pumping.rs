@@ -6,9 +6,7 @@
 use crate::browser::Browser;
 use crate::world::World;
 use careportal_domain::audit::Origin;
-use careportal_domain::clock::Clock;
-use careportal_domain::signin::{NewSession, SessionStage};
-use std::sync::Arc;
+use careportal_domain::signin::SessionStage;
 
 const HOST: &str = "salem.localhost";
 /// Salem's countries.
@@ -46,41 +44,24 @@ pub async fn run(world: &World, accounts: usize, cap: u32, concurrency: usize) -
     let mut bundle = careportal_tests::fixtures::bundle("salem").await;
     bundle.config.auth.sms_daily_cap = cap;
     app.store.apply_tenant(&Origin::system("drill"), &bundle).await.unwrap();
-    let tenant = app.tenant_id("salem").await;
 
-    let mut tasks = tokio::task::JoinSet::new();
-    let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
-    let mut requests = 0;
+    let mut requests = Vec::new();
     for i in 0..accounts {
         let account = app.person("salem", &format!("pomp{i}@salem.drill.example"), "Zonnebloem!Tafel7", false).await;
-        let token = careportal_auth::Token::generate();
-        let session = NewSession {
-            token_hash: token.hash.clone(),
-            account,
-            stage: SessionStage::Enroll,
-            expires_at: app.clock.now() + chrono::Duration::minutes(15),
-            ip: None,
-            user_agent: None,
-        };
-        app.store.create_session(tenant, &session).await.unwrap();
+        let token = app.session("salem", account, SessionStage::Enroll).await;
         let mut browser = Browser::new(&world.http, HOST).from(&format!("192.0.2.{}", i % 250 + 1));
-        browser.cookies.insert("cp_session".to_owned(), token.plain);
+        browser.cookies.insert("cp_session".to_owned(), token);
         let csrf = browser.csrf("/inloggen/activeren/sms").await;
         for number in numbers(i) {
-            requests += 1;
-            let mut copy = browser.clone_for();
-            copy.cookies = browser.cookies.clone();
-            let (gate, csrf) = (gate.clone(), csrf.clone());
-            tasks.spawn(async move {
-                let _permit = gate.acquire_owned().await.unwrap();
+            let (mut copy, csrf) = (browser.clone(), csrf.clone());
+            requests.push(async move {
                 copy.post("/inloggen/activeren/sms", &[("actie", "versturen"), ("nummer", &number), ("csrf", &csrf)])
                     .await
             });
         }
     }
-    let mut figures = Figures { requests, cap, ..Figures::default() };
-    while let Some(done) = tasks.join_next().await {
-        let answer = done.unwrap();
+    let mut figures = Figures { requests: requests.len(), cap, ..Figures::default() };
+    for answer in crate::browser::at_most(concurrency, requests).await {
         if answer.status == 0 || answer.status >= 500 {
             figures.errors += 1;
         }

@@ -13,7 +13,7 @@ use careportal_domain::record::Source;
 use careportal_domain::record::documents::{DocumentKind, NewDocument};
 use careportal_domain::record::reports::NewReport;
 use careportal_domain::rights::{GRANTABLE, Grant};
-use careportal_domain::signin::{NewSession, SessionStage};
+use careportal_domain::signin::SessionStage;
 use careportal_domain::staff::StaffRole;
 use careportal_domain::{AccountId, ClientId};
 use careportal_tests::{Backend, TestApp};
@@ -132,17 +132,8 @@ impl World {
     pub async fn browser_of(&self, slug: &str, account: AccountId) -> Browser {
         let (_, host) = TENANTS.iter().find(|(s, _)| *s == slug).unwrap();
         let mut browser = Browser::new(&self.http, host);
-        let token = careportal_auth::Token::generate();
-        let session = NewSession {
-            token_hash: token.hash.clone(),
-            account,
-            stage: SessionStage::Active,
-            expires_at: self.app.clock.now() + chrono::Duration::hours(8),
-            ip: None,
-            user_agent: None,
-        };
-        self.app.store.create_session(self.app.tenant_id(slug).await, &session).await.unwrap();
-        browser.cookies.insert("cp_session".to_owned(), token.plain);
+        let token = self.app.session(slug, account, SessionStage::Active).await;
+        browser.cookies.insert("cp_session".to_owned(), token);
         browser
     }
 

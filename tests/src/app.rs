@@ -290,20 +290,31 @@ impl TestApp {
     /// A client for `host` holding a signed-in (active) session of `account`, made directly
     /// in the store: the sign-in suite walks the real way in; the record's tests start past it.
     pub async fn signed_in(&self, host: &str, slug: &str, account: AccountId) -> crate::client::TestClient {
+        let token = self.session(slug, account, careportal_domain::signin::SessionStage::Active).await;
+        let mut client = self.client(host);
+        client.cookies.insert("cp_session".to_owned(), token);
+        client
+    }
+
+    /// A session of `account` at `stage`, made in the store: the `cp_session` cookie's value.
+    pub async fn session(
+        &self,
+        slug: &str,
+        account: AccountId,
+        stage: careportal_domain::signin::SessionStage,
+    ) -> String {
         let tenant = self.tenant_id(slug).await;
         let token = careportal_auth::Token::generate();
         let new = careportal_domain::signin::NewSession {
             token_hash: token.hash.clone(),
             account,
-            stage: careportal_domain::signin::SessionStage::Active,
+            stage,
             expires_at: self.clock.now() + chrono::Duration::hours(8),
             ip: None,
             user_agent: None,
         };
         self.store.create_session(tenant, &new).await.unwrap();
-        let mut client = self.client(host);
-        client.cookies.insert("cp_session".to_owned(), token.plain);
-        client
+        token.plain
     }
 
     pub async fn get(&self, host: &str, path: &str) -> TestResponse {
