@@ -33,7 +33,7 @@ pub async fn run(backend: Backend, count: usize) -> Figures {
     let (smtp_port, sns_port) = (free_port(), free_port());
     let transports = Transports {
         mail: Mailer::smtp(&format!("smtp://127.0.0.1:{smtp_port}"), "noreply@siloah.example").unwrap(),
-        sms: sns_at(sns_port),
+        sms: SmsSender::from_client(careportal_tests::moto::sns_client(&format!("http://127.0.0.1:{sns_port}"))),
     };
     let mut figures = Figures { mails: count, sms: count, ..Figures::default() };
 
@@ -87,18 +87,4 @@ pub async fn run(backend: Backend, count: usize) -> Figures {
     figures.doubled = (ids.len() - unique.len()) + (sms.len() - unique_sms.len());
     figures.lost = app.db.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL", &[]).await as usize;
     figures
-}
-
-/// An SNS sender for a moto that may not be running yet. The SDK's own retries are off: the
-/// outbox's schedule is what retries (as in production it decides when to try again).
-fn sns_at(port: u16) -> SmsSender {
-    let credentials = aws_sdk_sns::config::Credentials::new("test", "test", None, None, "drill");
-    let config = aws_sdk_sns::Config::builder()
-        .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
-        .region(aws_sdk_sns::config::Region::new("eu-west-1"))
-        .credentials_provider(credentials)
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
-        .retry_config(aws_sdk_sns::config::retry::RetryConfig::disabled())
-        .build();
-    SmsSender::from_client(aws_sdk_sns::Client::from_conf(config))
 }

@@ -310,18 +310,7 @@ async fn parallel_wrong_codes_get_no_more_than_five_checks(backend: Backend) {
 
 /// The most failures any one-time code of this database has counted.
 async fn code_failures(app: &TestApp) -> i64 {
-    let sql = "SELECT COALESCE(MAX(failures), 0) FROM one_time_codes";
-    match app.db.backend {
-        Backend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(&app.db.url).await.unwrap();
-            sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
-        }
-        Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(&app.db.url).await.unwrap();
-            let max: i32 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-            i64::from(max)
-        }
-    }
+    app.db.count("SELECT CAST(COALESCE(MAX(failures), 0) AS BIGINT) FROM one_time_codes", &[]).await
 }
 
 /// #13 Medium 4, the SMS caps: thirty logins asking for a code at once send no more than the

@@ -152,13 +152,48 @@ impl TestApp {
     /// Every SMS sent, once the outbox is drained.
     pub async fn sms_sent(&self) -> Vec<String> {
         self.drained().await;
-        let path = self.db.dir.path().join("sms.jsonl");
-        std::fs::read_to_string(&path).unwrap_or_default().lines().map(str::to_owned).collect()
+        self.sms_now()
     }
 
     /// Every e-mail sent, oldest first, once the outbox is drained.
     pub async fn mails_sent(&self) -> Vec<String> {
         self.drained().await;
+        self.mails_now()
+    }
+
+    /// The SMS written so far (JSON lines), waiting up to two seconds for `at_least`.
+    pub async fn sms(&self, at_least: usize) -> Vec<String> {
+        for _ in 0..40 {
+            let lines = self.sms_now();
+            if lines.len() >= at_least {
+                return lines;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {at_least} SMS in {}", self.db.dir.path().join("sms.jsonl").display());
+    }
+
+    /// The e-mails written so far, oldest first, waiting up to two seconds for `at_least`
+    /// (the web process sends right after the request, in the background).
+    pub async fn mails(&self, at_least: usize) -> Vec<String> {
+        for _ in 0..40 {
+            let mails = self.mails_now();
+            if mails.len() >= at_least {
+                return mails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {at_least} e-mails in {}", self.db.dir.path().join("mail").display());
+    }
+
+    /// The development SMS sink as it is now: one JSON line per SMS.
+    fn sms_now(&self) -> Vec<String> {
+        let path = self.db.dir.path().join("sms.jsonl");
+        std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_owned).collect()
+    }
+
+    /// The development mail sink as it is now: one .eml file per mail, oldest first.
+    fn mails_now(&self) -> Vec<String> {
         let dir = self.db.dir.path().join("mail");
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .map(|entries| {
@@ -167,39 +202,6 @@ impl TestApp {
             .unwrap_or_default();
         files.sort();
         files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect()
-    }
-
-    /// The SMS written so far (JSON lines), waiting up to two seconds for `at_least`.
-    pub async fn sms(&self, at_least: usize) -> Vec<String> {
-        let path = self.db.dir.path().join("sms.jsonl");
-        for _ in 0..40 {
-            let lines: Vec<String> =
-                std::fs::read_to_string(&path).unwrap_or_default().lines().map(str::to_owned).collect();
-            if lines.len() >= at_least {
-                return lines;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("fewer than {at_least} SMS in {}", path.display());
-    }
-
-    /// The e-mails written so far, oldest first, waiting up to two seconds for `at_least`
-    /// (the web process sends right after the request, in the background).
-    pub async fn mails(&self, at_least: usize) -> Vec<String> {
-        let dir = self.db.dir.path().join("mail");
-        for _ in 0..40 {
-            let mut files: Vec<_> = std::fs::read_dir(&dir)
-                .map(|entries| {
-                    entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect()
-                })
-                .unwrap_or_default();
-            files.sort();
-            if files.len() >= at_least {
-                return files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("fewer than {at_least} e-mails in {}", dir.display());
     }
 
     /// A cookie-keeping client for one host.

@@ -134,8 +134,8 @@ fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// Drops the test databases earlier runs left behind; says how many.
-async fn sweep_leftovers(admin: &mut sqlx::PgConnection) -> usize {
+/// Drops the test databases earlier runs left behind, and says so.
+async fn sweep_leftovers(admin: &mut sqlx::PgConnection) {
     let names: Vec<String> =
         sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'careportal\\_t\\_%'")
             .fetch_all(&mut *admin)
@@ -156,7 +156,6 @@ async fn sweep_leftovers(admin: &mut sqlx::PgConnection) -> usize {
     if dropped > 0 {
         eprintln!("{dropped} PostgreSQL test database(s) left by earlier runs dropped");
     }
-    dropped
 }
 
 impl TestDb {

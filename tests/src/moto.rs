@@ -15,6 +15,20 @@ fn moto_server() -> String {
     std::path::Path::new(&python).with_file_name("moto_server").display().to_string()
 }
 
+/// An SNS client for a moto at `endpoint`, which may not be running (yet): the SDK's own
+/// retries are off, since the outbox's schedule is what retries in the portal.
+pub fn sns_client(endpoint: &str) -> aws_sdk_sns::Client {
+    let credentials = aws_sdk_sns::config::Credentials::new("test", "test", None, None, "tests");
+    let config = aws_sdk_sns::Config::builder()
+        .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
+        .region(aws_sdk_sns::config::Region::new("eu-west-1"))
+        .credentials_provider(credentials)
+        .endpoint_url(endpoint)
+        .retry_config(aws_sdk_sns::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_sns::Client::from_conf(config)
+}
+
 impl Moto {
     pub async fn start() -> Self {
         Self::start_on(crate::smtp::free_port()).await
@@ -43,14 +57,7 @@ impl Moto {
 
     /// An SNS client for this server, with moto's test credentials.
     pub fn sns(&self) -> aws_sdk_sns::Client {
-        let credentials = aws_sdk_sns::config::Credentials::new("test", "test", None, None, "tests");
-        let config = aws_sdk_sns::Config::builder()
-            .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
-            .region(aws_sdk_sns::config::Region::new("eu-west-1"))
-            .credentials_provider(credentials)
-            .endpoint_url(&self.endpoint)
-            .build();
-        aws_sdk_sns::Client::from_conf(config)
+        sns_client(&self.endpoint)
     }
 
     /// An S3 client for this server (path-style addresses, as moto serves them).
