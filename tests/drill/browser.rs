@@ -10,19 +10,25 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
+    /// Without kept-alive connections: what a request is sent again through, so the second
+    /// try is sure to be on a connection of its own.
+    fresh: reqwest::Client,
     port: u16,
 }
 
 impl Http {
     pub fn new(address: SocketAddr, hosts: &[&str]) -> Self {
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(64);
-        for host in hosts {
-            builder = builder.resolve(host, address);
-        }
-        Self { client: builder.build().expect("an HTTP client"), port: address.port() }
+        let build = |idle: usize| {
+            let mut builder = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(60))
+                .pool_max_idle_per_host(idle);
+            for host in hosts {
+                builder = builder.resolve(host, address);
+            }
+            builder.build().expect("an HTTP client")
+        };
+        Self { client: build(64), fresh: build(0), port: address.port() }
     }
 }
 
@@ -102,15 +108,18 @@ impl Browser {
         if let Some(address) = &self.address {
             request = request.header("x-forwarded-for", address);
         }
-        let request = request.header("user-agent", "careportal-drill");
+        let request = match request.header("user-agent", "careportal-drill").build() {
+            Ok(request) => request,
+            Err(error) => return Answer::broken(&error),
+        };
         // A kept-alive connection the server closed just as it was reused (after an answer
         // that did not read a body) fails to send: the request never arrived, so it is sent
         // once more on a new connection. A server that is down fails both.
         let again = request.try_clone();
-        let response = match request.send().await {
+        let response = match self.http.client.execute(request).await {
             Ok(response) => response,
             Err(first) => match again {
-                Some(again) if first.is_request() || first.is_connect() => match again.send().await {
+                Some(again) if first.is_request() || first.is_connect() => match self.http.fresh.execute(again).await {
                     Ok(response) => response,
                     Err(error) => return Answer::broken(&error),
                 },

@@ -63,6 +63,8 @@ pub struct Objects {
 
 pub struct Family {
     pub slug: &'static str,
+    /// 0 attacks, 1 is attacked.
+    pub number: usize,
     pub host: &'static str,
     pub accounts: Vec<(Role, AccountId)>,
     pub objects: Objects,
@@ -96,7 +98,7 @@ impl World {
                 let username = format!("{role:?}-{slug}@drill.example").to_lowercase();
                 let account = app.new_account(slug, &username, &name, own, Relation::Client).await;
                 app.store.add_staff_role(tenant, &Origin::system("drill"), account, staff_role).await.unwrap();
-                let attackers = families.iter_mut().rev().find(|f| f.slug == slug && f.objects.secret.ends_with("-0"));
+                let attackers = families.iter_mut().find(|f| f.slug == slug && f.number == 0);
                 attackers.unwrap().accounts.push((role, account));
             }
         }
@@ -105,12 +107,12 @@ impl World {
 
     /// The attacking family of `slug` (family 0).
     pub fn attackers(&self, slug: &str) -> &Family {
-        self.families.iter().find(|f| f.slug == slug && f.objects.secret.ends_with("-0")).unwrap()
+        self.families.iter().find(|f| f.slug == slug && f.number == 0).unwrap()
     }
 
     /// The attacked family of the same tenant (family 1).
     pub fn neighbours(&self, slug: &str) -> &Family {
-        self.families.iter().find(|f| f.slug == slug && f.objects.secret.ends_with("-1")).unwrap()
+        self.families.iter().find(|f| f.slug == slug && f.number == 1).unwrap()
     }
 
     /// The families of the other tenant.
@@ -258,6 +260,7 @@ async fn make_family(app: &TestApp, slug: &'static str, host: &'static str, fami
 
     Family {
         slug,
+        number: family,
         host,
         accounts: vec![
             (Role::Client, client_account),
