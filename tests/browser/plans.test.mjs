@@ -96,7 +96,11 @@ test('siloah: een begeleidingsplan afkeuren, een volgend ondertekenen met een SM
   await menu(page).getByRole('link', { name: 'Begeleidingsplanafdrukken' }).click();
   await page.getByRole('heading', { level: 3, name: `Begeleidingsplanafdruk van ${corrected.dutch}` }).waitFor();
   await checkPage(page);
-  const sheet = await fetchLinked(page, page.getByRole('link', { name: `Handtekeningenblad: Begeleidingsplanafdruk van ${corrected.dutch}` }));
+  // The manual: a print "opent dan in een nieuw scherm als PDF-document", and says so.
+  const sheetLink = page.getByRole('article', { name: `Begeleidingsplanafdruk van ${corrected.dutch}` })
+    .getByRole('link', { name: /^Handtekeningenblad.*opent in een nieuw scherm/ });
+  assert.equal(await sheetLink.getAttribute('target'), '_blank');
+  const sheet = await fetchLinked(page, sheetLink);
   const sheetText = pdfText(sheet.body);
   for (const expected of ['Siloah', 'Handtekeningenblad', 'Ondertekend', 'Pieter de Vries (vertegenwoordiger)', 'Bevestigingscode per SMS naar', 'SHA-256']) {
     assert.ok(sheetText.includes(expected), `${expected} missing from the sheet:\n${sheetText}`);

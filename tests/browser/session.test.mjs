@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startPortal, startBrowser, openPage, VIEWPORTS, checkPage, totpCode as totp, signInWithApp, signInWithSms,
-  DEMO_PASSWORD as PASSWORD,
+  DEMO_PASSWORD as PASSWORD, fromUserMenu,
 } from './harness.mjs';
 
 let portal;
@@ -38,7 +38,7 @@ test('siloah: een verlopen wachtwoord moet bij de volgende keer inloggen worden 
   const username = 'fatima.elamrani@example.nl';
   const page = await openPage(browser, VIEWPORTS[0]);
   const secret = await firstLoginWithApp(page, username);
-  await page.getByRole('button', { name: 'Uitloggen' }).click();
+  await fromUserMenu(page, 'Uitloggen');
   await page.getByRole('status').filter({ hasText: 'U bent uitgelogd.' }).waitFor();
 
   agePassword(username, 1);
@@ -71,7 +71,7 @@ test('salem: zonder maximale leeftijd vraagt een oud wachtwoord niets (1280px)',
   const username = 'marja.jansen@example.nl';
   const page = await openPage(browser, VIEWPORTS[1]);
   await signInWithSms(portal, page, 'salem', username, '06 7777 8888');
-  await page.getByRole('button', { name: 'Uitloggen' }).click();
+  await fromUserMenu(page, 'Uitloggen');
 
   agePassword(username, 2);
   await page.getByLabel('Gebruikersnaam').fill(username);

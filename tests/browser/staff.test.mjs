@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   startPortal, startBrowser, openPage, VIEWPORTS, checkPage, signInWithApp as appSignIn, signInWithSms as smsSignIn,
-  signInAgainWithSms, startFhirServer, tenantCopy, FIXTURES,
+  signInAgainWithSms, startFhirServer, tenantCopy, FIXTURES, fromUserMenu,
 } from './harness.mjs';
 
 let portal;
@@ -47,7 +47,7 @@ test('siloah: de Coördinator zorg nodigt uit, beantwoordt een bericht en biedt 
   const page = await openPage(browser, VIEWPORTS[0]);
   await signInWithApp(page, 'siloah', 'lisa.smit@example.nl');
   await page.getByText('U bent medewerker.').waitFor();
-  await page.getByRole('link', { name: 'Beheer', exact: true }).first().click();
+  await fromUserMenu(page, 'Beheer');
   await page.getByRole('heading', { level: 1, name: 'Beheer' }).waitFor();
   await checkPage(page);
 

@@ -251,7 +251,7 @@ async fn make_family(app: &TestApp, slug: &'static str, host: &'static str, fami
     let invitation = app.store.link_invitations(tenant, contact, now).await.unwrap()[0].id;
     let photo_key = format!("foto/{contact}.jpg");
     app.blobs().put(tenant, &photo_key, photo, "image/jpeg").await.unwrap();
-    app.store.set_account_photo(tenant, &origin, contact, &photo_key).await.unwrap();
+    app.store.set_account_photo(tenant, &origin, contact, Some(&photo_key)).await.unwrap();
     let token = careportal_auth::Token::generate();
     app.store
         .create_password_reset(tenant, representative, &token.hash, now + chrono::Duration::hours(1))

@@ -7,6 +7,7 @@ mod dossier;
 mod invitations;
 mod load;
 mod plans;
+mod portal;
 mod prikbord;
 mod profile;
 mod questionnaires;

@@ -353,13 +353,19 @@ async fn evaluations_and_invoices_list_and_download(backend: Backend) {
 
     let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
     s.pdf(DocumentKind::Evaluation, "Evaluatie van 1 oktober 2026", date(2026, 10, 1), "Doelen gehaald.").await;
+    s.pdf(DocumentKind::Evaluation, "Evaluatie dagbesteding 15 september 2026", date(2026, 9, 15), "Fietst.").await;
     s.pdf(DocumentKind::Evaluation, "Evaluatie van 1 maart 2026", date(2026, 3, 1), "Op weg.").await;
     s.pdf(DocumentKind::Evaluation, "Evaluatie van 1 december 2025", date(2025, 12, 1), "Begin.").await;
     let old = s.pdf(DocumentKind::Evaluation, "Evaluatie van 1 mei 2024", date(2024, 5, 1), "Heel oud.").await;
     let invoice = s.pdf(DocumentKind::Invoice, "Factuur 2026-10", date(2026, 10, 1), "Eigen bijdrage: € 112,40").await;
 
+    // "De laatste afgeronde begeleidingsplanevaluaties": the whole latest round, not the one
+    // newest; the round of March is an earlier one. Each opens in a new window.
     let latest = browser.get("/evaluaties").await;
-    assert!(latest.body.contains("Evaluatie van 1 oktober 2026") && !latest.body.contains("1 maart 2026"));
+    assert!(latest.body.contains("Evaluatie van 1 oktober 2026"), "{}", latest.body);
+    assert!(latest.body.contains("Evaluatie dagbesteding 15 september 2026"), "{}", latest.body);
+    assert!(!latest.body.contains("1 maart 2026"), "{}", latest.body);
+    assert_eq!(latest.body.matches("target=\"_blank\"").count(), 2, "{}", latest.body);
     let year = browser.get("/evaluaties/alle?periode=jaar").await;
     assert!(
         year.body.contains("1 maart 2026")

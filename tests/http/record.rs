@@ -559,8 +559,11 @@ async fn every_module_and_beheer_view_is_audited_at_both_tenants(backend: Backen
         let lisa = app.new_account(slug, &format!("lisa@{slug}.example"), "Lisa Smit", own, Relation::Client).await;
         app.store.add_staff_role(tenant, &Origin::system("test"), lisa, StaffRole::Coordinator).await.unwrap();
         let mut lisa_browser = app.signed_in(host, slug, lisa).await;
-        let mut looked =
-            vec![("/beheer".to_owned(), None), (format!("/beheer/clienten/{reference}/berichten"), Some("messages"))];
+        let mut looked = vec![("/beheer".to_owned(), None)];
+        // The coordinator's thread exists where the clients' messages reach the coordinator.
+        if slug == "siloah" {
+            looked.push((format!("/beheer/clienten/{reference}/berichten"), Some("messages")));
+        }
         if config.modules.contains_key("prikbord") {
             looked.push((format!("/beheer/clienten/{reference}/prikbord"), Some("prikbord")));
         }

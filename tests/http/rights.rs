@@ -320,8 +320,19 @@ async fn a_contact_person_adds_their_own_photo_and_only_the_client_sets_the_cent
         .post_multipart("/contactpersonen/foto", &[("csrf", &csrf), ("wie", "client")], ("foto", "ik.png", &png()))
         .await;
     assert_eq!(set.status, StatusCode::SEE_OTHER);
-    assert!(f.willem.get("/home").await.body.contains("src=\"/foto/client\" alt=\"Foto van Johanna van den Berg\""));
+    let home = f.willem.get("/home").await;
+    let version = home.body.split("src=\"/foto/client?v=").nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+    assert!(home.body.contains(&format!("src=\"/foto/client?v={version}\" alt=\"Foto van Johanna van den Berg\"")));
     assert_eq!(f.willem.get("/foto/client").await.header("content-type"), Some("image/jpeg"));
+    // The header has it too, as the way back to Home; the browser may keep that version.
+    assert!(
+        home.body.contains(&format!("class=\"header-client__photo\" src=\"/foto/client?v={version}\"")),
+        "{}",
+        home.body
+    );
+    let versioned = f.willem.get(&format!("/foto/client?v={version}")).await;
+    assert_eq!(versioned.header("cache-control"), Some("private, max-age=86400, immutable"));
+    assert_eq!(f.willem.get("/foto/client?v=oud").await.header("cache-control"), Some("private, no-store"));
 
     // Someone outside the portal: no photo, whatever the address.
     let other = f.app.new_client("salem", "SAL-2002", "Hendrik Jansen").await;

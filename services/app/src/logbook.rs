@@ -59,6 +59,8 @@ pub fn what(tenant: &Tenant, entry: &AuditEntry) -> String {
         "rights.changed" => "wijzigde de rechten van een contactpersoon",
         "photo.client_set" => "plaatste een foto van de cliënt",
         "photo.own_set" => "plaatste een eigen foto",
+        "photo.client_removed" => "verwijderde de foto van de cliënt",
+        "photo.own_removed" => "verwijderde de eigen foto",
         "account.invited" => "nodigde iemand uit voor het dossier",
         "account.link_invited" => "nodigde een bestaand account uit voor het dossier",
         "account.linked" => "koppelde een account aan het dossier",

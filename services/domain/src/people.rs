@@ -85,6 +85,12 @@ impl PersonName {
             None => format!("{} {}", self.given, self.family),
         }
     }
+
+    /// The first letters of the given and family name ("Daan de Wit" → "DW"), shown where a
+    /// photo would be when there is none.
+    pub fn initials(&self) -> String {
+        [&self.given, &self.family].iter().filter_map(|part| part.chars().next()).flat_map(char::to_uppercase).collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -307,6 +313,8 @@ mod tests {
         assert_eq!(name.full(), "Johan van der Berg");
         let name = PersonName::new(" Anna ", Some("  "), "Jansen").unwrap();
         assert_eq!(name.full(), "Anna Jansen");
+        assert_eq!(PersonName::new("johan", Some("van der"), "Berg").unwrap().initials(), "JB");
+        assert_eq!(PersonName::new("Özlem", None, "ıldız").unwrap().initials(), "ÖI");
     }
 
     #[test]

@@ -272,23 +272,23 @@ pub trait RecordStore: Send + Sync {
 
     /// The blob key of the client's central photo.
     async fn client_photo(&self, tenant: TenantId, client: ClientId) -> StoreResult<Option<String>>;
-    /// Sets the client's central photo; returns the key it replaced.
+    /// Sets the client's central photo, or removes it (`None`); returns the key it replaced.
     async fn set_client_photo(
         &self,
         tenant: TenantId,
         origin: &Origin,
         client: ClientId,
-        key: &str,
+        key: Option<&str>,
     ) -> StoreResult<Option<String>>;
     /// The blob key of a person's own photo.
     async fn account_photo(&self, tenant: TenantId, account: AccountId) -> StoreResult<Option<String>>;
-    /// Sets a person's own photo; returns the key it replaced.
+    /// Sets a person's own photo, or removes it (`None`); returns the key it replaced.
     async fn set_account_photo(
         &self,
         tenant: TenantId,
         origin: &Origin,
         account: AccountId,
-        key: &str,
+        key: Option<&str>,
     ) -> StoreResult<Option<String>>;
 
     /// Items waiting for the ECD, oldest first.

@@ -120,7 +120,7 @@ async fn home(
     };
     context.insert("plan_notice", &plan_notice);
     context.insert("plans_waiting", &crate::record::plans::waiting(&care).await?);
-    context.insert("client_photo", &store.client_photo(tenant, client).await?.is_some());
+    context.insert("client_photo", &care.client_photo.as_deref().map(crate::record::photo_version));
     if care.may(Module::Reports, Action::Read) {
         let today = careportal_domain::time::local_date(now);
         let since = today.checked_sub_days(chrono::Days::new(RECENT_DAYS)).unwrap_or(today);
@@ -146,6 +146,7 @@ async fn home(
         context.insert("back", "home");
         context.insert("errors", &std::collections::BTreeMap::<String, String>::new());
     }
+    let network_new = crate::home_glance::add(&care, previous, &mut context).await?;
     if let Some(previous) = previous {
         let range = TimeRange { from: Some(previous), until: None };
         let mut new = NewSince { since: crate::record::moment(previous), ..Default::default() };
@@ -160,6 +161,7 @@ async fn home(
             let me = Some(care.signed_in.account.id);
             new.messages = messages.iter().filter(|m| range.contains(m.sent_at) && m.sender_account != me).count();
         }
+        new.messages += network_new;
         context.insert("new_since", &new);
     }
     care.audit_read(Module::Home, "startpagina").await?;

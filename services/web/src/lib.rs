@@ -10,6 +10,7 @@ mod error;
 mod form;
 mod health;
 pub mod home;
+mod home_glance;
 mod invitations;
 mod landing;
 mod pages;

@@ -4,18 +4,18 @@
 
 use crate::error::AppError;
 use crate::form::Form;
-use crate::pages::UserView;
-use crate::pages::{Pages, form_context, render};
-use crate::request_id::RequestId;
-use crate::session::{self, ClientInfo, SignedIn, csrf_ok};
-use crate::state::AppState;
-use crate::tenant::CurrentTenant;
-use axum::extract::State;
+use crate::pages::render;
+use crate::record::network::{PhotoOf, put_photo, set_photo};
+use crate::record::{Care, photo_response_cached, photo_version};
+use crate::session::{self, csrf_ok};
+use crate::upload::read_upload;
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_auth::Token;
 use careportal_domain::audit::{AuditAction, Origin};
+use careportal_domain::people::Relation;
 use careportal_domain::signin::{CodePurpose, FactorMethod, NewSession, SessionStage, session_end};
 use careportal_domain::tenant::SecondFactorWhen;
 use serde::{Deserialize, Serialize};
@@ -34,16 +34,17 @@ struct ProfileMessages {
     reset_error: Option<String>,
     /// An SMS code was sent for the reset: its first four digits.
     sms_prefix: Option<String>,
+    /// Why a photo was not taken.
+    photo_error: Option<String>,
 }
 
 async fn profile_page(
-    pages: Pages<'_>,
+    care: &Care,
     jar: CookieJar,
-    signed_in: &SignedIn,
     messages: ProfileMessages,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let Pages { state, tenant, request_id } = pages;
+    let (state, tenant, signed_in) = (&care.state, &care.tenant, &care.signed_in);
     let factor = state.store.second_factor(tenant.id, signed_in.account.id).await?;
     let method = match &factor {
         Some(f) if f.method == FactorMethod::Totp => "een Authenticator App".to_owned(),
@@ -69,27 +70,83 @@ async fn profile_page(
     } else {
         Vec::new()
     };
-    let (jar, mut context) = form_context(state, tenant, request_id, jar);
-    context.insert("user", &UserView::of(&signed_in.account, tenant));
+    let own_photo = state.store.account_photo(tenant.id, signed_in.account.id).await?;
+    let (jar, mut context) = care.context(jar, careportal_domain::tenant::Module::Home);
     context.insert("method", &method);
     context.insert("sms", &factor.is_some_and(|f| f.method == FactorMethod::Sms));
     context.insert("trusts_devices", &trusts_devices);
+    context.insert("device_trust_days", &tenant.config.auth.device_trust_days);
     context.insert("devices", &devices);
     context.insert("messages", &messages);
+    context.insert("own_photo", &own_photo.as_deref().map(|k| format!("/profiel/foto?v={}", photo_version(k))));
+    // The client themself also sets the photo at the top of their portal (Siloah's "foto van
+    // de cliënt met een gele rand"; Salem's "foto in het midden").
+    let is_client = care.current.as_ref().is_some_and(|l| l.relation == Relation::Client);
+    context.insert("is_client", &is_client);
     context.insert("title", "Mijn profiel");
     render(state, tenant, "profile.html", &context, status, jar).await
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    tenant: CurrentTenant,
-    request_id: RequestId,
-    signed_in: SignedIn,
-    jar: CookieJar,
-) -> Result<Response, AppError> {
-    let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
-    profile_page(pages, jar, &signed_in, ProfileMessages::default(), StatusCode::OK).await
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    /// opgeslagen | verwijderd, after a photo was changed.
+    foto: Option<String>,
 }
+
+pub async fn page(care: Care, jar: CookieJar, Query(query): Query<PageQuery>) -> Result<Response, AppError> {
+    let notice = match query.foto.as_deref() {
+        Some("opgeslagen") => Some("De foto is opgeslagen.".to_owned()),
+        Some("verwijderd") => Some("De foto is verwijderd.".to_owned()),
+        _ => None,
+    };
+    profile_page(&care, jar, ProfileMessages { notice, ..Default::default() }, StatusCode::OK).await
+}
+
+/// POST /profiel/foto (multipart): `wie` is "eigen" or "client" (the client themself), and
+/// `actie` "opslaan" (with the file in `foto`) or "verwijderen".
+pub async fn photo(care: Care, jar: CookieJar, multipart: axum::extract::Multipart) -> Result<Response, AppError> {
+    let upload = read_upload(multipart, "foto").await;
+    let notice = |text: &str| ProfileMessages { photo_error: Some(text.to_owned()), ..Default::default() };
+    if upload.too_large {
+        let message = careportal_documents::PhotoError::TooLarge.to_string();
+        return profile_page(&care, jar, notice(&message), StatusCode::PAYLOAD_TOO_LARGE).await;
+    }
+    if !csrf_ok(&care.state, &jar, upload.field("csrf")) {
+        return profile_page(&care, jar, notice(EXPIRED), StatusCode::FORBIDDEN).await;
+    }
+    let whose = match (upload.field("wie"), &care.current) {
+        ("eigen", _) => PhotoOf::Own,
+        ("client", Some(link)) if link.relation == Relation::Client => PhotoOf::Client(link.client.id),
+        _ => return Err(AppError::NotFound),
+    };
+    let done = match upload.field("actie") {
+        "opslaan" => match put_photo(&care, whose, upload.file).await? {
+            Ok(()) => "opgeslagen",
+            Err(message) => return profile_page(&care, jar, notice(&message), StatusCode::UNPROCESSABLE_ENTITY).await,
+        },
+        "verwijderen" => {
+            set_photo(&care, whose, None).await?;
+            "verwijderd"
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    // Back to the page, read anew: the photo at the top of it has changed too.
+    Ok(Redirect::to(&format!("/profiel?foto={done}")).into_response())
+}
+
+/// GET /profiel/foto: the signed-in person's own photo.
+pub async fn own_photo(care: Care, Query(query): Query<PhotoQuery>) -> Result<Response, AppError> {
+    let key = care.state.store.account_photo(care.tenant.id, care.signed_in.account.id).await?;
+    let versioned = key.as_deref().is_some_and(|k| query.v.as_deref() == Some(photo_version(k).as_str()));
+    photo_response_cached(&care, key, versioned).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PhotoQuery {
+    v: Option<String>,
+}
+
+const EXPIRED: &str = "Deze pagina was verlopen. Probeer het opnieuw.";
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ProfileForm {
@@ -106,24 +163,13 @@ pub struct ProfileForm {
     csrf: String,
 }
 
-pub async fn act(
-    State(state): State<AppState>,
-    tenant: CurrentTenant,
-    request_id: RequestId,
-    signed_in: SignedIn,
-    client: ClientInfo,
-    jar: CookieJar,
-    Form(form): Form<ProfileForm>,
-) -> Result<Response, AppError> {
-    let pages = Pages { state: &state, tenant: &tenant, request_id: &request_id };
-    if !csrf_ok(&state, &jar, &form.csrf) {
-        let messages = ProfileMessages {
-            notice: Some("Deze pagina was verlopen. Probeer het opnieuw.".to_owned()),
-            ..Default::default()
-        };
-        return profile_page(pages, jar, &signed_in, messages, StatusCode::FORBIDDEN).await;
+pub async fn act(care: Care, jar: CookieJar, Form(form): Form<ProfileForm>) -> Result<Response, AppError> {
+    if !csrf_ok(&care.state, &jar, &form.csrf) {
+        let messages = ProfileMessages { notice: Some(EXPIRED.to_owned()), ..Default::default() };
+        return profile_page(&care, jar, messages, StatusCode::FORBIDDEN).await;
     }
-    let origin = client.origin(signed_in.account.id);
+    let (state, tenant, signed_in) = (&care.state, &care.tenant, &care.signed_in);
+    let origin = care.client_info.origin(signed_in.account.id);
     let account = &signed_in.account;
     match form.actie.as_str() {
         "intrekken" => {
@@ -135,22 +181,22 @@ pub async fn act(
                 "Dit apparaat stond al niet meer in de lijst."
             };
             let messages = ProfileMessages { notice: Some(notice.to_owned()), ..Default::default() };
-            profile_page(pages, jar, &signed_in, messages, StatusCode::OK).await
+            profile_page(&care, jar, messages, StatusCode::OK).await
         }
         "overal-uitloggen" => {
             state.store.delete_account_sessions(tenant.id, account.id).await?;
             state.store.revoke_devices(tenant.id, &origin, account.id, None).await?;
             let event = origin.event(AuditAction::new("logout.everywhere"), None, "");
             state.store.append_audit(tenant.id, &event).await?;
-            let jar = session::without_session(&state, jar);
+            let jar = session::without_session(state, jar);
             Ok((jar, Redirect::to("/inloggen?uitgelogd=1")).into_response())
         }
         "sms" => {
             let factor = state.store.second_factor(tenant.id, account.id).await?;
             let phone = factor.and_then(|f| f.phone).ok_or(AppError::NotFound)?;
             let messages = match crate::sms::send_code(
-                &state,
-                &tenant,
+                state,
+                tenant,
                 &signed_in.session.token_hash,
                 account,
                 &phone,
@@ -163,23 +209,17 @@ pub async fn act(
                     ProfileMessages { reset_error: Some(message.to_owned()), ..Default::default() }
                 }
             };
-            profile_page(pages, jar, &signed_in, messages, StatusCode::OK).await
+            profile_page(&care, jar, messages, StatusCode::OK).await
         }
-        "opnieuw-instellen" => reset_factor(pages, jar, &signed_in, &origin, &form).await,
+        "opnieuw-instellen" => reset_factor(&care, jar, &origin, &form).await,
         _ => Err(AppError::NotFound),
     }
 }
 
 /// A new second factor needs the password and a current code: a stolen session alone cannot
 /// swap the factor for the thief's own.
-async fn reset_factor(
-    pages: Pages<'_>,
-    jar: CookieJar,
-    signed_in: &SignedIn,
-    origin: &Origin,
-    form: &ProfileForm,
-) -> Result<Response, AppError> {
-    let Pages { state, tenant, .. } = pages;
+async fn reset_factor(care: &Care, jar: CookieJar, origin: &Origin, form: &ProfileForm) -> Result<Response, AppError> {
+    let (state, tenant, signed_in) = (&care.state, &care.tenant, &care.signed_in);
     let account = &signed_in.account;
     let refuse = |message: &str| ProfileMessages { reset_error: Some(message.to_owned()), ..Default::default() };
     let credentials = state.store.credentials(tenant.id, account.id).await?.ok_or(AppError::NotFound)?;
@@ -208,14 +248,14 @@ async fn reset_factor(
     };
     let message = "Het wachtwoord of de 2FA code klopt niet. Er is niets gewijzigd.";
     if recheck == crate::signin::Recheck::NotChecked {
-        return profile_page(pages, jar, signed_in, refuse(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return profile_page(care, jar, refuse(message), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     if !password_ok || !code_ok {
         let reason = if password_ok { "2FA code onjuist bij herstel" } else { "wachtwoord onjuist bij herstel" };
         if crate::signin::count_failure(state, tenant, account, origin, reason).await? {
             return Ok(Redirect::to("/inloggen").into_response());
         }
-        return profile_page(pages, jar, signed_in, refuse(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return profile_page(care, jar, refuse(message), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     state.store.delete_second_factor(tenant.id, origin, account.id).await?;
     state.store.revoke_devices(tenant.id, origin, account.id, None).await?;

@@ -90,6 +90,12 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/help", get(record::help::page))
         .route("/profiel", get(profile::page).post(profile::act))
+        .route(
+            "/profiel/foto",
+            get(profile::own_photo)
+                .post(profile::photo)
+                .layer(axum::extract::DefaultBodyLimit::max(record::prikbord::MAX_UPLOAD)),
+        )
         .route("/sessie/verlengen", post(home::extend))
         .fallback(error::not_found)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))

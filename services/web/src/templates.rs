@@ -146,6 +146,7 @@ pub struct TenantView {
 pub struct SupportView {
     pub name: String,
     pub email: Option<String>,
+    pub email_note: Option<String>,
     pub phone: Option<String>,
     /// For `tel:` links: digits and a leading plus only.
     pub phone_digits: Option<String>,
@@ -181,6 +182,7 @@ impl TenantView {
             support: SupportView {
                 name: s.name.clone(),
                 email: s.email.clone(),
+                email_note: s.email_note.clone(),
                 phone: s.phone.clone(),
                 phone_digits: s.phone.as_ref().map(|p| p.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect()),
                 hours: s.hours.clone(),

@@ -1,16 +1,24 @@
 // Careportal: small enhancements on top of pages that work without script.
-// The eye button beside a password field shows what was typed (Salem's manual describes it).
+// The eye at the end of every password field shows what was typed ("Als u hierop klikt, ziet
+// u wat u heeft ingetypt", Salem's FAQ). A toggle button: its name stays "Toon wachtwoord"
+// and aria-pressed says whether the password shows. Made here, as it works only with script.
 (function () {
   'use strict';
-  document.querySelectorAll('[data-show-password]').forEach(function (button) {
-    var input = document.getElementById(button.getAttribute('data-show-password'));
-    if (!input) { return; }
-    button.hidden = false;
+  var eye = '<svg class="show-password__icon" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">'
+    + '<path d="M12 5C6.5 5 2.7 9.1 1.5 12c1.2 2.9 5 7 10.5 7s9.3-4.1 10.5-7C21.3 9.1 17.5 5 12 5zm0 11.5a4.5 4.5 0 1 1 0-9 4.5 4.5 0 0 1 0 9zm0-2.5a2 2 0 1 0 0-4 2 2 0 0 0 0 4z"/>'
+    + '<path class="show-password__slash" d="M3.3 2 2 3.3 20.7 22l1.3-1.3z"/></svg>';
+  document.querySelectorAll('.password-input input[type="password"]').forEach(function (input) {
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'show-password';
+    button.setAttribute('aria-pressed', 'false');
+    button.setAttribute('aria-controls', input.id);
+    button.innerHTML = eye + '<span class="visually-hidden">Toon wachtwoord</span>';
+    input.insertAdjacentElement('afterend', button);
     button.addEventListener('click', function () {
       var show = input.type === 'password';
       input.type = show ? 'text' : 'password';
       button.setAttribute('aria-pressed', show ? 'true' : 'false');
-      button.querySelector('.show-password__text').textContent = show ? 'Verberg wachtwoord' : 'Toon wachtwoord';
     });
   });
 }());
@@ -49,4 +57,33 @@
       .catch(function () { form.submit(); });
   });
   schedule();
+}());
+
+// The name's menu: the name becomes a button that opens Mijn profiel and Uitloggen; Escape
+// closes it and gives the focus back to the name, and so does a click elsewhere.
+(function () {
+  'use strict';
+  var menu = document.querySelector('[data-user-menu]');
+  if (!menu) { return; }
+  var name = menu.querySelector('[data-user-menu-name]');
+  var button = menu.querySelector('.user-menu__button');
+  var list = menu.querySelector('.user-menu__list');
+  name.hidden = true;
+  button.hidden = false;
+  list.classList.remove('user-menu__list--open');
+  list.hidden = true;
+  function set(open) {
+    list.hidden = !open;
+    button.setAttribute('aria-expanded', open ? 'true' : 'false');
+  }
+  button.addEventListener('click', function () { set(list.hidden); });
+  document.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape' && !list.hidden) {
+      set(false);
+      button.focus();
+    }
+  });
+  document.addEventListener('click', function (event) {
+    if (!list.hidden && !menu.contains(event.target)) { set(false); }
+  });
 }());

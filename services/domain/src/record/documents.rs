@@ -120,3 +120,46 @@ pub struct PlanDecision {
 pub fn rejection_reason(text: &str) -> Result<String, DomainError> {
     super::person_text("reden", text, 1000, "Geef beknopt de reden op waarom u niet akkoord gaat.")
 }
+
+/// How far before the newest completed evaluation the others of its round may lie. A
+/// plan's evaluations (one per area of life) are finished within weeks of each other; the
+/// next round follows the next plan, half a year or more later.
+pub const EVALUATION_ROUND_DAYS: u64 = 90;
+
+/// "De laatste afgeronde begeleidingsplanevaluaties": the newest evaluation and the others of
+/// its round, from a list newest first.
+pub fn latest_evaluation_round(newest_first: &[Document]) -> &[Document] {
+    let Some(newest) = newest_first.first() else { return newest_first };
+    let start = newest.date.checked_sub_days(chrono::Days::new(EVALUATION_ROUND_DAYS)).unwrap_or(newest.date);
+    let within = newest_first.iter().take_while(|d| d.date >= start).count();
+    &newest_first[..within]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evaluation(y: i32, m: u32, d: u32) -> Document {
+        Document {
+            id: DocumentId::new(),
+            client: ClientId::new(),
+            kind: DocumentKind::Evaluation,
+            title: format!("Evaluatie {y}-{m}-{d}"),
+            date: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+            blob_key: String::new(),
+            sha256: String::new(),
+            size: 0,
+            content_type: "application/pdf".into(),
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_latest_round_is_the_newest_evaluation_and_those_finished_shortly_before_it() {
+        let list = [evaluation(2026, 10, 1), evaluation(2026, 9, 15), evaluation(2026, 7, 3), evaluation(2026, 3, 1)];
+        let round: Vec<_> = latest_evaluation_round(&list).iter().map(|d| d.date.to_string()).collect();
+        assert_eq!(round, ["2026-10-01", "2026-09-15", "2026-07-03"]);
+        assert_eq!(latest_evaluation_round(&list[3..]).len(), 1, "a round of one");
+        assert!(latest_evaluation_round(&[]).is_empty());
+    }
+}

@@ -112,6 +112,9 @@ pub struct Support {
     pub name: String,
     #[serde(default)]
     pub email: Option<String>,
+    /// Said beside the address wherever it is shown (Salem: "Let op: zonder trema op de e!").
+    #[serde(default)]
+    pub email_note: Option<String>,
     #[serde(default)]
     pub phone: Option<String>,
     /// When they answer, as a sentence ("maandag t/m vrijdag van 8.30 tot 16.30 uur").
@@ -141,6 +144,17 @@ pub struct Texts {
     /// "Voor het inloggen heeft u nodig:" list.
     #[serde(default)]
     pub login_requirements: Vec<String>,
+    /// Questions and answers for Help (Salem's "veelgestelde vragen"), in the tenant's words.
+    #[serde(default)]
+    pub faq: Vec<FaqEntry>,
+}
+
+/// One question of the tenant's FAQ and its answer, a paragraph a string.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaqEntry {
+    pub question: String,
+    pub answer: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -236,6 +250,52 @@ impl Default for AuthPolicy {
             password: PasswordPolicy::default(),
             lockout: LockoutPolicy::default(),
         }
+    }
+}
+
+impl AuthPolicy {
+    /// Whether the person can use an Authenticator App here (Salem offers only SMS).
+    pub fn offers(&self, method: SecondFactorMethod) -> bool {
+        self.methods.contains(&method)
+    }
+
+    /// When a code is asked, in the words of the tenant's own policy: Siloah asks at every
+    /// login, Salem "de eerste keer, op een ander apparaat, na meer dan 90 dagen".
+    pub fn when_asked(&self) -> String {
+        let code = if self.offers(SecondFactorMethod::Totp) { "een 2FA code" } else { "een SMS-code" };
+        match self.second_factor {
+            SecondFactorWhen::EveryLogin => format!("Iedere keer dat u inlogt, vragen wij {code}."),
+            SecondFactorWhen::NewDevice => format!(
+                "Wij vragen {code} als u de eerste keer inlogt, als u voor het eerst op een ander apparaat inlogt, \
+                 en als u meer dan {} dagen niet heeft ingelogd.",
+                self.device_trust_days
+            ),
+        }
+    }
+
+    /// What the SMS method means here, for the choice at the first login.
+    pub fn sms_explanation(&self) -> String {
+        let when = match self.second_factor {
+            SecondFactorWhen::EveryLogin => "Iedere keer dat u inlogt, ontvangt u".to_owned(),
+            SecondFactorWhen::NewDevice => format!(
+                "De eerste keer, op een ander apparaat en na meer dan {} dagen zonder inloggen ontvangt u",
+                self.device_trust_days
+            ),
+        };
+        format!(
+            "{when} per SMS een inlogcode op uw mobiele telefoon. Vanwege de veiligheid verandert deze code steeds \
+             en is daarom maar één keer te gebruiken."
+        )
+    }
+
+    /// Why an SMS can come at every login where devices are trusted: the trust lives in a
+    /// cookie (Salem's FAQ). None where a code is asked every time anyway.
+    pub fn cookie_advice(&self) -> Option<&'static str> {
+        (self.second_factor == SecondFactorWhen::NewDevice).then_some(
+            "Krijgt u elke dag (of elke week) bij het inloggen een SMS? Dan worden de cookies op uw computer \
+             steeds verwijderd. Geef uw computer toestemming om de cookies voor het cliëntportaal op te slaan; \
+             dan krijgt u die SMS niet meer.",
+        )
     }
 }
 

@@ -148,7 +148,8 @@ async fn photo_key(
     Ok(row.map(|r| r.try_get("blob_key")).transpose()?)
 }
 
-/// Sets a photo key and returns the one it replaced, audited, in one transaction.
+/// Sets a photo key (or removes the photo: `None`) and returns the one it replaced, audited,
+/// in one transaction.
 #[allow(clippy::too_many_arguments)]
 async fn set_photo(
     pool: &sqlx::Pool<<Conn as sqlx::Connection>::Database>,
@@ -156,7 +157,7 @@ async fn set_photo(
     owner: &str,
     tenant: TenantId,
     id: Uuid,
-    key: &str,
+    key: Option<&str>,
     event: &AuditEvent,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<String>> {
@@ -168,14 +169,18 @@ async fn set_photo(
         .await?
         .map(|r| r.try_get::<String, _>("blob_key"))
         .transpose()?;
-    sqlx::query(&format!(
-        "INSERT INTO {table} (tenant_id, {owner}, blob_key, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (tenant_id, {owner}) DO UPDATE SET blob_key = excluded.blob_key, updated_at = excluded.updated_at"
-    ))
-    .bind(tenant.as_uuid())
-    .bind(id)
-    .bind(key)
-    .bind(now)
+    let sql = match key {
+        Some(_) => format!(
+            "INSERT INTO {table} (tenant_id, {owner}, blob_key, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (tenant_id, {owner}) DO UPDATE SET blob_key = excluded.blob_key, updated_at = excluded.updated_at"
+        ),
+        None => format!("DELETE FROM {table} WHERE tenant_id = $1 AND {owner} = $2"),
+    };
+    let query = sqlx::query(&sql).bind(tenant.as_uuid()).bind(id);
+    match key {
+        Some(key) => query.bind(key).bind(now),
+        None => query,
+    }
     .execute(&mut *tx)
     .await
     .map_err(|e| StoreError::classify(e, "foto"))?;
@@ -1237,9 +1242,10 @@ impl RecordStore for SqlStore {
         tenant: TenantId,
         origin: &Origin,
         client: ClientId,
-        key: &str,
+        key: Option<&str>,
     ) -> StoreResult<Option<String>> {
-        let event = origin.event(AuditAction::new("photo.client_set"), Some(client), "");
+        let action = if key.is_some() { "photo.client_set" } else { "photo.client_removed" };
+        let event = origin.event(AuditAction::new(action), Some(client), "");
         set_photo(&self.pool, "client_photos", "client_id", tenant, client.as_uuid(), key, &event, self.now()).await
     }
 
@@ -1252,9 +1258,10 @@ impl RecordStore for SqlStore {
         tenant: TenantId,
         origin: &Origin,
         account: AccountId,
-        key: &str,
+        key: Option<&str>,
     ) -> StoreResult<Option<String>> {
-        let event = origin.event(AuditAction::new("photo.own_set"), None, account.to_string());
+        let action = if key.is_some() { "photo.own_set" } else { "photo.own_removed" };
+        let event = origin.event(AuditAction::new(action), None, account.to_string());
         set_photo(&self.pool, "account_photos", "account_id", tenant, account.as_uuid(), key, &event, self.now()).await
     }
 

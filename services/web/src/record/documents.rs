@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_domain::ids::DocumentId;
-use careportal_domain::record::documents::{Document, DocumentKind};
+use careportal_domain::record::documents::{Document, DocumentKind, latest_evaluation_round};
 use careportal_domain::rights::Action;
 use careportal_domain::tenant::Module;
 use careportal_domain::time::{Period, local_date, long_date};
@@ -106,13 +106,14 @@ pub(crate) fn period_links(choices: &[(&'static str, &'static str)], current: &s
     choices.iter().map(|(key, label)| PeriodLink { key, label, current: *key == current }).collect()
 }
 
-/// Evaluaties: the latest completed evaluation.
+/// Evaluaties: "de laatste afgeronde begeleidingsplanevaluaties", the whole latest round.
 pub async fn evaluations(care: Care, jar: CookieJar) -> Result<Response, AppError> {
     let link = care.require(Module::Evaluations, Action::Read).await?;
     let all = care.state.store.documents(care.tenant.id, link.client.id, DocumentKind::Evaluation, None).await?;
-    care.audit_read(Module::Evaluations, format!("laatste van {}", all.len())).await?;
+    let round = latest_evaluation_round(&all);
+    care.audit_read(Module::Evaluations, format!("laatste {} van {}", round.len(), all.len())).await?;
     let (jar, mut context) = care.context(jar, Module::Evaluations);
-    context.insert("latest", &all.first().map(DocumentView::of));
+    context.insert("documents", &round.iter().map(DocumentView::of).collect::<Vec<_>>());
     render(&care.state, &care.tenant, "record/evaluations.html", &context, StatusCode::OK, jar).await
 }
 

@@ -1,5 +1,6 @@
 //! Help (Siloah: "Vragen"): whom to ask about the content, the tenant's support desk and its
-//! hours, and the manual and instruction videos.
+//! hours, the tenant's own questions and answers (Salem's FAQ), and the manual and
+//! instruction videos.
 
 use super::Care;
 use crate::error::AppError;
@@ -12,6 +13,7 @@ use careportal_domain::tenant::Module;
 
 pub async fn page(care: Care, jar: CookieJar) -> Result<Response, AppError> {
     care.require(Module::Help, Action::Read).await?;
-    let (jar, context) = care.context(jar, Module::Help);
+    let (jar, mut context) = care.context(jar, Module::Help);
+    context.insert("faq", &care.tenant.config.texts.faq);
     render(&care.state, &care.tenant, "record/help.html", &context, StatusCode::OK, jar).await
 }

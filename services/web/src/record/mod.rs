@@ -72,6 +72,8 @@ pub struct Care {
     pub has_invoices: bool,
     /// A member of staff too: the header offers Beheer.
     pub is_staff: bool,
+    /// The blob key of the open client's photo, shown in the header to whoever sees Home.
+    pub client_photo: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Care {
@@ -124,7 +126,25 @@ impl Care {
             _ => false,
         };
         let is_staff = !state.store.staff_roles(tenant.id, signed_in.account.id).await?.is_empty();
-        Ok(Care { state, tenant, request_id, signed_in, client_info, links, current, rights, has_invoices, is_staff })
+        let client_photo = match &current {
+            Some(link) if rights.allows(Module::Home, Action::Read) => {
+                state.store.client_photo(tenant.id, link.client.id).await?
+            }
+            _ => None,
+        };
+        Ok(Care {
+            state,
+            tenant,
+            request_id,
+            signed_in,
+            client_info,
+            links,
+            current,
+            rights,
+            has_invoices,
+            is_staff,
+            client_photo,
+        })
     }
 
     pub fn module_on(&self, module: Module) -> bool {
@@ -238,9 +258,36 @@ impl Care {
             menu,
         });
         context.insert("care", &view);
+        context.insert("header_client", &self.header_client());
         context.insert("title", &self.label(active));
         (jar, context)
     }
+
+    /// The client at the top of every page ("de foto van de cliënt met een gele rand"), the
+    /// way back to Home: their photo where there is one and this person sees Home, else
+    /// their initials.
+    fn header_client(&self) -> Option<HeaderClient> {
+        let link = self.current.as_ref()?;
+        let photo = self.client_photo.as_deref().filter(|_| self.may(Module::Home, Action::Read));
+        Some(HeaderClient {
+            name: link.client.name.full(),
+            initials: link.client.name.initials(),
+            photo: photo.map(|key| format!("/foto/client?v={}", photo_version(key))),
+        })
+    }
+}
+
+/// A short fingerprint of a photo's blob key: the photo's address changes with the photo, so
+/// the browser may keep one for a while without ever showing an old one.
+pub(crate) fn photo_version(key: &str) -> String {
+    careportal_documents::sha256_hex(key.as_bytes()).chars().take(16).collect()
+}
+
+#[derive(Debug, Serialize)]
+struct HeaderClient {
+    name: String,
+    initials: String,
+    photo: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -297,11 +344,23 @@ pub async fn switch_client(
 /// A cleaned photo (always a JPEG) from the blob store, streamed; the caller has checked
 /// the right to see it. A photo that is not there is a 404.
 pub(crate) async fn photo_response(care: &Care, key: Option<String>) -> Result<Response, AppError> {
+    photo_response_cached(care, key, false).await
+}
+
+/// As [`photo_response`]; `versioned` when the address named this very photo (see
+/// [`photo_version`]): then the person's own browser may keep it for a day instead of asking
+/// (and logging a read) on every page. Signing out clears the browser's cache of the portal.
+pub(crate) async fn photo_response_cached(
+    care: &Care,
+    key: Option<String>,
+    versioned: bool,
+) -> Result<Response, AppError> {
     let key = key.ok_or(AppError::NotFound)?;
     let stream = care.state.blobs.open(care.tenant.id, &key).await.map_err(|e| AppError::Internal(e.to_string()))?;
     let stream = stream.ok_or(AppError::NotFound)?;
+    let cache = if versioned { "private, max-age=86400, immutable" } else { "private, no-store" };
     Ok((
-        [(axum::http::header::CONTENT_TYPE, "image/jpeg"), (axum::http::header::CACHE_CONTROL, "private, no-store")],
+        [(axum::http::header::CONTENT_TYPE, "image/jpeg"), (axum::http::header::CACHE_CONTROL, cache)],
         axum::body::Body::from_stream(stream),
     )
         .into_response())

@@ -111,20 +111,34 @@ pub async fn upload_photo(
     if !crate::session::csrf_ok(&care.state, &jar, csrf) {
         return contacts_page(&care, jar, Some((super::reports::EXPIRED_FORM, true)), StatusCode::FORBIDDEN).await;
     }
-    let central = match whose {
-        "eigen" => false,
-        "client" if link.relation == Relation::Client => true,
+    let whose = match whose {
+        "eigen" => PhotoOf::Own,
+        "client" if link.relation == Relation::Client => PhotoOf::Client(link.client.id),
         _ => return Err(AppError::NotFound),
     };
-    if upload.file.is_empty() {
-        return contacts_page(&care, jar, Some(("Kies eerst een foto.", true)), StatusCode::UNPROCESSABLE_ENTITY).await;
+    if let Err(message) = put_photo(&care, whose, upload.file).await? {
+        return contacts_page(&care, jar, Some((&message, true)), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let cleaned = match careportal_documents::clean_photo_off_thread(upload.file.clone()).await {
+    Ok(Redirect::to("/contactpersonen?foto=1").into_response())
+}
+
+/// Whose photo: the person's own (in the contact list and Mijn profiel), or a client's central
+/// photo (Home, the header), which only the client themself sets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PhotoOf {
+    Own,
+    Client(careportal_domain::ClientId),
+}
+
+/// Cleans an uploaded photo, stores it and points `whose` at it; the photo it replaces is
+/// deleted. `Ok(Err(message))` says in Dutch why the file was not taken.
+pub(crate) async fn put_photo(care: &Care, whose: PhotoOf, file: Vec<u8>) -> Result<Result<(), String>, AppError> {
+    if file.is_empty() {
+        return Ok(Err("Kies eerst een foto.".to_owned()));
+    }
+    let cleaned = match careportal_documents::clean_photo_off_thread(file).await {
         Ok(cleaned) => cleaned,
-        Err(problem) => {
-            let message = problem.to_string();
-            return contacts_page(&care, jar, Some((&message, true)), StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
+        Err(problem) => return Ok(Err(problem.to_string())),
     };
     let key = format!("foto/{}.jpg", careportal_domain::ids::DocumentId::new());
     care.state
@@ -132,18 +146,23 @@ pub async fn upload_photo(
         .put(care.tenant.id, &key, cleaned, "image/jpeg")
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let origin = care.origin();
-    let old = if central {
-        care.state.store.set_client_photo(care.tenant.id, &origin, link.client.id, &key).await?
-    } else {
-        care.state.store.set_account_photo(care.tenant.id, &origin, care.signed_in.account.id, &key).await?
+    set_photo(care, whose, Some(&key)).await?;
+    Ok(Ok(()))
+}
+
+/// Points `whose` at a stored photo (or at none) and deletes the blob of the one before.
+pub(crate) async fn set_photo(care: &Care, whose: PhotoOf, key: Option<&str>) -> Result<(), AppError> {
+    let (store, tenant, origin) = (care.state.store.as_ref(), care.tenant.id, care.origin());
+    let old = match whose {
+        PhotoOf::Client(client) => store.set_client_photo(tenant, &origin, client, key).await?,
+        PhotoOf::Own => store.set_account_photo(tenant, &origin, care.signed_in.account.id, key).await?,
     };
     if let Some(old) = old
-        && let Err(error) = care.state.blobs.delete(care.tenant.id, &old).await
+        && let Err(error) = care.state.blobs.delete(tenant, &old).await
     {
         tracing::warn!(%error, "vervangen foto bleef in de documentopslag staan");
     }
-    Ok(Redirect::to("/contactpersonen?foto=1").into_response())
+    Ok(())
 }
 
 /// GET /contactpersonen/{id}/foto: a person's own photo, for those who see the contact list
@@ -165,11 +184,18 @@ pub async fn person_photo(
 
 /// GET /foto/client: the client's central photo, for whoever may see their Home (where it
 /// is shown), decided by the tenant's rights like every page.
-pub async fn client_photo(care: Care) -> Result<Response, AppError> {
-    let link = care.require(Module::Home, Action::Read).await?;
-    let key = care.state.store.client_photo(care.tenant.id, link.client.id).await?;
+pub async fn client_photo(care: Care, Query(query): Query<PhotoQuery>) -> Result<Response, AppError> {
+    care.require(Module::Home, Action::Read).await?;
+    let key = care.client_photo.clone();
+    let versioned = key.as_deref().is_some_and(|k| query.v.as_deref() == Some(super::photo_version(k).as_str()));
     care.audit_read(Module::Home, "foto van de cliënt").await?;
-    super::photo_response(&care, key).await
+    super::photo_response_cached(&care, key, versioned).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PhotoQuery {
+    /// The photo's version, when the address came from a page (see `photo_version`).
+    v: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -252,7 +278,10 @@ pub async fn save_settings(
         return Err(AppError::NotFound);
     }
     let mut grants = Vec::new();
-    for (_, right) in fields.iter().filter(|(k, _)| k == "recht") {
+    // Each contact person's boxes have a name of their own on the page (`recht-<id>`), so
+    // two people's rights are two groups of checkboxes; plain `recht` says the same.
+    let own_name = format!("recht-{account}");
+    for (_, right) in fields.iter().filter(|(k, _)| k == "recht" || *k == own_name) {
         let Some((module, action)) = right.split_once(':') else { return Err(AppError::NotFound) };
         let (Some(module), Some(action)) = (Module::from_key(module), Action::from_key(action)) else {
             return Err(AppError::NotFound);

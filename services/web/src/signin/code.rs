@@ -62,6 +62,8 @@ pub(super) async fn code_page(
     context.insert("sms", &sms);
     context.insert("prefix", &prefix);
     context.insert("just_sent", &view.sent_prefix.is_some());
+    context.insert("when_asked", &tenant.config.auth.when_asked());
+    context.insert("cookie_advice", &tenant.config.auth.cookie_advice());
     context.insert("title", "2FA code");
     render(state, tenant, "signin/code.html", &context, status, jar).await
 }

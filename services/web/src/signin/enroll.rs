@@ -11,7 +11,7 @@ pub(super) struct MethodChoice {
     pub(super) label: &'static str,
     pub(super) path: &'static str,
     pub(super) preferred: bool,
-    pub(super) explanation: &'static str,
+    pub(super) explanation: String,
 }
 
 pub async fn enroll_choice(
@@ -36,14 +36,15 @@ pub async fn enroll_choice(
                 label: "Authenticator App",
                 path: "/inloggen/activeren/app",
                 preferred: i == 0 && tenant.config.auth.methods.len() > 1,
-                explanation: "U gebruikt een app op uw smartphone, zoals Microsoft Authenticator of Google Authenticator. De app geeft steeds een nieuwe code.",
+                explanation: "U gebruikt een app op uw smartphone, zoals Microsoft Authenticator of Google Authenticator. De app geeft steeds een nieuwe code.".to_owned(),
             },
             SecondFactorMethod::Sms => MethodChoice {
                 key: "sms",
                 label: "SMS",
                 path: "/inloggen/activeren/sms",
                 preferred: i == 0 && tenant.config.auth.methods.len() > 1,
-                explanation: "Iedere keer dat u inlogt, ontvangt u per SMS een inlogcode op uw mobiele telefoon. Vanwege de veiligheid verandert deze code steeds en is daarom maar één keer te gebruiken.",
+                // The tenant's own policy: "iedere keer" only where a code is asked every time.
+                explanation: tenant.config.auth.sms_explanation(),
             },
         })
         .collect();

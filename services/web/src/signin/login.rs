@@ -47,7 +47,18 @@ pub(super) async fn login_page(
     context.insert("username", username);
     context.insert("errors", &errors);
     context.insert("notice", &notice);
-    context.insert("sms_offered", &tenant.config.auth.methods.contains(&SecondFactorMethod::Sms));
+    let auth = &tenant.config.auth;
+    context.insert("sms_offered", &auth.offers(SecondFactorMethod::Sms));
+    // Where a code is asked at every login (Siloah) it can be typed here at once; elsewhere
+    // (Salem) the next page asks for it when this device needs one, and this page says when.
+    context.insert("code_here", &(auth.second_factor == SecondFactorWhen::EveryLogin));
+    let hint = match (auth.offers(SecondFactorMethod::Totp), auth.offers(SecondFactorMethod::Sms)) {
+        (true, true) => "De code uit uw Authenticator App, of kies 'SMS code aanvragen'.",
+        (true, false) => "De code uit uw Authenticator App.",
+        (false, _) => "Kies 'SMS code aanvragen' en vul de code uit de SMS in.",
+    };
+    context.insert("code_hint", hint);
+    context.insert("when_asked", &auth.when_asked());
     context.insert("title", "Inloggen");
     render(state, tenant, "signin/login.html", &context, status, jar).await
 }
@@ -259,5 +270,7 @@ pub async fn logout(
         }
     }
     let jar = session::without_session(&state, jar);
-    Ok((jar, Redirect::to("/inloggen?uitgelogd=1")).into_response())
+    // A shared computer keeps nothing of the portal: the client's photo may sit in the cache.
+    let clear = [(axum::http::HeaderName::from_static("clear-site-data"), "\"cache\"")];
+    Ok((clear, jar, Redirect::to("/inloggen?uitgelogd=1")).into_response())
 }

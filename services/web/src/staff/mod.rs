@@ -24,6 +24,7 @@ use axum_extra::extract::cookie::CookieJar;
 use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::people::{Client, ClientReference};
 use careportal_domain::staff::{StaffAction, StaffRole, staff_may};
+use careportal_domain::tenant::{MessageRecipient, Module};
 use serde::Serialize;
 use tera::Context;
 
@@ -70,6 +71,8 @@ struct StaffView {
     roles: Vec<&'static str>,
     may_invite: bool,
     may_answer: bool,
+    /// Prikbord posts of a client can be removed (the same role answers messages).
+    may_moderate: bool,
     may_offer: bool,
     may_sync: bool,
     may_read_audit: bool,
@@ -86,7 +89,32 @@ impl Staff {
         if self.may(action) {
             return Ok(());
         }
-        let event = self.origin().refused(AuditAction::ACCESS_REFUSED, None, action.key()).on("beheer");
+        self.refuse(action.key()).await
+    }
+
+    /// As [`Staff::require`], for a part of Beheer that works on `module` of the clients'
+    /// portal: where the tenant's clients do not have that part, neither does Beheer.
+    pub async fn require_for(&self, action: StaffAction, module: Module) -> Result<(), AppError> {
+        if !self.offers(module) {
+            return self.refuse(module.key()).await;
+        }
+        self.require(action).await
+    }
+
+    /// Whether the tenant's clients have `module`, as Beheer works on it: the thread with the
+    /// care coordinator only where messages reach the coordinator (Salem's clients "kunnen
+    /// de zorg geen berichten sturen", so Salem's staff are not offered a thread nobody reads).
+    pub fn offers(&self, module: Module) -> bool {
+        let on = self.tenant.config.modules.contains_key(module.key());
+        match module {
+            Module::Messages => on && self.tenant.config.access.messages_to.contains(&MessageRecipient::Coordinator),
+            _ => on,
+        }
+    }
+
+    /// The audited 404 of a refused part of Beheer.
+    async fn refuse(&self, detail: &str) -> Result<(), AppError> {
+        let event = self.origin().refused(AuditAction::ACCESS_REFUSED, None, detail).on("beheer");
         self.state.store.append_audit(self.tenant.id, &event).await?;
         Err(AppError::NotFound)
     }
@@ -123,8 +151,9 @@ impl Staff {
             &StaffView {
                 roles: self.roles.iter().map(StaffRole::label).collect(),
                 may_invite: self.may(StaffAction::Invite),
-                may_answer: self.may(StaffAction::AnswerMessages),
-                may_offer: self.may(StaffAction::OfferPlans),
+                may_answer: self.may(StaffAction::AnswerMessages) && self.offers(Module::Messages),
+                may_moderate: self.may(StaffAction::AnswerMessages) && self.offers(Module::Prikbord),
+                may_offer: self.may(StaffAction::OfferPlans) && self.offers(Module::CarePlans),
                 may_sync: self.may(StaffAction::ManageSync),
                 may_read_audit: self.may(StaffAction::ReadAudit),
                 works_with_clients: self.works_with_clients(),
@@ -148,7 +177,7 @@ impl Staff {
         &self,
         action: AuditAction,
         client: &Client,
-        module: careportal_domain::tenant::Module,
+        module: Module,
         detail: impl Into<String>,
     ) -> Result<(), AppError> {
         let event = self.origin().event(action, Some(client.id), detail).on(module.key());
@@ -176,6 +205,5 @@ pub async fn overview(staff: Staff, jar: CookieJar) -> Result<Response, AppError
         clients.iter().map(|c| ClientRow { reference: c.reference.as_str().to_owned(), name: c.name.full() }).collect();
     let (jar, mut context) = staff.context(jar, "Beheer");
     context.insert("clients", &rows);
-    context.insert("tenant_has_prikbord", &staff.tenant.config.modules.contains_key("prikbord"));
     crate::pages::render(&staff.state, &staff.tenant, "staff/overview.html", &context, StatusCode::OK, jar).await
 }

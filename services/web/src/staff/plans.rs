@@ -17,6 +17,7 @@ use careportal_domain::ids::DocumentId;
 use careportal_domain::people::Client;
 use careportal_domain::record::documents::{DocumentKind, NewDocument};
 use careportal_domain::staff::StaffAction;
+use careportal_domain::tenant::Module;
 use careportal_domain::time::{long_date, parse_date};
 
 /// Largest print accepted: plans are text, a few hundred kilobytes at most.
@@ -41,13 +42,11 @@ async fn form_page(
 }
 
 pub async fn form(staff: Staff, jar: CookieJar, Path(reference): Path<String>) -> Result<Response, AppError> {
-    staff.require(StaffAction::OfferPlans).await?;
+    staff.require_for(StaffAction::OfferPlans, Module::CarePlans).await?;
     let client = staff.client(&reference).await?;
     // The form names the client: a look at who they are, logged as any other.
     let viewed = careportal_domain::audit::AuditAction::new("client.viewed");
-    staff
-        .audit_look(viewed, &client, careportal_domain::tenant::Module::CarePlans, "begeleidingsplan aanbieden")
-        .await?;
+    staff.audit_look(viewed, &client, Module::CarePlans, "begeleidingsplan aanbieden").await?;
     let today = careportal_domain::time::local_date(staff.state.clock.now()).to_string();
     form_page(&staff, jar, &client, &today, &[], None, StatusCode::OK).await
 }
@@ -58,7 +57,7 @@ pub async fn offer(
     Path(reference): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    staff.require(StaffAction::OfferPlans).await?;
+    staff.require_for(StaffAction::OfferPlans, Module::CarePlans).await?;
     let client = staff.client(&reference).await?;
     let too_big = || DomainError::invalid("afdruk", "Dit bestand is te groot: hoogstens 10 MB.");
     let upload = read_upload(multipart, "afdruk").await;

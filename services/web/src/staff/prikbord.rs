@@ -13,7 +13,7 @@ use careportal_domain::audit::AuditAction;
 use careportal_domain::ids::PostId;
 use careportal_domain::staff::StaffAction;
 use careportal_domain::tenant::Module;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 struct Line {
@@ -25,7 +25,7 @@ struct Line {
 }
 
 pub async fn page(staff: Staff, jar: CookieJar, Path(reference): Path<String>) -> Result<Response, AppError> {
-    staff.require(StaffAction::AnswerMessages).await?;
+    staff.require_for(StaffAction::AnswerMessages, Module::Prikbord).await?;
     let client = staff.client(&reference).await?;
     let posts = staff.state.store.posts(staff.tenant.id, client.id, 300).await?;
     let detail = format!("prikbord als medewerker: {} berichten", posts.len());
@@ -46,30 +46,25 @@ pub async fn page(staff: Staff, jar: CookieJar, Path(reference): Path<String>) -
     render(&staff.state, &staff.tenant, "staff/prikbord.html", &context, StatusCode::OK, jar).await
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct RemoveForm {
-    #[serde(default)]
-    bericht: String,
-    #[serde(default)]
-    bevestig: String,
-    #[serde(default)]
-    csrf: String,
-}
-
 /// Removing needs the confirmation box ticked: no irreversible step without confirmation.
+/// Each post's box has a name of its own (`bevestig-<id>`), so the boxes of a page are not
+/// one group of checkboxes; `bevestig=ja` is the same confirmation without a page.
 pub async fn remove(
     staff: Staff,
     jar: CookieJar,
     Path(reference): Path<String>,
-    Form(form): Form<RemoveForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    staff.require(StaffAction::AnswerMessages).await?;
+    staff.require_for(StaffAction::AnswerMessages, Module::Prikbord).await?;
     let client = staff.client(&reference).await?;
     let back = format!("/beheer/clienten/{}/prikbord", client.reference);
-    if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) || form.bevestig != "ja" {
+    let value = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
+    let bericht = value("bericht");
+    let confirmed = value("bevestig") == "ja" || value(&format!("bevestig-{bericht}")) == "ja";
+    if !crate::session::csrf_ok(&staff.state, &jar, value("csrf")) || !confirmed {
         return Ok(Redirect::to(&back).into_response());
     }
-    let id: PostId = form.bericht.parse().map_err(|_| AppError::NotFound)?;
+    let id: PostId = bericht.parse().map_err(|_| AppError::NotFound)?;
     let photos = staff.state.store.delete_post(staff.tenant.id, &staff.origin(), client.id, id).await?;
     for key in photos {
         if let Err(error) = staff.state.blobs.delete(staff.tenant.id, &key).await {

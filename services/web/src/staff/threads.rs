@@ -57,7 +57,7 @@ async fn thread_page(
 }
 
 pub async fn page(staff: Staff, jar: CookieJar, Path(reference): Path<String>) -> Result<Response, AppError> {
-    staff.require(StaffAction::AnswerMessages).await?;
+    staff.require_for(StaffAction::AnswerMessages, Module::Messages).await?;
     let client = staff.client(&reference).await?;
     thread_page(&staff, jar, &client, "", &[], StatusCode::OK).await
 }
@@ -76,7 +76,7 @@ pub async fn answer(
     Path(reference): Path<String>,
     Form(form): Form<AnswerForm>,
 ) -> Result<Response, AppError> {
-    staff.require(StaffAction::AnswerMessages).await?;
+    staff.require_for(StaffAction::AnswerMessages, Module::Messages).await?;
     let client = staff.client(&reference).await?;
     if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) {
         let problem = DomainError::invalid("antwoord", crate::record::reports::EXPIRED_FORM);
