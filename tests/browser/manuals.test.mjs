@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startPortal, startBrowser, openPage, VIEWPORTS, checkPage, menu, signInWithApp, signInAgainWithSms, fromUserMenu,
+  startPortal, startBrowser, openPage, VIEWPORTS, checkPage, menu, signInWithApp, signInAgainWithSms, fromUserMenu, totpCode, nthSms, smsCount,
 } from './harness.mjs';
 
 let portal;
@@ -40,7 +40,7 @@ function photoFile() {
 for (const viewport of VIEWPORTS) {
   test(`siloah: de foto van de cliënt bovenin, het menu onder uw naam en Mijn profiel (${viewport.width}px)`, async () => {
     const page = await openPage(browser, viewport);
-    await signInWithApp(portal, page, 'siloah', viewport === VIEWPORTS[0] ? 'ingrid.devries@example.nl' : 'thomas.devries@example.nl');
+    const secret = await signInWithApp(portal, page, 'siloah', viewport === VIEWPORTS[0] ? 'ingrid.devries@example.nl' : 'thomas.devries@example.nl');
 
     // The portal's own address (the logo) takes a signed-in person Home, not to the welcome.
     await page.getByRole('link', { name: /^Logo van Siloah/ }).click();
@@ -101,6 +101,21 @@ for (const viewport of VIEWPORTS) {
       await checkPage(page);
       await page.getByRole('button', { name: 'Foto bovenin verwijderen' }).click();
       await page.getByRole('status').filter({ hasText: 'De foto is verwijderd.' }).waitFor();
+
+      // He logs in with the app, and gives a mobile number for Bevestigingscodes: after the
+      // app's code, a registration code by SMS proves the number.
+      await page.getByRole('heading', { level: 2, name: 'Mobiel nummer voor bevestigingscodes' }).waitFor();
+      await page.getByLabel('Mobiel nummer', { exact: true }).fill('06 55566677');
+      await page.getByLabel('Code uit uw app').fill(totpCode(secret, 30));
+      const seen = smsCount(portal.smsFile);
+      await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
+      await page.getByRole('status').filter({ hasText: 'Er is een registratiecode verstuurd naar' }).waitFor();
+      await checkPage(page);
+      const sms = await nthSms(portal.smsFile, seen + 1);
+      await page.getByLabel('Registratiecode uit de SMS').fill(sms.body.match(/\b(\d{6})\b/)[1]);
+      await page.getByRole('button', { name: 'Controleer' }).click();
+      await page.getByRole('status').filter({ hasText: 'Bevestigingscodes komen nu per SMS.' }).waitFor();
+      await checkPage(page);
     }
     await fromUserMenu(page, 'Uitloggen');
     await page.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();

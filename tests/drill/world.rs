@@ -285,10 +285,5 @@ async fn make_family(app: &TestApp, slug: &'static str, host: &'static str, fami
 }
 
 pub fn jpeg() -> Vec<u8> {
-    let image = image::RgbImage::from_pixel(64, 48, image::Rgb([200, 120, 30]));
-    let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(image)
-        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Jpeg)
-        .unwrap();
-    out
+    careportal_tests::fixtures::photo(64, 48, image::ImageFormat::Jpeg)
 }

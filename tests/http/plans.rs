@@ -22,6 +22,7 @@ on_both_backends!(
     a_plan_changed_after_the_code_was_asked_cannot_be_signed_with_it,
     an_expired_code_signs_nothing,
     an_authenticator_user_confirms_with_a_code_from_the_app,
+    an_app_user_who_gives_a_mobile_number_gets_the_bevestigingscode_by_sms,
     guessing_the_app_code_while_signing_locks_the_account_and_ends_its_sessions,
     documents_of_another_client_or_a_module_without_right_answer_404,
     evaluations_and_invoices_list_and_download,
@@ -270,13 +271,70 @@ async fn an_authenticator_user_confirms_with_a_code_from_the_app(backend: Backen
     let plan = s.offer().await;
     let mut browser = s.app.signed_in(HOST, "siloah", thomas).await;
     let page = choose(&mut browser, plan, "ondertekenen").await;
-    assert!(page.body.contains("Vul de code in die uw Authenticator App nu laat zien"), "{}", page.body);
+    assert!(page.body.contains("Vul daarom de code in die uw Authenticator App nu laat zien"), "{}", page.body);
     let code = secret.code_at(s.app.clock.now().timestamp() as u64).unwrap();
     let signed = confirm(&mut browser, &page, plan, "ondertekenen", &code, "").await;
     assert_eq!(signed.header("location"), Some("/home?plan=ondertekend"), "{}", signed.body);
     let decision = s.app.store.care_plan(s.tenant, s.client, plan).await.unwrap().unwrap().decision.unwrap();
     assert_eq!((decision.method.as_str(), decision.masked_phone), ("totp", None));
     assert_eq!(decision.decided_by, "Thomas de Vries");
+}
+
+/// The manual: "Vervolgens krijgt u een sms-code". Someone who logs in with the app gives a
+/// mobile number in Mijn profiel (proved with a registration code, and allowed only with a
+/// current app code) and from then on confirms by SMS; without it, the page says to use the app.
+async fn an_app_user_who_gives_a_mobile_number_gets_the_bevestigingscode_by_sms(backend: Backend) {
+    let s = setup(backend).await;
+    let (thomas, secret) = s.thomas_with_an_app().await;
+    let mut browser = s.app.signed_in(HOST, "siloah", thomas).await;
+    let profile = browser.get("/profiel").await;
+    assert!(profile.body.contains("Mobiel nummer voor bevestigingscodes"), "{}", profile.body);
+
+    // A wrong app code: nothing is sent, the number stays typed.
+    fn fields(code: &str) -> [(&'static str, &str); 3] {
+        [("actie", "nummer-versturen"), ("nummer", "06 11122233"), ("appcode", code)]
+    }
+    let right = secret.code_at(s.app.clock.now().timestamp() as u64).unwrap();
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let refused = browser.submit("/profiel", "/profiel", &fields(wrong)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("De code uit uw app klopt niet") && refused.body.contains("06 11122233"));
+    assert!(s.app.sms_sent().await.is_empty());
+
+    let sent = browser.submit("/profiel", "/profiel", &fields(&right)).await;
+    assert!(sent.body.contains("Er is een registratiecode verstuurd naar"), "{}", sent.body);
+    let lines = s.app.sms(1).await;
+    let message: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(message["to"].as_str(), Some("+31611122233"), "{message}");
+    let body = message["body"].as_str().unwrap();
+    let code = body.split(|c: char| !c.is_ascii_digit()).find(|part| part.len() == 6).unwrap().to_owned();
+    let checked =
+        browser.submit("/profiel", "/profiel", &[("actie", "nummer-controleren"), ("registratiecode", &code)]).await;
+    assert_eq!(checked.header("location"), Some("/profiel?nummer=opgeslagen#bevestigingsnummer"));
+    assert!(browser.get("/profiel?nummer=opgeslagen").await.body.contains("Die sturen wij per SMS naar"));
+
+    let plan = s.offer().await;
+    let page = choose(&mut browser, plan, "ondertekenen").await;
+    assert!(page.body.contains("Er is een bevestigingscode verstuurd per SMS"), "{}", page.body);
+    let code = s.last_code(2).await;
+    let signed = confirm(&mut browser, &page, plan, "ondertekenen", &code, "").await;
+    assert_eq!(signed.header("location"), Some("/home?plan=ondertekend"), "{}", signed.body);
+    let decision = s.app.store.care_plan(s.tenant, s.client, plan).await.unwrap().unwrap().decision.unwrap();
+    assert_eq!(decision.method, "sms");
+    assert!(decision.masked_phone.is_some_and(|p| p.ends_with("33")));
+    let audit = s.app.store.audit(s.tenant, 100).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "factor.phone_set"), "{audit:?}");
+
+    // Without the number again, the app's code, and the page says where a number is given.
+    let removed = browser.submit("/profiel", "/profiel", &[("actie", "nummer-verwijderen")]).await;
+    assert_eq!(removed.header("location"), Some("/profiel?nummer=verwijderd#bevestigingsnummer"));
+    let next = s.offer().await;
+    let page = choose(&mut browser, next, "afkeuren").await;
+    assert!(page.body.contains("U heeft geen mobiel nummer voor bevestigingscodes opgegeven."), "{}", page.body);
+    assert!(page.body.contains("href=\"/profiel#bevestigingsnummer\""));
+    // Someone whose factor is SMS is not offered a second number.
+    let ingrid = s.browser().await.get("/profiel").await;
+    assert!(!ingrid.body.contains("Mobiel nummer voor bevestigingscodes"));
 }
 
 /// A stolen session cannot guess the six digits: wrong codes while signing count as failed

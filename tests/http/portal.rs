@@ -23,12 +23,7 @@ on_both_backends!(
 const PASSWORD: &str = "Zonnebloem!Tafel7";
 
 fn png() -> Vec<u8> {
-    let image = image::RgbImage::from_pixel(64, 64, image::Rgb([200, 120, 30]));
-    let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(image)
-        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-        .unwrap();
-    out
+    careportal_tests::fixtures::photo(64, 64, image::ImageFormat::Png)
 }
 
 async fn the_portal_address_takes_a_signed_in_person_home(backend: Backend) {

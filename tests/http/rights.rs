@@ -278,12 +278,7 @@ async fn network_messages_reach_only_those_who_may_read_them(backend: Backend) {
 }
 
 fn png() -> Vec<u8> {
-    let image = image::RgbImage::from_pixel(80, 80, image::Rgb([30, 120, 200]));
-    let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(image)
-        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-        .unwrap();
-    out
+    careportal_tests::fixtures::photo(80, 80, image::ImageFormat::Png)
 }
 
 async fn a_contact_person_adds_their_own_photo_and_only_the_client_sets_the_central_one(backend: Backend) {

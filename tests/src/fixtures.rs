@@ -26,3 +26,11 @@ pub async fn bundle(slug: &str) -> TenantBundle {
 }
 
 pub const ALL: [&str; 3] = ["siloah", "salem", "de-linde"];
+
+/// A photo of one colour as `format` (PNG, JPEG) encodes it, for upload tests.
+pub fn photo(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(width, height, image::Rgb([200, 120, 30]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(image).write_to(&mut std::io::Cursor::new(&mut out), format).unwrap();
+    out
+}

@@ -61,6 +61,8 @@ pub fn what(tenant: &Tenant, entry: &AuditEntry) -> String {
         "photo.own_set" => "plaatste een eigen foto",
         "photo.client_removed" => "verwijderde de foto van de cliënt",
         "photo.own_removed" => "verwijderde de eigen foto",
+        "factor.phone_set" => "stelde een mobiel nummer voor bevestigingscodes in",
+        "factor.phone_removed" => "verwijderde het mobiele nummer voor bevestigingscodes",
         "account.invited" => "nodigde iemand uit voor het dossier",
         "account.link_invited" => "nodigde een bestaand account uit voor het dossier",
         "account.linked" => "koppelde een account aan het dossier",

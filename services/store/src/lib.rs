@@ -238,6 +238,16 @@ pub trait Store:
         phone: &str,
     ) -> StoreResult<()>;
 
+    /// Sets (or with `None` removes) the mobile number an Authenticator App user receives
+    /// Bevestigingscodes on; false when the account's factor is not the app.
+    async fn set_confirmation_phone(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        phone: Option<&str>,
+    ) -> StoreResult<bool>;
+
     async fn create_code(&self, tenant: TenantId, code: &NewCode) -> StoreResult<()>;
     /// The newest code of a session for a purpose that can still be used.
     async fn current_code(

@@ -15,6 +15,7 @@ mod invitations;
 mod landing;
 mod pages;
 mod profile;
+mod profile_phone;
 mod record;
 mod recovery;
 mod request_id;

@@ -36,6 +36,8 @@ struct ProfileMessages {
     sms_prefix: Option<String>,
     /// Why a photo was not taken.
     photo_error: Option<String>,
+    /// The number for Bevestigingscodes, when something was typed or sent.
+    phone: Option<crate::profile_phone::PhoneView>,
 }
 
 async fn profile_page(
@@ -71,6 +73,14 @@ async fn profile_page(
         Vec::new()
     };
     let own_photo = state.store.account_photo(tenant.id, signed_in.account.id).await?;
+    let phone = if crate::profile_phone::offered(care, factor.as_ref()) {
+        Some(messages.phone.clone().unwrap_or_else(|| crate::profile_phone::PhoneView {
+            current: factor.as_ref().and_then(|f| f.phone.as_deref()).map(careportal_domain::phone::mask_e164),
+            ..Default::default()
+        }))
+    } else {
+        None
+    };
     let (jar, mut context) = care.context(jar, careportal_domain::tenant::Module::Home);
     context.insert("method", &method);
     context.insert("sms", &factor.is_some_and(|f| f.method == FactorMethod::Sms));
@@ -78,6 +88,7 @@ async fn profile_page(
     context.insert("device_trust_days", &tenant.config.auth.device_trust_days);
     context.insert("devices", &devices);
     context.insert("messages", &messages);
+    context.insert("phone", &phone);
     context.insert("own_photo", &own_photo.as_deref().map(|k| format!("/profiel/foto?v={}", photo_version(k))));
     // The client themself also sets the photo at the top of their portal (Siloah's "foto van
     // de cliënt met een gele rand"; Salem's "foto in het midden").
@@ -91,12 +102,20 @@ async fn profile_page(
 pub struct PageQuery {
     /// opgeslagen | verwijderd, after a photo was changed.
     foto: Option<String>,
+    /// opgeslagen | verwijderd, after the number for Bevestigingscodes was changed.
+    nummer: Option<String>,
 }
 
 pub async fn page(care: Care, jar: CookieJar, Query(query): Query<PageQuery>) -> Result<Response, AppError> {
-    let notice = match query.foto.as_deref() {
-        Some("opgeslagen") => Some("De foto is opgeslagen.".to_owned()),
-        Some("verwijderd") => Some("De foto is verwijderd.".to_owned()),
+    let notice = match (query.foto.as_deref(), query.nummer.as_deref()) {
+        (Some("opgeslagen"), _) => Some("De foto is opgeslagen.".to_owned()),
+        (Some("verwijderd"), _) => Some("De foto is verwijderd.".to_owned()),
+        (_, Some("opgeslagen")) => {
+            Some("Het mobiele nummer is opgeslagen. Bevestigingscodes komen nu per SMS.".to_owned())
+        }
+        (_, Some("verwijderd")) => {
+            Some("Het mobiele nummer is verwijderd. Bevestigen doet u weer met de code uit uw app.".to_owned())
+        }
         _ => None,
     };
     profile_page(&care, jar, ProfileMessages { notice, ..Default::default() }, StatusCode::OK).await
@@ -159,6 +178,14 @@ pub struct ProfileForm {
     wachtwoord: String,
     #[serde(default)]
     code: String,
+    /// The number for Bevestigingscodes, the app's code that allows it, and the
+    /// registration code sent to it.
+    #[serde(default)]
+    nummer: String,
+    #[serde(default)]
+    appcode: String,
+    #[serde(default)]
+    registratiecode: String,
     #[serde(default)]
     csrf: String,
 }
@@ -193,7 +220,8 @@ pub async fn act(care: Care, jar: CookieJar, Form(form): Form<ProfileForm>) -> R
         }
         "sms" => {
             let factor = state.store.second_factor(tenant.id, account.id).await?;
-            let phone = factor.and_then(|f| f.phone).ok_or(AppError::NotFound)?;
+            let phone =
+                factor.filter(|f| f.method == FactorMethod::Sms).and_then(|f| f.phone).ok_or(AppError::NotFound)?;
             let messages = match crate::sms::send_code(
                 state,
                 tenant,
@@ -212,6 +240,19 @@ pub async fn act(care: Care, jar: CookieJar, Form(form): Form<ProfileForm>) -> R
             profile_page(&care, jar, messages, StatusCode::OK).await
         }
         "opnieuw-instellen" => reset_factor(&care, jar, &origin, &form).await,
+        "nummer-versturen" | "nummer-controleren" | "nummer-verwijderen" => {
+            use crate::profile_phone::{Outcome, act};
+            match act(&care, &form.actie, &form.nummer, &form.appcode, &form.registratiecode).await? {
+                Outcome::Page(view, status) => {
+                    let messages = ProfileMessages { phone: Some(view), ..Default::default() };
+                    profile_page(&care, jar, messages, status).await
+                }
+                Outcome::Done(key) => {
+                    Ok(Redirect::to(&format!("/profiel?nummer={key}#bevestigingsnummer")).into_response())
+                }
+                Outcome::Locked => Ok(Redirect::to("/inloggen").into_response()),
+            }
+        }
         _ => Err(AppError::NotFound),
     }
 }

@@ -861,6 +861,39 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn set_confirmation_phone(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        phone: Option<&str>,
+    ) -> StoreResult<bool> {
+        let now = self.now();
+        let mut tx = begin_write(&self.pool).await?;
+        let changed = sqlx::query(
+            "UPDATE second_factors SET phone = $3 WHERE tenant_id = $1 AND account_id = $2 AND method = 'totp'",
+        )
+        .bind(tenant.as_uuid())
+        .bind(account.as_uuid())
+        .bind(phone)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        let (action, detail) = match phone {
+            Some(phone) => (
+                "factor.phone_set",
+                format!("account {account}: bevestigingscodes naar {}", careportal_domain::phone::mask_e164(phone)),
+            ),
+            None => ("factor.phone_removed", format!("account {account}")),
+        };
+        insert_audit(&mut tx, tenant, &origin.event(AuditAction::new(action), None, detail), now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn create_code(&self, tenant: TenantId, code: &NewCode) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO one_time_codes (tenant_id, id, account_id, purpose, code_hash, prefix, phone, session_hash, \

@@ -22,7 +22,7 @@ use careportal_domain::ids::CarePlanId;
 use careportal_domain::phone::mask_e164;
 use careportal_domain::record::documents::{CarePlan, PlanDecision, PlanStatus, rejection_reason};
 use careportal_domain::rights::Action;
-use careportal_domain::signin::{CodePurpose, FactorMethod};
+use careportal_domain::signin::CodePurpose;
 use careportal_domain::tenant::Module;
 use careportal_domain::time::{Period, clock_time, local_date, long_date};
 use careportal_store::StoreError;
@@ -206,6 +206,7 @@ async fn sign_page(
     let (jar, mut context) = care.context(jar, Module::CarePlans);
     context.insert("title", "Ondertekenen van begeleidingsplanafdruk");
     context.insert("sign", &view);
+    context.insert("phone_offer", &care.tenant.config.auth.offers(careportal_domain::tenant::SecondFactorMethod::Sms));
     context.insert("errors", &field_errors(problems));
     render(&care.state, &care.tenant, "record/plan_sign.html", &context, status, jar).await
 }
@@ -282,7 +283,9 @@ pub async fn sign(
     let bound = binding(&plan, &document.sha256, &choice);
     let session = &care.signed_in.session.token_hash;
     let factor = care.state.store.second_factor(care.tenant.id, care.signed_in.account.id).await?;
-    let sms_phone = factor.as_ref().filter(|f| f.method == FactorMethod::Sms).and_then(|f| f.phone.clone());
+    // "Vervolgens krijgt u een sms-code": to the registered mobile number, also for people
+    // whose login factor is the app and who gave one in Mijn profiel; otherwise the app's code.
+    let sms_phone = factor.as_ref().and_then(|f| f.phone.clone());
 
     if form.stap != "bevestig" {
         // Ondertekenen or Afkeuren chosen: send the Bevestigingscode.
