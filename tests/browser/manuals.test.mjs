@@ -117,6 +117,29 @@ for (const viewport of VIEWPORTS) {
       await page.getByRole('status').filter({ hasText: 'Bevestigingscodes komen nu per SMS.' }).waitFor();
       await checkPage(page);
     }
+    // Grotere letters and Makkelijk lezen: switches at the top, remembered for the person.
+    await page.getByRole('link', { name: 'Home: dossier van Thomas de Vries' }).click();
+    await menu(page).getByRole('link', { name: 'Rapportages' }).click();
+    const size = () => page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+    const before = await size();
+    await page.getByRole('button', { name: 'Grotere letters' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Rapportages' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Grotere letters' }).getAttribute('aria-pressed'), 'true');
+    assert.ok((await size()) > before * 1.15, 'the letters are bigger');
+    await checkPage(page);
+    await page.getByRole('button', { name: 'Makkelijk lezen' }).click();
+    await page.getByText('Hier staat wat de begeleiding over u schrijft.').waitFor();
+    assert.ok((await menu(page).locator('.pictogram').count()) >= 5, 'a pictogram beside the menu items');
+    await page.getByRole('button', { name: 'Voorlezen' }).first().waitFor();
+    await checkPage(page);
+    await menu(page).getByRole('link', { name: 'Home' }).click();
+    await checkPage(page);
+    // Both off again, and the page is as before.
+    await page.getByRole('button', { name: 'Grotere letters' }).click();
+    await page.getByRole('button', { name: 'Makkelijk lezen' }).click();
+    await page.getByRole('button', { name: 'Makkelijk lezen', pressed: false }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Voorlezen' }).count(), 0);
+
     await fromUserMenu(page, 'Uitloggen');
     await page.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();
     await page.close();

@@ -18,6 +18,7 @@ on_both_backends!(
     mijn_profiel_sets_and_removes_ones_own_photo_and_the_client_the_one_at_the_top,
     help_carries_the_tenants_own_questions_and_answers,
     salem_home_shows_appointments_posts_and_messages_each_with_its_right,
+    larger_letters_and_easy_reading_are_remembered_for_the_person,
 );
 
 const PASSWORD: &str = "Zonnebloem!Tafel7";
@@ -329,4 +330,53 @@ async fn salem_home_shows_appointments_posts_and_messages_each_with_its_right(ba
             "{module}"
         );
     }
+}
+
+async fn larger_letters_and_easy_reading_are_remembered_for_the_person(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let client = app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
+    let thomas = app.new_account("siloah", "thomas@example.nl", "Thomas de Vries", client, Relation::Client).await;
+    let mut browser = app.signed_in("siloah.localhost", "siloah", thomas).await;
+    let page = browser.get("/rapportages").await;
+    assert!(page.body.contains("<html lang=\"nl\" class=\"\">"), "nothing chosen yet");
+    assert!(page.body.contains("aria-pressed=\"false\"><span aria-hidden=\"true\">A+</span> Grotere letters"));
+    assert!(!page.body.contains("class=\"pictogram\""));
+
+    // Pressed on Rapportages, the switch answers with Rapportages.
+    let csrf = csrf_of(&page.body).unwrap();
+    browser.headers.push(("referer".to_owned(), "http://siloah.localhost/rapportages?periode=week".to_owned()));
+    let on = browser.post("/weergave", &[("csrf", &csrf), ("instelling", "grotere-letters"), ("aan", "ja")]).await;
+    assert_eq!(on.header("location"), Some("/rapportages?periode=week"));
+    let on = browser.post("/weergave", &[("csrf", &csrf), ("instelling", "makkelijk-lezen"), ("aan", "ja")]).await;
+    assert_eq!(on.status, StatusCode::SEE_OTHER);
+    browser.headers.clear();
+
+    // Another device, another session: the same choice, for the person.
+    let mut elsewhere = app.signed_in("siloah.localhost", "siloah", thomas).await;
+    let page = elsewhere.get("/rapportages").await;
+    assert!(page.body.contains("<html lang=\"nl\" class=\"text-large easy-read\">"), "{}", &page.body[..300]);
+    assert!(page.body.contains("aria-pressed=\"true\"><span aria-hidden=\"true\">A+</span> Grotere letters"));
+    // Makkelijk lezen: a pictogram per part of the menu, and the part said simply.
+    assert!(
+        page.body.contains("<span class=\"pictogram\" aria-hidden=\"true\">📝</span> Rapportages"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Hier staat wat de begeleiding over u schrijft."));
+    // A refused form changes nothing; an unknown switch is unknown.
+    let refused =
+        elsewhere.post("/weergave", &[("csrf", "x"), ("instelling", "grotere-letters"), ("aan", "nee")]).await;
+    assert_eq!(refused.header("location"), Some("/home"));
+    let csrf = csrf_of(&page.body).unwrap();
+    let unknown = elsewhere.post("/weergave", &[("csrf", &csrf), ("instelling", "kleur"), ("aan", "ja")]).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(elsewhere.get("/home").await.body.contains("class=\"text-large easy-read\""));
+    let off = elsewhere.post("/weergave", &[("csrf", &csrf), ("instelling", "grotere-letters"), ("aan", "nee")]).await;
+    assert_eq!(off.header("location"), Some("/home"), "without a Referer of this portal: Home");
+    assert!(browser.get("/home").await.body.contains("<html lang=\"nl\" class=\" easy-read\">"));
+    // Signed out, the switches are not there at all.
+    assert_eq!(
+        app.client("siloah.localhost").post("/weergave", &[("instelling", "grotere-letters")]).await.header("location"),
+        Some("/inloggen")
+    );
 }

@@ -276,6 +276,16 @@ pub struct Account {
     pub email: Email,
     pub name: PersonName,
     pub created_at: DateTime<Utc>,
+    /// How this person wants the pages, on every device.
+    pub display: Display,
+}
+
+/// "Grotere letters" and "Makkelijk lezen" (short sentences, pictograms beside the menu,
+/// reports and messages read aloud), chosen by the person and remembered for them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Display {
+    pub large_text: bool,
+    pub easy_read: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

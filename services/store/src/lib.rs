@@ -120,6 +120,13 @@ pub trait Store:
     async fn create_account(&self, tenant: TenantId, origin: &Origin, new: &NewAccount) -> StoreResult<Account>;
     async fn account(&self, tenant: TenantId, id: AccountId) -> StoreResult<Option<Account>>;
     async fn account_by_username(&self, tenant: TenantId, username: &Username) -> StoreResult<Option<Account>>;
+    /// Remembers how the person wants the pages (not client data: not audited).
+    async fn set_display(
+        &self,
+        tenant: TenantId,
+        account: AccountId,
+        display: careportal_domain::people::Display,
+    ) -> StoreResult<()>;
     /// Links an account to a client of the same tenant; `NotFound` when either is not there.
     /// An existing link is never changed (an invitation must not upgrade a contact person to
     /// representative): false when the account already had one.

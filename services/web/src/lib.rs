@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod assets;
+mod display;
 mod error;
 mod form;
 mod health;

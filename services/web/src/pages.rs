@@ -53,6 +53,8 @@ pub struct UserView {
     /// Seconds until the idle timeout, counted from this page (the request just touched the
     /// session): the page warns before it ends and offers to stay signed in.
     pub idle_seconds: u32,
+    /// Grotere letters and Makkelijk lezen, as this person chose them.
+    pub display: careportal_domain::people::Display,
 }
 
 impl UserView {
@@ -61,6 +63,7 @@ impl UserView {
             name: account.name.full(),
             username: account.username.as_str().to_owned(),
             idle_seconds: tenant.config.auth.idle_timeout_minutes.saturating_mul(60),
+            display: account.display,
         }
     }
 }

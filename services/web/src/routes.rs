@@ -2,8 +2,8 @@
 
 use crate::state::AppState;
 use crate::{
-    assets, error, health, home, invitations, landing, profile, record, recovery, request_id, security, signin,
-    small_bodies, staff, tenant,
+    assets, display, error, health, home, invitations, landing, profile, record, recovery, request_id, security,
+    signin, small_bodies, staff, tenant,
 };
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -97,6 +97,7 @@ pub fn app(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(record::prikbord::MAX_UPLOAD)),
         )
         .route("/sessie/verlengen", post(home::extend))
+        .route("/weergave", post(display::switch))
         .fallback(error::not_found)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(from_fn_with_state(state.clone(), error::deadline))

@@ -87,3 +87,35 @@
     if (!list.hidden && !menu.contains(event.target)) { set(false); }
   });
 }());
+
+// "Makkelijk lezen": a Voorlezen button under each report and message, with the browser's
+// own Dutch voice. Pressed again, or another one pressed, it stops.
+(function () {
+  'use strict';
+  if (!document.documentElement.classList.contains('easy-read') || !('speechSynthesis' in window)) { return; }
+  var playing = null;
+  function stop() {
+    window.speechSynthesis.cancel();
+    if (playing) { playing.setAttribute('aria-pressed', 'false'); }
+    playing = null;
+  }
+  document.querySelectorAll('[data-read-aloud]').forEach(function (text) {
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'read-aloud';
+    button.setAttribute('aria-pressed', 'false');
+    button.innerHTML = '<span aria-hidden="true">🔊</span> Voorlezen';
+    text.insertAdjacentElement('afterend', button);
+    button.addEventListener('click', function () {
+      var again = playing === button;
+      stop();
+      if (again) { return; }
+      var utterance = new SpeechSynthesisUtterance(text.textContent);
+      utterance.lang = 'nl-NL';
+      utterance.onend = function () { if (playing === button) { stop(); } };
+      playing = button;
+      button.setAttribute('aria-pressed', 'true');
+      window.speechSynthesis.speak(utterance);
+    });
+  });
+}());

@@ -62,6 +62,14 @@ impl TenantConfig {
             .unwrap_or_else(|| module.default_label().to_owned())
     }
 
+    /// The module in "Makkelijk lezen": the tenant's sentence, or the default.
+    pub fn module_easy_text(&self, module: super::Module) -> String {
+        self.modules
+            .get(module.key())
+            .and_then(|m| m.easy.clone())
+            .unwrap_or_else(|| module.default_easy_text().to_owned())
+    }
+
     pub fn portal_name(&self) -> String {
         self.portal_name.clone().unwrap_or_else(|| format!("Cliëntportaal {}", self.name))
     }
@@ -162,6 +170,9 @@ pub struct FaqEntry {
 pub struct ModuleSettings {
     #[serde(default)]
     pub label: Option<String>,
+    /// What the module is in "Makkelijk lezen" (B1 or simpler), in the tenant's words.
+    #[serde(default)]
+    pub easy: Option<String>,
 }
 
 /// When to ask for the second factor.

@@ -92,6 +92,52 @@ impl Module {
         }
     }
 
+    /// What the module is, in "Makkelijk lezen": one or two short sentences at B1 level or
+    /// simpler. A tenant may say it in its own words (`[modules.x] easy`).
+    pub fn default_easy_text(&self) -> &'static str {
+        match self {
+            Module::Home => "Dit is het begin. Hier ziet u wat er nieuw is.",
+            Module::Reports => "Hier staat wat de begeleiding over u schrijft. U kunt ook zelf iets schrijven.",
+            Module::Consents => "Hier zegt u ja of nee. Bijvoorbeeld: mag er een foto van u gemaakt worden?",
+            Module::Measurements => "Hier staan metingen. Bijvoorbeeld uw gewicht of uw temperatuur.",
+            Module::CarePlans => "Hier staat uw plan. In het plan staat welke hulp u krijgt. U kunt het plan tekenen.",
+            Module::Evaluations => "Hier staat hoe het ging met uw plan.",
+            Module::PersonProfile => "Hier staat wie u bent en wat u belangrijk vindt.",
+            Module::Invoices => "Hier staan de rekeningen.",
+            Module::Messages => "Hier stuurt u een bericht. U leest hier ook de antwoorden.",
+            Module::Agenda => "Hier staan uw afspraken. U kunt ook zelf een afspraak maken.",
+            Module::Prikbord => "Hier zet u nieuws of een foto. Iedereen van uw portaal kan het lezen.",
+            Module::Questionnaires => "Hier vult u vragen in.",
+            Module::Contacts => "Hier staan de mensen die in uw portaal mogen.",
+            Module::MyDetails => "Hier staan uw gegevens. Klopt er iets niet? Zeg het tegen de begeleiding.",
+            Module::Settings => "Hier kiest u wat uw contactpersonen mogen zien.",
+            Module::Help => "Hier staat wie u kan helpen.",
+        }
+    }
+
+    /// The pictogram beside the module in the menu in "Makkelijk lezen" (an emoji: every
+    /// phone and computer draws them, in colour, without a file to fetch).
+    pub fn pictogram(&self) -> &'static str {
+        match self {
+            Module::Home => "🏠",
+            Module::Reports => "📝",
+            Module::Consents => "✅",
+            Module::Measurements => "⚖️",
+            Module::CarePlans => "📋",
+            Module::Evaluations => "⭐",
+            Module::PersonProfile => "🙂",
+            Module::Invoices => "💶",
+            Module::Messages => "✉️",
+            Module::Agenda => "📅",
+            Module::Prikbord => "📌",
+            Module::Questionnaires => "❓",
+            Module::Contacts => "👥",
+            Module::MyDetails => "🪪",
+            Module::Settings => "⚙️",
+            Module::Help => "🛟",
+        }
+    }
+
     /// The address of the module's pages.
     pub fn path(&self) -> &'static str {
         match self {

@@ -28,8 +28,8 @@ pub(super) async fn begin_write(pool: &sqlx::Pool<Db>) -> Result<sqlx::Transacti
 pub(super) const TENANT_COLUMNS: &str = "t.id, t.slug, t.config, t.version, t.updated_at";
 pub(super) const CLIENT_COLUMNS: &str = "c.tenant_id, c.id, c.reference, c.given_name, c.name_prefix, c.family_name, \
                               c.birth_date, c.care_ended_on, c.created_at, c.updated_at";
-pub(super) const ACCOUNT_COLUMNS: &str =
-    "a.tenant_id, a.id, a.username, a.email, a.given_name, a.name_prefix, a.family_name, a.created_at";
+pub(super) const ACCOUNT_COLUMNS: &str = "a.tenant_id, a.id, a.username, a.email, a.given_name, a.name_prefix, a.family_name, a.created_at, \
+     a.large_text, a.easy_read";
 pub(super) const AUDIT_COLUMNS: &str = "tenant_id, id, seq, at, actor, role, on_behalf_of, client_id, action, object, \
      detail, outcome, ip, user_agent, prev_hash, hash";
 
@@ -78,6 +78,10 @@ pub(super) fn account_from_row(row: &DbRow) -> StoreResult<Account> {
         email: Email::parse(&email).map_err(corrupt)?,
         name: PersonName::new(&given, prefix.as_deref(), &family).map_err(corrupt)?,
         created_at: row.try_get("created_at")?,
+        display: careportal_domain::people::Display {
+            large_text: row.try_get("large_text")?,
+            easy_read: row.try_get("easy_read")?,
+        },
     })
 }
 

@@ -364,7 +364,24 @@ impl Store for SqlStore {
             email: new.email.clone(),
             name: new.name.clone(),
             created_at: now,
+            display: careportal_domain::people::Display::default(),
         })
+    }
+
+    async fn set_display(
+        &self,
+        tenant: TenantId,
+        account: AccountId,
+        display: careportal_domain::people::Display,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE accounts SET large_text = $3, easy_read = $4 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.as_uuid())
+            .bind(account.as_uuid())
+            .bind(display.large_text)
+            .bind(display.easy_read)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn account(&self, tenant: TenantId, id: AccountId) -> StoreResult<Option<Account>> {

@@ -239,7 +239,7 @@ impl Care {
         let menu: Vec<MenuItem> = MODULES_WITH_PAGES
             .into_iter()
             .filter(|m| self.may(*m, Action::Read))
-            .map(|m| MenuItem { label: self.label(m), path: m.path(), active: m == active })
+            .map(|m| MenuItem { label: self.label(m), path: m.path(), active: m == active, pictogram: m.pictogram() })
             .collect();
         let view = self.current.as_ref().map(|link| CareView {
             client_name: link.client.name.full(),
@@ -259,6 +259,8 @@ impl Care {
         });
         context.insert("care", &view);
         context.insert("header_client", &self.header_client());
+        // "Makkelijk lezen": what this part of the portal is, in a sentence or two.
+        context.insert("easy_text", &self.tenant.config.module_easy_text(active));
         context.insert("title", &self.label(active));
         (jar, context)
     }
@@ -295,6 +297,8 @@ struct MenuItem {
     label: String,
     path: &'static str,
     active: bool,
+    /// Shown beside the label in "Makkelijk lezen".
+    pictogram: &'static str,
 }
 
 #[derive(Debug, Serialize)]
