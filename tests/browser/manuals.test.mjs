@@ -101,22 +101,23 @@ for (const viewport of VIEWPORTS) {
       await checkPage(page);
       await page.getByRole('button', { name: 'Foto bovenin verwijderen' }).click();
       await page.getByRole('status').filter({ hasText: 'De foto is verwijderd.' }).waitFor();
-
-      // He logs in with the app, and gives a mobile number for Bevestigingscodes: after the
-      // app's code, a registration code by SMS proves the number.
-      await page.getByRole('heading', { level: 2, name: 'Mobiel nummer voor bevestigingscodes' }).waitFor();
-      await page.getByLabel('Mobiel nummer', { exact: true }).fill('06 55566677');
-      await page.getByLabel('Code uit uw app').fill(totpCode(secret, 30));
-      const seen = smsCount(portal.smsFile);
-      await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
-      await page.getByRole('status').filter({ hasText: 'Er is een registratiecode verstuurd naar' }).waitFor();
-      await checkPage(page);
-      const sms = await nthSms(portal.smsFile, seen + 1);
-      await page.getByLabel('Registratiecode uit de SMS').fill(sms.body.match(/\b(\d{6})\b/)[1]);
-      await page.getByRole('button', { name: 'Controleer' }).click();
-      await page.getByRole('status').filter({ hasText: 'Bevestigingscodes komen nu per SMS.' }).waitFor();
-      await checkPage(page);
     }
+
+    // Someone who logs in with the app gives a mobile number for Bevestigingscodes: after the
+    // app's code, a registration code by SMS proves the number.
+    await page.getByRole('heading', { level: 2, name: 'Mobiel nummer voor bevestigingscodes' }).waitFor();
+    await page.getByLabel('Mobiel nummer', { exact: true }).fill('06 55566677');
+    await page.getByLabel('Code uit uw app').fill(totpCode(secret, 30));
+    const seen = smsCount(portal.smsFile);
+    await page.getByRole('button', { name: 'Verstuur registratiecode' }).click();
+    await page.getByRole('status').filter({ hasText: 'Er is een registratiecode verstuurd naar' }).waitFor();
+    await checkPage(page);
+    const sms = await nthSms(portal.smsFile, seen + 1);
+    await page.getByLabel('Registratiecode uit de SMS').fill(sms.body.match(/\b(\d{6})\b/)[1]);
+    await page.getByRole('button', { name: 'Controleer' }).click();
+    await page.getByRole('status').filter({ hasText: 'Bevestigingscodes komen nu per SMS.' }).waitFor();
+    await checkPage(page);
+
     // Grotere letters and Makkelijk lezen: switches at the top, remembered for the person.
     await page.getByRole('link', { name: 'Home: dossier van Thomas de Vries' }).click();
     await menu(page).getByRole('link', { name: 'Rapportages' }).click();
