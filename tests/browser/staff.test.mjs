@@ -135,6 +135,11 @@ test('salem: de beheerder nodigt een contactpersoon uit (1280px)', async () => {
   // Made coordinator as well (an existing account gets the role), she keeps the prikbord.
   portal.cli(['staff', 'add', '--tenant', 'salem', '--email', 'beheer@example.nl', '--name', 'Bea Heer', '--role', 'coordinator']);
   await page.goto(portal.url('salem', '/beheer'));
+  // Salem's clients "kunnen de zorg geen berichten sturen" and have no care plans: their
+  // coordinator is offered neither, only what Salem has.
+  await page.getByRole('link', { name: 'Prikbord van Johanna van den Berg' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: /^Berichten van / }).count(), 0, 'no thread nobody reads');
+  assert.equal(await page.getByRole('link', { name: /^Begeleidingsplan aanbieden/ }).count(), 0);
   await page.getByRole('link', { name: 'Prikbord van Johanna van den Berg' }).click();
   await page.getByRole('heading', { level: 1, name: 'Prikbord van Johanna van den Berg' }).waitFor();
   await checkPage(page);
