@@ -12,7 +12,7 @@ use careportal_domain::outbox::{Channel, MessageId, NewMessage};
 use careportal_domain::people::{
     ClientChanges, ClientReference, Email, NewAccount, NewClient, PersonName, Relation, Username,
 };
-use careportal_domain::signin::{NewSession, SessionStage};
+use careportal_domain::signin::{FactorMethod, NewSession, SessionStage};
 use careportal_domain::{AccountId, ClientId, TenantId};
 use careportal_store::{Store, StoreError};
 use careportal_tests::{Backend, TestDb, fixtures, on_both_backends};
@@ -37,6 +37,7 @@ on_both_backends!(
     a_code_gives_five_tries_however_many_ask_at_once,
     sessions_rotate_and_end,
     sign_in_state_stays_inside_its_tenant,
+    display_confirmation_number_and_photos_change_only_inside_their_tenant,
     outbox_messages_are_claimed_once_and_retried,
     password_resets_work_once_and_expire,
     rate_counters_count_per_window_and_are_purged,
@@ -529,6 +530,54 @@ async fn sign_in_state_stays_inside_its_tenant(backend: Backend) {
     assert!(matches!(error, StoreError::NotFound), "{error:?}");
     let error = s.store.set_password(b, &origin(), account, "$h", false, None).await.unwrap_err();
     assert!(matches!(error, StoreError::NotFound), "{error:?}");
+}
+
+/// #15's writes on an account: Grotere letters / Makkelijk lezen, the number for
+/// Bevestigingscodes (only on an app factor), and a photo removed. Each holds in its own
+/// tenant and does nothing through another.
+async fn display_confirmation_number_and_photos_change_only_inside_their_tenant(backend: Backend) {
+    use careportal_domain::people::Display;
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let account = account_in(s.store.as_ref(), a, "anna@example.nl").await;
+    let both = Display { large_text: true, easy_read: true };
+
+    s.store.set_display(b, account, both).await.unwrap();
+    assert_eq!(s.store.account(a, account).await.unwrap().unwrap().display, Display::default(), "not through B");
+    s.store.set_display(a, account, both).await.unwrap();
+    assert_eq!(s.store.account(a, account).await.unwrap().unwrap().display, both);
+    let by_name = Username::parse("anna@example.nl").unwrap();
+    assert_eq!(s.store.account_by_username(a, &by_name).await.unwrap().unwrap().display, both);
+
+    // The number for Bevestigingscodes goes only on an app factor, and only in its tenant.
+    assert!(!s.store.set_confirmation_phone(a, &origin(), account, Some("+31611122233")).await.unwrap(), "no factor");
+    s.store.set_totp_factor(a, &origin(), account, "v1.sealed", 1).await.unwrap();
+    assert!(!s.store.set_confirmation_phone(b, &origin(), account, Some("+31611122233")).await.unwrap());
+    assert_eq!(s.store.second_factor(a, account).await.unwrap().unwrap().phone, None);
+    assert!(s.store.set_confirmation_phone(a, &origin(), account, Some("+31611122233")).await.unwrap());
+    let factor = s.store.second_factor(a, account).await.unwrap().unwrap();
+    assert_eq!((factor.method, factor.phone.as_deref()), (FactorMethod::Totp, Some("+31611122233")));
+    assert!(s.store.set_confirmation_phone(a, &origin(), account, None).await.unwrap());
+    assert_eq!(s.store.second_factor(a, account).await.unwrap().unwrap().phone, None);
+    s.store.set_sms_factor(a, &origin(), account, "+31612345678").await.unwrap();
+    assert!(
+        !s.store.set_confirmation_phone(a, &origin(), account, None).await.unwrap(),
+        "an SMS factor keeps its number"
+    );
+    assert_eq!(s.store.second_factor(a, account).await.unwrap().unwrap().phone.as_deref(), Some("+31612345678"));
+
+    // A photo removed returns its key (for the blob store) and is gone; not through B.
+    s.store.set_account_photo(a, &origin(), account, Some("foto/een.jpg")).await.unwrap();
+    assert_eq!(s.store.set_account_photo(b, &origin(), account, None).await.unwrap(), None);
+    assert_eq!(s.store.account_photo(a, account).await.unwrap().as_deref(), Some("foto/een.jpg"));
+    assert_eq!(s.store.set_account_photo(a, &origin(), account, None).await.unwrap().as_deref(), Some("foto/een.jpg"));
+    assert_eq!(s.store.account_photo(a, account).await.unwrap(), None);
+    let audit = s.store.audit(a, 50).await.unwrap();
+    for action in ["factor.phone_set", "factor.phone_removed", "photo.own_set", "photo.own_removed"] {
+        assert!(audit.iter().any(|e| e.action == action), "{action}");
+    }
+    assert!(!s.store.audit(b, 50).await.unwrap().iter().any(|e| e.action.starts_with("factor.phone")));
 }
 
 async fn outbox_messages_are_claimed_once_and_retried(backend: Backend) {
