@@ -27,6 +27,12 @@ where
     }
 }
 
+/// The first value of `name` in a form read as name–value pairs (for forms whose names are
+/// not fixed: answers per question, a checkbox per contact person or per post).
+pub(crate) fn first<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
 /// Whether every name and value of an `application/x-www-form-urlencoded` body is UTF-8
 /// once its percent-escapes are undone (a `+` stands for a space and cannot break it).
 fn decodes_to_text(body: &[u8]) -> bool {

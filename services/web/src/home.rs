@@ -120,7 +120,6 @@ async fn home(
     };
     context.insert("plan_notice", &plan_notice);
     context.insert("plans_waiting", &crate::record::plans::waiting(&care).await?);
-    context.insert("client_photo", &care.client_photo.as_deref().map(crate::record::photo_version));
     if care.may(Module::Reports, Action::Read) {
         let today = careportal_domain::time::local_date(now);
         let since = today.checked_sub_days(chrono::Days::new(RECENT_DAYS)).unwrap_or(today);

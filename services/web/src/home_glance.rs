@@ -87,18 +87,19 @@ pub(crate) async fn add(
     if care.may(Module::Messages, Action::Read) && care.reaches_network() {
         let me = care.signed_in.account.id;
         let messages = store.network_messages(tenant, client, me, 50).await?;
-        let received: Vec<Received> = messages
+        let came_in: Vec<_> = messages.iter().filter(|m| m.recipient == me).collect();
+        let is_new = |at: DateTime<Utc>| previous.is_some_and(|p| at > p);
+        new_messages = came_in.iter().filter(|m| is_new(m.sent_at)).count();
+        let received: Vec<Received> = came_in
             .iter()
-            .filter(|m| m.recipient == me)
             .take(SHOWN as usize)
             .map(|m| Received {
                 moment: moment(m.sent_at),
                 sender: m.sender_name.clone(),
                 body: m.body.clone(),
-                new: previous.is_some_and(|p| m.sent_at > p),
+                new: is_new(m.sent_at),
             })
             .collect();
-        new_messages = messages.iter().filter(|m| m.recipient == me && previous.is_some_and(|p| m.sent_at > p)).count();
         care.audit_read(Module::Messages, format!("startpagina: {} ontvangen berichten", received.len())).await?;
         context.insert("received", &received);
         context.insert("network_messages", &Glance { label: care.label(Module::Messages), path: "/berichten" });

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::form::Form;
 use crate::pages::render;
 use crate::record::network::{PhotoOf, put_photo, set_photo};
-use crate::record::{Care, photo_response_cached, photo_version};
+use crate::record::{Care, PhotoQuery, photo_response_cached, photo_version};
 use crate::session::{self, csrf_ok};
 use crate::upload::read_upload;
 use axum::extract::Query;
@@ -73,8 +73,11 @@ async fn profile_page(
         Vec::new()
     };
     let own_photo = state.store.account_photo(tenant.id, signed_in.account.id).await?;
+    // The number's section shows on its own; `messages` keeps what the other sections say.
+    let mut messages = messages;
+    let typed = messages.phone.take();
     let phone = if crate::profile_phone::offered(care, factor.as_ref()) {
-        Some(messages.phone.clone().unwrap_or_else(|| crate::profile_phone::PhoneView {
+        Some(typed.unwrap_or_else(|| crate::profile_phone::PhoneView {
             current: factor.as_ref().and_then(|f| f.phone.as_deref()).map(careportal_domain::phone::mask_e164),
             ..Default::default()
         }))
@@ -156,13 +159,7 @@ pub async fn photo(care: Care, jar: CookieJar, multipart: axum::extract::Multipa
 /// GET /profiel/foto: the signed-in person's own photo.
 pub async fn own_photo(care: Care, Query(query): Query<PhotoQuery>) -> Result<Response, AppError> {
     let key = care.state.store.account_photo(care.tenant.id, care.signed_in.account.id).await?;
-    let versioned = key.as_deref().is_some_and(|k| query.v.as_deref() == Some(photo_version(k).as_str()));
-    photo_response_cached(&care, key, versioned).await
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct PhotoQuery {
-    v: Option<String>,
+    photo_response_cached(&care, key, query.v.as_deref()).await
 }
 
 const EXPIRED: &str = "Deze pagina was verlopen. Probeer het opnieuw.";

@@ -14,7 +14,7 @@ use careportal_domain::tenant::SecondFactorMethod;
 use serde::Serialize;
 
 /// The section as the page shows it.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub(crate) struct PhoneView {
     /// The masked number codes go to now.
     pub current: Option<String>,

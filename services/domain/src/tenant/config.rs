@@ -265,7 +265,7 @@ impl Default for AuthPolicy {
 }
 
 impl AuthPolicy {
-    /// Whether the person can use an Authenticator App here (Salem offers only SMS).
+    /// Whether the tenant offers `method` as a second factor (Salem: SMS only).
     pub fn offers(&self, method: SecondFactorMethod) -> bool {
         self.methods.contains(&method)
     }
@@ -399,6 +399,14 @@ pub struct AccessRules {
     /// Whom the message module reaches.
     #[serde(default = "default_message_recipients")]
     pub messages_to: Vec<MessageRecipient>,
+}
+
+impl AccessRules {
+    /// Whether Berichten reach `recipient` here (Siloah: the coordinator; Salem: the
+    /// client's contact persons, "U kunt de zorg geen berichten sturen").
+    pub fn reaches(&self, recipient: MessageRecipient) -> bool {
+        self.messages_to.contains(&recipient)
+    }
 }
 
 impl Default for AccessRules {

@@ -161,12 +161,12 @@ impl Care {
 
     /// Berichten reach the care coordinator (Siloah).
     pub fn reaches_coordinator(&self) -> bool {
-        self.tenant.config.access.messages_to.contains(&MessageRecipient::Coordinator)
+        self.tenant.config.access.reaches(MessageRecipient::Coordinator)
     }
 
     /// Berichten go between the people of the client's network (Salem's Mijn berichten).
     pub fn reaches_network(&self) -> bool {
-        self.tenant.config.access.messages_to.contains(&MessageRecipient::ContactPersons)
+        self.tenant.config.access.reaches(MessageRecipient::ContactPersons)
     }
 
     pub fn may(&self, module: Module, action: Action) -> bool {
@@ -348,18 +348,25 @@ pub async fn switch_client(
 /// A cleaned photo (always a JPEG) from the blob store, streamed; the caller has checked
 /// the right to see it. A photo that is not there is a 404.
 pub(crate) async fn photo_response(care: &Care, key: Option<String>) -> Result<Response, AppError> {
-    photo_response_cached(care, key, false).await
+    photo_response_cached(care, key, None).await
 }
 
-/// As [`photo_response`]; `versioned` when the address named this very photo (see
-/// [`photo_version`]): then the person's own browser may keep it for a day instead of asking
-/// (and logging a read) on every page. Signing out clears the browser's cache of the portal.
+/// The version a page put in a photo's address (`?v=`, see [`photo_version`]).
+#[derive(Debug, Default, Deserialize)]
+pub struct PhotoQuery {
+    pub v: Option<String>,
+}
+
+/// As [`photo_response`]; when `asked` names this very photo's version, the person's own
+/// browser may keep it for a day instead of asking (and logging a read) on every page.
+/// Signing out clears the browser's cache of the portal.
 pub(crate) async fn photo_response_cached(
     care: &Care,
     key: Option<String>,
-    versioned: bool,
+    asked: Option<&str>,
 ) -> Result<Response, AppError> {
     let key = key.ok_or(AppError::NotFound)?;
+    let versioned = asked == Some(photo_version(&key).as_str());
     let stream = care.state.blobs.open(care.tenant.id, &key).await.map_err(|e| AppError::Internal(e.to_string()))?;
     let stream = stream.ok_or(AppError::NotFound)?;
     let cache = if versioned { "private, max-age=86400, immutable" } else { "private, no-store" };

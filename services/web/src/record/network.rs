@@ -184,18 +184,10 @@ pub async fn person_photo(
 
 /// GET /foto/client: the client's central photo, for whoever may see their Home (where it
 /// is shown), decided by the tenant's rights like every page.
-pub async fn client_photo(care: Care, Query(query): Query<PhotoQuery>) -> Result<Response, AppError> {
+pub async fn client_photo(care: Care, Query(query): Query<super::PhotoQuery>) -> Result<Response, AppError> {
     care.require(Module::Home, Action::Read).await?;
-    let key = care.client_photo.clone();
-    let versioned = key.as_deref().is_some_and(|k| query.v.as_deref() == Some(super::photo_version(k).as_str()));
     care.audit_read(Module::Home, "foto van de cliënt").await?;
-    super::photo_response_cached(&care, key, versioned).await
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct PhotoQuery {
-    /// The photo's version, when the address came from a page (see `photo_version`).
-    v: Option<String>,
+    super::photo_response_cached(&care, care.client_photo.clone(), query.v.as_deref()).await
 }
 
 #[derive(Debug, Serialize)]
@@ -267,7 +259,7 @@ pub async fn save_settings(
     if !care.tenant.config.rights.granted_by_client {
         return Err(AppError::NotFound);
     }
-    let value = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
+    let value = |key: &str| crate::form::first(&fields, key).unwrap_or("");
     if !crate::session::csrf_ok(&care.state, &jar, value("csrf")) {
         return Ok(Redirect::to("/instellingen").into_response());
     }

@@ -145,7 +145,7 @@ pub async fn save(
 ) -> Result<Response, AppError> {
     let link = care.require(Module::Questionnaires, Action::Write).await?.clone();
     let questionnaire = find(&care, &id).await?;
-    let value = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+    let value = |key: &str| crate::form::first(&fields, key).unwrap_or_default().to_owned();
     let given: BTreeMap<String, String> =
         fields.iter().filter_map(|(k, v)| k.strip_prefix("antwoord.").map(|key| (key.to_owned(), v.clone()))).collect();
     if !crate::session::csrf_ok(&care.state, &jar, &value("csrf")) {

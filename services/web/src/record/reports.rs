@@ -151,7 +151,7 @@ pub async fn download(care: Care, RawQuery(query): RawQuery) -> Result<Response,
     let link = care.require(Module::Reports, Action::Read).await?.clone();
     let pairs: Vec<(String, String)> =
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
-    let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let value = |key: &str| crate::form::first(&pairs, key);
     let chosen: Vec<&str> = pairs.iter().filter(|(k, _)| k == "rapportage").map(|(_, v)| v.as_str()).collect();
     let today = local_date(care.state.clock.now());
     let period = Period::from_query(value("periode"), value("van"), value("tot")).map_err(|_| AppError::NotFound)?;

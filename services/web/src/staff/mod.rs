@@ -107,7 +107,7 @@ impl Staff {
     pub fn offers(&self, module: Module) -> bool {
         let on = self.tenant.config.modules.contains_key(module.key());
         match module {
-            Module::Messages => on && self.tenant.config.access.messages_to.contains(&MessageRecipient::Coordinator),
+            Module::Messages => on && self.tenant.config.access.reaches(MessageRecipient::Coordinator),
             _ => on,
         }
     }

@@ -58,7 +58,7 @@ pub async fn remove(
     staff.require_for(StaffAction::AnswerMessages, Module::Prikbord).await?;
     let client = staff.client(&reference).await?;
     let back = format!("/beheer/clienten/{}/prikbord", client.reference);
-    let value = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
+    let value = |key: &str| crate::form::first(&fields, key).unwrap_or("");
     let bericht = value("bericht");
     let confirmed = value("bevestig") == "ja" || value(&format!("bevestig-{bericht}")) == "ja";
     if !crate::session::csrf_ok(&staff.state, &jar, value("csrf")) || !confirmed {
