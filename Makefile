@@ -69,7 +69,7 @@ e2e: build test-deps
 
 ## Login throughput against Argon2 alone, and page latency during a login burst (release build).
 bench:
-	$(CARGO) bench --workspace --bench login --bench ingest --bench audit
+	$(CARGO) bench --workspace --bench pages --bench login --bench ingest --bench audit
 
 ## The abuse drill at full size on both databases (tests/drill): a portal on 127.0.0.1 attacked
 ## across tenants and clients, by password and code guessing, SMS pumping and form fuzzing;

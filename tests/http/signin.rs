@@ -19,6 +19,7 @@ on_both_backends!(
     a_network_that_keeps_failing_is_made_to_wait,
     past_a_hundred_failures_an_hour_passwords_are_not_checked,
     the_page_warns_before_the_idle_timeout_and_can_extend_it,
+    the_last_seen_moment_is_written_at_most_once_a_minute,
     parallel_wrong_passwords_get_no_more_checks_than_the_lockout_allows,
     an_address_gets_its_hourly_checks_and_no_more_however_many_come_at_once,
     trusted_proxies_decide_the_address_in_the_audit_log_and_the_login_limit,
@@ -466,6 +467,29 @@ async fn the_page_warns_before_the_idle_timeout_and_can_extend_it(backend: Backe
     let ended = client.post("/sessie/verlengen", &[("csrf", &csrf)]).await;
     assert_eq!(ended.header("location"), Some("/inloggen"), "an ended session cannot be extended");
     assert!(client.get("/inloggen?verlopen=1").await.body.contains("automatisch uitgelogd"));
+}
+
+/// #14: a page does not write the session each time (a write per page queued every page
+/// behind the database's writer); the last-seen moment is written when it is a minute old,
+/// and the page's countdown is counted from what is stored, so page and server agree.
+async fn the_last_seen_moment_is_written_at_most_once_a_minute(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.person("siloah", "anna@example.nl", PASSWORD, false).await;
+    let mut client = app.client(HOST);
+    enroll(&app, &mut client, "anna@example.nl", PASSWORD).await;
+    assert!(client.get("/home").await.body.contains("data-idle-seconds=\"900\""));
+    app.clock.advance(chrono::Duration::seconds(30));
+    let home = client.get("/home").await;
+    assert!(home.body.contains("data-idle-seconds=\"870\""), "not written again within the minute");
+    app.clock.advance(chrono::Duration::seconds(31));
+    assert!(client.get("/home").await.body.contains("data-idle-seconds=\"900\""), "written after a minute");
+    // The server ends the session when the page says, not later and not sooner.
+    app.clock.advance(chrono::Duration::seconds(40));
+    assert!(client.get("/home").await.body.contains("data-idle-seconds=\"860\""));
+    app.clock.advance(chrono::Duration::seconds(859));
+    assert_eq!(client.get("/home").await.status, StatusCode::OK, "one second left by the countdown");
+    app.clock.advance(chrono::Duration::seconds(901));
+    assert_eq!(client.get("/home").await.header("location"), Some("/inloggen"));
 }
 
 /// #13 Medium 4: 200 wrong passwords at once get no more checks than Siloah's lockout

@@ -60,6 +60,7 @@ pub struct TestAppBuilder {
     tenants: Vec<&'static str>,
     settings: WebSettings,
     blobs: Option<careportal_documents::Blobs>,
+    max_connections: u32,
 }
 
 impl TestAppBuilder {
@@ -80,11 +81,17 @@ impl TestAppBuilder {
         self
     }
 
+    /// The database pool's size (default 4; the binary's default is 10, which the bench uses).
+    pub fn max_connections(mut self, max_connections: u32) -> Self {
+        self.max_connections = max_connections;
+        self
+    }
+
     pub async fn build(self) -> TestApp {
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap());
         let shared: Arc<dyn Clock> = Arc::new(clock.clone());
         let db = TestDb::new(self.backend, shared.clone()).await;
-        let store = db.portal_store(shared.clone()).await;
+        let store = db.portal_store_sized(shared.clone(), self.max_connections).await;
         for slug in &self.tenants {
             store.apply_tenant(&Origin::system("test"), &fixtures::bundle(slug).await).await.unwrap();
         }
@@ -97,7 +104,13 @@ impl TestAppBuilder {
 
 impl TestApp {
     pub fn builder(backend: Backend) -> TestAppBuilder {
-        TestAppBuilder { backend, tenants: fixtures::ALL.to_vec(), settings: settings(true, false), blobs: None }
+        TestAppBuilder {
+            backend,
+            tenants: fixtures::ALL.to_vec(),
+            settings: settings(true, false),
+            blobs: None,
+            max_connections: 4,
+        }
     }
 
     pub async fn new(backend: Backend) -> Self {

@@ -185,17 +185,18 @@ impl TestDb {
     /// PostgreSQL under a member of `careportal_app`, which may append to the audit log but
     /// neither change nor delete it; on SQLite the same as [`TestDb::store`].
     pub async fn portal_store(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
-        let owner = self.store(clock.clone()).await;
+        self.portal_store_sized(clock, 4).await
+    }
+
+    /// [`TestDb::portal_store`] with a pool of `max_connections`.
+    pub async fn portal_store_sized(&self, clock: Arc<dyn Clock>, max_connections: u32) -> Arc<dyn Store> {
         if self.backend == Backend::Sqlite {
-            return owner;
+            return self.open(self.url.clone(), clock, max_connections).await;
         }
-        owner.close().await;
+        self.store(clock.clone()).await.close().await;
         let url = self.url.replacen("postgres://postgres@", &format!("postgres://{PORTAL_ROLE}@"), 1);
         assert_ne!(url, self.url, "TEST_POSTGRES_URL must name the user postgres@ for the portal role");
-        let options = ConnectOptions { url, data_dir: self.data_dir(), max_connections: 4, clock };
-        let store = careportal_store_sql::connect(&options).await.unwrap();
-        store.migrate().await.unwrap();
-        store
+        self.open(url, clock, max_connections).await
     }
 
     /// `sql` with text parameters (`?1`/`$1` as the backend writes them), as one count, on a
@@ -221,7 +222,11 @@ impl TestDb {
 
     /// Opens (and migrates) a store on this database, as the owner.
     pub async fn store(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
-        let options = ConnectOptions { url: self.url.clone(), data_dir: self.data_dir(), max_connections: 4, clock };
+        self.open(self.url.clone(), clock, 4).await
+    }
+
+    async fn open(&self, url: String, clock: Arc<dyn Clock>, max_connections: u32) -> Arc<dyn Store> {
+        let options = ConnectOptions { url, data_dir: self.data_dir(), max_connections, clock };
         let store = careportal_store_sql::connect(&options).await.unwrap();
         store.migrate().await.unwrap();
         store

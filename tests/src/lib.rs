@@ -7,6 +7,7 @@ pub mod client;
 pub mod db;
 pub mod fhir;
 pub mod fixtures;
+pub mod load;
 pub mod moto;
 pub mod pdf;
 pub mod smtp;

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 on_both_backends!(
     appends_at_once_keep_one_unbroken_chain,
+    an_append_that_cannot_be_written_fails_alone,
     a_change_made_around_the_store_is_found_and_named,
     a_rewritten_log_disagrees_with_its_signed_checkpoint,
     pruning_past_the_retention_keeps_the_chain_verifiable,
@@ -83,6 +84,36 @@ async fn appends_at_once_keep_one_unbroken_chain(backend: Backend) {
         assert_eq!(chain.last().unwrap().hash.as_deref(), Some(hash.as_str()));
         assert_eq!(chain[0].prev_hash.as_deref(), Some(""));
     }
+}
+
+/// Appends that come at once are committed together (group commit); one that cannot be
+/// written (here: for a tenant that does not exist) fails its own request, fail-closed, and
+/// takes none of the others with it.
+async fn an_append_that_cannot_be_written_fails_alone(backend: Backend) {
+    let s = setup(backend).await;
+    let tenant = apply(s.store.as_ref(), "siloah").await;
+    let nowhere = careportal_domain::TenantId::new();
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let store = Arc::clone(&s.store);
+        tasks.push(tokio::spawn(async move {
+            let into = if i == 29 { nowhere } else { tenant };
+            let event = origin().event(AuditAction::RECORD_VIEWED, None, format!("samen {i}"));
+            (i, store.append_audit(into, &event).await)
+        }));
+    }
+    for task in tasks {
+        let (i, outcome) = task.await.unwrap();
+        assert_eq!(outcome.is_err(), i == 29, "append {i}: {outcome:?}");
+    }
+    let report = verify(s.store.as_ref(), &key(), tenant).await.unwrap();
+    assert_eq!(report.broken, None);
+    // tenant.applied and the 59 that could be written.
+    assert_eq!(s.store.audit_head(tenant).await.unwrap().0, 60);
+    let details: Vec<String> =
+        s.store.audit_chain(tenant, 1, 1_000).await.unwrap().into_iter().map(|e| e.detail).collect();
+    assert_eq!(details.len(), 59);
+    assert!(!details.contains(&"samen 29".to_owned()));
 }
 
 async fn a_change_made_around_the_store_is_found_and_named(backend: Backend) {

@@ -150,9 +150,33 @@ pub async fn decide(policy: &RightsPolicy, subject: Subject<'_>, grants: &[Grant
     Ok(Rights(rights))
 }
 
+/// Whether `policy` decides alike for every account and client that stand in the same
+/// relation with the same grants: true unless the model or a rule names an id (an account or
+/// a client written into the policy). Only then may a decision be reused for another person.
+pub fn decides_by_relation(policy: &RightsPolicy) -> bool {
+    let names_an_id = |text: &str| {
+        text.split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+            .any(|token| token.len() >= 32 && uuid::Uuid::parse_str(token).is_ok())
+    };
+    !names_an_id(&policy.model) && !policy.rules.iter().flat_map(|r| &r.values).any(|v| names_an_id(v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn decisions_are_per_relation_unless_the_policy_names_someone() {
+        assert!(decides_by_relation(&policy("siloah").await));
+        assert!(decides_by_relation(&policy("salem").await));
+        let mut named = policy("salem").await;
+        let someone = AccountId::new().to_string();
+        named.rules.push(crate::tenant::PolicyRule {
+            ptype: "p".into(),
+            values: vec![someone, "*".into(), "reports".into(), "read".into()],
+        });
+        assert!(!decides_by_relation(&named));
+    }
 
     async fn policy(slug: &str) -> RightsPolicy {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies").join(slug);

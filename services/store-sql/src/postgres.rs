@@ -10,6 +10,8 @@ use std::time::Duration;
 pub struct PostgresStore {
     pool: PgPool,
     clock: Arc<dyn Clock>,
+    /// The audit log's group commit (see `sql/audit.rs`).
+    audit_queue: audit::AuditQueue,
 }
 
 impl PostgresStore {
@@ -28,7 +30,7 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Self { pool, clock })
+        Ok(Self { pool, clock, audit_queue: audit::AuditQueue::default() })
     }
 }
 

@@ -10,6 +10,8 @@ use std::time::Duration;
 pub struct SqliteStore {
     pool: SqlitePool,
     clock: Arc<dyn Clock>,
+    /// The audit log's group commit (see `sql/audit.rs`).
+    audit_queue: audit::AuditQueue,
 }
 
 impl SqliteStore {
@@ -33,7 +35,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(max_connections.max(1)).connect_with(options).await?;
-        Ok(Self { pool, clock })
+        Ok(Self { pool, clock, audit_queue: audit::AuditQueue::default() })
     }
 }
 

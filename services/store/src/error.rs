@@ -4,7 +4,7 @@
 
 use thiserror::Error;
 
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum StoreError {
     /// A unique key is taken (a username, a client reference, a hostname).
     #[error("conflict: {0}")]

@@ -93,6 +93,9 @@ pub trait Store:
     /// The tenant that serves `host` (lowercase, without port): a configured hostname, or
     /// `<slug>.localhost` when `dev_hosts` is on.
     async fn tenant_by_host(&self, host: &str, dev_hosts: bool) -> StoreResult<Option<Tenant>>;
+    /// Only the id and version of the tenant that serves `host`: what a request asks first,
+    /// so an instance that holds this version already parsed need not read the rest.
+    async fn tenant_version_by_host(&self, host: &str, dev_hosts: bool) -> StoreResult<Option<(TenantId, i64)>>;
     async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>>;
     async fn tenants(&self) -> StoreResult<Vec<Tenant>>;
 

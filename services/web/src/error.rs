@@ -56,6 +56,15 @@ impl From<crate::templates::RenderError> for AppError {
     }
 }
 
+impl From<crate::rights::RightsError> for AppError {
+    fn from(error: crate::rights::RightsError) -> Self {
+        match error {
+            crate::rights::RightsError::Store(e) => AppError::Store(e),
+            crate::rights::RightsError::Domain(e) => AppError::Domain(e),
+        }
+    }
+}
+
 impl From<careportal_auth::AuthError> for AppError {
     fn from(error: careportal_auth::AuthError) -> Self {
         match error {

@@ -20,6 +20,7 @@ mod profile_phone;
 mod record;
 mod recovery;
 mod request_id;
+mod rights;
 mod security;
 pub mod session;
 mod signin;

@@ -50,19 +50,25 @@ pub(crate) async fn render(
 pub struct UserView {
     pub name: String,
     pub username: String,
-    /// Seconds until the idle timeout, counted from this page (the request just touched the
-    /// session): the page warns before it ends and offers to stay signed in.
+    /// Seconds until the idle timeout, from the session's stored last-seen moment (written at
+    /// most once a minute): the page warns before it ends and offers to stay signed in.
     pub idle_seconds: u32,
     /// Grotere letters and Makkelijk lezen, as this person chose them.
     pub display: careportal_domain::people::Display,
 }
 
 impl UserView {
-    pub fn of(account: &careportal_domain::people::Account, tenant: &careportal_domain::tenant::Tenant) -> Self {
+    pub fn of(
+        account: &careportal_domain::people::Account,
+        session: &careportal_domain::signin::Session,
+        tenant: &careportal_domain::tenant::Tenant,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        let left = session.idle_seconds_left(tenant.config.auth.idle_timeout_minutes, now);
         Self {
             name: account.name.full(),
             username: account.username.as_str().to_owned(),
-            idle_seconds: tenant.config.auth.idle_timeout_minutes.saturating_mul(60),
+            idle_seconds: u32::try_from(left).unwrap_or(0),
             display: account.display,
         }
     }

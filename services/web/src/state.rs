@@ -92,6 +92,8 @@ pub struct AppState {
     pub blobs: Arc<careportal_documents::Blobs>,
     /// The tenant each host served last, to brand the 503 page during an outage.
     pub known_tenants: Arc<tenant::KnownTenants>,
+    /// The rights policy and its decisions per tenant version.
+    pub rights: Arc<crate::rights::RightsCache>,
 }
 
 impl AppState {
@@ -110,6 +112,7 @@ impl AppState {
             clock,
             transports: Arc::new(transports),
             known_tenants: Arc::default(),
+            rights: Arc::default(),
         })
     }
 }

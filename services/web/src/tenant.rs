@@ -44,10 +44,8 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
     if host.is_empty() {
         return unknown_host();
     }
-    match state.store.tenant_by_host(&host, state.settings.dev_hosts).await {
+    match tenant_of(&state, &host).await {
         Ok(Some(tenant)) => {
-            let tenant = Arc::new(tenant);
-            state.known_tenants.remember(&host, &tenant);
             request.extensions_mut().insert(CurrentTenant(tenant));
             next.run(request).await
         }
@@ -73,15 +71,32 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
     }
 }
 
-/// The tenant each host served last, only to brand the 503 page while the database is gone;
-/// never used to serve a page. Holds only hosts that did resolve, so it cannot be grown by
-/// made-up Host headers.
+/// The tenant serving `host`. Every request asks the database which tenant and which
+/// version (one small read, so a change applied on any instance holds at the next request
+/// everywhere); the tenant itself (its parsed configuration) is read only when this instance
+/// does not hold that version yet.
+async fn tenant_of(state: &AppState, host: &str) -> Result<Option<Arc<Tenant>>, careportal_store::StoreError> {
+    let Some((id, version)) = state.store.tenant_version_by_host(host, state.settings.dev_hosts).await? else {
+        return Ok(None);
+    };
+    if let Some(tenant) = state.known_tenants.get(host).filter(|t| t.id == id && t.version == version) {
+        return Ok(Some(tenant));
+    }
+    let Some(tenant) = state.store.tenant_by_host(host, state.settings.dev_hosts).await? else { return Ok(None) };
+    let tenant = Arc::new(tenant);
+    state.known_tenants.remember(host, &tenant);
+    Ok(Some(tenant))
+}
+
+/// The tenant each host served last, at the version it was read: reused while the database
+/// says that version is still current, and used to brand the 503 page while the database is
+/// gone. Holds only hosts that did resolve, so it cannot be grown by made-up Host headers.
 #[derive(Debug, Default)]
 pub struct KnownTenants(std::sync::RwLock<std::collections::HashMap<String, Arc<Tenant>>>);
 
 impl KnownTenants {
     fn remember(&self, host: &str, tenant: &Arc<Tenant>) {
-        let fresh = self.get(host).is_some_and(|known| known.version == tenant.version);
+        let fresh = self.get(host).is_some_and(|known| known.id == tenant.id && known.version == tenant.version);
         if !fresh && let Ok(mut map) = self.0.write() {
             map.insert(host.to_owned(), tenant.clone());
         }

@@ -1,7 +1,7 @@
 //! The SQL behind [`careportal_store::AuditStore`]: the chained append, the chain read back
 //! for `audit verify`, checkpoints, and the keyset-paged searches.
 
-use super::common::{AUDIT_COLUMNS, audit_from_row, begin_write, insert_audit};
+use super::common::{AUDIT_COLUMNS, audit_from_row, begin_write, insert_audits};
 use super::{Db, SqlStore};
 use async_trait::async_trait;
 use careportal_domain::audit::{AuditCheckpoint, AuditEntry, AuditEvent};
@@ -9,6 +9,87 @@ use careportal_domain::{ClientId, TenantId};
 use careportal_store::{AuditQuery, AuditStore, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::{mpsc, oneshot};
+
+/// The most entries one transaction writes.
+const MOST_PER_BATCH: usize = 256;
+/// Entries that may wait for the writer before a request waits to hand its entry over.
+const QUEUE: usize = 4096;
+
+/// Group commit for the audit log. Every request that reads or writes client data appends
+/// an entry and may not answer before it is committed (fail-closed); one transaction per
+/// entry would make every page queue for the database's writer (SQLite has one; PostgreSQL
+/// flushes its log per commit). So entries go to one writer per store, which commits
+/// whatever has gathered while the previous batch was written, in one transaction, and then
+/// tells each request its own outcome. The writer starts on first use, in the runtime that
+/// uses it, and ends when the last clone of the store is gone.
+#[derive(Clone, Default)]
+pub(crate) struct AuditQueue(Arc<Mutex<Option<mpsc::Sender<Waiting>>>>);
+
+impl std::fmt::Debug for AuditQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditQueue")
+    }
+}
+
+pub(crate) struct Waiting {
+    tenant: TenantId,
+    event: AuditEvent,
+    done: oneshot::Sender<StoreResult<()>>,
+}
+
+impl AuditQueue {
+    fn sender(&self, pool: &sqlx::Pool<Db>, clock: &Arc<dyn careportal_domain::clock::Clock>) -> mpsc::Sender<Waiting> {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(sender) = slot.as_ref().filter(|s| !s.is_closed()) {
+            return sender.clone();
+        }
+        let (sender, receiver) = mpsc::channel(QUEUE);
+        tokio::spawn(write_batches(pool.clone(), clock.clone(), receiver));
+        *slot = Some(sender.clone());
+        sender
+    }
+}
+
+async fn write_batches(
+    pool: sqlx::Pool<Db>,
+    clock: Arc<dyn careportal_domain::clock::Clock>,
+    mut receiver: mpsc::Receiver<Waiting>,
+) {
+    let mut batch = Vec::with_capacity(MOST_PER_BATCH);
+    while receiver.recv_many(&mut batch, MOST_PER_BATCH).await > 0 {
+        let outcome = write_batch(&pool, clock.now(), &batch).await;
+        if outcome.is_ok() || batch.len() == 1 {
+            for waiting in batch.drain(..) {
+                let _ = waiting.done.send(outcome.clone());
+            }
+            continue;
+        }
+        // One entry's failure must not become another's: each alone, with its own outcome.
+        for waiting in batch.drain(..) {
+            let outcome = write_batch(&pool, clock.now(), std::slice::from_ref(&waiting)).await;
+            let _ = waiting.done.send(outcome);
+        }
+    }
+}
+
+/// The entries in one transaction, each tenant's in the order they came.
+async fn write_batch(pool: &sqlx::Pool<Db>, at: DateTime<Utc>, batch: &[Waiting]) -> StoreResult<()> {
+    let mut tenants: Vec<TenantId> = Vec::new();
+    for waiting in batch {
+        if !tenants.contains(&waiting.tenant) {
+            tenants.push(waiting.tenant);
+        }
+    }
+    let mut tx = begin_write(pool).await?;
+    for tenant in tenants {
+        let events: Vec<AuditEvent> = batch.iter().filter(|w| w.tenant == tenant).map(|w| w.event.clone()).collect();
+        insert_audits(&mut tx, tenant, &events, at).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
 
 fn checkpoint_from_row(row: &super::DbRow) -> StoreResult<AuditCheckpoint> {
     Ok(AuditCheckpoint {
@@ -23,10 +104,17 @@ fn checkpoint_from_row(row: &super::DbRow) -> StoreResult<AuditCheckpoint> {
 #[async_trait]
 impl AuditStore for SqlStore {
     async fn append_audit(&self, tenant: TenantId, event: &AuditEvent) -> StoreResult<()> {
-        let mut tx = begin_write(&self.pool).await?;
-        insert_audit(&mut tx, tenant, event, self.now()).await?;
-        tx.commit().await?;
-        Ok(())
+        let (done, written) = oneshot::channel();
+        let waiting = Waiting { tenant, event: event.clone(), done };
+        match self.audit_queue.sender(&self.pool, &self.clock).send(waiting).await {
+            Ok(()) => written.await.unwrap_or_else(|_| {
+                // The writer stopped (its runtime is ending) without saying whether the batch
+                // was committed: fail closed rather than write the entry a second time.
+                Err(careportal_store::StoreError::Unavailable("het logboek schrijft niet meer".into()))
+            }),
+            // No writer took it, so it is certainly not written: write it here.
+            Err(mpsc::error::SendError(waiting)) => write_batch(&self.pool, self.now(), &[waiting]).await,
+        }
     }
 
     async fn audit_of_client(&self, tenant: TenantId, client: ClientId, limit: u32) -> StoreResult<Vec<AuditEntry>> {

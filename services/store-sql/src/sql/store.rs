@@ -178,6 +178,26 @@ impl Store for SqlStore {
         }
     }
 
+    async fn tenant_version_by_host(&self, host: &str, dev_hosts: bool) -> StoreResult<Option<(TenantId, i64)>> {
+        let row = sqlx::query(
+            "SELECT t.id, t.version FROM tenant_hosts h JOIN tenants t ON t.id = h.tenant_id WHERE h.hostname = $1",
+        )
+        .bind(host)
+        .fetch_optional(&self.pool)
+        .await?;
+        let row = match (row, host.strip_suffix(".localhost")) {
+            (Some(row), _) => Some(row),
+            (None, Some(slug)) if dev_hosts && !slug.contains('.') => {
+                sqlx::query("SELECT t.id, t.version FROM tenants t WHERE t.slug = $1")
+                    .bind(slug)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+            _ => None,
+        };
+        row.map(|row| Ok((TenantId::from_uuid(row.try_get("id")?), row.try_get("version")?))).transpose()
+    }
+
     async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>> {
         let row = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants t WHERE t.slug = $1"))
             .bind(slug)

@@ -31,7 +31,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::people::{ClientLink, Relation};
-use careportal_domain::rights::{Action, Rights, Subject, decide};
+use careportal_domain::rights::{Action, Rights, Subject};
 use careportal_domain::tenant::{MessageRecipient, Module};
 use serde::{Deserialize, Serialize};
 use tera::Context;
@@ -103,8 +103,8 @@ impl Care {
             .and_then(|chosen| links.iter().find(|l| l.client.id == chosen))
             .or_else(|| links.first())
             .cloned();
-        let rights = match (&current, state.store.tenant_rights(tenant.id).await?) {
-            (Some(link), Some(policy)) => {
+        let rights = match &current {
+            Some(link) => {
                 let subject =
                     Subject { account: signed_in.account.id, role: link.relation.as_str(), client: link.client.id };
                 // A contact person holds what the client gave them, where the tenant lets
@@ -114,9 +114,9 @@ impl Care {
                 } else {
                     Vec::new()
                 };
-                decide(&policy, subject, &grants).await?
+                state.rights.rights(state.store.as_ref(), &tenant, subject, &grants).await?
             }
-            _ => Rights::default(),
+            None => Rights::default(),
         };
         let has_invoices = match &current {
             Some(link) if tenant.config.modules.contains_key(Module::Invoices.key()) => {
@@ -234,7 +234,10 @@ impl Care {
     /// the banner with whose record this is, the switch between clients and the menu.
     pub fn context(&self, jar: CookieJar, active: Module) -> (CookieJar, Context) {
         let (jar, mut context) = form_context(&self.state, &self.tenant, &self.request_id, jar);
-        context.insert("user", &UserView::of(&self.signed_in.account, &self.tenant));
+        context.insert(
+            "user",
+            &UserView::of(&self.signed_in.account, &self.signed_in.session, &self.tenant, self.state.clock.now()),
+        );
         context.insert("is_staff", &self.is_staff);
         let menu: Vec<MenuItem> = MODULES_WITH_PAGES
             .into_iter()

@@ -55,7 +55,7 @@ pub(super) async fn password_page(
     let Pages { state, tenant, request_id } = pages;
     let (jar, mut context) = form_context(state, tenant, request_id, jar);
     if session.stage == SessionStage::Active {
-        context.insert("user", &crate::pages::UserView::of(account, tenant));
+        context.insert("user", &crate::pages::UserView::of(account, session, tenant, state.clock.now()));
     }
     context.insert("forced", &(session.stage == SessionStage::ChangePassword));
     context.insert("rules", &rules_text(&tenant.config.auth.password));

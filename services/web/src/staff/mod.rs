@@ -144,7 +144,10 @@ impl Staff {
 
     pub fn context(&self, jar: CookieJar, title: &str) -> (CookieJar, Context) {
         let (jar, mut context) = form_context(&self.state, &self.tenant, &self.request_id, jar);
-        context.insert("user", &UserView::of(&self.signed_in.account, &self.tenant));
+        context.insert(
+            "user",
+            &UserView::of(&self.signed_in.account, &self.signed_in.session, &self.tenant, self.state.clock.now()),
+        );
         context.insert("is_staff", &true);
         context.insert(
             "staff",
