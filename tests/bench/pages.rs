@@ -98,14 +98,15 @@ async fn measure(backend: Backend, run: Duration) {
         load::run(portal.address, 8, run, load::get(HOST, "/home", &portal.cookie)),
     );
     println!(
-        "{:<34} {:>5} {:>9.1} {:>8.1} {:>8.1} {:>7} {:>9.0}% of Argon2 alone ({argon:.1}/s)",
+        "{:<34} {:>5} {:>9.1} {:>8.1} {:>8.1} {:>7} {:>9.0}% of Argon2 alone ({argon:.1}/s){}",
         "Login (password, Argon2id 19 MiB)",
         16,
         burst.per_second(),
         burst.p50_ms(),
         burst.p99_ms(),
         burst.errors,
-        100.0 * burst.per_second() / argon
+        100.0 * burst.per_second() / argon,
+        error_statuses(&burst)
     );
     row("/home at rest", 8, &idle, None);
     row("/home during the login burst", 8, &during, None);
@@ -120,12 +121,26 @@ async fn timed(address: SocketAddr, connections: usize, run: Duration, make: loa
 fn row(label: &str, connections: usize, figures: &Figures, reference: Option<f64>) {
     let ratio = reference.map_or(String::new(), |r| format!("{:.0}%", 100.0 * figures.per_second() / r));
     println!(
-        "{label:<34} {connections:>5} {:>9.0} {:>8.1} {:>8.1} {:>7} {ratio:>10}",
+        "{label:<34} {connections:>5} {:>9.0} {:>8.1} {:>8.1} {:>7} {ratio:>10}{}",
         figures.per_second(),
         figures.p50_ms(),
         figures.p99_ms(),
-        figures.errors
+        figures.errors,
+        error_statuses(figures)
     );
+}
+
+/// "  (HTTP 503 ×12, no answer ×1)" when there were errors.
+fn error_statuses(figures: &Figures) -> String {
+    if figures.error_statuses.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = figures
+        .error_statuses
+        .iter()
+        .map(|(status, n)| if *status == 0 { format!("no answer ×{n}") } else { format!("HTTP {status} ×{n}") })
+        .collect();
+    format!("  ({})", each.join(", "))
 }
 
 /// The portal on a fresh database, with one family's year of care in it.

@@ -20,6 +20,8 @@ pub struct Figures {
     pub requests: usize,
     /// Answers other than 2xx/3xx, and requests that got no answer at all.
     pub errors: usize,
+    /// The statuses of the errors that had an answer, by count (0: no answer at all).
+    pub error_statuses: std::collections::BTreeMap<u16, usize>,
     pub elapsed: Duration,
     latencies: Vec<Duration>,
 }
@@ -88,8 +90,11 @@ pub async fn run(address: SocketAddr, connections: usize, duration: Duration, ma
     let mut figures = Figures::default();
     for task in tasks {
         if let Ok((latencies, errors)) = task.await {
-            figures.requests += latencies.len() + errors;
-            figures.errors += errors;
+            figures.requests += latencies.len() + errors.len();
+            figures.errors += errors.len();
+            for status in errors {
+                *figures.error_statuses.entry(status).or_default() += 1;
+            }
             figures.latencies.extend(latencies);
         }
     }
@@ -103,40 +108,41 @@ async fn one_connection(
     number: usize,
     deadline: Instant,
     make: MakeRequest,
-) -> (Vec<Duration>, usize) {
+) -> (Vec<Duration>, Vec<u16>) {
     let mut latencies = Vec::new();
-    let mut errors = 0;
+    let mut errors = Vec::new();
     'connect: while Instant::now() < deadline {
         let Ok(stream) = tokio::net::TcpStream::connect(address).await else {
-            errors += 1;
+            errors.push(0);
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
         let _ = stream.set_nodelay(true);
         let Ok((mut sender, connection)) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await else {
-            errors += 1;
+            errors.push(0);
             continue;
         };
         tokio::spawn(connection);
         while Instant::now() < deadline {
             if sender.ready().await.is_err() {
-                errors += 1;
+                errors.push(0);
                 continue 'connect;
             }
             let sent = Instant::now();
             let Ok(response) = sender.send_request(make(number)).await else {
-                errors += 1;
+                errors.push(0);
                 continue 'connect;
             };
+            let status = response.status().as_u16();
             let ok = response.status().is_success() || response.status().is_redirection();
             if response.into_body().collect().await.is_err() {
-                errors += 1;
+                errors.push(0);
                 continue 'connect;
             }
             if ok {
                 latencies.push(sent.elapsed());
             } else {
-                errors += 1;
+                errors.push(status);
             }
         }
     }

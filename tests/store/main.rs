@@ -27,6 +27,7 @@ on_both_backends!(
     tenants_are_found_by_host,
     a_client_of_one_tenant_cannot_be_read_changed_or_listed_through_another,
     accounts_and_links_stay_inside_their_tenant,
+    a_care_context_is_read_whole_and_only_inside_its_tenant,
     references_are_unique_per_tenant_only,
     every_write_is_audited,
     the_audit_log_cannot_be_changed,
@@ -233,6 +234,54 @@ async fn accounts_and_links_stay_inside_their_tenant(backend: Backend) {
     let error =
         s.store.create_account(a, &origin(), &new_account("MARJA@example.nl", "Marja", "Dubbel")).await.unwrap_err();
     assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+}
+
+/// #14: a care page's context (links, each client's photo and invoices, staff or not, an
+/// invitation waiting) in one read, on both databases, and never another tenant's.
+async fn a_care_context_is_read_whole_and_only_inside_its_tenant(backend: Backend) {
+    use careportal_domain::record::documents::{DocumentKind, NewDocument};
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let thomas = s.store.create_client(a, &origin(), &new_client("SIL-1", "Thomas", "Vries")).await.unwrap();
+    let anna = s.store.create_client(a, &origin(), &new_client("SIL-2", "Anna", "Bakker")).await.unwrap();
+    let marja = s.store.create_account(a, &origin(), &new_account("marja@example.nl", "Marja", "Vries")).await.unwrap();
+
+    let nobody = s.store.care_context(a, marja.id).await.unwrap();
+    assert!(nobody.links.is_empty() && !nobody.is_staff && nobody.maybe_invited, "unknown, so Home asks");
+
+    s.store.link_account(a, &origin(), marja.id, thomas.id, Relation::Representative).await.unwrap();
+    s.store.link_account(a, &origin(), marja.id, anna.id, Relation::Representative).await.unwrap();
+    s.store.set_client_photo(a, &origin(), thomas.id, Some("foto-thomas")).await.unwrap();
+    let invoice = NewDocument {
+        kind: DocumentKind::Invoice,
+        title: "Factuur november".into(),
+        date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        blob_key: "factuur".into(),
+        sha256: "0".repeat(64),
+        size: 1,
+        content_type: "application/pdf".into(),
+    };
+    s.store.add_document(a, &origin(), anna.id, &invoice).await.unwrap();
+    let context = s.store.care_context(a, marja.id).await.unwrap();
+    let seen: Vec<(&str, Option<&str>, bool)> =
+        context.links.iter().map(|l| (l.link.client.reference.as_str(), l.photo.as_deref(), l.has_invoices)).collect();
+    assert_eq!(seen, [("SIL-2", None, true), ("SIL-1", Some("foto-thomas"), false)], "ordered by name");
+    assert!(!context.is_staff);
+    assert!(!context.maybe_invited, "known: nothing waits");
+
+    s.store.add_staff_role(a, &origin(), marja.id, careportal_domain::staff::StaffRole::Coordinator).await.unwrap();
+    let other = s.store.create_client(a, &origin(), &new_client("SIL-3", "Kees", "Smit")).await.unwrap();
+    let week = s.clock.now() + chrono::Duration::days(7);
+    s.store.invite_link(a, &origin(), marja.id, other.id, Relation::Contact, week).await.unwrap();
+    let context = s.store.care_context(a, marja.id).await.unwrap();
+    assert!(context.is_staff && context.maybe_invited);
+    s.clock.advance(chrono::Duration::days(8));
+    assert!(!s.store.care_context(a, marja.id).await.unwrap().maybe_invited, "an expired invitation waits no more");
+
+    // Through the other tenant: nothing of it.
+    let elsewhere = s.store.care_context(b, marja.id).await.unwrap();
+    assert!(elsewhere.links.is_empty() && !elsewhere.is_staff);
 }
 
 async fn references_are_unique_per_tenant_only(backend: Backend) {

@@ -28,6 +28,10 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
+            // No ping before each use (a round trip per statement): a connection broken by a
+            // server restart fails its next statement, which the page answers with the
+            // branded 503 and the pool then drops, so the pool heals within a few requests.
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Ok(Self { pool, clock, audit_queue: audit::AuditQueue::default() })

@@ -34,7 +34,13 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(max_connections.max(1)).connect_with(options).await?;
+        // No ping before each use: a ping is a round trip to the connection's thread, as dear as
+        // the statement itself, and a file does not go away under an open connection.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await?;
         Ok(Self { pool, clock, audit_queue: audit::AuditQueue::default() })
     }
 }

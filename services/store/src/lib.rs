@@ -25,7 +25,7 @@ pub use error::StoreError;
 pub use exports::ExportStore;
 pub use invitations::InvitationStore;
 pub use record::{ConsentAnswer, EcdItem, RecordStore, Upserted};
-pub use records::{AppliedTenant, MessageStatus};
+pub use records::{AppliedTenant, CareContext, CareLink, MessageStatus};
 pub use sync::{
     EcdAppointment, EcdForm, EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish,
     SyncStore,
@@ -143,6 +143,9 @@ pub trait Store:
     ) -> StoreResult<bool>;
     /// The clients an account may act for.
     async fn account_links(&self, tenant: TenantId, account: AccountId) -> StoreResult<Vec<ClientLink>>;
+    /// [`Store::account_links`] with each client's photo and whether they receive invoices,
+    /// and whether the account is staff: a care page's context, one statement when linked.
+    async fn care_context(&self, tenant: TenantId, account: AccountId) -> StoreResult<CareContext>;
     /// The accounts linked to a client, with their relation.
     async fn client_accounts(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<(Account, Relation)>>;
 
@@ -221,6 +224,10 @@ pub trait Store:
         max: u32,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Gives back a try taken by a check that found the right password: only guesses use up
+    /// the round (a person who gets the password right and then abandons the code step,
+    /// five times, must not be refused the sixth time).
+    async fn give_back_password_try(&self, tenant: TenantId, account: AccountId) -> StoreResult<()>;
     async fn lock_account(&self, tenant: TenantId, account: AccountId, until: DateTime<Utc>) -> StoreResult<()>;
     async fn record_login_success(&self, tenant: TenantId, account: AccountId) -> StoreResult<()>;
 

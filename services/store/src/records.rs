@@ -2,6 +2,27 @@
 
 use careportal_domain::TenantId;
 
+/// What a signed-in page needs of the account before it reads the record, read in one
+/// statement: the clients it acts for, with what each one's header and menu need.
+#[derive(Debug, Clone, Default)]
+pub struct CareContext {
+    pub links: Vec<CareLink>,
+    /// A member of staff too (the header offers Beheer).
+    pub is_staff: bool,
+    /// An invitation may wait for the account's answer: false only when it is known that
+    /// none does, so Home need not ask for them.
+    pub maybe_invited: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CareLink {
+    pub link: careportal_domain::people::ClientLink,
+    /// The blob key of the client's photo.
+    pub photo: Option<String>,
+    /// Facturen shows only for clients who receive invoices.
+    pub has_invoices: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppliedTenant {
     pub id: TenantId,

@@ -64,7 +64,7 @@ struct NewSince {
 
 /// Reports of the past days on the home page, as the manual's start screen shows them.
 const RECENT_DAYS: u64 = 7;
-const RECENT_REPORTS: u32 = 5;
+const RECENT_REPORTS: usize = 5;
 const RECENT_MESSAGES: usize = 5;
 /// Pages opened within this time of each other are one visit.
 const VISIT_GAP_MINUTES: i64 = 30;
@@ -120,12 +120,21 @@ async fn home(
     };
     context.insert("plan_notice", &plan_notice);
     context.insert("plans_waiting", &crate::record::plans::waiting(&care).await?);
+    // One read serves both the past days' reports and the count of those new since the
+    // previous visit: the newest reports back to whichever of the two moments is earlier.
+    let mut new_reports = 0;
     if care.may(Module::Reports, Action::Read) {
         let today = careportal_domain::time::local_date(now);
         let since = today.checked_sub_days(chrono::Days::new(RECENT_DAYS)).unwrap_or(today);
-        let range = TimeRange { from: Some(careportal_domain::time::start_of_day(since)), until: None };
-        let recent = store.reports(tenant, client, range, RECENT_REPORTS).await?;
-        context.insert("reports", &recent.iter().map(ReportView::of).collect::<Vec<_>>());
+        let recent_from = careportal_domain::time::start_of_day(since);
+        let from = previous.map_or(recent_from, |p| p.min(recent_from));
+        let range = TimeRange { from: Some(from), until: None };
+        let newest = store.reports(tenant, client, range, NEW_COUNT_LIMIT).await?;
+        let recent = newest.iter().filter(|r| r.written_at >= recent_from).take(RECENT_REPORTS);
+        context.insert("reports", &recent.map(ReportView::of).collect::<Vec<_>>());
+        if let Some(previous) = previous {
+            new_reports = newest.iter().filter(|r| r.written_at >= previous).count();
+        }
         context.insert("may_write_reports", &care.may(Module::Reports, Action::Write));
         context.insert("reports_label", &care.label(Module::Reports));
     }
@@ -149,9 +158,7 @@ async fn home(
     if let Some(previous) = previous {
         let range = TimeRange { from: Some(previous), until: None };
         let mut new = NewSince { since: crate::record::moment(previous), ..Default::default() };
-        if care.may(Module::Reports, Action::Read) {
-            new.reports = store.reports(tenant, client, range, NEW_COUNT_LIMIT).await?.len();
-        }
+        new.reports = new_reports;
         if care.may(Module::Measurements, Action::Read) {
             let latest = store.measurements(tenant, client, None, NEW_COUNT_LIMIT).await?;
             new.measurements = latest.iter().filter(|m| range.contains(m.measured_at)).count();
@@ -179,6 +186,9 @@ struct InvitationView {
 /// What waits for the signed-in person's answer.
 async fn waiting_invitations(care: &Care) -> Result<Vec<InvitationView>, AppError> {
     let now = care.state.clock.now();
+    if !care.maybe_invited {
+        return Ok(Vec::new());
+    }
     let found = care.state.store.link_invitations(care.tenant.id, care.signed_in.account.id, now).await?;
     // The names of the clients the person is invited to are client data too: each shown
     // invitation is logged as a read, against its client.

@@ -19,7 +19,7 @@ use careportal_domain::signin::{
 };
 use careportal_domain::tenant::{PolicyRule, RightsPolicy, Tenant, TenantBundle};
 use careportal_domain::{AccountId, ClientId, TenantId};
-use careportal_store::{AppliedTenant, Backend, MessageStatus, Store, StoreError, StoreResult};
+use careportal_store::{AppliedTenant, Backend, CareContext, CareLink, MessageStatus, Store, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -460,6 +460,46 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn care_context(&self, tenant: TenantId, account: AccountId) -> StoreResult<CareContext> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CLIENT_COLUMNS}, ac.relation, \
+               (SELECT p.blob_key FROM client_photos p \
+                 WHERE p.tenant_id = ac.tenant_id AND p.client_id = ac.client_id) AS photo_key, \
+               EXISTS (SELECT 1 FROM documents d WHERE d.tenant_id = ac.tenant_id \
+                 AND d.client_id = ac.client_id AND d.kind = 'invoice') AS has_invoices, \
+               EXISTS (SELECT 1 FROM staff_roles r \
+                 WHERE r.tenant_id = ac.tenant_id AND r.account_id = ac.account_id) AS is_staff, \
+               EXISTS (SELECT 1 FROM link_invitations i WHERE i.tenant_id = ac.tenant_id \
+                 AND i.account_id = ac.account_id AND i.expires_at > $3) AS invited \
+             FROM account_clients ac \
+             JOIN clients c ON c.tenant_id = ac.tenant_id AND c.id = ac.client_id \
+             WHERE ac.tenant_id = $1 AND ac.account_id = $2 ORDER BY c.family_name, c.given_name"
+        ))
+        .bind(tenant.as_uuid())
+        .bind(account.as_uuid())
+        .bind(self.now())
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(first) = rows.first() else {
+            // Linked to no one: staff only, or nobody yet.
+            let is_staff = !self.staff_roles(tenant, account).await?.is_empty();
+            return Ok(CareContext { links: Vec::new(), is_staff, maybe_invited: true });
+        };
+        let is_staff = first.try_get("is_staff")?;
+        let maybe_invited = first.try_get("invited")?;
+        let links = rows
+            .iter()
+            .map(|row| {
+                Ok(CareLink {
+                    link: ClientLink { client: client_from_row(row)?, relation: relation_from_row(row)? },
+                    photo: row.try_get("photo_key")?,
+                    has_invoices: row.try_get("has_invoices")?,
+                })
+            })
+            .collect::<StoreResult<_>>()?;
+        Ok(CareContext { links, is_staff, maybe_invited })
+    }
+
     async fn client_accounts(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<(Account, Relation)>> {
         let rows = sqlx::query(&format!(
             "SELECT {ACCOUNT_COLUMNS}, ac.relation FROM account_clients ac \
@@ -759,6 +799,18 @@ impl Store for SqlStore {
         .execute(&self.pool)
         .await?;
         Ok(taken.rows_affected() == 1)
+    }
+
+    async fn give_back_password_try(&self, tenant: TenantId, account: AccountId) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE credentials SET password_tries = password_tries - 1 \
+             WHERE tenant_id = $1 AND account_id = $2 AND password_tries > 0",
+        )
+        .bind(tenant.as_uuid())
+        .bind(account.as_uuid())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn lock_account(&self, tenant: TenantId, account: AccountId, until: DateTime<Utc>) -> StoreResult<()> {

@@ -74,6 +74,8 @@ pub struct Care {
     pub is_staff: bool,
     /// The blob key of the open client's photo, shown in the header to whoever sees Home.
     pub client_photo: Option<String>,
+    /// False when it is known that no invitation waits for this person's answer.
+    pub maybe_invited: bool,
 }
 
 impl FromRequestParts<AppState> for Care {
@@ -96,13 +98,16 @@ impl Care {
         signed_in: SignedIn,
         client_info: ClientInfo,
     ) -> Result<Care, AppError> {
-        let links = state.store.account_links(tenant.id, signed_in.account.id).await?;
-        let current = signed_in
+        // One statement: the links, the open client's photo and invoices, and staff or not.
+        let context = state.store.care_context(tenant.id, signed_in.account.id).await?;
+        let open = signed_in
             .session
             .client
-            .and_then(|chosen| links.iter().find(|l| l.client.id == chosen))
-            .or_else(|| links.first())
+            .and_then(|chosen| context.links.iter().find(|l| l.link.client.id == chosen))
+            .or_else(|| context.links.first())
             .cloned();
+        let current = open.as_ref().map(|o| o.link.clone());
+        let links: Vec<ClientLink> = context.links.into_iter().map(|l| l.link).collect();
         let rights = match &current {
             Some(link) => {
                 let subject =
@@ -118,20 +123,10 @@ impl Care {
             }
             None => Rights::default(),
         };
-        let has_invoices = match &current {
-            Some(link) if tenant.config.modules.contains_key(Module::Invoices.key()) => {
-                let kind = careportal_domain::record::documents::DocumentKind::Invoice;
-                state.store.has_documents(tenant.id, link.client.id, kind).await?
-            }
-            _ => false,
-        };
-        let is_staff = !state.store.staff_roles(tenant.id, signed_in.account.id).await?.is_empty();
-        let client_photo = match &current {
-            Some(link) if rights.allows(Module::Home, Action::Read) => {
-                state.store.client_photo(tenant.id, link.client.id).await?
-            }
-            _ => None,
-        };
+        let has_invoices =
+            tenant.config.modules.contains_key(Module::Invoices.key()) && open.as_ref().is_some_and(|o| o.has_invoices);
+        let (is_staff, maybe_invited) = (context.is_staff, context.maybe_invited);
+        let client_photo = open.and_then(|o| o.photo).filter(|_| rights.allows(Module::Home, Action::Read));
         Ok(Care {
             state,
             tenant,
@@ -144,6 +139,7 @@ impl Care {
             has_invoices,
             is_staff,
             client_photo,
+            maybe_invited,
         })
     }
 

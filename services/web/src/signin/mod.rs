@@ -146,6 +146,7 @@ async fn check_password(
     if let Some(key) = &fence {
         state.store.give_back_hit(tenant.id, key, window).await?;
     }
+    state.store.give_back_password_try(tenant.id, account.id).await?;
     Ok(PasswordCheck::Right(Box::new((account, credentials))))
 }
 
@@ -192,6 +193,9 @@ pub(crate) async fn recheck_password(
         return Ok(Recheck::NotChecked);
     }
     let right = state.settings.hasher.verify(Some(stored.to_owned()), typed).await?;
+    if right {
+        state.store.give_back_password_try(tenant.id, account.id).await?;
+    }
     Ok(if right { Recheck::Right } else { Recheck::Wrong })
 }
 
