@@ -14,10 +14,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 const ENV_PREFIX: &str = "CAREPORTAL_";
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 23] = [
     "mode",
     "database_url",
     "listen",
+    "metrics_listen",
     "data_dir",
     "secret_key",
     "secret_key_file",
@@ -58,6 +59,8 @@ pub struct Config {
     pub mode: Mode,
     pub database_url: String,
     pub listen: SocketAddr,
+    /// Where Prometheus reads `/metrics`; None: not served. Never the portal's own address.
+    pub metrics_listen: Option<SocketAddr>,
     pub data_dir: PathBuf,
     secret_key: Option<SecretKey>,
     secret_key_file: Option<PathBuf>,
@@ -250,6 +253,17 @@ impl Config {
                 v.parse().map_err(|_| bad("listen", &v, &s, "een adres met poort, zoals 127.0.0.1:8080"))?
             }
         };
+        let metrics_listen = match text("metrics_listen")? {
+            None => None,
+            Some((v, s)) => Some(
+                v.parse().map_err(|_| bad("metrics_listen", &v, &s, "een adres met poort, zoals 127.0.0.1:9464"))?,
+            ),
+        };
+        if metrics_listen == Some(listen) && listen.port() != 0 {
+            return Err(ConfigError(format!(
+                "metrics_listen = \"{listen}\" is het adres van het portaal zelf; kies een eigen adres voor de metrics"
+            )));
+        }
         let secret_key = match text("secret_key")? {
             None => None,
             Some((v, s)) => Some(SecretKey::parse(&v).ok_or_else(|| {
@@ -372,6 +386,7 @@ impl Config {
             mode,
             database_url,
             listen,
+            metrics_listen,
             data_dir,
             secret_key,
             secret_key_file,
@@ -498,6 +513,9 @@ impl Config {
         );
         line("database_url", quoted(&redact_url(&self.database_url)));
         line("listen", quoted(&self.listen.to_string()));
+        if let Some(metrics) = &self.metrics_listen {
+            line("metrics_listen", quoted(&metrics.to_string()));
+        }
         line("data_dir", quoted(&self.data_dir.display().to_string()));
         line("secret_key", quoted(&secret));
         if let Some(file) = &self.secret_key_file {
@@ -630,6 +648,18 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.data_dir, PathBuf::from("./data"));
         assert_eq!(config.database_url, "sqlite://./data/careportal.db");
+    }
+
+    #[test]
+    fn metrics_need_an_address_of_their_own() {
+        let same = [("listen", "127.0.0.1:8080"), ("metrics_listen", "127.0.0.1:8080")];
+        let error = Config::from_layers(&layers(&same)).err().unwrap().to_string();
+        assert!(error.contains("eigen adres"), "{error}");
+        let error = Config::from_layers(&layers(&[("metrics_listen", "9464")])).err().unwrap().to_string();
+        assert!(error.contains("127.0.0.1:9464"), "{error}");
+        let own = Config::from_layers(&layers(&[("metrics_listen", "127.0.0.1:9464")])).unwrap();
+        assert_eq!(own.metrics_listen.map(|a| a.port()), Some(9464));
+        assert_eq!(Config::from_layers(&layers(&[])).unwrap().metrics_listen, None, "off unless asked");
     }
 
     #[test]

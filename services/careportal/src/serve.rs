@@ -30,6 +30,7 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     announce(config, store.as_ref(), address).await?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    let metrics = metrics(config, store.clone(), stop_rx.clone()).await?;
     let worker = with_worker.then(|| tokio::spawn(careportal_worker::run(jobs, worker_interval(config), stop_rx)));
 
     let header_timeout = Duration::from_secs(config.header_timeout_seconds);
@@ -37,6 +38,9 @@ pub async fn serve(config: &Config, store: Arc<dyn Store>, with_worker: bool) ->
     let _ = stop_tx.send(true);
     if let Some(worker) = worker {
         let _ = worker.await;
+    }
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
     }
     store.close().await;
     tracing::info!("gestopt");
@@ -63,13 +67,38 @@ pub async fn jobs(config: &Config, store: Arc<dyn Store>) -> Result<careportal_w
 
 pub async fn worker_only(config: &Config, store: Arc<dyn Store>) -> Result<(), Failure> {
     let (stop_tx, stop_rx) = watch::channel(false);
+    let metrics = metrics(config, store.clone(), stop_rx.clone()).await?;
     let worker =
         tokio::spawn(careportal_worker::run(jobs(config, store.clone()).await?, worker_interval(config), stop_rx));
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     store.close().await;
     Ok(())
+}
+
+/// `/metrics` on `metrics_listen`, when it is set, until `stop` turns true.
+async fn metrics(
+    config: &Config,
+    store: Arc<dyn Store>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<Option<tokio::task::JoinHandle<std::io::Result<()>>>, Failure> {
+    let Some(address) = config.metrics_listen else { return Ok(None) };
+    let Some(router) = careportal_web::metrics::router(store, clock()) else {
+        return Err(Failure::Failed("de metrics kunnen niet worden opgezet (er is al een recorder)".to_owned()));
+    };
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| Failure::Failed(format!("kan niet luisteren op {address} (metrics_listen): {e}")))?;
+    let bound = listener.local_addr().map_err(|e| Failure::Failed(e.to_string()))?;
+    println!("Metrics op http://{bound}/metrics");
+    let stopped = async move {
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+    Ok(Some(tokio::spawn(careportal_web::metrics::serve(listener, router, stopped))))
 }
 
 async fn announce(config: &Config, store: &dyn Store, address: SocketAddr) -> Result<(), Failure> {

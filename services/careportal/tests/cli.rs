@@ -455,6 +455,72 @@ fn serve_logs_request_ids_and_stops_cleanly_on_sigterm() {
     assert!(stderr.contains("worker gestopt"), "the worker finishes too: {stderr}");
 }
 
+/// #14: `/metrics` on its own address (not on the portal's), by route template and never by
+/// path, with the pool, the outbox per tenant and the request durations; it stops with serve.
+#[cfg(unix)]
+#[test]
+fn metrics_are_served_on_their_own_address_and_name_no_path() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::process::Stdio;
+
+    let get = |address: &str, host: &str, path: &str| {
+        let mut stream = TcpStream::connect(address).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        reply
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let tenants = repo().join("tenants");
+    let env = [("CAREPORTAL_DATA_DIR", "data"), ("CAREPORTAL_TENANTS_DIR", tenants.to_str().unwrap())];
+    assert!(careportal(dir.path(), &["demo"], &env).status.success());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_careportal"));
+    command.current_dir(dir.path()).args(["serve", "--no-worker"]).stdout(Stdio::piped()).stderr(Stdio::null());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CAREPORTAL_") || key == "RUST_LOG" {
+            command.env_remove(key);
+        }
+    }
+    command.envs(env).env("CAREPORTAL_LISTEN", "127.0.0.1:0").env("CAREPORTAL_METRICS_LISTEN", "127.0.0.1:0");
+    let mut child = command.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (mut portal, mut metrics) = (None, None);
+    while metrics.is_none() {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "serve said no metrics address");
+        if line.starts_with("Careportal luistert op") {
+            portal = line.split_whitespace().nth(3).map(str::to_owned);
+        }
+        if let Some(url) = line.trim().strip_prefix("Metrics op http://") {
+            metrics = url.strip_suffix("/metrics").map(str::to_owned);
+        }
+    }
+    let (portal, metrics) = (portal.unwrap(), metrics.unwrap());
+    assert!(get(&portal, "siloah.localhost", "/inloggen").starts_with("HTTP/1.1 200"));
+    get(&portal, "siloah.localhost", "/wachtwoord-herstellen/GeheimHersteltoken1234567890");
+    assert!(get(&portal, "siloah.localhost", "/metrics").starts_with("HTTP/1.1 404"), "not on the portal's hosts");
+
+    let text = get(&metrics, "metrics", "/metrics");
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    for expected in [
+        "careportal_http_requests_total{route=\"/inloggen\",method=\"GET\",status=\"200\"} 1",
+        "careportal_http_requests_total{route=\"/wachtwoord-herstellen/{token}\"",
+        "careportal_http_request_duration_seconds_bucket{route=\"/inloggen\",le=\"0.05\"}",
+        "careportal_db_pool_connections{state=\"max\"} 10",
+        "careportal_db_up 1",
+        "careportal_outbox_waiting{tenant=\"siloah\",channel=\"email\"} 0",
+        "careportal_outbox_waiting{tenant=\"salem\",channel=\"sms\"} 0",
+    ] {
+        assert!(text.contains(expected), "{expected} not in {text}");
+    }
+    assert!(!text.contains("GeheimHersteltoken"), "a path's token never becomes a label");
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success(), "serve and its metrics stop cleanly");
+}
+
 fn mails_in(dir: &Path) -> Vec<String> {
     let mut files: Vec<_> = std::fs::read_dir(dir).map(|e| e.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     files.sort();

@@ -110,8 +110,14 @@ pub async fn deliver_due(
                 }
             }
         };
+        let counted = |outcome: &'static str| {
+            let (slug, channel) = (tenant.slug.as_str().to_owned(), message.channel.as_str());
+            metrics::counter!("careportal_messages_total", "tenant" => slug, "channel" => channel, "outcome" => outcome)
+                .increment(1);
+        };
         match result {
             Ok(()) => {
+                counted("sent");
                 store.message_sent(tenant.id, message.id).await?;
                 round.sent += 1;
             }
@@ -120,6 +126,7 @@ pub async fn deliver_due(
                 // text without any address or number it quoted ("550 <x@y>: unknown user").
                 let error = without_recipients(&error.to_string(), &message.recipient);
                 tracing::error!(tenant = %tenant.slug, message = %message.id, %error, "bericht opgegeven");
+                counted("failed");
                 store.message_failed(tenant.id, message.id, &error).await?;
                 round.failed += 1;
             }
@@ -127,6 +134,7 @@ pub async fn deliver_due(
                 let error = without_recipients(&error.to_string(), &message.recipient);
                 tracing::warn!(tenant = %tenant.slug, message = %message.id, attempts = message.attempts, %error, "bericht later opnieuw");
                 let at = now + retry_delay(message.attempts);
+                counted("retried");
                 store.message_retry(tenant.id, message.id, at, &error).await?;
                 round.retried += 1;
             }

@@ -25,7 +25,7 @@ pub use error::StoreError;
 pub use exports::ExportStore;
 pub use invitations::InvitationStore;
 pub use record::{ConsentAnswer, EcdItem, RecordStore, Upserted};
-pub use records::{AppliedTenant, CareContext, CareLink, MessageStatus};
+pub use records::{AppliedTenant, CareContext, CareLink, MessageStatus, MessagesWaiting, PoolUse};
 pub use sync::{
     EcdAppointment, EcdForm, EcdMeasurement, EcdMessage, EcdReport, OutboxDepth, ParkedItem, StreamClaim, StreamFinish,
     SyncStore,
@@ -83,6 +83,8 @@ pub trait Store:
     async fn migrate(&self) -> StoreResult<()>;
     /// A cheap round trip, for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
+    /// The connection pool as it is now (for the metrics).
+    fn pool_use(&self) -> PoolUse;
     async fn close(&self);
 
     // --- Tenants. The tenant is what these find, so they are the only calls without one.
@@ -345,6 +347,8 @@ pub trait Store:
     async fn message_retry(&self, tenant: TenantId, id: MessageId, at: DateTime<Utc>, error: &str) -> StoreResult<()>;
     async fn message_failed(&self, tenant: TenantId, id: MessageId, error: &str) -> StoreResult<()>;
     async fn message_status(&self, tenant: TenantId, id: MessageId) -> StoreResult<Option<MessageStatus>>;
+    /// How many e-mails and how many SMS wait to be sent (for the metrics).
+    async fn messages_waiting(&self, tenant: TenantId) -> StoreResult<MessagesWaiting>;
 
     // --- Forgotten passwords.
 

@@ -23,6 +23,21 @@ pub struct CareLink {
     pub has_invoices: bool,
 }
 
+/// Messages waiting in the outbox, per channel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MessagesWaiting {
+    pub email: u64,
+    pub sms: u64,
+}
+
+/// The database pool: connections open, of those idle, and the most there may be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolUse {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppliedTenant {
     pub id: TenantId,

@@ -14,6 +14,7 @@ pub mod home;
 mod home_glance;
 mod invitations;
 mod landing;
+pub mod metrics;
 mod pages;
 mod profile;
 mod profile_phone;

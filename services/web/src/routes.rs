@@ -111,6 +111,7 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), security::headers))
         .layer(axum::middleware::from_fn(small_bodies::read_first))
         .layer(request_id::trace_layer())
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(from_fn_with_state(state.clone(), request_id::assign))
         .with_state(state)
 }

@@ -19,7 +19,10 @@ use careportal_domain::signin::{
 };
 use careportal_domain::tenant::{PolicyRule, RightsPolicy, Tenant, TenantBundle};
 use careportal_domain::{AccountId, ClientId, TenantId};
-use careportal_store::{AppliedTenant, Backend, CareContext, CareLink, MessageStatus, Store, StoreError, StoreResult};
+use careportal_store::{
+    AppliedTenant, Backend, CareContext, CareLink, MessageStatus, MessagesWaiting, PoolUse, Store, StoreError,
+    StoreResult,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -63,6 +66,14 @@ impl Store for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    fn pool_use(&self) -> PoolUse {
+        PoolUse {
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     async fn close(&self) {
@@ -1434,6 +1445,26 @@ impl Store for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn messages_waiting(&self, tenant: TenantId) -> StoreResult<MessagesWaiting> {
+        let rows = sqlx::query(
+            "SELECT channel, COUNT(*) AS waiting FROM outbox \
+             WHERE tenant_id = $1 AND sent_at IS NULL AND failed_at IS NULL GROUP BY channel",
+        )
+        .bind(tenant.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut depth = MessagesWaiting::default();
+        for row in rows {
+            let channel: String = row.try_get("channel")?;
+            let waiting = u64::try_from(row.try_get::<i64, _>("waiting")?).unwrap_or(0);
+            match channel.as_str() {
+                "email" => depth.email = waiting,
+                _ => depth.sms = waiting,
+            }
+        }
+        Ok(depth)
     }
 
     async fn message_sent(&self, tenant: TenantId, id: MessageId) -> StoreResult<()> {

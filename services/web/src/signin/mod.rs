@@ -212,6 +212,7 @@ pub(crate) async fn count_failure(
     origin: &Origin,
     reason: &str,
 ) -> Result<bool, AppError> {
+    crate::metrics::login(tenant.slug.as_str(), false);
     let count = state.store.record_login_failure(tenant.id, account.id).await?;
     let now = state.clock.now();
     if let Some(until) = lock_after_failure(&tenant.config.auth.lockout, count, now) {
@@ -348,6 +349,7 @@ async fn start_stage(
         None => state.store.create_session(tenant.id, &new).await?,
     }
     if stage == SessionStage::Active {
+        crate::metrics::login(tenant.slug.as_str(), true);
         state.store.record_login_success(tenant.id, account.id).await?;
         state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGIN_SUCCEEDED, None, "")).await?;
     }
