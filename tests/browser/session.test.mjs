@@ -101,11 +101,14 @@ test('siloah: twee minuten voor het einde van de sessie een waarschuwing met Bli
   assert.equal(await warning.isVisible(), false);
   await page.reload();
   await page.getByRole('heading', { level: 1, name: /^Welkom, / }).waitFor();
-  // Ignored: at the end of the idle time the page goes to the login, saying why. (The
-  // server's session ends by its own clock, tested over HTTP; here only the page's clock
-  // moved, so the server still knows the session and sends it home.)
+  // At the end of the idle time the page logs out on the server and goes to the login,
+  // saying why; the old session opens nothing after.
   const leaving = page.waitForRequest(/\/inloggen\?verlopen=1$/);
   await page.clock.runFor('15:01');
   await leaving;
+  await page.getByText('U bent automatisch uitgelogd omdat u een tijd niets heeft gedaan.').waitFor();
+  await checkPage(page);
+  await page.goto(portal.url('siloah', '/home'));
+  await page.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();
   await page.close();
 });

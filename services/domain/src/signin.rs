@@ -139,16 +139,27 @@ pub struct Session {
     pub client: Option<ClientId>,
 }
 
+/// How far a stored last-seen moment may lag behind the session's last request. A page does
+/// not write the session each time (one write per page queued every page behind the
+/// database's writer); it writes when what is stored is this old. The idle timeout counts
+/// from the stored moment plus this lag, so a session never ends sooner than the full idle
+/// time after the last request, and at most this much later.
+pub const LAST_SEEN_LAG: Duration = Duration::minutes(1);
+
 impl Session {
-    /// Alive: within its absolute lifetime and used within the idle timeout.
+    /// Alive: within its absolute lifetime and used within the idle timeout (counted with the
+    /// lag of the stored last-seen moment, see [`LAST_SEEN_LAG`]).
     pub fn is_alive(&self, idle_minutes: u32, now: DateTime<Utc>) -> bool {
-        now < self.expires_at && now < self.last_seen_at + Duration::minutes(i64::from(idle_minutes))
+        now < self.expires_at && now < self.last_seen_at + Duration::minutes(i64::from(idle_minutes)) + LAST_SEEN_LAG
     }
 
     /// Seconds until the idle timeout, for the warning that offers to extend.
     pub fn idle_seconds_left(&self, idle_minutes: u32, now: DateTime<Utc>) -> i64 {
         let idle_end = self.last_seen_at + Duration::minutes(i64::from(idle_minutes));
-        (idle_end.min(self.expires_at) - now).num_seconds().max(0)
+        // Rounded up: the page reads this a few milliseconds after the request was seen,
+        // and 899.99 seconds must not become a warning one second early.
+        let millis = (idle_end.min(self.expires_at) - now).num_milliseconds().max(0);
+        (millis + 999) / 1000
     }
 }
 
@@ -229,8 +240,11 @@ mod tests {
             pending_phone: None,
         };
         assert!(session.is_alive(15, now() + Duration::minutes(14)));
-        assert!(!session.is_alive(15, now() + Duration::minutes(15)));
+        // The stored moment may be up to a minute older than the last request: never sooner.
+        assert!(session.is_alive(15, now() + Duration::minutes(15) + Duration::seconds(59)));
+        assert!(!session.is_alive(15, now() + Duration::minutes(16)));
         assert_eq!(session.idle_seconds_left(15, now() + Duration::minutes(10)), 300);
+        assert_eq!(session.idle_seconds_left(15, now() + Duration::milliseconds(3)), 900, "rounded up");
         let mut busy = session.clone();
         busy.last_seen_at = now() + Duration::hours(8) - Duration::minutes(1);
         assert!(!busy.is_alive(15, now() + Duration::hours(8)), "activity does not extend past the absolute end");

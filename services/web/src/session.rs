@@ -14,7 +14,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use careportal_auth::Token;
 use careportal_auth::codes::constant_time_eq;
 use careportal_domain::people::Account;
-use careportal_domain::signin::{Session, SessionStage};
+use careportal_domain::signin::{LAST_SEEN_LAG, Session, SessionStage};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::net::SocketAddr;
@@ -108,19 +108,16 @@ pub async fn current(state: &AppState, tenant: &CurrentTenant, jar: &CookieJar) 
         state.store.delete_session(tenant.id, &hash).await?;
         return Ok(None);
     }
-    // Written at most once a minute: a page is a dozen reads, and one write per request
-    // would queue every page behind the database's writer. The idle timeout thereby starts
-    // up to a minute early; the page's countdown reads the same stored moment, so what the
-    // person sees and what the server does agree.
-    if now - session.last_seen_at >= TOUCH_EVERY {
+    // Written only when what is stored is LAST_SEEN_LAG old: a page is a dozen reads, and one
+    // write per request would queue every page behind the database's writer. The idle
+    // timeout counts that lag in, so it never ends sooner than the full idle time after this
+    // request; the page's countdown therefore counts the full idle time from now.
+    if now - session.last_seen_at >= LAST_SEEN_LAG {
         state.store.touch_session(tenant.id, &hash).await?;
-        session.last_seen_at = now;
     }
+    session.last_seen_at = now;
     Ok(Some(session))
 }
-
-/// How stale a session's last-seen moment may be before a request writes it again.
-const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 
 /// Where someone who is on the way in belongs.
 pub fn stage_path(stage: SessionStage) -> &'static str {

@@ -32,6 +32,18 @@
   if (!seconds || !warning) { return; }
   var form = warning.querySelector('[data-extend-session]');
   var warnTimer, endTimer;
+  // At the end the page logs out on the server through the Uitloggen form, so the session
+  // ends when the page says it does (the server alone would allow up to a minute more).
+  function expire() {
+    var logout = document.querySelector('form[action="/uitloggen"]');
+    if (!logout) { window.location.href = '/inloggen?verlopen=1'; return; }
+    var reason = document.createElement('input');
+    reason.type = 'hidden';
+    reason.name = 'verlopen';
+    reason.value = '1';
+    logout.appendChild(reason);
+    logout.submit();
+  }
   function schedule() {
     clearTimeout(warnTimer);
     clearTimeout(endTimer);
@@ -39,9 +51,7 @@
       warning.hidden = false;
       warning.querySelector('button').focus();
     }, Math.max(0, seconds - 120) * 1000);
-    endTimer = setTimeout(function () {
-      window.location.href = '/inloggen?verlopen=1';
-    }, seconds * 1000);
+    endTimer = setTimeout(expire, seconds * 1000);
   }
   form.addEventListener('submit', function (event) {
     event.preventDefault();

@@ -1264,7 +1264,9 @@ impl Store for SqlStore {
 
     async fn purge_sign_in(&self, tenant: TenantId, idle_minutes: u32, before: DateTime<Utc>) -> StoreResult<u64> {
         let now = self.now();
-        let idle_since = now - chrono::Duration::minutes(i64::from(idle_minutes));
+        // As Session::is_alive counts: the stored last-seen moment may lag the last request.
+        let idle_since =
+            now - chrono::Duration::minutes(i64::from(idle_minutes)) - careportal_domain::signin::LAST_SEEN_LAG;
         let mut removed = 0;
         let statements: [(&str, DateTime<Utc>, Option<DateTime<Utc>>); 4] = [
             (

@@ -249,6 +249,10 @@ pub async fn login(
 pub struct LogoutForm {
     #[serde(default)]
     csrf: String,
+    /// Sent by the page's countdown when the idle time is over: the same logout, and the
+    /// login page then says why.
+    #[serde(default)]
+    verlopen: Option<String>,
 }
 
 /// Uitloggen ends the session on the server, not just the cookie.
@@ -266,11 +270,13 @@ pub async fn logout(
         state.store.delete_session(tenant.id, &session.token_hash).await?;
         if let Ok(Some(account)) = state.store.account(tenant.id, session.account).await {
             let origin = client.origin(account.id);
-            state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGOUT, None, "")).await?;
+            let detail = if form.verlopen.is_some() { "automatisch, na inactiviteit" } else { "" };
+            state.store.append_audit(tenant.id, &origin.event(AuditAction::LOGOUT, None, detail)).await?;
         }
     }
     let jar = session::without_session(&state, jar);
     // A shared computer keeps nothing of the portal: the client's photo may sit in the cache.
     let clear = [(axum::http::HeaderName::from_static("clear-site-data"), "\"cache\"")];
-    Ok((clear, jar, Redirect::to("/inloggen?uitgelogd=1")).into_response())
+    let to = if form.verlopen.is_some() { "/inloggen?verlopen=1" } else { "/inloggen?uitgelogd=1" };
+    Ok((clear, jar, Redirect::to(to)).into_response())
 }
