@@ -10,8 +10,10 @@ BROWSER_DIR := tests/browser
 # The tests' Python (moto, aiosmtpd): a virtualenv outside the clone, made by tests/setup.sh.
 export TEST_VENV ?= /var/tmp/careportal-venv
 export TEST_PYTHON ?= $(TEST_VENV)/bin/python
+# kubernetes-validate and checkov, for infra/ (tests/setup.sh).
+export INFRA_VENV ?= /var/tmp/careportal-infra-venv
 
-.PHONY: run build test test-deps test-unit test-sqlite test-postgres test-halves e2e lint fmt clean bench drill
+.PHONY: run build test test-deps test-unit test-infra test-sqlite test-postgres test-halves e2e lint fmt clean bench drill
 
 ## Start the portal on SQLite in ./data with the demo tenants (loaded when the data folder is empty).
 run: build
@@ -26,6 +28,7 @@ build:
 test: test-deps
 	$(CARGO) test --workspace --no-run
 	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory test-infra
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 	$(MAKE) --no-print-directory e2e
 
@@ -62,6 +65,15 @@ test-halves:
 	echo "== $$all tests: $$sqlite on SQLite, $$postgres on PostgreSQL, $$((all - sqlite - postgres)) in neither (test-unit)"; \
 	if [ "$$sqlite" != "$$postgres" ]; then \
 	  echo "every story must run on both databases (on_both_backends!): the halves differ"; exit 1; fi
+
+## The deployment files (infra/): valid Kubernetes of the pinned version, checkov's hardening
+## rules (offline), and tests/infra/check.py, which loads each container's configuration
+## with the real binary and checks ports, Services and the AWS policies.
+test-infra: build test-deps
+	@echo "== infra: kubernetes-validate, checkov, the configuration through the binary"
+	$(INFRA_VENV)/bin/kubernetes-validate --strict --quiet infra/k8s/*.yaml
+	BC_SKIP_MAPPING=TRUE $(INFRA_VENV)/bin/checkov -d infra --quiet --compact --skip-download
+	$(INFRA_VENV)/bin/python tests/infra/check.py $(BIN)
 
 ## Browser tests: Debian's chromium, playwright-core and axe-core.
 e2e: build test-deps

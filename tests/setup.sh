@@ -10,6 +10,9 @@
 #     fhir.resources (checks our FHIR fixtures and what the connector sends) in
 #     $TEST_VENV (default /var/tmp/careportal-venv: outside the clone, so a fresh clone on
 #     the same machine reuses it);
+#   - a second virtualenv with kubernetes-validate and checkov, which check infra/ (kept
+#     apart: checkov pins boto3 and friends differently from moto), in $INFRA_VENV (default
+#     /var/tmp/careportal-infra-venv);
 #   - the npm packages of every test folder with a package-lock.json (npm ci, again only
 #     when the lock file changed).
 # Usage: tests/setup.sh [rust|all]   (rust: only the Rust components, for `make lint`)
@@ -17,6 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv="${TEST_VENV:-/var/tmp/careportal-venv}"
+infra_venv="${INFRA_VENV:-/var/tmp/careportal-infra-venv}"
 export DEBIAN_FRONTEND=noninteractive
 
 say() { printf '== setup: %s\n' "$*"; }
@@ -75,6 +79,17 @@ python_services() {
     "$venv/bin/pip" install -q --disable-pip-version-check 'moto[server]' aiosmtpd 'fhir.resources>=8,<9'
 }
 
+infra_tools() {
+    local wanted=(kubernetes-validate==1.37.0 checkov==3.3.30)
+    if [ -x "$infra_venv/bin/checkov" ] && [ -x "$infra_venv/bin/kubernetes-validate" ] \
+        && "$infra_venv/bin/pip" freeze 2>/dev/null | grep -qx 'checkov==3.3.30'; then
+        return 0
+    fi
+    say "virtualenv $infra_venv with ${wanted[*]}"
+    [ -x "$infra_venv/bin/python" ] || python3 -m venv "$infra_venv"
+    "$infra_venv/bin/pip" install -q --disable-pip-version-check "${wanted[@]}"
+}
+
 npm_packages() {
     local lock dir stamp sum
     for lock in tests/*/package-lock.json; do
@@ -96,6 +111,7 @@ case "${1:-all}" in
         postgres
         rust_components
         python_services
+        infra_tools
         npm_packages
         ;;
     *) echo "usage: tests/setup.sh [rust|all]" >&2; exit 2 ;;
