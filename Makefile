@@ -86,7 +86,7 @@ bench:
 ## The abuse drill at full size on both databases (tests/drill): a portal on 127.0.0.1 attacked
 ## across tenants and clients, by password and code guessing, SMS pumping and form fuzzing;
 ## prints one table and fails when a figure is off. `make test` runs its short form.
-drill:
+drill: build
 	CAREPORTAL_DRILL=full $(CARGO) test --workspace --test drill
 
 lint:

@@ -10,6 +10,7 @@
 mod browser;
 mod codes;
 mod cross;
+mod faults;
 mod fuzz;
 mod outage;
 mod passwords;
@@ -32,6 +33,10 @@ struct Size {
     fuzz_rounds: usize,
     outage_messages: usize,
     concurrency: usize,
+    /// SQLite: how often the server is killed under write load.
+    kills: usize,
+    /// PostgreSQL: how long the writes last that the database restart falls in.
+    restart_seconds: u64,
 }
 
 const SHORT: Size = Size {
@@ -43,6 +48,8 @@ const SHORT: Size = Size {
     fuzz_rounds: 1,
     outage_messages: 40,
     concurrency: 16,
+    kills: 10,
+    restart_seconds: 12,
 };
 const FULL: Size = Size {
     cross_rounds: 28,
@@ -53,6 +60,8 @@ const FULL: Size = Size {
     fuzz_rounds: 4,
     outage_messages: 200,
     concurrency: 32,
+    kills: 100,
+    restart_seconds: 60,
 };
 
 /// One line of the table: what was tried, how often, what got through, what may.
@@ -229,6 +238,61 @@ async fn drill(backend: Backend, size: Size) -> Vec<Row> {
             && outage.lost == 0
             && outage.during_outage == 0,
     });
+
+    match backend {
+        Backend::Sqlite => {
+            let kills = faults::kill_nine(size.kills, 4).await;
+            let written = &kills.written;
+            rows.push(Row {
+                backend: db,
+                attack: "kill -9 of the server under writes",
+                tried: format!("{} kills, {} messages acknowledged", kills.kills, written.acknowledged.len()),
+                outcome: format!(
+                    "{} of {} starts clean, {} acknowledged but lost, {} half written, {} doubled; \
+                     integrity_check {}, audit chain verified: {}{}",
+                    kills.clean_starts,
+                    kills.kills + 1,
+                    written.missing,
+                    written.partial,
+                    written.doubled,
+                    kills.integrity,
+                    yes(kills.chain_verified),
+                    detail(&kills.start_errors)
+                ),
+                ok: kills.clean_starts == kills.kills + 1
+                    && kills.kills == size.kills
+                    && !written.acknowledged.is_empty()
+                    && written.missing + written.partial + written.doubled == 0
+                    && kills.integrity == "ok"
+                    && kills.chain_verified,
+            });
+        }
+        Backend::Postgres => {
+            let restart = faults::postgres_restart(size.restart_seconds, 8).await;
+            let written = &restart.written;
+            let recovered = restart.recovered_after.map_or("never".to_owned(), |s| format!("{s:.0} s"));
+            rows.push(Row {
+                backend: db,
+                attack: "PostgreSQL crashed and restarted during writes",
+                tried: format!("{} s, {} requests", restart.seconds, restart.requests),
+                outcome: format!(
+                    "{} acknowledged, {} of them lost, {} half written, {} doubled; \
+                     ≥ 99 % success again {} after the restart ({:.1} % at the end); portal restarted: {}",
+                    written.acknowledged.len(),
+                    written.missing,
+                    written.partial,
+                    written.doubled,
+                    recovered,
+                    restart.success_at_end,
+                    yes(restart.portal_restarted)
+                ),
+                ok: written.missing + written.partial + written.doubled == 0
+                    && !written.acknowledged.is_empty()
+                    && restart.recovered_after.is_some_and(|s| s <= 10.0)
+                    && !restart.portal_restarted,
+            });
+        }
+    }
     rows
 }
 

@@ -10,6 +10,8 @@ pub mod fixtures;
 pub mod load;
 pub mod moto;
 pub mod pdf;
+pub mod pgcluster;
+pub mod process;
 pub mod smtp;
 
 pub use app::{TestApp, TestResponse};
