@@ -26,8 +26,9 @@ use messages::messages_with_the_coordinator_go_both_ways;
 use network::invitations_of_representatives_follow_the_ecds_network;
 
 use write_back::{
-    a_report_and_a_measurement_reach_the_ecd_exactly_once, a_worker_that_died_mid_run_is_taken_over_without_a_double,
-    failures_wait_and_what_never_succeeds_is_parked, the_worker_runs_each_stream_on_its_schedule,
+    a_report_and_a_measurement_reach_the_ecd_exactly_once, a_stopped_worker_gives_its_lease_back_at_once,
+    a_worker_that_died_mid_run_is_taken_over_without_a_double, failures_wait_and_what_never_succeeds_is_parked,
+    the_worker_runs_each_stream_on_its_schedule,
 };
 
 use axum::http::StatusCode;
@@ -51,6 +52,7 @@ on_both_backends!(
     a_worker_that_died_mid_run_is_taken_over_without_a_double,
     failures_wait_and_what_never_succeeds_is_parked,
     the_worker_runs_each_stream_on_its_schedule,
+    a_stopped_worker_gives_its_lease_back_at_once,
     the_administrator_sees_the_koppeling_and_syncs_now,
     consents_come_from_the_ecd_and_answers_go_back,
     messages_with_the_coordinator_go_both_ways,

@@ -237,3 +237,58 @@ pub async fn the_worker_runs_each_stream_on_its_schedule(backend: Backend) {
     let salem_reports = morning.iter().find(|(slug, kind, _)| slug == "salem" && *kind == SyncKind::Reports).unwrap();
     assert!(matches!(salem_reports.2, StreamResult::Done(_)), "08:30: {:?}", salem_reports.2);
 }
+
+/// SIGTERM in a rolling deploy (#14): a worker whose sync is waiting on a slow ECD breaks
+/// the run off and gives its lease back at once, instead of holding the stream for the
+/// lease's fifteen minutes; the next worker takes the stream over straight away.
+pub async fn a_stopped_worker_gives_its_lease_back_at_once(backend: Backend) {
+    // An ECD that takes the connection and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((connection, _)) = listener.accept().await {
+            open.push(connection);
+        }
+    });
+    let app = TestApp::new(backend).await;
+    let tenant = connect_siloah(&app, &format!("http://{address}/fhir/R4")).await;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let jobs = app.jobs("worker-old");
+    let hour = std::time::Duration::from_secs(3600);
+    let worker = tokio::spawn(careportal_worker::run_with(jobs, hour, hour, stop_rx));
+
+    let claimed = async {
+        loop {
+            let streams = app.store.sync_streams(tenant.id).await.unwrap();
+            if let Some(stream) = streams.iter().find(|s| s.lease_owner.as_deref() == Some("worker-old")) {
+                return stream.kind;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    let kind =
+        tokio::time::timeout(std::time::Duration::from_secs(10), claimed).await.expect("the worker claims a stream");
+    assert_eq!(kind, SyncKind::Clients, "the client list goes first");
+
+    stop_tx.send(true).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(5), worker)
+        .await
+        .expect("the worker stops at once, not when the ECD answers")
+        .unwrap();
+    let streams = app.store.sync_streams(tenant.id).await.unwrap();
+    let stream = streams.iter().find(|s| s.kind == SyncKind::Clients).unwrap();
+    assert!(!stream.is_running(app.clock.now()), "the lease is given back: {stream:?}");
+    assert_eq!(stream.last_error.as_deref(), Some(careportal_sync::schedule::STOPPED));
+    assert!(stream.cursor.is_none(), "a broken-off run does not move the cursor");
+    assert_eq!(streams.len(), 1, "the streams after it were left alone: {streams:?}");
+
+    // The next worker takes the stream over at once (by hand here: the ECD still hangs).
+    let next = app
+        .store
+        .claim_sync_stream(tenant.id, SyncKind::Clients, "worker-new", StreamClaim::Now, STREAM_LEASE_SECONDS)
+        .await
+        .unwrap();
+    assert!(next.is_some(), "no lease to wait out");
+    held.abort();
+}

@@ -1,5 +1,6 @@
 //! `serve` and `worker`: the long-running processes. Both stop cleanly on SIGTERM or Ctrl-C:
-//! the web server finishes the requests it has, the worker finishes its current job.
+//! the web server finishes the requests it has, the worker finishes its current job and
+//! breaks off a running sync, giving its lease back.
 
 use crate::clock::clock;
 use crate::config::{Config, Mode};

@@ -32,7 +32,7 @@ pub mod schedule;
 mod smart;
 pub mod status;
 
-pub use schedule::{StreamResult, TenantRun, When, sync_tenant};
+pub use schedule::{StreamResult, TenantRun, When, sync_tenant, sync_tenant_until};
 
 use careportal_domain::sync::SyncKind;
 use careportal_store::StoreError;

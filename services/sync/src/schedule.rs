@@ -8,6 +8,7 @@ use careportal_domain::clock::Clock;
 use careportal_domain::sync::{SyncKind, is_due, needs_full_pull, schedule_of};
 use careportal_domain::tenant::Tenant;
 use careportal_store::{Store, StoreError, StreamClaim, StreamFinish};
+use tokio::sync::watch;
 
 /// How long a run holds its stream. A worker that dies mid-run holds it no longer than
 /// this; a run that takes longer (a first pull of a large ECD) may find another worker
@@ -53,6 +54,56 @@ pub async fn sync_tenant(
     kinds: &[SyncKind],
     when: When,
 ) -> Result<TenantRun, StoreError> {
+    run(store, clock, blobs, owner, tenant, kinds, when, None).await
+}
+
+/// The status line of a run that was broken off because its worker was told to stop.
+pub const STOPPED: &str = "afgebroken: de worker werd gestopt; de volgende run gaat verder";
+
+/// [`sync_tenant`] for a worker that may be told to stop (SIGTERM in a rolling deploy):
+/// when `stop` turns true, the stream that runs is broken off and its lease given back at
+/// once, with [`STOPPED`] as its status line, so the next worker need not wait out the lease;
+/// the streams after it are left for the next run. Breaking off is safe: each page of a pull
+/// is written in its own transaction and the cursor only moves when a run finishes, and the
+/// write-back finds what it already sent by its own identifier.
+// sync_tenant's seven and the stop; a struct for them would be built at every call only to
+// be taken apart here.
+#[allow(clippy::too_many_arguments)]
+pub async fn sync_tenant_until(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    blobs: &careportal_documents::Blobs,
+    owner: &str,
+    tenant: &Tenant,
+    kinds: &[SyncKind],
+    when: When,
+    stop: &watch::Receiver<bool>,
+) -> Result<TenantRun, StoreError> {
+    run(store, clock, blobs, owner, tenant, kinds, when, Some(stop)).await
+}
+
+/// Resolves once `stop` turns true; never without one (or once its sender is gone).
+async fn stopped(stop: Option<&watch::Receiver<bool>>) {
+    if let Some(stop) = stop {
+        let mut stop = stop.clone();
+        if stop.wait_for(|stopping| *stopping).await.is_ok() {
+            return;
+        }
+    }
+    std::future::pending::<()>().await;
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    blobs: &careportal_documents::Blobs,
+    owner: &str,
+    tenant: &Tenant,
+    kinds: &[SyncKind],
+    when: When,
+    stop: Option<&watch::Receiver<bool>>,
+) -> Result<TenantRun, StoreError> {
     let config = &tenant.config.sync;
     let Some(settings) = config.fhir.as_ref().filter(|_| config.connector == "fhir") else {
         return Ok(TenantRun::NoEcd);
@@ -63,6 +114,9 @@ pub async fn sync_tenant(
     let mut connection: Option<Result<Connection<'_>, String>> = None;
     let mut results = Vec::new();
     for kind in SYNCED.into_iter().filter(|k| kinds.contains(k)) {
+        if stop.is_some_and(|stop| *stop.borrow()) {
+            break;
+        }
         let state = states.iter().find(|s| s.kind == kind);
         let claim = match when {
             When::Now => StreamClaim::Now,
@@ -92,12 +146,17 @@ pub async fn sync_tenant(
             Err(error) => failed(error.clone()),
             Ok(conn) => {
                 let full = needs_full_pull(Some(&claimed), now);
-                match conn.pull(kind, claimed.cursor.as_deref(), full, today).await {
-                    Ok(pulled) => (
+                let pulled = tokio::select! {
+                    pulled = conn.pull(kind, claimed.cursor.as_deref(), full, today) => Some(pulled),
+                    () = stopped(stop) => None,
+                };
+                match pulled {
+                    Some(Ok(pulled)) => (
                         StreamFinish { cursor: pulled.cursor, full: pulled.full, result: Ok(pulled.outcome.to_json()) },
                         StreamResult::Done(pulled.outcome),
                     ),
-                    Err(error) => failed(error.to_string()),
+                    Some(Err(error)) => failed(error.to_string()),
+                    None => failed(STOPPED.to_owned()),
                 }
             }
         };

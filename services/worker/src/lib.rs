@@ -96,9 +96,24 @@ pub async fn run_once(jobs: &Jobs) -> Result<Round, JobError> {
 /// One round of the ECD sync: for every tenant with an ECD, each stream that its schedule
 /// says is due and no other worker holds. What each stream did, per tenant slug.
 pub async fn sync_once(jobs: &Jobs) -> Result<Vec<(String, SyncKind, StreamResult)>, JobError> {
+    // A sender kept here never sends: the round runs to its end.
+    let (_never, stop) = watch::channel(false);
+    sync_until(jobs, &stop).await
+}
+
+/// [`sync_once`] that breaks off when `stop` turns true: the running stream gives its lease
+/// back at once (`careportal_sync::sync_tenant_until`) and the tenants after it wait for the
+/// next worker.
+pub async fn sync_until(
+    jobs: &Jobs,
+    stop: &watch::Receiver<bool>,
+) -> Result<Vec<(String, SyncKind, StreamResult)>, JobError> {
     let mut done = Vec::new();
     for tenant in jobs.store.tenants().await? {
-        let run = careportal_sync::sync_tenant(
+        if *stop.borrow() {
+            break;
+        }
+        let run = careportal_sync::sync_tenant_until(
             jobs.store.as_ref(),
             jobs.clock.as_ref(),
             &jobs.blobs,
@@ -106,6 +121,7 @@ pub async fn sync_once(jobs: &Jobs) -> Result<Vec<(String, SyncKind, StreamResul
             &tenant,
             &careportal_sync::SYNCED,
             When::Due,
+            stop,
         )
         .await;
         match run {
@@ -132,7 +148,9 @@ pub async fn sync_once(jobs: &Jobs) -> Result<Vec<(String, SyncKind, StreamResul
 pub const SYNC_LOOK_EVERY: Duration = Duration::from_secs(60);
 
 /// Runs [`run_once`] every `interval` and [`sync_once`] every `sync_every`, side by side,
-/// until `stop` turns true; each finishes the round it is in.
+/// until `stop` turns true. The jobs finish the round they are in (mail and SMS are short);
+/// a sync that runs is broken off and its lease given back at once ([`sync_until`]), so the
+/// worker that replaces this one in a rolling deploy need not wait out a 15-minute lease.
 pub async fn run(jobs: Jobs, interval: Duration, stop: watch::Receiver<bool>) {
     run_with(jobs, interval, SYNC_LOOK_EVERY, stop).await;
 }
@@ -152,9 +170,10 @@ pub async fn run_with(jobs: Jobs, interval: Duration, sync_every: Duration, stop
             }
         }
     };
+    let stop_now = stop_sync.clone();
     let sync_loop = async {
         loop {
-            if let Err(error) = sync_once(&jobs).await {
+            if let Err(error) = sync_until(&jobs, &stop_now).await {
                 tracing::error!(%error, "sync round failed");
             }
             tokio::select! {
