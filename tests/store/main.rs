@@ -527,6 +527,7 @@ async fn sessions_rotate_and_end(backend: Backend) {
         ip: Some("192.0.2.1".to_owned()),
         user_agent: Some("test".to_owned()),
     };
+    s.clock.advance(chrono::Duration::minutes(1));
     s.store.create_session(a, &new("h1", SessionStage::SecondFactor)).await.unwrap();
     let session = s.store.session(a, "h1").await.unwrap().unwrap();
     assert_eq!((session.stage, session.account), (SessionStage::SecondFactor, account));
@@ -538,8 +539,17 @@ async fn sessions_rotate_and_end(backend: Backend) {
     s.store.touch_session(a, "h1").await.unwrap();
     assert_eq!(s.store.session(a, "h1").await.unwrap().unwrap().last_seen_at, s.clock.now());
 
+    // With its account in one read: the session's own moments, the account's own.
+    let b = apply(s.store.as_ref(), "salem").await;
+    let (joined, owner) = s.store.session_with_account(a, "h1").await.unwrap().unwrap();
+    assert_eq!(joined, s.store.session(a, "h1").await.unwrap().unwrap());
+    assert_eq!(owner, s.store.account(a, account).await.unwrap().unwrap());
+    assert_ne!(joined.created_at, owner.created_at, "the account was made before the session");
+    assert!(s.store.session_with_account(b, "h1").await.unwrap().is_none(), "only inside its tenant");
+
     s.store.rotate_session(a, "h1", &new("h2", SessionStage::Active)).await.unwrap();
     assert!(s.store.session(a, "h1").await.unwrap().is_none(), "the old token stops working");
+    assert!(s.store.session_with_account(a, "h1").await.unwrap().is_none());
     assert_eq!(s.store.session(a, "h2").await.unwrap().unwrap().stage, SessionStage::Active);
 
     s.store.create_session(a, &new("h3", SessionStage::Active)).await.unwrap();

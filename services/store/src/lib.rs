@@ -288,6 +288,10 @@ pub trait Store:
 
     async fn create_session(&self, tenant: TenantId, new: &NewSession) -> StoreResult<()>;
     async fn session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<Option<Session>>;
+    /// The session with its account, in one read: every signed-in page needs both. None when
+    /// either is gone.
+    async fn session_with_account(&self, tenant: TenantId, token_hash: &str)
+    -> StoreResult<Option<(Session, Account)>>;
     async fn touch_session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<()>;
     /// Replaces a session by a new one (new token, new stage): the old token stops working.
     async fn rotate_session(&self, tenant: TenantId, old_hash: &str, new: &NewSession) -> StoreResult<()>;

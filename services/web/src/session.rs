@@ -102,10 +102,33 @@ pub fn csrf_ok(state: &AppState, jar: &CookieJar, submitted: &str) -> bool {
 pub async fn current(state: &AppState, tenant: &CurrentTenant, jar: &CookieJar) -> Result<Option<Session>, AppError> {
     let Some(cookie) = jar.get(session_cookie(state)) else { return Ok(None) };
     let hash = Token::hash_of(cookie.value());
-    let Some(mut session) = state.store.session(tenant.id, &hash).await? else { return Ok(None) };
+    let Some(session) = state.store.session(tenant.id, &hash).await? else { return Ok(None) };
+    keep_alive(state, tenant, session).await
+}
+
+/// [`current`] with the account, read together (every signed-in page needs both).
+async fn current_with_account(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    jar: &CookieJar,
+) -> Result<Option<(Session, Account)>, AppError> {
+    let Some(cookie) = jar.get(session_cookie(state)) else { return Ok(None) };
+    let hash = Token::hash_of(cookie.value());
+    let Some((session, account)) = state.store.session_with_account(tenant.id, &hash).await? else {
+        return Ok(None);
+    };
+    Ok(keep_alive(state, tenant, session).await?.map(|session| (session, account)))
+}
+
+/// The session if it is still alive (a dead one is removed), touched as a request uses it.
+async fn keep_alive(
+    state: &AppState,
+    tenant: &CurrentTenant,
+    mut session: Session,
+) -> Result<Option<Session>, AppError> {
     let now = state.clock.now();
     if !session.is_alive(tenant.config.auth.idle_timeout_minutes, now) {
-        state.store.delete_session(tenant.id, &hash).await?;
+        state.store.delete_session(tenant.id, &session.token_hash).await?;
         return Ok(None);
     }
     // Written only when what is stored is LAST_SEEN_LAG old: a page is a dozen reads, and one
@@ -113,7 +136,7 @@ pub async fn current(state: &AppState, tenant: &CurrentTenant, jar: &CookieJar) 
     // timeout counts that lag in, so it never ends sooner than the full idle time after this
     // request; the page's countdown therefore counts the full idle time from now.
     if now - session.last_seen_at >= LAST_SEEN_LAG {
-        state.store.touch_session(tenant.id, &hash).await?;
+        state.store.touch_session(tenant.id, &session.token_hash).await?;
     }
     session.last_seen_at = now;
     Ok(Some(session))
@@ -237,15 +260,13 @@ pub async fn at_stage(
     jar: &CookieJar,
     stage: SessionStage,
 ) -> Result<(Session, Account), Response> {
-    let Some(session) = current(state, tenant, jar).await.map_err(IntoResponse::into_response)? else {
+    let Some((session, account)) =
+        current_with_account(state, tenant, jar).await.map_err(IntoResponse::into_response)?
+    else {
         return Err(Redirect::to("/inloggen").into_response());
     };
     if session.stage != stage {
         return Err(Redirect::to(stage_path(session.stage)).into_response());
     }
-    match state.store.account(tenant.id, session.account).await {
-        Ok(Some(account)) => Ok((session, account)),
-        Ok(None) => Err(Redirect::to("/inloggen").into_response()),
-        Err(error) => Err(AppError::from(error).into_response()),
-    }
+    Ok((session, account))
 }

@@ -65,6 +65,12 @@ pub(super) fn client_from_row(row: &DbRow) -> StoreResult<Client> {
 }
 
 pub(super) fn account_from_row(row: &DbRow) -> StoreResult<Account> {
+    account_from_columns(row, "created_at")
+}
+
+/// The account columns of a join, whose `a.created_at` goes by `created_at` (another
+/// table's created_at has the plain name).
+pub(super) fn account_from_columns(row: &DbRow, created_at: &str) -> StoreResult<Account> {
     let corrupt = |e: careportal_domain::DomainError| StoreError::corrupt("accounts", e);
     let username: String = row.try_get("username")?;
     let email: String = row.try_get("email")?;
@@ -77,7 +83,7 @@ pub(super) fn account_from_row(row: &DbRow) -> StoreResult<Account> {
         username: Username::parse(&username).map_err(corrupt)?,
         email: Email::parse(&email).map_err(corrupt)?,
         name: PersonName::new(&given, prefix.as_deref(), &family).map_err(corrupt)?,
-        created_at: row.try_get("created_at")?,
+        created_at: row.try_get(created_at)?,
         display: careportal_domain::people::Display {
             large_text: row.try_get("large_text")?,
             easy_read: row.try_get("easy_read")?,
@@ -113,6 +119,12 @@ pub(super) fn audit_from_row(row: &DbRow) -> StoreResult<AuditEntry> {
 
 pub(super) const SESSION_COLUMNS: &str = "tenant_id, token_hash, account_id, stage, created_at, last_seen_at, expires_at, pending_totp, pending_phone, \
      client_id";
+
+/// [`SESSION_COLUMNS`] and the account's beside them (`account_created_at`), for a join.
+pub(super) const SESSION_JOIN_COLUMNS: &str = "s.tenant_id, s.token_hash, s.account_id, s.stage, s.created_at, s.last_seen_at, \
+     s.expires_at, s.pending_totp, s.pending_phone, s.client_id";
+pub(super) const ACCOUNT_JOIN_COLUMNS: &str = "a.id, a.username, a.email, a.given_name, a.name_prefix, a.family_name, \
+     a.created_at AS account_created_at, a.large_text, a.easy_read";
 
 pub(super) fn session_from_row(row: &DbRow) -> StoreResult<Session> {
     let stage: String = row.try_get("stage")?;

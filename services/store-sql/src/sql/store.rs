@@ -3,9 +3,9 @@
 
 use super::SqlStore;
 use super::common::{
-    ACCOUNT_COLUMNS, CLIENT_COLUMNS, DEVICE_COLUMNS, SESSION_COLUMNS, TENANT_COLUMNS, account_from_row, begin_write,
-    client_from_row, count_of, device_from_row, insert_audit, insert_link, insert_session, relation_from_row,
-    session_from_row, tenant_from_row,
+    ACCOUNT_COLUMNS, ACCOUNT_JOIN_COLUMNS, CLIENT_COLUMNS, DEVICE_COLUMNS, SESSION_COLUMNS, SESSION_JOIN_COLUMNS,
+    TENANT_COLUMNS, account_from_columns, account_from_row, begin_write, client_from_row, count_of, device_from_row,
+    insert_audit, insert_link, insert_session, relation_from_row, session_from_row, tenant_from_row,
 };
 use async_trait::async_trait;
 use careportal_domain::audit::{AuditAction, Origin};
@@ -1141,6 +1141,25 @@ impl Store for SqlStore {
                 .fetch_optional(&self.pool)
                 .await?;
         row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn session_with_account(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+    ) -> StoreResult<Option<(Session, Account)>> {
+        // The account's created_at is renamed: the session has one of its own.
+        let row = sqlx::query(&format!(
+            "SELECT {SESSION_JOIN_COLUMNS}, {ACCOUNT_JOIN_COLUMNS} FROM sessions s \
+             JOIN accounts a ON a.tenant_id = s.tenant_id AND a.id = s.account_id \
+             WHERE s.tenant_id = $1 AND s.token_hash = $2"
+        ))
+        .bind(tenant.as_uuid())
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some((session_from_row(&row)?, account_from_columns(&row, "account_created_at")?)))
     }
 
     async fn touch_session(&self, tenant: TenantId, token_hash: &str) -> StoreResult<()> {
