@@ -45,6 +45,15 @@ const HASH_MEMORY_BUDGET_KIB: usize = 512 * 1024;
 /// How long a login waits for a free slot before it gets "probeer het zo opnieuw".
 const DEFAULT_SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Hashes at once by default: one core is left to everything else (a burst of logins on
+/// every core made each page wait its turn behind Argon2: /home's p99 went to 2.3-2.8× its
+/// idle figure in the page bench, #14), and the memory budget holds.
+fn default_slots(memory_kib: u32) -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    let by_memory = HASH_MEMORY_BUDGET_KIB / usize::try_from(memory_kib.max(1)).unwrap_or(usize::MAX);
+    cores.saturating_sub(1).min(by_memory).max(1)
+}
+
 impl PasswordHasher {
     /// OWASP's recommended Argon2id parameters.
     pub fn owasp() -> Result<Self, AuthError> {
@@ -56,9 +65,7 @@ impl PasswordHasher {
         let params = Params::new(memory_kib, passes, lanes, None).map_err(|e| AuthError::Hash(e.to_string()))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
         let decoy = argon2.hash_password(b"careportal-decoy").map_err(|e| AuthError::Hash(e.to_string()))?.to_string();
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-        let by_memory = HASH_MEMORY_BUDGET_KIB / usize::try_from(memory_kib.max(1)).unwrap_or(usize::MAX);
-        let slots = cores.min(by_memory).max(1);
+        let slots = default_slots(memory_kib);
         Ok(Self {
             params: Arc::new(params),
             decoy: Arc::new(decoy),
