@@ -55,6 +55,8 @@ fn id_for(route: &Route, param: &str, objects: &Objects) -> String {
     match param {
         "token" => objects.reset_token.clone(),
         "reference" => objects.reference.clone(),
+        // Beheer › Toegang: a person who reaches the family's client.
+        "account" => objects.contact.to_string(),
         "id" if path.starts_with("/uitnodigingen/") => objects.invitation.to_string(),
         "id" if path.starts_with("/dossier/download/") => objects.export.to_string(),
         "id" if path.starts_with("/begeleidingsplannen/") => objects.plan.to_string(),

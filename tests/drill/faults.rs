@@ -181,18 +181,25 @@ fn browsers(http: &Http, tokens: &[String]) -> Vec<Browser> {
         .collect()
 }
 
+/// The demo in the portal's database, `writers` sessions, and what waited for the ECD before.
+async fn prepare(portal: &Portal, url: &str, writers: usize) -> (Vec<String>, careportal_store::OutboxDepth) {
+    for command in [&["migrate"][..], &["demo"][..]] {
+        let output = portal.run(command);
+        assert!(output.status.success(), "{command:?}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let store = open(url, portal.dir.path()).await;
+    let tokens = sessions(&store, writers).await;
+    let tenant = store.tenant_by_slug("siloah").await.unwrap().unwrap().id;
+    let queued_before = store.ecd_outbox_depth(tenant).await.unwrap();
+    store.close().await;
+    (tokens, queued_before)
+}
+
 /// `kill -9` of `serve` under write load, `kills` times (SQLite).
 pub async fn kill_nine(kills: usize, writers: usize) -> Kills {
     let portal = Portal::new(free_port(), None);
-    let demo = portal.run(&["demo"]);
-    assert!(demo.status.success(), "demo: {}", String::from_utf8_lossy(&demo.stderr));
     let url = portal.sqlite_url();
-    let store = open(&url, portal.dir.path()).await;
-    let tokens = sessions(&store, writers).await;
-    let queued_before =
-        store.ecd_outbox_depth(store.tenant_by_slug("siloah").await.unwrap().unwrap().id).await.unwrap();
-    store.close().await;
-    drop(store);
+    let (tokens, queued_before) = prepare(&portal, &url, writers).await;
 
     let http = Http::new(portal.address(), &[HOST]);
     let mut figures = Kills::default();
@@ -250,16 +257,7 @@ pub async fn postgres_restart(seconds: u64, writers: usize) -> Restart {
     assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
     let url = cluster.url("careportal");
     let portal = Portal::new(free_port(), Some(&url));
-    for command in [&["migrate"][..], &["demo"][..]] {
-        let output = portal.run(command);
-        assert!(output.status.success(), "{command:?}: {}", String::from_utf8_lossy(&output.stderr));
-    }
-    let store = open(&url, portal.dir.path()).await;
-    let tokens = sessions(&store, writers).await;
-    let queued_before =
-        store.ecd_outbox_depth(store.tenant_by_slug("siloah").await.unwrap().unwrap().id).await.unwrap();
-    store.close().await;
-    drop(store);
+    let (tokens, queued_before) = prepare(&portal, &url, writers).await;
 
     let mut child = portal.start(Duration::from_secs(30)).await.unwrap();
     let http = Http::new(portal.address(), &[HOST]);

@@ -1,6 +1,7 @@
 //! The HTTP suite: the real router, in-process, on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
 mod agenda;
 mod audit;
 mod dossier;

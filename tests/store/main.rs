@@ -21,6 +21,7 @@ use sqlx::Connection;
 use std::sync::Arc;
 
 on_both_backends!(
+    access_changes_stay_inside_their_tenant_and_are_audited,
     migrations_run_twice_without_harm,
     apply_creates_then_updates_a_tenant,
     a_hostname_of_another_tenant_is_refused_and_nothing_changes,
@@ -749,4 +750,66 @@ async fn dead_sign_in_data_is_purged(backend: Backend) {
     let before = s.clock.now() - chrono::Duration::minutes(70);
     s.store.purge_sign_in(a, 15, before).await.unwrap();
     assert_eq!(s.store.password_resets_since(a, account, s.clock.now() - chrono::Duration::days(1)).await.unwrap(), 1);
+}
+
+/// #11, Beheer › Toegang: ending access, unlocking and resetting a second factor change only
+/// the named account inside its tenant, each in one transaction with its audit entry.
+async fn access_changes_stay_inside_their_tenant_and_are_audited(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let thomas = s.store.create_client(a, &origin(), &new_client("SIL-1001", "Thomas", "Vries")).await.unwrap();
+    let sanne = s.store.create_client(a, &origin(), &new_client("SIL-1002", "Sanne", "Bakker")).await.unwrap();
+    let ingrid = account_in(s.store.as_ref(), a, "ingrid@example.nl").await;
+    s.store.link_account(a, &origin(), ingrid, thomas.id, Relation::Representative).await.unwrap();
+    s.store.link_account(a, &origin(), ingrid, sanne.id, Relation::Contact).await.unwrap();
+    s.store.set_password(a, &origin(), ingrid, "$h", false, None).await.unwrap();
+    s.store.set_sms_factor(a, &origin(), ingrid, "+31612345678").await.unwrap();
+    let session = |hash: &str| NewSession {
+        token_hash: hash.to_owned(),
+        account: ingrid,
+        stage: SessionStage::Active,
+        expires_at: s.clock.now() + chrono::Duration::hours(8),
+        ip: None,
+        user_agent: None,
+    };
+    s.store.create_session(a, &session("h1")).await.unwrap();
+    s.store.set_session_client(a, "h1", thomas.id).await.unwrap();
+
+    let people = s.store.client_access(a, thomas.id).await.unwrap();
+    assert_eq!(people.len(), 1);
+    assert_eq!((people[0].account.id, people[0].relation), (ingrid, Relation::Representative));
+    assert_eq!(people[0].factor, Some(careportal_domain::signin::FactorMethod::Sms));
+    assert!(s.store.client_access(b, thomas.id).await.unwrap().is_empty(), "nothing through another tenant");
+
+    // Through another tenant nothing moves.
+    assert!(!s.store.end_access(b, &origin(), ingrid, thomas.id).await.unwrap());
+    assert!(!s.store.reset_second_factor(b, &origin(), ingrid, "x").await.unwrap());
+    s.store.lock_account(a, ingrid, s.clock.now() + chrono::Duration::minutes(15)).await.unwrap();
+    assert!(!s.store.unlock_account(b, &origin(), ingrid, s.clock.now()).await.unwrap());
+    assert!(s.store.credentials(a, ingrid).await.unwrap().unwrap().is_locked(s.clock.now()));
+
+    // Ending Thomas keeps Sanne and the session, which no longer has Thomas open.
+    assert!(s.store.end_access(a, &origin(), ingrid, thomas.id).await.unwrap());
+    assert!(!s.store.end_access(a, &origin(), ingrid, thomas.id).await.unwrap(), "once");
+    assert_eq!(s.store.account_links(a, ingrid).await.unwrap().len(), 1);
+    assert_eq!(s.store.session(a, "h1").await.unwrap().unwrap().client, None);
+    // Ending the last client signs the account out.
+    assert!(s.store.end_access(a, &origin(), ingrid, sanne.id).await.unwrap());
+    assert!(s.store.session(a, "h1").await.unwrap().is_none());
+
+    assert!(s.store.unlock_account(a, &origin(), ingrid, s.clock.now()).await.unwrap());
+    assert!(!s.store.unlock_account(a, &origin(), ingrid, s.clock.now()).await.unwrap(), "not locked now");
+    s.store.create_session(a, &session("h2")).await.unwrap();
+    assert!(s.store.reset_second_factor(a, &origin(), ingrid, "teruggebeld").await.unwrap());
+    assert!(s.store.second_factor(a, ingrid).await.unwrap().is_none());
+    assert!(s.store.session(a, "h2").await.unwrap().is_none(), "signed out with the old factor");
+    assert!(!s.store.reset_second_factor(a, &origin(), ingrid, "teruggebeld").await.unwrap());
+
+    let actions: Vec<(String, String)> =
+        s.store.audit(a, 100).await.unwrap().into_iter().map(|e| (e.action, e.detail)).collect();
+    assert_eq!(actions.iter().filter(|(a, _)| a == "access.ended").count(), 2);
+    assert_eq!(actions.iter().filter(|(a, _)| a == "account.unlocked").count(), 1);
+    assert!(actions.iter().any(|(a, d)| a == "factor.reset" && d.contains("identiteit gecontroleerd: teruggebeld")));
+    assert!(!s.store.audit(b, 100).await.unwrap().iter().any(|e| e.action == "access.ended"));
 }

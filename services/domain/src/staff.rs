@@ -1,7 +1,7 @@
 //! Staff of a tenant in the portal: the tenant administrator and the care coordinator
 //! (Coördinator zorg / EVV-er). Their rights are the platform's, the same for every tenant:
-//! an administrator invites people and looks after the ECD koppeling; a coordinator
-//! invites, answers messages and offers care plans for signing.
+//! an administrator invites people, manages their access and looks after the ECD koppeling;
+//! a coordinator invites, manages access, answers messages and offers care plans for signing.
 
 use crate::DomainError;
 use serde::Serialize;
@@ -24,6 +24,9 @@ pub enum StaffAction {
     ManageSync,
     /// Search and export the audit log ("Logboek").
     ReadAudit,
+    /// Toegang: end a person's access to a client ("Opzeggen toegang", which Siloah's manual
+    /// has people ask of the Coördinator zorg), lift a lock, reset a second factor.
+    ManageAccess,
 }
 
 impl StaffAction {
@@ -35,6 +38,7 @@ impl StaffAction {
             StaffAction::OfferPlans => "offer_plans",
             StaffAction::ManageSync => "manage_sync",
             StaffAction::ReadAudit => "read_audit",
+            StaffAction::ManageAccess => "manage_access",
         }
     }
 }
@@ -68,7 +72,10 @@ impl StaffRole {
         match self {
             StaffRole::Coordinator => !matches!(action, StaffAction::ManageSync | StaffAction::ReadAudit),
             StaffRole::Admin => {
-                matches!(action, StaffAction::Invite | StaffAction::ManageSync | StaffAction::ReadAudit)
+                matches!(
+                    action,
+                    StaffAction::Invite | StaffAction::ManageSync | StaffAction::ReadAudit | StaffAction::ManageAccess
+                )
             }
             StaffRole::PrivacyOfficer => action == StaffAction::ReadAudit,
         }
@@ -96,6 +103,9 @@ mod tests {
         assert!(staff_may(&[StaffRole::PrivacyOfficer], StaffAction::ReadAudit));
         assert!(!staff_may(&[StaffRole::PrivacyOfficer], StaffAction::Invite));
         assert!(!staff_may(&[], StaffAction::Invite));
+        assert!(staff_may(&[StaffRole::Admin], StaffAction::ManageAccess));
+        assert!(staff_may(&[StaffRole::Coordinator], StaffAction::ManageAccess));
+        assert!(!staff_may(&[StaffRole::PrivacyOfficer], StaffAction::ManageAccess));
         assert_eq!(StaffRole::parse("coordinator").unwrap(), StaffRole::Coordinator);
         assert!(StaffRole::parse("baas").is_err());
     }

@@ -46,6 +46,8 @@ type Db = sqlx::Postgres;
 type Conn = <Db as sqlx::Database>::Connection;
 type DbRow = <Db as sqlx::Database>::Row;
 
+#[path = "sql/access.rs"]
+mod access;
 #[path = "sql/audit.rs"]
 mod audit;
 #[path = "sql/common.rs"]

@@ -10,6 +10,7 @@
 //! - every write of client data appends its audit entry in the same transaction.
 #![forbid(unsafe_code)]
 
+mod access;
 mod audit;
 mod documents;
 mod error;
@@ -19,6 +20,7 @@ mod record;
 mod records;
 mod sync;
 
+pub use access::{AccessRow, AccessStore};
 pub use audit::{AuditQuery, AuditStore};
 pub use documents::DocumentStore;
 pub use error::StoreError;
@@ -66,7 +68,8 @@ impl Backend {
 
 #[async_trait]
 pub trait Store:
-    RecordStore
+    AccessStore
+    + RecordStore
     + DocumentStore
     + SyncStore
     + InvitationStore

@@ -80,6 +80,16 @@ pub fn app(state: AppState) -> Router {
         .route("/beheer/koppeling", get(staff::sync::page).post(staff::sync::run_now))
         .route("/beheer/logboek", get(staff::logbook::page))
         .route("/beheer/logboek.csv", get(staff::logbook::csv))
+        .route("/beheer/clienten/{reference}/toegang", get(staff::access::page))
+        .route(
+            "/beheer/clienten/{reference}/toegang/{account}/opzeggen",
+            get(staff::access::end_form).post(staff::access::end),
+        )
+        .route("/beheer/clienten/{reference}/toegang/{account}/ontgrendelen", post(staff::access::unlock))
+        .route(
+            "/beheer/clienten/{reference}/toegang/{account}/tweede-factor",
+            get(staff::access::reset_form).post(staff::access::reset),
+        )
         .route("/beheer/clienten/{reference}/berichten", get(staff::threads::page).post(staff::threads::answer))
         .route("/beheer/clienten/{reference}/prikbord", get(staff::prikbord::page).post(staff::prikbord::remove))
         .route(

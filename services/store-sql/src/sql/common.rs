@@ -142,6 +142,16 @@ pub(super) fn session_from_row(row: &DbRow) -> StoreResult<Session> {
     })
 }
 
+/// Deletes the account's second factor inside `conn`'s transaction; how many went (0 or 1).
+pub(super) async fn delete_factor(conn: &mut Conn, tenant: TenantId, account: AccountId) -> StoreResult<u64> {
+    Ok(sqlx::query("DELETE FROM second_factors WHERE tenant_id = $1 AND account_id = $2")
+        .bind(tenant.as_uuid())
+        .bind(account.as_uuid())
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
 pub(super) async fn insert_session(
     conn: &mut Conn,
     tenant: TenantId,

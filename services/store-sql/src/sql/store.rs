@@ -4,8 +4,8 @@
 use super::SqlStore;
 use super::common::{
     ACCOUNT_COLUMNS, ACCOUNT_JOIN_COLUMNS, CLIENT_COLUMNS, DEVICE_COLUMNS, SESSION_COLUMNS, SESSION_JOIN_COLUMNS,
-    TENANT_COLUMNS, account_from_columns, account_from_row, begin_write, client_from_row, count_of, device_from_row,
-    insert_audit, insert_link, insert_session, relation_from_row, session_from_row, tenant_from_row,
+    TENANT_COLUMNS, account_from_columns, account_from_row, begin_write, client_from_row, count_of, delete_factor,
+    device_from_row, insert_audit, insert_link, insert_session, relation_from_row, session_from_row, tenant_from_row,
 };
 use async_trait::async_trait;
 use careportal_domain::audit::{AuditAction, Origin};
@@ -918,12 +918,7 @@ impl Store for SqlStore {
     async fn delete_second_factor(&self, tenant: TenantId, origin: &Origin, account: AccountId) -> StoreResult<bool> {
         let now = self.now();
         let mut tx = begin_write(&self.pool).await?;
-        let removed = sqlx::query("DELETE FROM second_factors WHERE tenant_id = $1 AND account_id = $2")
-            .bind(tenant.as_uuid())
-            .bind(account.as_uuid())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let removed = delete_factor(&mut tx, tenant, account).await?;
         if removed > 0 {
             let event = origin.event(AuditAction::new("factor.reset"), None, format!("account {account}"));
             insert_audit(&mut tx, tenant, &event, now).await?;

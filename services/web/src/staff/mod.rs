@@ -2,6 +2,7 @@
 //! (Coördinator zorg) also answers the clients' messages and offers care plans for signing.
 //! Anyone else gets the same 404 as for an address that does not exist.
 
+pub mod access;
 pub mod invite;
 pub mod logbook;
 pub mod plans;
@@ -70,6 +71,7 @@ impl FromRequestParts<AppState> for Staff {
 struct StaffView {
     roles: Vec<&'static str>,
     may_invite: bool,
+    may_manage_access: bool,
     may_answer: bool,
     /// Prikbord posts of a client can be removed (the same role answers messages).
     may_moderate: bool,
@@ -154,6 +156,7 @@ impl Staff {
             &StaffView {
                 roles: self.roles.iter().map(StaffRole::label).collect(),
                 may_invite: self.may(StaffAction::Invite),
+                may_manage_access: self.may(StaffAction::ManageAccess),
                 may_answer: self.may(StaffAction::AnswerMessages) && self.offers(Module::Messages),
                 may_moderate: self.may(StaffAction::AnswerMessages) && self.offers(Module::Prikbord),
                 may_offer: self.may(StaffAction::OfferPlans) && self.offers(Module::CarePlans),

@@ -1,0 +1,140 @@
+//! The SQL behind [`careportal_store::AccessStore`].
+
+use super::SqlStore;
+use super::common::{ACCOUNT_COLUMNS, account_from_row, begin_write, delete_factor, insert_audit, relation_from_row};
+use async_trait::async_trait;
+use careportal_domain::audit::{AuditAction, Origin};
+use careportal_domain::signin::FactorMethod;
+use careportal_domain::{AccountId, ClientId, TenantId};
+use careportal_store::{AccessRow, AccessStore, StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+#[async_trait]
+impl AccessStore for SqlStore {
+    async fn client_access(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<AccessRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS}, ac.relation, cr.locked_until, cr.last_login_at, f.method \
+             FROM account_clients ac \
+             JOIN accounts a ON a.tenant_id = ac.tenant_id AND a.id = ac.account_id \
+             LEFT JOIN credentials cr ON cr.tenant_id = a.tenant_id AND cr.account_id = a.id \
+             LEFT JOIN second_factors f ON f.tenant_id = a.tenant_id AND f.account_id = a.id \
+             WHERE ac.tenant_id = $1 AND ac.client_id = $2 ORDER BY a.family_name, a.given_name, a.id"
+        ))
+        .bind(tenant.as_uuid())
+        .bind(client.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let method: Option<String> = row.try_get("method")?;
+                let factor = match method {
+                    None => None,
+                    Some(text) => {
+                        Some(FactorMethod::parse(&text).ok_or_else(|| StoreError::corrupt("second_factors", &text))?)
+                    }
+                };
+                Ok(AccessRow {
+                    account: account_from_row(row)?,
+                    relation: relation_from_row(row)?,
+                    locked_until: row.try_get("locked_until")?,
+                    factor,
+                    last_login_at: row.try_get("last_login_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn end_access(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        client: ClientId,
+    ) -> StoreResult<bool> {
+        let now = self.now();
+        let mut tx = begin_write(&self.pool).await?;
+        let relation: Option<String> = sqlx::query_scalar(
+            "DELETE FROM account_clients WHERE tenant_id = $1 AND account_id = $2 AND client_id = $3 RETURNING relation",
+        )
+        .bind(tenant.as_uuid())
+        .bind(account.as_uuid())
+        .bind(client.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(relation) = relation else { return Ok(false) };
+        // A session that had this client open shows it no more.
+        sqlx::query("UPDATE sessions SET client_id = NULL WHERE tenant_id = $1 AND account_id = $2 AND client_id = $3")
+            .bind(tenant.as_uuid())
+            .bind(account.as_uuid())
+            .bind(client.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        // Nothing left to see: signed out everywhere (staff keep Beheer).
+        sqlx::query(
+            "DELETE FROM sessions WHERE tenant_id = $1 AND account_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM account_clients WHERE tenant_id = $1 AND account_id = $2) \
+             AND NOT EXISTS (SELECT 1 FROM staff_roles WHERE tenant_id = $1 AND account_id = $2)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(account.as_uuid())
+        .execute(&mut *tx)
+        .await?;
+        let event = origin.event(AuditAction::ACCESS_ENDED, Some(client), format!("account {account} als {relation}"));
+        insert_audit(&mut tx, tenant, &event, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn unlock_account(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = begin_write(&self.pool).await?;
+        let unlocked = sqlx::query(
+            "UPDATE credentials SET locked_until = NULL, failed_count = 0, password_tries = 0 \
+             WHERE tenant_id = $1 AND account_id = $2 AND locked_until > $3",
+        )
+        .bind(tenant.as_uuid())
+        .bind(account.as_uuid())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if unlocked > 0 {
+            let event = origin.event(AuditAction::new("account.unlocked"), None, format!("account {account}"));
+            insert_audit(&mut tx, tenant, &event, self.now()).await?;
+        }
+        tx.commit().await?;
+        Ok(unlocked > 0)
+    }
+
+    async fn reset_second_factor(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        how_checked: &str,
+    ) -> StoreResult<bool> {
+        let now = self.now();
+        let mut tx = begin_write(&self.pool).await?;
+        if delete_factor(&mut tx, tenant, account).await? == 0 {
+            return Ok(false);
+        }
+        // Trusted devices and sessions were vouched for by the old factor.
+        for statement in [
+            "DELETE FROM sessions WHERE tenant_id = $1 AND account_id = $2",
+            "DELETE FROM trusted_devices WHERE tenant_id = $1 AND account_id = $2",
+        ] {
+            sqlx::query(statement).bind(tenant.as_uuid()).bind(account.as_uuid()).execute(&mut *tx).await?;
+        }
+        let detail = format!("account {account}; identiteit gecontroleerd: {how_checked}");
+        let event = origin.event(AuditAction::new("factor.reset"), None, detail);
+        insert_audit(&mut tx, tenant, &event, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,58 @@
+//! Beheer › Toegang: who reaches a client, and what staff change about it: ending a
+//! person's access ("Opzeggen toegang"), lifting a lock, and resetting a second factor after
+//! the person's identity was checked. Each change is audited in the same transaction.
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use careportal_domain::audit::Origin;
+use careportal_domain::people::{Account, Relation};
+use careportal_domain::signin::FactorMethod;
+use careportal_domain::{AccountId, ClientId, TenantId};
+use chrono::{DateTime, Utc};
+
+/// One person who reaches a client, as Beheer shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRow {
+    pub account: Account,
+    pub relation: Relation,
+    /// Locked against logging in until then (after too many wrong passwords).
+    pub locked_until: Option<DateTime<Utc>>,
+    /// The second factor, once activated.
+    pub factor: Option<FactorMethod>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait AccessStore: Send + Sync {
+    /// The people linked to `client`, by name.
+    async fn client_access(&self, tenant: TenantId, client: ClientId) -> StoreResult<Vec<AccessRow>>;
+    /// Ends `account`'s access to `client`, audited (`access.ended`). Sessions that had this
+    /// client open lose it; an account left without any client (and not staff) is signed
+    /// out everywhere. False when the account did not reach the client.
+    async fn end_access(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        client: ClientId,
+    ) -> StoreResult<bool>;
+    /// Lifts a lock and forgets the failed tries, audited (`account.unlocked`); false when
+    /// the account was not locked at `now`.
+    async fn unlock_account(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Removes the second factor and signs the account out everywhere, so the next login
+    /// activates one again; audited (`factor.reset`) with how the identity was checked.
+    /// False when there was no second factor.
+    async fn reset_second_factor(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        how_checked: &str,
+    ) -> StoreResult<bool>;
+}

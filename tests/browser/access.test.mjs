@@ -1,0 +1,74 @@
+// #11, Beheer › Toegang: the Coördinator zorg ends a representative's access ("Opzeggen
+// toegang", Siloah's manual) and invites another in the freed place, and resets the second
+// factor of a representative who lost her phone, after checking who she is. By the labels
+// a person reads, axe-clean at 360 px; a portal of this file's own.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPortal, startBrowser, openPage, VIEWPORTS, checkPage, signInWithApp, signInWithSms, fromUserMenu } from './harness.mjs';
+
+let portal;
+let browser;
+
+before(async () => {
+  portal = await startPortal();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await portal?.stop();
+});
+
+test('siloah: de Coördinator zorg zegt een toegang op, nodigt in de vrije plaats uit en stelt een tweede factor opnieuw in (360px)', async () => {
+  // Ingrid has activated SMS; she will lose her phone.
+  const ingrid = await openPage(browser, VIEWPORTS[0]);
+  await signInWithSms(portal, ingrid, 'siloah', 'ingrid.devries@example.nl', '06 1212 3434');
+
+  const page = await openPage(browser, VIEWPORTS[0]);
+  await signInWithApp(portal, page, 'siloah', 'lisa.smit@example.nl');
+  await fromUserMenu(page, 'Beheer');
+  await page.getByRole('link', { name: 'Toegang tot het portaal van Thomas de Vries' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Toegang tot het portaal van Thomas de Vries' }).waitFor();
+  await page.getByRole('heading', { level: 2, name: 'Pieter de Vries' }).waitFor();
+  await checkPage(page);
+
+  // Opzeggen: not without the box ticked.
+  await page.getByRole('link', { name: 'Toegang opzeggen voor Pieter de Vries' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Toegang opzeggen voor Pieter de Vries' }).waitFor();
+  await checkPage(page);
+  await page.getByRole('button', { name: 'Toegang opzeggen' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Vink aan dat u de toegang wilt opzeggen.' }).waitFor();
+  await checkPage(page);
+  await page.getByLabel('Ja, zeg de toegang van Pieter de Vries tot het portaal van Thomas de Vries op').check();
+  await page.getByRole('button', { name: 'Toegang opzeggen' }).click();
+  await page.getByRole('status').filter({ hasText: 'De toegang is opgezegd.' }).waitFor();
+  assert.equal(await page.getByRole('heading', { level: 2, name: 'Pieter de Vries' }).count(), 0);
+
+  // The freed place takes another representative.
+  await page.getByRole('link', { name: 'Iemand uitnodigen voor Thomas de Vries' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Uitnodigen' }).waitFor();
+  await page.getByLabel('(Wettelijk) vertegenwoordiger').check();
+  await page.getByLabel('Naam', { exact: true }).fill('Marloes de Vries');
+  await page.getByLabel('E-mailadres').fill('marloes.devries@example.nl');
+  await page.getByRole('button', { name: 'Uitnodigen' }).click();
+  await page.getByRole('status').filter({ hasText: 'De uitnodiging is verstuurd naar marloes.devries@example.nl.' }).waitFor();
+
+  // Ingrid lost her phone: her second factor goes once her identity is checked.
+  await page.goto(portal.url('siloah', '/beheer/clienten/SIL-1001/toegang'));
+  await page.getByRole('link', { name: 'Tweede factor opnieuw instellen voor Ingrid de Vries' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Tweede factor opnieuw instellen voor Ingrid de Vries' }).waitFor();
+  await checkPage(page);
+  await page.getByRole('button', { name: 'Tweede factor verwijderen' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Schrijf op hoe u de identiteit' }).waitFor();
+  await checkPage(page);
+  await page.getByLabel('Hoe heeft u de identiteit gecontroleerd?').fill('Teruggebeld op het nummer uit het ECD');
+  await page.getByRole('button', { name: 'Tweede factor verwijderen' }).click();
+  await page.getByRole('status').filter({ hasText: 'De tweede factor is verwijderd' }).waitFor();
+  await checkPage(page);
+
+  // Ingrid is signed out; her next login asks her to activate a second factor again.
+  await ingrid.reload();
+  await ingrid.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();
+  await ingrid.close();
+  await page.close();
+});
