@@ -19,7 +19,7 @@ after(async () => {
   await portal?.stop();
 });
 
-test('siloah: de Coördinator zorg zegt een toegang op, nodigt in de vrije plaats uit en stelt een tweede factor opnieuw in (360px)', async () => {
+test('siloah: de Coördinator zorg zegt een toegang op, nodigt in de vrije plaats uit en stelt een e-mailadres en een tweede factor opnieuw in (360px)', async () => {
   // Ingrid has activated SMS; she will lose her phone.
   const ingrid = await openPage(browser, VIEWPORTS[0]);
   await signInWithSms(portal, ingrid, 'siloah', 'ingrid.devries@example.nl', '06 1212 3434');
@@ -52,6 +52,21 @@ test('siloah: de Coördinator zorg zegt een toegang op, nodigt in de vrije plaat
   await page.getByLabel('E-mailadres').fill('marloes.devries@example.nl');
   await page.getByRole('button', { name: 'Uitnodigen' }).click();
   await page.getByRole('status').filter({ hasText: 'De uitnodiging is verstuurd naar marloes.devries@example.nl.' }).waitFor();
+
+  // Ingrid has a new e-mail address: changed once her identity is checked.
+  await page.goto(portal.url('siloah', '/beheer/clienten/SIL-1001/toegang'));
+  await page.getByRole('link', { name: 'Gegevens wijzigen van Ingrid de Vries' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Gegevens wijzigen van Ingrid de Vries' }).waitFor();
+  await checkPage(page);
+  await page.getByLabel('E-mailadres', { exact: true }).fill('ingrid.nieuw@example.nl');
+  await page.getByRole('button', { name: 'Gegevens wijzigen' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Er is nog niets gewijzigd' }).waitFor();
+  assert.equal(await page.getByLabel('E-mailadres', { exact: true }).inputValue(), 'ingrid.nieuw@example.nl');
+  await checkPage(page);
+  await page.getByLabel('Hoe heeft u de identiteit gecontroleerd?').fill('Gebeld op het nummer uit het ECD');
+  await page.getByRole('button', { name: 'Gegevens wijzigen' }).click();
+  await page.getByRole('status').filter({ hasText: 'De gegevens zijn gewijzigd.' }).waitFor();
+  await page.getByText('ingrid.nieuw@example.nl').waitFor();
 
   // Ingrid lost her phone: her second factor goes once her identity is checked.
   await page.goto(portal.url('siloah', '/beheer/clienten/SIL-1001/toegang'));

@@ -15,6 +15,7 @@ on_both_backends!(
     a_coordinator_ends_access_and_invites_another_in_the_freed_place,
     a_locked_account_is_unlocked_and_a_lost_phone_gets_a_new_second_factor,
     access_is_managed_only_for_the_tenants_own_clients_and_by_staff_who_may,
+    a_changed_email_and_mobile_number_need_an_identity_check_and_the_old_address_is_told,
 );
 
 async fn a_coordinator_ends_access_and_invites_another_in_the_freed_place(backend: Backend) {
@@ -148,4 +149,51 @@ async fn access_is_managed_only_for_the_tenants_own_clients_and_by_staff_who_may
         assert_eq!(browser.post(&form, &[("bevestig", "ja")]).await.status, StatusCode::NOT_FOUND);
     }
     assert_eq!(app.store.client_access(tenant, thomas).await.unwrap().len(), 1, "Ingrid kept Thomas");
+}
+
+async fn a_changed_email_and_mobile_number_need_an_identity_check_and_the_old_address_is_told(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let tenant = app.tenant_id("siloah").await;
+    let thomas = app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
+    let ingrid =
+        app.new_account("siloah", "ingrid@example.nl", "Ingrid de Vries", thomas, Relation::Representative).await;
+    app.new_account("siloah", "pieter@example.nl", "Pieter de Vries", thomas, Relation::Representative).await;
+    app.store.set_sms_factor(tenant, &Origin::system("test"), ingrid, "+31612345678").await.unwrap();
+    let mut lisa = staff(&app, "lisa@siloah.nl", "Lisa Smit", StaffRole::Coordinator).await;
+    let form = format!("/beheer/clienten/SIL-1001/toegang/{ingrid}/gegevens");
+    let page = lisa.get(&form).await;
+    assert!(page.body.contains("value=\"ingrid@example.nl\"") && page.body.contains("value=\"+31612345678\""));
+
+    // Mistakes are named under their fields, and what was typed stays.
+    let fields = [("email", "ingrid.nieuw@"), ("mobiel", "+44 7700 900123"), ("hoe", "")];
+    let bad = lisa.submit(&form, &form, &fields).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for id in ["email-fout", "mobiel-fout", "hoe-fout"] {
+        assert!(bad.body.contains(&format!("id=\"{id}\"")), "{id}: {}", bad.body);
+    }
+    assert!(bad.body.contains("value=\"ingrid.nieuw@\"") && bad.body.contains("value=\"+44 7700 900123\""));
+    let taken = [("email", "pieter@example.nl"), ("mobiel", "+31612345678"), ("hoe", "Teruggebeld")];
+    let taken = lisa.submit(&form, &form, &taken).await;
+    assert!(taken.body.contains("al de gebruikersnaam van een ander account"), "{}", taken.body);
+    let same = [("email", "ingrid@example.nl"), ("mobiel", "+31612345678"), ("hoe", "Teruggebeld")];
+    assert!(lisa.submit(&form, &form, &same).await.body.contains("Er is niets gewijzigd."));
+
+    let good = [("email", "ingrid.devries@example.nl"), ("mobiel", "06 8765 4321"), ("hoe", "Teruggebeld via het ECD")];
+    let done = lisa.submit(&form, &form, &good).await;
+    assert_eq!(done.header("location"), Some("/beheer/clienten/SIL-1001/toegang?gedaan=gegevens"));
+    let account = app.store.account(tenant, ingrid).await.unwrap().unwrap();
+    assert_eq!(
+        (account.email.as_str(), account.username.as_str()),
+        ("ingrid.devries@example.nl", "ingrid.devries@example.nl")
+    );
+    let factor = app.store.second_factor(tenant, ingrid).await.unwrap().unwrap();
+    assert_eq!(factor.phone.as_deref(), Some("+31687654321"));
+
+    // The old address hears of it, without the new values.
+    let mails = app.mails(1).await;
+    let mail = mails.iter().find(|m| m.contains("To: ingrid@example.nl")).expect("a mail to the old address");
+    assert!(mail.contains("gewijzigd") && !mail.contains("ingrid.devries@") && !mail.contains("8765"), "{mail}");
+    let audit = app.store.audit(tenant, 100).await.unwrap();
+    let entry = audit.iter().find(|e| e.action == "account.details_changed").unwrap();
+    assert!(entry.detail.contains("Teruggebeld via het ECD") && !entry.detail.contains("87654321"), "{entry:?}");
 }

@@ -806,8 +806,36 @@ async fn access_changes_stay_inside_their_tenant_and_are_audited(backend: Backen
     assert!(s.store.session(a, "h2").await.unwrap().is_none(), "signed out with the old factor");
     assert!(!s.store.reset_second_factor(a, &origin(), ingrid, "teruggebeld").await.unwrap());
 
+    // Contact details: only inside the tenant, with the username when asked.
+    let email = careportal_domain::people::Email::parse("ingrid.nieuw@example.nl").unwrap();
+    let username = careportal_domain::people::Username::parse("ingrid.nieuw@example.nl").unwrap();
+    let change = careportal_store::ContactChange {
+        email: Some(&email),
+        username: Some(&username),
+        sms_number: None,
+        how_checked: "teruggebeld",
+    };
+    assert!(matches!(s.store.change_contact(b, &origin(), ingrid, &change).await, Err(StoreError::NotFound)));
+    s.store.change_contact(a, &origin(), ingrid, &change).await.unwrap();
+    let changed = s.store.account(a, ingrid).await.unwrap().unwrap();
+    assert_eq!(
+        (changed.email.as_str(), changed.username.as_str()),
+        ("ingrid.nieuw@example.nl", "ingrid.nieuw@example.nl")
+    );
+    let other = account_in(s.store.as_ref(), a, "pieter@example.nl").await;
+    let theirs = careportal_domain::people::Username::parse("pieter@example.nl").unwrap();
+    let clash =
+        careportal_store::ContactChange { email: None, username: Some(&theirs), sms_number: None, how_checked: "x" };
+    assert!(matches!(s.store.change_contact(a, &origin(), ingrid, &clash).await, Err(StoreError::Conflict(_))));
+    assert_eq!(s.store.account(a, other).await.unwrap().unwrap().username.as_str(), "pieter@example.nl");
+
     let actions: Vec<(String, String)> =
         s.store.audit(a, 100).await.unwrap().into_iter().map(|e| (e.action, e.detail)).collect();
+    assert_eq!(
+        actions.iter().filter(|(a, _)| a == "account.details_changed").count(),
+        1,
+        "the refused one left nothing"
+    );
     assert_eq!(actions.iter().filter(|(a, _)| a == "access.ended").count(), 2);
     assert_eq!(actions.iter().filter(|(a, _)| a == "account.unlocked").count(), 1);
     assert!(actions.iter().any(|(a, d)| a == "factor.reset" && d.contains("identiteit gecontroleerd: teruggebeld")));

@@ -4,9 +4,11 @@
 //! mobile number) and the tenant's style is used (a one-time password, or a link).
 #![forbid(unsafe_code)]
 
+mod details;
 mod existing;
 mod network;
 
+pub use details::{DetailsChanged, DetailsRequest, HOW_MAX_CHARS, change_details};
 pub use existing::{Answered, answer_invitation};
 
 use careportal_auth::{PasswordHasher, SecretBox, Token, codes::one_time_password};
@@ -52,6 +54,16 @@ pub enum InviteError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Other(String),
+}
+
+/// Whom the tenant's people call about the portal: "Servicedesk (088 – 27 54 575)".
+pub(crate) fn support_contact(tenant: &Tenant) -> String {
+    let support = &tenant.config.support;
+    match (&support.phone, &support.email) {
+        (Some(phone), _) => format!("{} ({phone})", support.name),
+        (None, Some(email)) => format!("{} ({email})", support.name),
+        (None, None) => support.name.clone(),
+    }
 }
 
 fn refused(field: &'static str, message: impl Into<String>) -> InviteError {

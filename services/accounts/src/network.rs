@@ -19,12 +19,7 @@ pub(crate) async fn tell(
     relation: Relation,
 ) -> Result<(), InviteError> {
     let portal = tenant.config.portal_name();
-    let support = &tenant.config.support;
-    let contact = match (&support.phone, &support.email) {
-        (Some(phone), _) => format!("{} ({phone})", support.name),
-        (None, Some(email)) => format!("{} ({email})", support.name),
-        (None, None) => support.name.clone(),
-    };
+    let contact = crate::support_contact(tenant);
     for (account, _) in store.client_accounts(tenant.id, client).await? {
         if account.id == newcomer.id {
             continue;

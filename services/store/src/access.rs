@@ -5,7 +5,7 @@
 use crate::StoreResult;
 use async_trait::async_trait;
 use careportal_domain::audit::Origin;
-use careportal_domain::people::{Account, Relation};
+use careportal_domain::people::{Account, Email, Relation, Username};
 use careportal_domain::signin::FactorMethod;
 use careportal_domain::{AccountId, ClientId, TenantId};
 use chrono::{DateTime, Utc};
@@ -20,6 +20,16 @@ pub struct AccessRow {
     /// The second factor, once activated.
     pub factor: Option<FactorMethod>,
     pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// What [`AccessStore::change_contact`] changes; None leaves it as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct ContactChange<'a> {
+    pub email: Option<&'a Email>,
+    pub username: Option<&'a Username>,
+    /// The new number of the SMS second factor (E.164).
+    pub sms_number: Option<&'a str>,
+    pub how_checked: &'a str,
 }
 
 #[async_trait]
@@ -45,6 +55,17 @@ pub trait AccessStore: Send + Sync {
         account: AccountId,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Changes the account's contact details in one transaction, audited
+    /// (`account.details_changed`) with how the identity was checked: the e-mail address
+    /// (with the username, when the username is the address), and the mobile number of an
+    /// SMS second factor (E.164). `Conflict` when the new username is another account's.
+    async fn change_contact(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        change: &ContactChange<'_>,
+    ) -> StoreResult<()>;
     /// Removes the second factor and signs the account out everywhere, so the next login
     /// activates one again; audited (`factor.reset`) with how the identity was checked.
     /// False when there was no second factor.

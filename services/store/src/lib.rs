@@ -20,7 +20,7 @@ mod record;
 mod records;
 mod sync;
 
-pub use access::{AccessRow, AccessStore};
+pub use access::{AccessRow, AccessStore, ContactChange};
 pub use audit::{AuditQuery, AuditStore};
 pub use documents::DocumentStore;
 pub use error::StoreError;

@@ -87,6 +87,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/beheer/clienten/{reference}/toegang/{account}/ontgrendelen", post(staff::access::unlock))
         .route(
+            "/beheer/clienten/{reference}/toegang/{account}/gegevens",
+            get(staff::access::details_form).post(staff::access::details),
+        )
+        .route(
             "/beheer/clienten/{reference}/toegang/{account}/tweede-factor",
             get(staff::access::reset_form).post(staff::access::reset),
         )

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::signin::FactorMethod;
 use careportal_domain::{AccountId, ClientId, TenantId};
-use careportal_store::{AccessRow, AccessStore, StoreError, StoreResult};
+use careportal_store::{AccessRow, AccessStore, ContactChange, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -110,6 +110,66 @@ impl AccessStore for SqlStore {
         }
         tx.commit().await?;
         Ok(unlocked > 0)
+    }
+
+    async fn change_contact(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        change: &ContactChange<'_>,
+    ) -> StoreResult<()> {
+        let now = self.now();
+        let mut tx = begin_write(&self.pool).await?;
+        let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM accounts WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.as_uuid())
+            .bind(account.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let mut what = Vec::new();
+        if let Some(email) = change.email {
+            sqlx::query("UPDATE accounts SET email = $3 WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(email.as_str())
+                .execute(&mut *tx)
+                .await?;
+            what.push(format!("e-mailadres {}", email.as_str()));
+        }
+        if let Some(username) = change.username {
+            sqlx::query("UPDATE accounts SET username = $3 WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(username.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "gebruikersnaam"))?;
+            what.push(format!("gebruikersnaam {}", username.as_str()));
+        }
+        if let Some(number) = change.sms_number {
+            let changed = sqlx::query(
+                "UPDATE second_factors SET phone = $3 WHERE tenant_id = $1 AND account_id = $2 AND method = 'sms'",
+            )
+            .bind(tenant.as_uuid())
+            .bind(account.as_uuid())
+            .bind(number)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            what.push(format!("mobiel nummer {}", careportal_domain::phone::mask_e164(number)));
+        }
+        let detail =
+            format!("account {account}: {}; identiteit gecontroleerd: {}", what.join(", "), change.how_checked);
+        let event = origin.event(AuditAction::new("account.details_changed"), None, detail);
+        insert_audit(&mut tx, tenant, &event, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn reset_second_factor(
