@@ -96,7 +96,12 @@ for (const viewport of VIEWPORTS) {
       await page.getByRole('status').filter({ hasText: 'De foto is opgeslagen.' }).waitFor();
       const top = page.getByRole('link', { name: 'Home: dossier van Thomas de Vries' });
       assert.equal(await top.locator('img').count(), 1);
-      const loaded = await top.locator('img').evaluate((img) => img.complete && img.naturalWidth > 0);
+      // Loaded, or loading: wait for it rather than look at a picture still on its way.
+      // (A broken picture is complete with no width: that fails at once.)
+      const loaded = await top.locator('img').evaluate((img) => img.complete ? img.naturalWidth > 0 : new Promise((done) => {
+        img.addEventListener('load', () => done(img.naturalWidth > 0));
+        img.addEventListener('error', () => done(false));
+      }));
       assert.ok(loaded, 'the photo shows');
       await checkPage(page);
       await page.getByRole('button', { name: 'Foto bovenin verwijderen' }).click();
