@@ -16,6 +16,7 @@ on_both_backends!(
     a_locked_account_is_unlocked_and_a_lost_phone_gets_a_new_second_factor,
     access_is_managed_only_for_the_tenants_own_clients_and_by_staff_who_may,
     a_changed_email_and_mobile_number_need_an_identity_check_and_the_old_address_is_told,
+    the_end_of_care_is_set_in_beheer_with_the_day_access_stops,
 );
 
 async fn a_coordinator_ends_access_and_invites_another_in_the_freed_place(backend: Backend) {
@@ -196,4 +197,30 @@ async fn a_changed_email_and_mobile_number_need_an_identity_check_and_the_old_ad
     let audit = app.store.audit(tenant, 100).await.unwrap();
     let entry = audit.iter().find(|e| e.action == "account.details_changed").unwrap();
     assert!(entry.detail.contains("Teruggebeld via het ECD") && !entry.detail.contains("87654321"), "{entry:?}");
+}
+
+async fn the_end_of_care_is_set_in_beheer_with_the_day_access_stops(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let thomas = app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
+    let mut lisa = staff(&app, "lisa@siloah.nl", "Lisa Smit", StaffRole::Coordinator).await;
+    let page = "/beheer/clienten/SIL-1001/toegang";
+    let action = "/beheer/clienten/SIL-1001/toegang/einde-zorg";
+    assert!(lisa.get(page).await.body.contains("stopt de toegang tot het portaal 42 dagen later"));
+
+    let bad = lisa.submit(page, action, &[("einde", "31-02-2026")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"einde-fout\"") && bad.body.contains("value=\"31-02-2026\""), "{}", bad.body);
+    let saved = lisa.submit(page, action, &[("einde", "20-11-2026")]).await;
+    assert_eq!(saved.header("location"), Some("/beheer/clienten/SIL-1001/toegang?gedaan=einde-zorg"));
+    let shown = lisa.get("/beheer/clienten/SIL-1001/toegang?gedaan=einde-zorg").await.body;
+    assert!(shown.contains("De zorg is beëindigd op") && shown.contains("1 januari 2027"), "{shown}");
+    let tenant = app.tenant_id("siloah").await;
+    let client = app.store.client(tenant, thomas).await.unwrap().unwrap();
+    assert_eq!(client.care_ended_on, chrono::NaiveDate::from_ymd_opt(2026, 11, 20));
+
+    let cleared = lisa.submit(page, action, &[("wissen", "ja")]).await;
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    assert!(app.store.client(tenant, thomas).await.unwrap().unwrap().care_ended_on.is_none());
+    let audit = app.store.audit(tenant, 100).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.action == "client.updated" && e.actor.starts_with("account:")).count(), 2);
 }

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 on_both_backends!(
     siloah_ends_access_six_weeks_after_care_ends_and_salem_keeps_it,
     the_worker_signs_each_moved_chain_every_quarter_of_an_hour,
+    the_people_hear_before_their_access_stops_once_per_end_date,
 );
 
 async fn siloah_ends_access_six_weeks_after_care_ends_and_salem_keeps_it(backend: Backend) {
@@ -90,4 +91,55 @@ async fn the_worker_signs_each_moved_chain_every_quarter_of_an_hour(backend: Bac
     assert_eq!(careportal_worker::run_once(&jobs).await.unwrap().checkpoints, 1, "only Siloah moved");
     let report = careportal_app::audit::verify(app.store.as_ref(), &jobs.audit_key, siloah).await.unwrap();
     assert_eq!((report.checkpoints, report.broken), (2, None));
+}
+
+/// #11: before Siloah removes access six weeks after care ends, the client's people who use
+/// the portal hear of it, once per end date, however many workers run; Salem, which keeps
+/// access, sends nothing.
+async fn the_people_hear_before_their_access_stops_once_per_end_date(backend: Backend) {
+    let app = TestApp::builder(backend).tenants(&["siloah", "salem"]).build().await;
+    let origin = Origin::system("test");
+    let mut clients = Vec::new();
+    for slug in ["siloah", "salem"] {
+        let tenant = app.tenant_id(slug).await;
+        let client = app.new_client(slug, "C-1", "Thomas de Vries").await;
+        let ingrid =
+            app.new_account(slug, "ingrid@example.nl", "Ingrid de Vries", client, Relation::Representative).await;
+        app.store.set_password(tenant, &origin, ingrid, "$h", false, None).await.unwrap();
+        app.store.record_login_success(tenant, ingrid).await.unwrap();
+        // Invited, never signed in: nothing in the portal to keep.
+        app.new_account(slug, "pieter@example.nl", "Pieter de Vries", client, Relation::Representative).await;
+        clients.push((tenant, client));
+    }
+    let end = |tenant, client, day: u32| {
+        let store = app.store.clone();
+        async move {
+            let current = store.client(tenant, client).await.unwrap().unwrap();
+            let changes = ClientChanges {
+                name: current.name.clone(),
+                birth_date: None,
+                care_ended_on: NaiveDate::from_ymd_opt(2026, 11, day),
+            };
+            store.update_client(tenant, &Origin::system("test"), client, &changes).await.unwrap();
+        }
+    };
+    for (tenant, client) in &clients {
+        end(*tenant, *client, 20).await;
+    }
+    let round = careportal_worker::run_once(&app.jobs("worker-a")).await.unwrap();
+    assert_eq!(round.care_end_notices, 1, "Ingrid of Siloah only: {round:?}");
+    let mails = app.mails(1).await;
+    let mail = mails[0].replace("=\r\n", "");
+    assert!(mail.contains("To: ingrid@example.nl") && mail.contains("1 januari 2027"), "{mail}");
+    assert!(!mail.contains("Thomas"), "no client in an e-mail");
+    assert_eq!(careportal_worker::run_once(&app.jobs("worker-a")).await.unwrap().care_end_notices, 0, "once");
+
+    // A changed end date is told again, once between two workers.
+    let (siloah, thomas) = clients[0];
+    end(siloah, thomas, 27).await;
+    let (a, b) = (app.jobs("worker-a"), app.jobs("worker-b"));
+    let (one, two) = tokio::join!(careportal_worker::run_once(&a), careportal_worker::run_once(&b));
+    assert_eq!(one.unwrap().care_end_notices + two.unwrap().care_end_notices, 1);
+    let mails = app.mails(2).await;
+    assert!(mails.iter().any(|m| m.replace("=\r\n", "").contains("8 januari 2027")), "{mails:?}");
 }

@@ -4,10 +4,12 @@
 //! mobile number) and the tenant's style is used (a one-time password, or a link).
 #![forbid(unsafe_code)]
 
+mod care_end;
 mod details;
 mod existing;
 mod network;
 
+pub use care_end::tell_care_ends;
 pub use details::{DetailsChanged, DetailsRequest, HOW_MAX_CHARS, change_details};
 pub use existing::{Answered, answer_invitation};
 

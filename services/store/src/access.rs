@@ -5,10 +5,10 @@
 use crate::StoreResult;
 use async_trait::async_trait;
 use careportal_domain::audit::Origin;
-use careportal_domain::people::{Account, Email, Relation, Username};
+use careportal_domain::people::{Account, Client, Email, Relation, Username};
 use careportal_domain::signin::FactorMethod;
 use careportal_domain::{AccountId, ClientId, TenantId};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// One person who reaches a client, as Beheer shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +66,12 @@ pub trait AccessStore: Send + Sync {
         account: AccountId,
         change: &ContactChange<'_>,
     ) -> StoreResult<()>;
+    /// Clients whose care has an end date for which their people have not been told yet.
+    async fn care_ends_untold(&self, tenant: TenantId) -> StoreResult<Vec<Client>>;
+    /// Claims telling the people of `client` that care ends on `ended_on`: true once per
+    /// end date, however many workers ask at once (a changed date may be told again).
+    async fn claim_care_end_notice(&self, tenant: TenantId, client: ClientId, ended_on: NaiveDate)
+    -> StoreResult<bool>;
     /// Removes the second factor and signs the account out everywhere, so the next login
     /// activates one again; audited (`factor.reset`) with how the identity was checked.
     /// False when there was no second factor.

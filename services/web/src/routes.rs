@@ -81,6 +81,7 @@ pub fn app(state: AppState) -> Router {
         .route("/beheer/logboek", get(staff::logbook::page))
         .route("/beheer/logboek.csv", get(staff::logbook::csv))
         .route("/beheer/clienten/{reference}/toegang", get(staff::access::page))
+        .route("/beheer/clienten/{reference}/toegang/einde-zorg", post(staff::access::care_end))
         .route(
             "/beheer/clienten/{reference}/toegang/{account}/opzeggen",
             get(staff::access::end_form).post(staff::access::end),

@@ -42,6 +42,8 @@ pub struct Round {
     pub checkpoints: usize,
     /// "Download mijn dossier": ZIPs made, failed and deleted after their week.
     pub dossiers: careportal_app::dossier::ExportRound,
+    /// People told that their access stops some weeks after a client's care ended.
+    pub care_end_notices: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +52,8 @@ pub enum JobError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Delivery(#[from] DeliveryError),
+    #[error("{0}")]
+    Accounts(#[from] careportal_accounts::InviteError),
 }
 
 /// One round of every job, for every tenant.
@@ -62,6 +66,9 @@ pub async fn run_once(jobs: &Jobs) -> Result<Round, JobError> {
     let tenants = store.tenants().await?;
     round.checkpoints = careportal_app::audit::checkpoint_all(store, &jobs.audit_key, &tenants, clock.now()).await?;
     for tenant in tenants {
+        // Told first: an end date that is already past the removal still gets its notice
+        // (the mail says when access stops; it may be today).
+        round.care_end_notices += careportal_accounts::tell_care_ends(store, &jobs.secret_box, &tenant).await?;
         // Siloah: "... dan wordt het account automatisch na zes weken verwijderd."
         if let Some(days) = tenant.config.access.remove_accounts_days_after_care {
             let cutoff = today - chrono::Duration::days(i64::from(days));

@@ -1,13 +1,16 @@
 //! The SQL behind [`careportal_store::AccessStore`].
 
 use super::SqlStore;
-use super::common::{ACCOUNT_COLUMNS, account_from_row, begin_write, delete_factor, insert_audit, relation_from_row};
+use super::common::{
+    ACCOUNT_COLUMNS, CLIENT_COLUMNS, account_from_row, begin_write, client_from_row, delete_factor, insert_audit,
+    relation_from_row,
+};
 use async_trait::async_trait;
 use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::signin::FactorMethod;
 use careportal_domain::{AccountId, ClientId, TenantId};
 use careportal_store::{AccessRow, AccessStore, ContactChange, StoreError, StoreResult};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
 #[async_trait]
@@ -170,6 +173,38 @@ impl AccessStore for SqlStore {
         insert_audit(&mut tx, tenant, &event, now).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn care_ends_untold(&self, tenant: TenantId) -> StoreResult<Vec<careportal_domain::people::Client>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CLIENT_COLUMNS} FROM clients c WHERE c.tenant_id = $1 AND c.care_ended_on IS NOT NULL \
+             AND (c.care_end_noticed_for IS NULL OR c.care_end_noticed_for <> c.care_ended_on) \
+             ORDER BY c.care_ended_on, c.id"
+        ))
+        .bind(tenant.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(client_from_row).collect()
+    }
+
+    async fn claim_care_end_notice(
+        &self,
+        tenant: TenantId,
+        client: ClientId,
+        ended_on: NaiveDate,
+    ) -> StoreResult<bool> {
+        // One conditional UPDATE: of any number of workers, one claims each end date.
+        let claimed = sqlx::query(
+            "UPDATE clients SET care_end_noticed_for = $3 WHERE tenant_id = $1 AND id = $2 \
+             AND care_ended_on = $3 AND (care_end_noticed_for IS NULL OR care_end_noticed_for <> $3)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(client.as_uuid())
+        .bind(ended_on)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(claimed == 1)
     }
 
     async fn reset_second_factor(

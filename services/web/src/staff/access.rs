@@ -91,10 +91,10 @@ pub async fn page(
     let client = client_for(&staff, &reference).await?;
     let people = staff.state.store.client_access(staff.tenant.id, client.id).await?;
     staff.audit_look_access(&client, format!("toegang: {} personen", people.len())).await?;
-    let now = staff.state.clock.now();
     let notice = match query.gedaan.as_deref() {
         Some("opgezegd") => Some("De toegang is opgezegd. In de vrije plaats kunt u iemand anders uitnodigen."),
         Some("ontgrendeld") => Some("Het account is ontgrendeld. De persoon kan weer inloggen."),
+        Some("einde-zorg") => Some("Het einde van de zorg is opgeslagen."),
         Some("gegevens") => {
             Some("De gegevens zijn gewijzigd. De persoon krijgt daarover een e-mail op het oude adres.")
         }
@@ -103,13 +103,106 @@ pub async fn page(
         ),
         _ => None,
     };
+    let view = AccessPage { client: &client, people: &people, notice, care_end: CareEndForm::of(&client), error: None };
+    access_page(&staff, jar, &view, StatusCode::OK).await
+}
+
+/// What the Toegang page shows.
+struct AccessPage<'a> {
+    client: &'a Client,
+    people: &'a [AccessRow],
+    notice: Option<&'static str>,
+    care_end: CareEndForm,
+    error: Option<String>,
+}
+
+async fn access_page(
+    staff: &Staff,
+    jar: CookieJar,
+    view: &AccessPage<'_>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let (client, now) = (view.client, staff.state.clock.now());
     let (jar, mut context) = staff.context(jar, &format!("Toegang tot het portaal van {}", client.name.full()));
     context
         .insert("client", &serde_json::json!({ "reference": client.reference.as_str(), "name": client.name.full() }));
-    context.insert("people", &people.iter().map(|row| PersonView::of(row, now)).collect::<Vec<_>>());
-    context.insert("notice", &notice);
+    context.insert("people", &view.people.iter().map(|row| PersonView::of(row, now)).collect::<Vec<_>>());
+    context.insert("notice", &view.notice);
     context.insert("may_invite", &staff.may(StaffAction::Invite));
-    render(&staff.state, &staff.tenant, "staff/access.html", &context, StatusCode::OK, jar).await
+    // The care's end: from the ECD where one is connected (a date set here would be
+    // overwritten by the next pull), else set here.
+    let days = staff.tenant.config.access.remove_accounts_days_after_care;
+    let ended = client.care_ended_on.map(|ended| {
+        serde_json::json!({
+            "on": careportal_domain::time::long_date(ended),
+            "access_stops": days.map(|d| careportal_domain::time::long_date(ended + chrono::Duration::days(i64::from(d)))),
+        })
+    });
+    context.insert("care_ended", &ended);
+    context.insert("care_end_from_ecd", &(staff.tenant.config.sync.connector == "fhir"));
+    context.insert("care_end", &view.care_end);
+    context.insert("removal_days", &days);
+    context.insert("care_end_error", &view.error);
+    render(&staff.state, &staff.tenant, "staff/access.html", &context, status, jar).await
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct CareEndForm {
+    #[serde(default)]
+    csrf: String,
+    /// The last day of care, dd-mm-jjjj.
+    #[serde(default)]
+    einde: String,
+    /// "ja": the care has no end date (after all).
+    #[serde(default)]
+    wissen: String,
+}
+
+impl CareEndForm {
+    fn of(client: &Client) -> Self {
+        let einde = client.care_ended_on.map(|d| d.format("%d-%m-%Y").to_string()).unwrap_or_default();
+        Self { einde, ..Self::default() }
+    }
+}
+
+/// POST /beheer/clienten/{reference}/toegang/einde-zorg: the last day of care, or none.
+/// The worker tells the client's people when their access stops, and ends it then.
+pub async fn care_end(
+    staff: Staff,
+    jar: CookieJar,
+    Path(reference): Path<String>,
+    Form(form): Form<CareEndForm>,
+) -> Result<Response, AppError> {
+    let client = client_for(&staff, &reference).await?;
+    if staff.tenant.config.sync.connector == "fhir" {
+        return Err(AppError::NotFound);
+    }
+    let ended = if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) {
+        Err(crate::record::reports::EXPIRED_FORM.to_owned())
+    } else if form.wissen == "ja" {
+        Ok(None)
+    } else {
+        careportal_domain::time::parse_date("einde", &form.einde).map(Some).map_err(|e| match e {
+            careportal_domain::DomainError::Invalid { message, .. } => message,
+            other => other.to_string(),
+        })
+    };
+    let ended = match ended {
+        Ok(ended) => ended,
+        Err(error) => {
+            let people = staff.state.store.client_access(staff.tenant.id, client.id).await?;
+            let care_end = CareEndForm { einde: form.einde.clone(), ..CareEndForm::default() };
+            let view = AccessPage { client: &client, people: &people, notice: None, care_end, error: Some(error) };
+            return access_page(&staff, jar, &view, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let changes = careportal_domain::people::ClientChanges {
+        name: client.name.clone(),
+        birth_date: client.birth_date,
+        care_ended_on: ended,
+    };
+    staff.state.store.update_client(staff.tenant.id, &staff.origin(), client.id, &changes).await?;
+    Ok(Redirect::to(&format!("{}?gedaan=einde-zorg", access_path(&client))).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
