@@ -11,6 +11,7 @@ use careportal_tests::client::{TestClient, csrf_of};
 use careportal_tests::{Backend, TestApp, on_both_backends};
 
 on_both_backends!(
+    a_suspended_tenant_answers_only_a_notice_until_it_is_resumed,
     the_portal_address_takes_a_signed_in_person_home,
     each_tenant_says_when_it_asks_a_code,
     beheer_offers_only_what_the_tenants_clients_have,
@@ -379,4 +380,37 @@ async fn larger_letters_and_easy_reading_are_remembered_for_the_person(backend: 
         app.client("siloah.localhost").post("/weergave", &[("instelling", "grotere-letters")]).await.header("location"),
         Some("/inloggen")
     );
+}
+
+/// #11: a suspended tenant's portal answers only a notice at every address, signed in or
+/// not, naming nothing but the portal and the organisation; other tenants go on; resumed,
+/// all is as it was.
+async fn a_suspended_tenant_answers_only_a_notice_until_it_is_resumed(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let thomas = app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
+    let ingrid =
+        app.new_account("siloah", "ingrid@example.nl", "Ingrid de Vries", thomas, Relation::Representative).await;
+    let mut ingrid = app.signed_in("siloah.localhost", "siloah", ingrid).await;
+    assert_eq!(ingrid.get("/home").await.status, StatusCode::OK);
+    let tenant = app.tenant_id("siloah").await;
+    let operator = careportal_domain::audit::Origin::system("cli");
+    assert!(app.store.set_tenant_suspended(&operator, tenant, true).await.unwrap());
+    assert!(!app.store.set_tenant_suspended(&operator, tenant, true).await.unwrap(), "already");
+
+    for path in ["/", "/inloggen", "/home", "/theme.css", "/beheer"] {
+        let answer = app.get("siloah.localhost", path).await;
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert!(answer.body.contains("Het portaal is op dit moment niet beschikbaar."), "{path}: {}", answer.body);
+    }
+    let home = ingrid.get("/home").await;
+    assert_eq!(home.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(!home.body.contains("Thomas"), "nothing of the record");
+    let posted = ingrid.post("/berichten", &[("bericht", "Hallo")]).await;
+    assert_eq!(posted.status, StatusCode::SERVICE_UNAVAILABLE, "nothing is written either");
+    assert_eq!(app.get("salem.localhost", "/inloggen").await.status, StatusCode::OK, "Salem goes on");
+
+    assert!(app.store.set_tenant_suspended(&operator, tenant, false).await.unwrap());
+    assert_eq!(ingrid.get("/home").await.status, StatusCode::OK, "the session is still there");
+    let actions: Vec<String> = app.store.audit(tenant, 50).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"tenant.suspended".to_owned()) && actions.contains(&"tenant.resumed".to_owned()));
 }

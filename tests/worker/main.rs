@@ -12,6 +12,7 @@ on_both_backends!(
     siloah_ends_access_six_weeks_after_care_ends_and_salem_keeps_it,
     the_worker_signs_each_moved_chain_every_quarter_of_an_hour,
     the_people_hear_before_their_access_stops_once_per_end_date,
+    a_suspended_tenant_sends_nothing_until_it_is_resumed,
 );
 
 async fn siloah_ends_access_six_weeks_after_care_ends_and_salem_keeps_it(backend: Backend) {
@@ -142,4 +143,23 @@ async fn the_people_hear_before_their_access_stops_once_per_end_date(backend: Ba
     assert_eq!(one.unwrap().care_end_notices + two.unwrap().care_end_notices, 1);
     let mails = app.mails(2).await;
     assert!(mails.iter().any(|m| m.replace("=\r\n", "").contains("8 januari 2027")), "{mails:?}");
+}
+
+/// #11: nothing is sent for a suspended tenant; once resumed, what waited goes out.
+async fn a_suspended_tenant_sends_nothing_until_it_is_resumed(backend: Backend) {
+    let app = TestApp::builder(backend).tenants(&["siloah"]).build().await;
+    let tenant = app.tenant_id("siloah").await;
+    let keys = careportal_tests::app::settings(true, false).keys.secret_box.clone();
+    careportal_delivery::enqueue_email(app.store.as_ref(), &keys, tenant, "anna@example.nl", "Onderwerp", "Tekst")
+        .await
+        .unwrap();
+    let operator = Origin::system("cli");
+    app.store.set_tenant_suspended(&operator, tenant, true).await.unwrap();
+    let round = careportal_worker::run_once(&app.jobs("worker")).await.unwrap();
+    assert_eq!(round.delivery.sent, 0, "{round:?}");
+    assert_eq!(app.store.messages_waiting(tenant).await.unwrap().email, 1, "it waits");
+    app.store.set_tenant_suspended(&operator, tenant, false).await.unwrap();
+    let round = careportal_worker::run_once(&app.jobs("worker")).await.unwrap();
+    assert_eq!(round.delivery.sent, 1);
+    assert_eq!(app.mails_sent().await.len(), 1);
 }

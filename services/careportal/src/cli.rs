@@ -213,6 +213,16 @@ enum TenantCommand {
         /// The tenant's slug, e.g. siloah.
         slug: String,
     },
+    /// Suspend a tenant: its portal answers only a notice, and nothing is sent for it.
+    Suspend {
+        /// The tenant's slug, e.g. siloah.
+        slug: String,
+    },
+    /// Resume a suspended tenant.
+    Resume {
+        /// The tenant's slug, e.g. siloah.
+        slug: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +293,18 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Tenant(TenantCommand::List) => {
             let store = migrated_store(&config).await?;
             let result = tenants::list(store.as_ref()).await;
+            store.close().await;
+            result
+        }
+        Command::Tenant(TenantCommand::Suspend { slug }) => {
+            let store = migrated_store(&config).await?;
+            let result = tenants::suspend(store.as_ref(), &slug, true).await;
+            store.close().await;
+            result
+        }
+        Command::Tenant(TenantCommand::Resume { slug }) => {
+            let store = migrated_store(&config).await?;
+            let result = tenants::suspend(store.as_ref(), &slug, false).await;
             store.close().await;
             result
         }

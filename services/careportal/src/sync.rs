@@ -22,6 +22,11 @@ pub async fn run(config: &Config, store: &dyn Store, slug: &str, kind: Option<&s
             }
         },
     };
+    if tenant.is_suspended() {
+        return Err(Failure::Failed(format!(
+            "{slug} is opgeschort; hervat eerst met `careportal tenant resume {slug}`"
+        )));
+    }
     let owner = format!("cli:{}", careportal_sync::schedule::worker_name());
     let blobs = config.blobs().await?;
     let run = careportal_sync::sync_tenant(store, &SystemClock, &blobs, &owner, &tenant, &kinds, When::Now).await?;

@@ -55,7 +55,25 @@ pub async fn apply(config: &Config, store: &dyn Store, dir: &Path) -> Result<(),
 pub async fn list(store: &dyn Store) -> Result<(), Failure> {
     for tenant in store.tenants().await? {
         let hosts = store.tenant_hostnames(tenant.id).await?;
-        println!("{}\t{}\tversie {}\t{}", tenant.slug, tenant.config.name, tenant.version, hosts.join(","));
+        let state = if tenant.is_suspended() { "\topgeschort" } else { "" };
+        println!("{}\t{}\tversie {}\t{}{state}", tenant.slug, tenant.config.name, tenant.version, hosts.join(","));
+    }
+    Ok(())
+}
+
+/// `tenant suspend` / `tenant resume`: the portal answers only a notice and nothing is sent
+/// for it, or it is back as it was.
+pub async fn suspend(store: &dyn Store, slug: &str, suspended: bool) -> Result<(), Failure> {
+    let tenant =
+        store.tenant_by_slug(slug).await?.ok_or_else(|| Failure::Failed(format!("geen tenant met slug \"{slug}\"")))?;
+    let origin = careportal_domain::audit::Origin::system("cli");
+    let changed = store.set_tenant_suspended(&origin, tenant.id, suspended).await?;
+    let name = &tenant.config.name;
+    match (suspended, changed) {
+        (true, true) => println!("{name} is opgeschort: het portaal toont alleen een melding en verstuurt niets."),
+        (true, false) => println!("{name} was al opgeschort."),
+        (false, true) => println!("{name} is hervat: het portaal werkt weer."),
+        (false, false) => println!("{name} was niet opgeschort."),
     }
     Ok(())
 }

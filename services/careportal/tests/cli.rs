@@ -178,6 +178,31 @@ fn demo_loads_both_tenants_once() {
     assert_eq!(list.lines().count(), 2);
 }
 
+/// #11: the platform operator suspends a tenant and resumes it; the list says which is
+/// suspended, and a sync of a suspended tenant is refused.
+#[test]
+fn a_tenant_is_suspended_and_resumed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let tenants = repo().join("tenants");
+    let env = [("CAREPORTAL_DATA_DIR", data.to_str().unwrap()), ("CAREPORTAL_TENANTS_DIR", tenants.to_str().unwrap())];
+    assert!(careportal(dir.path(), &["demo"], &env).status.success());
+    let (said, _) = text(&careportal(dir.path(), &["tenant", "suspend", "siloah"], &env));
+    assert!(said.contains("is opgeschort: het portaal toont alleen een melding en verstuurt niets."), "{said}");
+    let (again, _) = text(&careportal(dir.path(), &["tenant", "suspend", "siloah"], &env));
+    assert!(again.contains("was al opgeschort"), "{again}");
+    let (list, _) = text(&careportal(dir.path(), &["tenant", "list"], &env));
+    let siloah = list.lines().find(|l| l.starts_with("siloah")).unwrap();
+    assert!(siloah.ends_with("\topgeschort"), "{list}");
+    assert!(!list.lines().find(|l| l.starts_with("salem")).unwrap().contains("opgeschort"));
+    let sync = careportal(dir.path(), &["sync", "run", "--tenant", "siloah"], &env);
+    assert!(!sync.status.success() && text(&sync).1.contains("is opgeschort"), "{:?}", text(&sync));
+    let (resumed, _) = text(&careportal(dir.path(), &["tenant", "resume", "siloah"], &env));
+    assert!(resumed.contains("is hervat"), "{resumed}");
+    let unknown = careportal(dir.path(), &["tenant", "suspend", "nergens"], &env);
+    assert!(!unknown.status.success() && text(&unknown).1.contains("geen tenant met slug \"nergens\""));
+}
+
 #[test]
 fn a_bad_configuration_value_stops_with_one_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();

@@ -101,6 +101,10 @@ pub trait Store:
     /// Only the id and version of the tenant that serves `host`: what a request asks first,
     /// so an instance that holds this version already parsed need not read the rest.
     async fn tenant_version_by_host(&self, host: &str, dev_hosts: bool) -> StoreResult<Option<(TenantId, i64)>>;
+    /// Suspends (or resumes) the tenant, audited (`tenant.suspended` / `tenant.resumed`);
+    /// the version rises, so every instance serves the change at its next request. False
+    /// when it already was so.
+    async fn set_tenant_suspended(&self, origin: &Origin, tenant: TenantId, suspended: bool) -> StoreResult<bool>;
     async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>>;
     async fn tenants(&self) -> StoreResult<Vec<Tenant>>;
 

@@ -45,6 +45,7 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
         return unknown_host();
     }
     match tenant_of(&state, &host).await {
+        Ok(Some(tenant)) if tenant.is_suspended() => suspended_notice(&tenant),
         Ok(Some(tenant)) => {
             request.extensions_mut().insert(CurrentTenant(tenant));
             next.run(request).await
@@ -120,6 +121,21 @@ pub(crate) fn link_base(state: &AppState, tenant: &Tenant, headers: &axum::http:
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::trim).unwrap_or_default();
     let host = if host.is_empty() { format!("{}.localhost", tenant.slug) } else { host.to_ascii_lowercase() };
     format!("{scheme}://{host}")
+}
+
+/// A suspended tenant's every address: who this is and whom to ask, nothing of the portal
+/// (no sign-in, no page, no asset of the tenant's).
+fn suspended_notice(tenant: &Tenant) -> Response {
+    let escape =
+        |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let (portal, org) = (escape(&tenant.config.portal_name()), escape(&tenant.config.name));
+    let body = format!(
+        "<!doctype html>\n<html lang=\"nl\">\n<head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{portal}</title></head>\n\
+         <body><main><h1>{portal}</h1><p>Het portaal is op dit moment niet beschikbaar. Neem voor vragen contact op \
+         met {org}.</p></main></body>\n</html>\n"
+    );
+    (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 fn unknown_host() -> Response {

@@ -65,7 +65,9 @@ pub async fn run_once(jobs: &Jobs) -> Result<Round, JobError> {
     let today = clock.now().date_naive();
     let tenants = store.tenants().await?;
     round.checkpoints = careportal_app::audit::checkpoint_all(store, &jobs.audit_key, &tenants, clock.now()).await?;
-    for tenant in tenants {
+    // A suspended tenant sends nothing and changes nothing until it is resumed; its audit
+    // chain is still vouched for above.
+    for tenant in tenants.into_iter().filter(|t| !t.is_suspended()) {
         // Told first: an end date that is already past the removal still gets its notice
         // (the mail says when access stops; it may be today).
         round.care_end_notices += careportal_accounts::tell_care_ends(store, &jobs.secret_box, &tenant).await?;
@@ -116,7 +118,7 @@ pub async fn sync_until(
     stop: &watch::Receiver<bool>,
 ) -> Result<Vec<(String, SyncKind, StreamResult)>, JobError> {
     let mut done = Vec::new();
-    for tenant in jobs.store.tenants().await? {
+    for tenant in jobs.store.tenants().await?.into_iter().filter(|t| !t.is_suspended()) {
         if *stop.borrow() {
             break;
         }

@@ -54,9 +54,15 @@ pub struct Tenant {
     /// Grows by one at every apply or edit; caches key on it.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+    /// Suspended by the platform operator: the portal answers only a notice, nothing is sent.
+    pub suspended_at: Option<DateTime<Utc>>,
 }
 
 impl Tenant {
+    pub fn is_suspended(&self) -> bool {
+        self.suspended_at.is_some()
+    }
+
     /// Enabled modules in menu order, with the tenant's label for each.
     pub fn modules(&self) -> Vec<(Module, String)> {
         Module::ALL

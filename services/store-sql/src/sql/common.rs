@@ -25,7 +25,7 @@ pub(super) async fn begin_write(pool: &sqlx::Pool<Db>) -> Result<sqlx::Transacti
     }
 }
 
-pub(super) const TENANT_COLUMNS: &str = "t.id, t.slug, t.config, t.version, t.updated_at";
+pub(super) const TENANT_COLUMNS: &str = "t.id, t.slug, t.config, t.version, t.updated_at, t.suspended_at";
 pub(super) const CLIENT_COLUMNS: &str = "c.tenant_id, c.id, c.reference, c.given_name, c.name_prefix, c.family_name, \
                               c.birth_date, c.care_ended_on, c.created_at, c.updated_at";
 pub(super) const ACCOUNT_COLUMNS: &str = "a.tenant_id, a.id, a.username, a.email, a.given_name, a.name_prefix, a.family_name, a.created_at, \
@@ -43,6 +43,7 @@ pub(super) fn tenant_from_row(row: &DbRow) -> StoreResult<Tenant> {
         config,
         version: row.try_get("version")?,
         updated_at: row.try_get("updated_at")?,
+        suspended_at: row.try_get("suspended_at")?,
     })
 }
 

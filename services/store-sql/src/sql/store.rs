@@ -209,6 +209,25 @@ impl Store for SqlStore {
         row.map(|row| Ok((TenantId::from_uuid(row.try_get("id")?), row.try_get("version")?))).transpose()
     }
 
+    async fn set_tenant_suspended(&self, origin: &Origin, tenant: TenantId, suspended: bool) -> StoreResult<bool> {
+        let now = self.now();
+        let mut tx = begin_write(&self.pool).await?;
+        let statement = if suspended {
+            "UPDATE tenants SET suspended_at = $2, version = version + 1, updated_at = $2 \
+             WHERE id = $1 AND suspended_at IS NULL"
+        } else {
+            "UPDATE tenants SET suspended_at = NULL, version = version + 1, updated_at = $2 \
+             WHERE id = $1 AND suspended_at IS NOT NULL"
+        };
+        let changed = sqlx::query(statement).bind(tenant.as_uuid()).bind(now).execute(&mut *tx).await?.rows_affected();
+        if changed > 0 {
+            let action = if suspended { "tenant.suspended" } else { "tenant.resumed" };
+            insert_audit(&mut tx, tenant, &origin.event(AuditAction::new(action), None, ""), now).await?;
+        }
+        tx.commit().await?;
+        Ok(changed > 0)
+    }
+
     async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>> {
         let row = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants t WHERE t.slug = $1"))
             .bind(slug)
