@@ -208,10 +208,13 @@ enum TenantCommand {
     },
     /// List the tenants in the database, one per line.
     List,
-    /// Print a tenant's current configuration as TOML.
+    /// Print a tenant's current configuration as TOML; with a folder, write the whole tenant
+    /// there (tenants/<slug>/ with its logo and templates, policies/<name>/) for `tenant apply`.
     Export {
         /// The tenant's slug, e.g. siloah.
         slug: String,
+        /// An empty folder to write tenants/<slug>/ and policies/<name>/ into.
+        dir: Option<PathBuf>,
     },
     /// Suspend a tenant: its portal answers only a notice, and nothing is sent for it.
     Suspend {
@@ -308,9 +311,9 @@ async fn execute(cli: Cli) -> Result<(), Failure> {
             store.close().await;
             result
         }
-        Command::Tenant(TenantCommand::Export { slug }) => {
+        Command::Tenant(TenantCommand::Export { slug, dir }) => {
             let store = migrated_store(&config).await?;
-            let result = tenants::export(store.as_ref(), &slug).await;
+            let result = tenants::export(store.as_ref(), &slug, dir.as_deref()).await;
             store.close().await;
             result
         }

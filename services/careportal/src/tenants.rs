@@ -78,11 +78,50 @@ pub async fn suspend(store: &dyn Store, slug: &str, suspended: bool) -> Result<(
     Ok(())
 }
 
-pub async fn export(store: &dyn Store, slug: &str) -> Result<(), Failure> {
+pub async fn export(store: &dyn Store, slug: &str, root: Option<&Path>) -> Result<(), Failure> {
     let tenant =
         store.tenant_by_slug(slug).await?.ok_or_else(|| Failure::Failed(format!("geen tenant met slug \"{slug}\"")))?;
     let text =
         toml::to_string(&tenant.config).map_err(|e| Failure::Failed(format!("kan niet als TOML schrijven: {e}")))?;
-    print!("{text}");
+    let Some(root) = root else {
+        print!("{text}");
+        return Ok(());
+    };
+    // The layout `tenant apply` reads: ROOT/tenants/<slug>/ beside ROOT/policies/<name>/.
+    let folder = root.join("tenants").join(slug);
+    let policy_folder = root.join("policies").join(&tenant.config.rights.policy);
+    let write = |path: &Path, bytes: &[u8]| -> Result<(), Failure> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Failure::Failed(format!("kan {} niet maken: {e}", parent.display())))?;
+        }
+        std::fs::write(path, bytes).map_err(|e| Failure::Failed(format!("kan {} niet schrijven: {e}", path.display())))
+    };
+    for path in [folder.join("tenant.toml"), policy_folder.join("model.conf")] {
+        if path.exists() {
+            return Err(Failure::Failed(format!("{} bestaat al; kies een lege map", path.display())));
+        }
+    }
+    write(&folder.join("tenant.toml"), text.as_bytes())?;
+    let logo = store.tenant_logo(tenant.id).await?.unwrap_or_default();
+    write(&folder.join(&tenant.config.branding.logo), logo.as_bytes())?;
+    let templates = store.tenant_templates(tenant.id).await?;
+    for (name, body) in &templates {
+        write(&folder.join("templates").join(name), body.as_bytes())?;
+    }
+    let rights = store
+        .tenant_rights(tenant.id)
+        .await?
+        .ok_or_else(|| Failure::Failed(format!("{slug} heeft geen rechtenmodel in de database")))?;
+    write(&policy_folder.join("model.conf"), rights.model.as_bytes())?;
+    let rules: String = rights.rules.iter().map(|r| format!("{}, {}\n", r.ptype, r.values.join(", "))).collect();
+    write(&policy_folder.join("policy.csv"), rules.as_bytes())?;
+    println!(
+        "{slug} geschreven naar {} ({} sjablonen) en {}; laad het met `careportal tenant apply {}`",
+        folder.display(),
+        templates.len(),
+        policy_folder.display(),
+        folder.display()
+    );
     Ok(())
 }

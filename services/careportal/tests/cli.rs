@@ -203,6 +203,55 @@ fn a_tenant_is_suspended_and_resumed_from_the_command_line() {
     assert!(!unknown.status.success() && text(&unknown).1.contains("geen tenant met slug \"nergens\""));
 }
 
+/// #11: `tenant export SLUG DIR` writes the whole tenant back, and `tenant apply` of that
+/// folder on an empty database makes the same tenant: the same configuration, the logo and
+/// the rights model byte for byte, the same rules (comments are not kept in the database).
+#[test]
+fn a_tenant_exported_to_a_folder_applies_again_as_the_same_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let tenants = repo().join("tenants");
+    let first = dir.path().join("eerste");
+    let env = [("CAREPORTAL_DATA_DIR", first.to_str().unwrap()), ("CAREPORTAL_TENANTS_DIR", tenants.to_str().unwrap())];
+    assert!(careportal(dir.path(), &["demo"], &env).status.success());
+    let out = dir.path().join("uit");
+    let exported = careportal(dir.path(), &["tenant", "export", "siloah", out.to_str().unwrap()], &env);
+    assert!(exported.status.success(), "{:?}", text(&exported));
+    let again = careportal(dir.path(), &["tenant", "export", "siloah", out.to_str().unwrap()], &env);
+    assert!(!again.status.success() && text(&again).1.contains("bestaat al"), "never over what is there");
+
+    let second = dir.path().join("tweede");
+    let env2 =
+        [("CAREPORTAL_DATA_DIR", second.to_str().unwrap()), ("CAREPORTAL_TENANTS_DIR", tenants.to_str().unwrap())];
+    let folder = out.join("tenants").join("siloah");
+    let applied = careportal(dir.path(), &["tenant", "apply", folder.to_str().unwrap()], &env2);
+    assert!(applied.status.success(), "{:?}", text(&applied));
+    let toml = |slug: &str, env: &[(&str, &str)]| text(&careportal(dir.path(), &["tenant", "export", slug], env)).0;
+    assert_eq!(toml("siloah", &env), toml("siloah", &env2), "the same configuration");
+    let read = |path: PathBuf| std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(read(folder.join("logo.svg")), read(tenants.join("siloah").join("logo.svg")));
+    let policies = repo().join("policies").join("siloah");
+    assert_eq!(read(out.join("policies/siloah/model.conf")), read(policies.join("model.conf")));
+    let rules = |bytes: Vec<u8>| -> Vec<String> {
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(|l| l.split(',').map(str::trim).collect::<Vec<_>>().join(", "))
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    };
+    assert_eq!(rules(read(out.join("policies/siloah/policy.csv"))), rules(read(policies.join("policy.csv"))));
+
+    // A tenant with a template override keeps it, byte for byte.
+    let linde = repo().join("tests/fixtures/tenants/de-linde");
+    assert!(careportal(dir.path(), &["tenant", "apply", linde.to_str().unwrap()], &env).status.success());
+    let exported = careportal(dir.path(), &["tenant", "export", "de-linde", out.to_str().unwrap()], &env);
+    assert!(exported.status.success(), "{:?}", text(&exported));
+    let folder = out.join("tenants").join("de-linde");
+    assert!(careportal(dir.path(), &["tenant", "apply", folder.to_str().unwrap()], &env2).status.success());
+    assert_eq!(read(folder.join("templates/landing.html")), read(linde.join("templates/landing.html")));
+    assert_eq!(toml("de-linde", &env), toml("de-linde", &env2));
+}
+
 #[test]
 fn a_bad_configuration_value_stops_with_one_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
