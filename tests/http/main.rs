@@ -7,6 +7,7 @@ mod audit;
 mod dossier;
 mod invitations;
 mod load;
+mod modules;
 mod plans;
 mod portal;
 mod prikbord;

@@ -27,6 +27,8 @@ pub enum StaffAction {
     /// Toegang: end a person's access to a client ("Opzeggen toegang", which Siloah's manual
     /// has people ask of the Coördinator zorg), lift a lock, reset a second factor.
     ManageAccess,
+    /// The tenant's own settings: which parts the portal has, their names and their order.
+    ManageTenant,
 }
 
 impl StaffAction {
@@ -39,6 +41,7 @@ impl StaffAction {
             StaffAction::ManageSync => "manage_sync",
             StaffAction::ReadAudit => "read_audit",
             StaffAction::ManageAccess => "manage_access",
+            StaffAction::ManageTenant => "manage_tenant",
         }
     }
 }
@@ -70,11 +73,17 @@ impl StaffRole {
 
     pub fn may(&self, action: StaffAction) -> bool {
         match self {
-            StaffRole::Coordinator => !matches!(action, StaffAction::ManageSync | StaffAction::ReadAudit),
+            StaffRole::Coordinator => {
+                !matches!(action, StaffAction::ManageSync | StaffAction::ReadAudit | StaffAction::ManageTenant)
+            }
             StaffRole::Admin => {
                 matches!(
                     action,
-                    StaffAction::Invite | StaffAction::ManageSync | StaffAction::ReadAudit | StaffAction::ManageAccess
+                    StaffAction::Invite
+                        | StaffAction::ManageSync
+                        | StaffAction::ReadAudit
+                        | StaffAction::ManageAccess
+                        | StaffAction::ManageTenant
                 )
             }
             StaffRole::PrivacyOfficer => action == StaffAction::ReadAudit,
@@ -106,6 +115,8 @@ mod tests {
         assert!(staff_may(&[StaffRole::Admin], StaffAction::ManageAccess));
         assert!(staff_may(&[StaffRole::Coordinator], StaffAction::ManageAccess));
         assert!(!staff_may(&[StaffRole::PrivacyOfficer], StaffAction::ManageAccess));
+        assert!(staff_may(&[StaffRole::Admin], StaffAction::ManageTenant));
+        assert!(!staff_may(&[StaffRole::Coordinator], StaffAction::ManageTenant));
         assert_eq!(StaffRole::parse("coordinator").unwrap(), StaffRole::Coordinator);
         assert!(StaffRole::parse("baas").is_err());
     }

@@ -78,6 +78,7 @@ pub fn app(state: AppState) -> Router {
         .route("/beheer", get(staff::overview))
         .route("/beheer/uitnodigen", get(staff::invite::form).post(staff::invite::invite))
         .route("/beheer/koppeling", get(staff::sync::page).post(staff::sync::run_now))
+        .route("/beheer/onderdelen", get(staff::modules::page).post(staff::modules::save))
         .route("/beheer/logboek", get(staff::logbook::page))
         .route("/beheer/logboek.csv", get(staff::logbook::csv))
         .route("/beheer/clienten/{reference}/toegang", get(staff::access::page))

@@ -173,6 +173,9 @@ pub struct ModuleSettings {
     /// What the module is in "Makkelijk lezen" (B1 or simpler), in the tenant's words.
     #[serde(default)]
     pub easy: Option<String>,
+    /// Its place in the menu (1 first); without one, the platform's order after the placed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<u16>,
 }
 
 /// When to ask for the second factor.

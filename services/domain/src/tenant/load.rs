@@ -162,6 +162,12 @@ fn module_keys() -> String {
 }
 
 /// The rules serde cannot express. Returns (key, reason) pairs.
+/// What is wrong with a configuration, as `tenant validate` says it: (key, reason). For a
+/// configuration changed in Beheer, checked by the same rules as one read from a file.
+pub fn config_problems(config: &TenantConfig) -> Vec<(String, String)> {
+    check_config(config)
+}
+
 fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut bad = |key: &str, reason: String| out.push((key.to_owned(), reason));
@@ -520,6 +526,28 @@ help = {}
 [rights]
 policy = "voorbeeld"
 "##;
+
+    /// #11: Beheer › Onderdelen places parts in the menu; the unplaced follow in the
+    /// manual's order, and a renamed part keeps its place.
+    #[test]
+    fn the_menu_follows_the_tenants_places_then_the_manuals_order() {
+        let text = MINIMAL.replace(
+            "[modules]\nhome = {}\nhelp = {}",
+            "[modules]\nhome = { order = 1 }\nhelp = { order = 2 }\nreports = { label = \"Dagboek\" }\nmy_details = {}",
+        );
+        let config = parse_config(&text).unwrap();
+        assert!(check_config(&config).is_empty(), "{:?}", check_config(&config));
+        let tenant = super::super::Tenant {
+            id: crate::TenantId::new(),
+            slug: TenantSlug::parse("voorbeeld").unwrap(),
+            config,
+            version: 1,
+            updated_at: chrono::Utc::now(),
+            suspended_at: None,
+        };
+        let menu: Vec<String> = tenant.modules().into_iter().map(|(_, label)| label).collect();
+        assert_eq!(menu, ["Home", "Help", "Mijn gegevens", "Dagboek"]);
+    }
 
     #[test]
     fn a_minimal_file_parses_with_nist_style_defaults() {

@@ -8,7 +8,7 @@ mod modules;
 mod policy;
 
 pub use config::*;
-pub use load::{ConfigIssue, TenantBundle, load_dir, parse_config, parse_window};
+pub use load::{ConfigIssue, TenantBundle, config_problems, load_dir, parse_config, parse_window};
 pub use modules::Module;
 pub use policy::{PolicyRule, RightsPolicy};
 
@@ -65,14 +65,19 @@ impl Tenant {
 
     /// Enabled modules in menu order, with the tenant's label for each.
     pub fn modules(&self) -> Vec<(Module, String)> {
-        Module::ALL
+        let mut placed: Vec<(Option<u16>, usize, Module, String)> = Module::MENU
             .into_iter()
-            .filter_map(|module| {
+            .enumerate()
+            .filter_map(|(at, module)| {
                 self.config.modules.get(module.key()).map(|settings| {
-                    (module, settings.label.clone().unwrap_or_else(|| module.default_label().to_owned()))
+                    let label = settings.label.clone().unwrap_or_else(|| module.default_label().to_owned());
+                    (settings.order, at, module, label)
                 })
             })
-            .collect()
+            .collect();
+        // Placed ones first by their place, then the rest in the manual's order.
+        placed.sort_by_key(|(order, at, _, _)| (order.unwrap_or(u16::MAX), *at));
+        placed.into_iter().map(|(_, _, module, label)| (module, label)).collect()
     }
 
     pub fn has_module(&self, module: Module) -> bool {

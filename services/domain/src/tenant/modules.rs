@@ -45,6 +45,26 @@ impl Module {
         Module::Help,
     ];
 
+    /// The menu's order where a tenant sets none: the manual's (Siloah, "Menu").
+    pub const MENU: [Module; 16] = [
+        Module::Home,
+        Module::MyDetails,
+        Module::Reports,
+        Module::Consents,
+        Module::Measurements,
+        Module::CarePlans,
+        Module::Evaluations,
+        Module::PersonProfile,
+        Module::Invoices,
+        Module::Questionnaires,
+        Module::Agenda,
+        Module::Messages,
+        Module::Prikbord,
+        Module::Contacts,
+        Module::Settings,
+        Module::Help,
+    ];
+
     pub fn key(&self) -> &'static str {
         match self {
             Module::Home => "home",

@@ -36,26 +36,9 @@ use careportal_domain::tenant::{MessageRecipient, Module};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-/// The modules that have pages, in the manual's order. A module a tenant switches on that
-/// is not here yet stays out of the menu rather than leading to an empty page.
-pub const MODULES_WITH_PAGES: [Module; 16] = [
-    Module::Home,
-    Module::MyDetails,
-    Module::Reports,
-    Module::Consents,
-    Module::Measurements,
-    Module::CarePlans,
-    Module::Evaluations,
-    Module::PersonProfile,
-    Module::Invoices,
-    Module::Questionnaires,
-    Module::Agenda,
-    Module::Messages,
-    Module::Prikbord,
-    Module::Contacts,
-    Module::Settings,
-    Module::Help,
-];
+/// The modules that have pages (all of them now), in the manual's order. A module a tenant
+/// switches on that is not here stays out of the menu rather than leading to an empty page.
+pub const MODULES_WITH_PAGES: [Module; 16] = Module::MENU;
 
 /// A signed-in person in the portal of one client.
 pub struct Care {
@@ -235,9 +218,13 @@ impl Care {
             &UserView::of(&self.signed_in.account, &self.signed_in.session, &self.tenant, self.state.clock.now()),
         );
         context.insert("is_staff", &self.is_staff);
-        let menu: Vec<MenuItem> = MODULES_WITH_PAGES
+        // In the tenant's order (Beheer › Onderdelen), else the manual's.
+        let menu: Vec<MenuItem> = self
+            .tenant
+            .modules()
             .into_iter()
-            .filter(|m| self.may(*m, Action::Read))
+            .map(|(m, _)| m)
+            .filter(|m| MODULES_WITH_PAGES.contains(m) && self.may(*m, Action::Read))
             .map(|m| MenuItem { label: self.label(m), path: m.path(), active: m == active, pictogram: m.pictogram() })
             .collect();
         let view = self.current.as_ref().map(|link| CareView {

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod invite;
 pub mod logbook;
+pub mod modules;
 pub mod plans;
 pub mod prikbord;
 pub mod sync;
@@ -72,6 +73,7 @@ struct StaffView {
     roles: Vec<&'static str>,
     may_invite: bool,
     may_manage_access: bool,
+    may_manage_tenant: bool,
     may_answer: bool,
     /// Prikbord posts of a client can be removed (the same role answers messages).
     may_moderate: bool,
@@ -157,6 +159,7 @@ impl Staff {
                 roles: self.roles.iter().map(StaffRole::label).collect(),
                 may_invite: self.may(StaffAction::Invite),
                 may_manage_access: self.may(StaffAction::ManageAccess),
+                may_manage_tenant: self.may(StaffAction::ManageTenant),
                 may_answer: self.may(StaffAction::AnswerMessages) && self.offers(Module::Messages),
                 may_moderate: self.may(StaffAction::AnswerMessages) && self.offers(Module::Prikbord),
                 may_offer: self.may(StaffAction::OfferPlans) && self.offers(Module::CarePlans),
