@@ -1,9 +1,10 @@
-// #11, Beheer › Onderdelen: Salem's administrator switches Prikbord off, renames Mijn dossier
-// and moves it up the menu; the client's next page obeys, and the switched-off page is gone.
+// #11, Beheer › Onderdelen and Medewerkers: Salem's administrator switches Prikbord off,
+// renames Mijn dossier and moves it up the menu (the client's next page obeys, and the
+// switched-off page is gone), then adds a colleague and gives her a second role.
 // By the labels a person reads, axe-clean at 360 px; a portal of this file's own.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPortal, startBrowser, openPage, VIEWPORTS, checkPage, menu, signInWithSms, fromUserMenu } from './harness.mjs';
+import { startPortal, startBrowser, openPage, VIEWPORTS, checkPage, menu, signInWithSms, signInAgainWithSms, fromUserMenu } from './harness.mjs';
 
 let portal;
 let browser;
@@ -54,5 +55,33 @@ test('salem: de beheerder zet Prikbord uit, hernoemt Mijn dossier en zet het bov
   const gone = await johanna.goto(portal.url('salem', '/prikbord'));
   assert.equal(gone.status(), 404);
   await johanna.close();
+  await page.close();
+});
+
+test('salem: de beheerder maakt een collega Coördinator zorg en voegt een medewerker toe (1280px)', async () => {
+  const page = await openPage(browser, VIEWPORTS[1]);
+  // SMS was activated in the test before.
+  await signInAgainWithSms(portal, page, 'salem', 'beheer@example.nl', '06 3434 5656');
+  await fromUserMenu(page, 'Beheer');
+  await page.getByRole('link', { name: 'Medewerkers' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Medewerkers' }).waitFor();
+  await checkPage(page);
+
+  // A new colleague: the role must be chosen; what was typed stays.
+  await page.getByLabel('Naam', { exact: true }).fill('Sam Jansen');
+  await page.getByLabel('E-mailadres').fill('sam.jansen@example.nl');
+  await page.getByRole('button', { name: 'Medewerker toevoegen' }).click();
+  await page.getByRole('alert').filter({ hasText: 'De medewerker is nog niet toegevoegd' }).waitFor();
+  assert.equal(await page.getByLabel('E-mailadres').inputValue(), 'sam.jansen@example.nl');
+  await checkPage(page);
+  await page.getByRole('radio', { name: 'Functionaris gegevensbescherming' }).check();
+  await page.getByRole('button', { name: 'Medewerker toevoegen' }).click();
+  await page.getByRole('status').filter({ hasText: 'De uitnodiging is verstuurd naar sam.jansen@example.nl' }).waitFor();
+
+  // Sam also works with the clients now.
+  await page.getByRole('button', { name: 'Coördinator zorg maken: Sam Jansen' }).click();
+  await page.getByRole('status').filter({ hasText: 'De rol is gegeven.' }).waitFor();
+  await page.getByRole('button', { name: 'Coördinator zorg afnemen van Sam Jansen' }).waitFor();
+  await checkPage(page);
   await page.close();
 });

@@ -7,6 +7,7 @@ mod audit;
 mod dossier;
 mod invitations;
 mod load;
+mod members;
 mod modules;
 mod plans;
 mod portal;

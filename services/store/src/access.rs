@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use careportal_domain::audit::Origin;
 use careportal_domain::people::{Account, Client, Email, Relation, Username};
 use careportal_domain::signin::FactorMethod;
+use careportal_domain::staff::StaffRole;
 use careportal_domain::{AccountId, ClientId, TenantId};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -66,6 +67,17 @@ pub trait AccessStore: Send + Sync {
         account: AccountId,
         change: &ContactChange<'_>,
     ) -> StoreResult<()>;
+    /// The tenant's staff and their roles, by name.
+    async fn staff_members(&self, tenant: TenantId) -> StoreResult<Vec<(Account, Vec<StaffRole>)>>;
+    /// Takes a staff role away, audited (`staff.role_removed`); an account left with no role
+    /// and no client is signed out everywhere. False when it did not have the role.
+    async fn remove_staff_role(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        role: StaffRole,
+    ) -> StoreResult<bool>;
     /// Clients whose care has an end date for which their people have not been told yet.
     async fn care_ends_untold(&self, tenant: TenantId) -> StoreResult<Vec<Client>>;
     /// Claims telling the people of `client` that care ends on `ended_on`: true once per

@@ -7,7 +7,9 @@ use super::common::{
 };
 use async_trait::async_trait;
 use careportal_domain::audit::{AuditAction, Origin};
+use careportal_domain::people::Account;
 use careportal_domain::signin::FactorMethod;
+use careportal_domain::staff::StaffRole;
 use careportal_domain::{AccountId, ClientId, TenantId};
 use careportal_store::{AccessRow, AccessStore, ContactChange, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -173,6 +175,62 @@ impl AccessStore for SqlStore {
         insert_audit(&mut tx, tenant, &event, now).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn staff_members(&self, tenant: TenantId) -> StoreResult<Vec<(Account, Vec<StaffRole>)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS}, r.role FROM staff_roles r \
+             JOIN accounts a ON a.tenant_id = r.tenant_id AND a.id = r.account_id \
+             WHERE r.tenant_id = $1 ORDER BY a.family_name, a.given_name, a.id, r.role"
+        ))
+        .bind(tenant.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut members: Vec<(Account, Vec<StaffRole>)> = Vec::new();
+        for row in &rows {
+            let account = account_from_row(row)?;
+            let role: String = row.try_get("role")?;
+            let role = StaffRole::parse(&role).map_err(|_| StoreError::corrupt("staff_roles", &role))?;
+            match members.last_mut() {
+                Some((last, roles)) if last.id == account.id => roles.push(role),
+                _ => members.push((account, vec![role])),
+            }
+        }
+        Ok(members)
+    }
+
+    async fn remove_staff_role(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        role: StaffRole,
+    ) -> StoreResult<bool> {
+        let now = self.now();
+        let mut tx = begin_write(&self.pool).await?;
+        let removed = sqlx::query("DELETE FROM staff_roles WHERE tenant_id = $1 AND account_id = $2 AND role = $3")
+            .bind(tenant.as_uuid())
+            .bind(account.as_uuid())
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if removed == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "DELETE FROM sessions WHERE tenant_id = $1 AND account_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM account_clients WHERE tenant_id = $1 AND account_id = $2) \
+             AND NOT EXISTS (SELECT 1 FROM staff_roles WHERE tenant_id = $1 AND account_id = $2)",
+        )
+        .bind(tenant.as_uuid())
+        .bind(account.as_uuid())
+        .execute(&mut *tx)
+        .await?;
+        let event = origin.event(AuditAction::new("staff.role_removed"), None, format!("{account} {}", role.as_str()));
+        insert_audit(&mut tx, tenant, &event, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn care_ends_untold(&self, tenant: TenantId) -> StoreResult<Vec<careportal_domain::people::Client>> {

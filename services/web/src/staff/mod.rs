@@ -5,6 +5,7 @@
 pub mod access;
 pub mod invite;
 pub mod logbook;
+pub mod members;
 pub mod modules;
 pub mod plans;
 pub mod prikbord;
