@@ -17,6 +17,7 @@ on_both_backends!(
     access_is_managed_only_for_the_tenants_own_clients_and_by_staff_who_may,
     a_changed_email_and_mobile_number_need_an_identity_check_and_the_old_address_is_told,
     the_end_of_care_is_set_in_beheer_with_the_day_access_stops,
+    an_invitation_is_sent_again_only_to_someone_who_never_signed_in,
 );
 
 async fn a_coordinator_ends_access_and_invites_another_in_the_freed_place(backend: Backend) {
@@ -223,4 +224,49 @@ async fn the_end_of_care_is_set_in_beheer_with_the_day_access_stops(backend: Bac
     assert!(app.store.client(tenant, thomas).await.unwrap().unwrap().care_ended_on.is_none());
     let audit = app.store.audit(tenant, 100).await.unwrap();
     assert_eq!(audit.iter().filter(|e| e.action == "client.updated" && e.actor.starts_with("account:")).count(), 2);
+}
+
+async fn an_invitation_is_sent_again_only_to_someone_who_never_signed_in(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let tenant = app.tenant_id("siloah").await;
+    app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
+    let mut lisa = staff(&app, "lisa@siloah.nl", "Lisa Smit", StaffRole::Coordinator).await;
+    let invite = [
+        ("client", "SIL-1001"),
+        ("relatie", "representative"),
+        ("naam", "Ingrid de Vries"),
+        ("email", "ingrid@example.nl"),
+    ];
+    let sent = lisa.submit("/beheer/uitnodigen?client=SIL-1001", "/beheer/uitnodigen", &invite).await;
+    assert!(sent.body.contains("De uitnodiging is verstuurd naar ingrid@example.nl."), "{}", sent.body);
+    let first = app.mails(1).await;
+    let ingrid = app
+        .store
+        .account_by_username(tenant, &careportal_domain::people::Username::parse("ingrid@example.nl").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let page = lisa.get("/beheer/clienten/SIL-1001/toegang").await;
+    assert!(page.body.contains("Uitnodiging opnieuw versturen"), "{}", page.body);
+    let action = format!("/beheer/clienten/SIL-1001/toegang/{ingrid}/uitnodiging");
+    let again = lisa.submit("/beheer/clienten/SIL-1001/toegang", &action, &[]).await;
+    assert_eq!(again.header("location"), Some("/beheer/clienten/SIL-1001/toegang?gedaan=uitnodiging"));
+    let mails = app.mails(first.len() + 1).await;
+    let password = |mail: &str| {
+        let mail = mail.replace("=\r\n", "");
+        mail.split("Eenmalig wachtwoord: ").nth(1).unwrap().split_whitespace().next().unwrap().to_owned()
+    };
+    let to_ingrid: Vec<&String> = mails.iter().filter(|m| m.contains("To: ingrid@example.nl")).collect();
+    assert_eq!(to_ingrid.len(), 2);
+    assert_ne!(password(to_ingrid[0]), password(to_ingrid[1]), "a new one-time password");
+
+    // Once she has signed in, the button is gone and a forged request is refused in Dutch.
+    app.store.record_login_success(tenant, ingrid).await.unwrap();
+    assert!(!lisa.get("/beheer/clienten/SIL-1001/toegang").await.body.contains("Uitnodiging opnieuw versturen"));
+    let refused = lisa.submit("/beheer/clienten/SIL-1001/toegang", &action, &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("heeft al eens ingelogd"), "{}", refused.body);
+    let audit = app.store.audit(tenant, 100).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.action == "account.invitation_resent").count(), 1);
 }

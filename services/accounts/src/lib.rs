@@ -229,6 +229,32 @@ impl Inviter<'_> {
         })
     }
 
+    /// Sends the invitation again (Beheer › Toegang), for a person who never signed in: a
+    /// new one-time password or link, the old one no longer works. Someone who has signed in
+    /// uses "Wachtwoord vergeten?" instead.
+    pub async fn resend(&self, account: &Account) -> Result<(), InviteError> {
+        let tenant = self.tenant;
+        let credentials = self.store.credentials(tenant.id, account.id).await?;
+        if credentials.is_some_and(|c| c.last_login_at.is_some()) {
+            return Err(refused(
+                "account",
+                format!(
+                    "{} heeft al eens ingelogd. Een nieuw wachtwoord kiest de persoon zelf met 'Wachtwoord vergeten?'.",
+                    account.name.full()
+                ),
+            ));
+        }
+        // The number the invitation preset, if any, so the mail says where the code comes.
+        let factor = self.store.second_factor(tenant.id, account.id).await?;
+        let phone =
+            factor.and_then(|f| f.phone).and_then(|p| MobileNumber::parse(&p, &tenant.config.auth.sms_countries).ok());
+        self.send_invitation(account, phone.as_ref()).await?;
+        let event =
+            self.origin.event(AuditAction::new("account.invitation_resent"), None, format!("account {}", account.id));
+        self.store.append_audit(tenant.id, &event).await?;
+        Ok(())
+    }
+
     /// Queues the invitation e-mail in the tenant's style. Only the person's name and how to
     /// sign in; never anything about the client's care.
     async fn send_invitation(&self, account: &Account, phone: Option<&MobileNumber>) -> Result<(), InviteError> {

@@ -91,6 +91,7 @@ pub fn app(state: AppState) -> Router {
             get(staff::access::end_form).post(staff::access::end),
         )
         .route("/beheer/clienten/{reference}/toegang/{account}/ontgrendelen", post(staff::access::unlock))
+        .route("/beheer/clienten/{reference}/toegang/{account}/uitnodiging", post(staff::access::resend))
         .route(
             "/beheer/clienten/{reference}/toegang/{account}/gegevens",
             get(staff::access::details_form).post(staff::access::details),

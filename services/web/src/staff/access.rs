@@ -34,6 +34,7 @@ struct PersonView {
     factor: &'static str,
     has_factor: bool,
     last_login: String,
+    never_signed_in: bool,
 }
 
 impl PersonView {
@@ -51,6 +52,7 @@ impl PersonView {
             },
             has_factor: row.factor.is_some(),
             last_login: row.last_login_at.map_or_else(|| "nog nooit".to_owned(), crate::record::moment),
+            never_signed_in: row.last_login_at.is_none(),
         }
     }
 }
@@ -95,6 +97,7 @@ pub async fn page(
         Some("opgezegd") => Some("De toegang is opgezegd. In de vrije plaats kunt u iemand anders uitnodigen."),
         Some("ontgrendeld") => Some("Het account is ontgrendeld. De persoon kan weer inloggen."),
         Some("einde-zorg") => Some("Het einde van de zorg is opgeslagen."),
+        Some("uitnodiging") => Some("De uitnodiging is opnieuw verstuurd. Wat in de vorige stond, werkt niet meer."),
         Some("gegevens") => {
             Some("De gegevens zijn gewijzigd. De persoon krijgt daarover een e-mail op het oude adres.")
         }
@@ -103,7 +106,14 @@ pub async fn page(
         ),
         _ => None,
     };
-    let view = AccessPage { client: &client, people: &people, notice, care_end: CareEndForm::of(&client), error: None };
+    let view = AccessPage {
+        client: &client,
+        people: &people,
+        notice,
+        care_end: CareEndForm::of(&client),
+        error: None,
+        refusal: None,
+    };
     access_page(&staff, jar, &view, StatusCode::OK).await
 }
 
@@ -114,6 +124,8 @@ struct AccessPage<'a> {
     notice: Option<&'static str>,
     care_end: CareEndForm,
     error: Option<String>,
+    /// An action on a person that could not be done, said above the list.
+    refusal: Option<String>,
 }
 
 async fn access_page(
@@ -143,6 +155,7 @@ async fn access_page(
     context.insert("care_end", &view.care_end);
     context.insert("removal_days", &days);
     context.insert("care_end_error", &view.error);
+    context.insert("refusal", &view.refusal);
     render(&staff.state, &staff.tenant, "staff/access.html", &context, status, jar).await
 }
 
@@ -192,7 +205,14 @@ pub async fn care_end(
         Err(error) => {
             let people = staff.state.store.client_access(staff.tenant.id, client.id).await?;
             let care_end = CareEndForm { einde: form.einde.clone(), ..CareEndForm::default() };
-            let view = AccessPage { client: &client, people: &people, notice: None, care_end, error: Some(error) };
+            let view = AccessPage {
+                client: &client,
+                people: &people,
+                notice: None,
+                care_end,
+                error: Some(error),
+                refusal: None,
+            };
             return access_page(&staff, jar, &view, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
@@ -292,6 +312,45 @@ pub async fn unlock(
     let now = staff.state.clock.now();
     staff.state.store.unlock_account(staff.tenant.id, &staff.origin(), person.account.id, now).await?;
     Ok(Redirect::to(&format!("{}?gedaan=ontgrendeld", access_path(&client))).into_response())
+}
+
+/// POST …/uitnodiging: the invitation again, for someone who never signed in.
+pub async fn resend(
+    staff: Staff,
+    jar: CookieJar,
+    Path((reference, account)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, AppError> {
+    let (client, person) = target(&staff, &reference, &account).await?;
+    if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) {
+        return Ok(Redirect::to(&access_path(&client)).into_response());
+    }
+    let origin = staff.origin();
+    let inviter = staff.state.inviter(&staff.tenant, &origin, &staff.base_url);
+    match inviter.resend(&person.account).await {
+        Ok(()) => {
+            crate::state::send_now(&staff.state, &staff.tenant);
+            Ok(Redirect::to(&format!("{}?gedaan=uitnodiging", access_path(&client))).into_response())
+        }
+        Err(careportal_accounts::InviteError::Refused(problems)) => {
+            let people = staff.state.store.client_access(staff.tenant.id, client.id).await?;
+            let refusal = problems.first().map(|p| match p {
+                careportal_domain::DomainError::Invalid { message, .. } => message.clone(),
+                other => other.to_string(),
+            });
+            let view = AccessPage {
+                client: &client,
+                people: &people,
+                notice: None,
+                care_end: CareEndForm::of(&client),
+                error: None,
+                refusal,
+            };
+            access_page(&staff, jar, &view, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(careportal_accounts::InviteError::Store(e)) => Err(e.into()),
+        Err(careportal_accounts::InviteError::Other(m)) => Err(AppError::Internal(m)),
+    }
 }
 
 /// GET …/tweede-factor
