@@ -81,6 +81,15 @@ test('siloah: de Coördinator zorg zegt een toegang op, nodigt in de vrije plaat
   await page.getByRole('status').filter({ hasText: 'De tweede factor is verwijderd' }).waitFor();
   await checkPage(page);
 
+  // Accounts: found by a piece of the name, with the clients reached.
+  await page.getByRole('link', { name: 'Accounts' }).click();
+  await page.getByLabel('Zoek op naam of e-mailadres').fill('vries');
+  await page.getByRole('button', { name: 'Zoeken' }).click();
+  await page.getByRole('heading', { level: 3, name: 'Ingrid de Vries' }).waitFor();
+  await checkPage(page);
+  await page.getByRole('link', { name: 'Thomas de Vries SIL-1001: toegang' }).first().click();
+  await page.getByRole('heading', { level: 1, name: 'Toegang tot het portaal van Thomas de Vries' }).waitFor();
+
   // Ingrid is signed out; her next login asks her to activate a second factor again.
   await ingrid.reload();
   await ingrid.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();

@@ -18,6 +18,7 @@ on_both_backends!(
     a_changed_email_and_mobile_number_need_an_identity_check_and_the_old_address_is_told,
     the_end_of_care_is_set_in_beheer_with_the_day_access_stops,
     an_invitation_is_sent_again_only_to_someone_who_never_signed_in,
+    accounts_are_found_by_name_or_address_inside_the_tenant_only,
 );
 
 async fn a_coordinator_ends_access_and_invites_another_in_the_freed_place(backend: Backend) {
@@ -269,4 +270,32 @@ async fn an_invitation_is_sent_again_only_to_someone_who_never_signed_in(backend
     assert!(refused.body.contains("heeft al eens ingelogd"), "{}", refused.body);
     let audit = app.store.audit(tenant, 100).await.unwrap();
     assert_eq!(audit.iter().filter(|e| e.action == "account.invitation_resent").count(), 1);
+}
+
+async fn accounts_are_found_by_name_or_address_inside_the_tenant_only(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let thomas = app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
+    let ingrid =
+        app.new_account("siloah", "ingrid@example.nl", "Ingrid de Vries", thomas, Relation::Representative).await;
+    let salem = app.new_client("salem", "SAL-2001", "Johanna van den Berg").await;
+    app.new_account("salem", "willem.devries@example.nl", "Willem de Vries", salem, Relation::Contact).await;
+    let mut lisa = staff(&app, "lisa@siloah.nl", "Lisa Smit", StaffRole::Coordinator).await;
+
+    let found = lisa.get("/beheer/accounts?zoek=VRIES").await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.body.contains("Ingrid de Vries") && found.body.contains("vertegenwoordiger van"), "{}", found.body);
+    assert!(found.body.contains("href=\"/beheer/clienten/SIL-1001/toegang\""));
+    assert!(!found.body.contains("Willem"), "not another tenant's");
+    assert!(lisa.get("/beheer/accounts?zoek=ingrid%40example").await.body.contains("Ingrid de Vries"), "by address");
+    // LIKE's own characters are only themselves.
+    assert!(lisa.get("/beheer/accounts?zoek=%25%25").await.body.contains("Niemand gevonden"));
+    let short = lisa.get("/beheer/accounts?zoek=v").await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.body.contains("Typ minstens twee letters"), "{}", short.body);
+
+    let mut ingrid = app.signed_in(HOST, "siloah", ingrid).await;
+    assert_eq!(ingrid.get("/beheer/accounts?zoek=vries").await.status, StatusCode::NOT_FOUND);
+    let tenant = app.tenant_id("siloah").await;
+    let audit = app.store.audit(tenant, 100).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "account.searched" && e.actor.starts_with("account:")));
 }

@@ -67,6 +67,14 @@ pub trait AccessStore: Send + Sync {
         account: AccountId,
         change: &ContactChange<'_>,
     ) -> StoreResult<()>;
+    /// Accounts whose name, username or e-mail address contains `text` (case-insensitive),
+    /// by name, at most `limit`, each with the clients it reaches and as what.
+    async fn search_accounts(
+        &self,
+        tenant: TenantId,
+        text: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<(Account, Vec<(Client, Relation)>)>>;
     /// The tenant's staff and their roles, by name.
     async fn staff_members(&self, tenant: TenantId) -> StoreResult<Vec<(Account, Vec<StaffRole>)>>;
     /// Takes a staff role away, audited (`staff.role_removed`); an account left with no role

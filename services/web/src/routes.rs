@@ -80,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         .route("/beheer/koppeling", get(staff::sync::page).post(staff::sync::run_now))
         .route("/beheer/onderdelen", get(staff::modules::page).post(staff::modules::save))
         .route("/beheer/medewerkers", get(staff::members::page).post(staff::members::add))
+        .route("/beheer/accounts", get(staff::accounts::page))
         .route("/beheer/medewerkers/{account}/rol-geven", post(staff::members::give))
         .route("/beheer/medewerkers/{account}/rol-afnemen", post(staff::members::take))
         .route("/beheer/logboek", get(staff::logbook::page))

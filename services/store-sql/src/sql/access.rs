@@ -177,6 +177,53 @@ impl AccessStore for SqlStore {
         Ok(())
     }
 
+    async fn search_accounts(
+        &self,
+        tenant: TenantId,
+        text: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<(Account, Vec<(careportal_domain::people::Client, careportal_domain::people::Relation)>)>>
+    {
+        // LIKE's own characters in what was typed are taken as themselves.
+        let escaped: String = text
+            .trim()
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        let accounts = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.tenant_id = $1 AND (\
+             LOWER(a.username) LIKE $2 ESCAPE '\\' OR LOWER(a.email) LIKE $2 ESCAPE '\\' \
+             OR LOWER(a.given_name || ' ' || COALESCE(a.name_prefix || ' ', '') || a.family_name) LIKE $2 ESCAPE '\\') \
+             ORDER BY a.family_name, a.given_name, a.id LIMIT $3"
+        ))
+        .bind(tenant.as_uuid())
+        .bind(&pattern)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut found = Vec::new();
+        for row in &accounts {
+            let account = account_from_row(row)?;
+            let links = sqlx::query(&format!(
+                "SELECT {CLIENT_COLUMNS}, ac.relation FROM account_clients ac \
+                 JOIN clients c ON c.tenant_id = ac.tenant_id AND c.id = ac.client_id \
+                 WHERE ac.tenant_id = $1 AND ac.account_id = $2 ORDER BY c.family_name, c.given_name"
+            ))
+            .bind(tenant.as_uuid())
+            .bind(account.id.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+            let links = links
+                .iter()
+                .map(|r| Ok((client_from_row(r)?, relation_from_row(r)?)))
+                .collect::<StoreResult<Vec<_>>>()?;
+            found.push((account, links));
+        }
+        Ok(found)
+    }
+
     async fn staff_members(&self, tenant: TenantId) -> StoreResult<Vec<(Account, Vec<StaffRole>)>> {
         let rows = sqlx::query(&format!(
             "SELECT {ACCOUNT_COLUMNS}, r.role FROM staff_roles r \

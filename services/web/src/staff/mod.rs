@@ -3,6 +3,7 @@
 //! Anyone else gets the same 404 as for an address that does not exist.
 
 pub mod access;
+pub mod accounts;
 pub mod invite;
 pub mod logbook;
 pub mod members;
