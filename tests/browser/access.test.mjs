@@ -90,6 +90,24 @@ test('siloah: de Coördinator zorg zegt een toegang op, nodigt in de vrije plaat
   await page.getByRole('link', { name: 'Thomas de Vries SIL-1001: toegang' }).first().click();
   await page.getByRole('heading', { level: 1, name: 'Toegang tot het portaal van Thomas de Vries' }).waitFor();
 
+  // Einde zorg: a wrong date is named and kept; then Thomas's Home says when access stops.
+  await page.getByLabel('Laatste dag van de zorg').fill('31-02-2026');
+  await page.getByRole('button', { name: 'Einde zorg opslaan' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.equal(await page.getByLabel('Laatste dag van de zorg').inputValue(), '31-02-2026');
+  await checkPage(page);
+  await page.getByLabel('Laatste dag van de zorg').fill('20-11-2026');
+  await page.getByRole('button', { name: 'Einde zorg opslaan' }).click();
+  await page.getByRole('status').filter({ hasText: 'Het einde van de zorg is opgeslagen.' }).waitFor();
+  await page.getByText('De toegang tot het portaal stopt op').waitFor();
+  await checkPage(page);
+  const thomas = await openPage(browser, VIEWPORTS[0]);
+  await signInWithApp(portal, thomas, 'siloah', 'thomas.devries@example.nl');
+  await thomas.getByRole('heading', { level: 2, name: 'De zorg is beëindigd' }).waitFor();
+  await thomas.getByText('Uw toegang tot dit dossier stopt op').waitFor();
+  await checkPage(thomas);
+  await thomas.close();
+
   // Ingrid is signed out; her next login asks her to activate a second factor again.
   await ingrid.reload();
   await ingrid.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();

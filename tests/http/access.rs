@@ -19,6 +19,7 @@ on_both_backends!(
     the_end_of_care_is_set_in_beheer_with_the_day_access_stops,
     an_invitation_is_sent_again_only_to_someone_who_never_signed_in,
     accounts_are_found_by_name_or_address_inside_the_tenant_only,
+    home_says_when_access_stops_after_the_care_ended,
 );
 
 async fn a_coordinator_ends_access_and_invites_another_in_the_freed_place(backend: Backend) {
@@ -298,4 +299,19 @@ async fn accounts_are_found_by_name_or_address_inside_the_tenant_only(backend: B
     let tenant = app.tenant_id("siloah").await;
     let audit = app.store.audit(tenant, 100).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "account.searched" && e.actor.starts_with("account:")));
+}
+
+async fn home_says_when_access_stops_after_the_care_ended(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let thomas = app.new_client("siloah", "SIL-1001", "Thomas de Vries").await;
+    let ingrid =
+        app.new_account("siloah", "ingrid@example.nl", "Ingrid de Vries", thomas, Relation::Representative).await;
+    let mut ingrid = app.signed_in(HOST, "siloah", ingrid).await;
+    assert!(!ingrid.get("/home").await.body.contains("De zorg is beëindigd"));
+    let mut lisa = staff(&app, "lisa@siloah.nl", "Lisa Smit", StaffRole::Coordinator).await;
+    let page = "/beheer/clienten/SIL-1001/toegang";
+    lisa.submit(page, "/beheer/clienten/SIL-1001/toegang/einde-zorg", &[("einde", "20-11-2026")]).await;
+    let home = ingrid.get("/home").await.body;
+    assert!(home.contains("De zorg is beëindigd op") && home.contains("stopt op"), "{home}");
+    assert!(home.contains("1 januari 2027") && home.contains("Download mijn dossier"), "{home}");
 }
