@@ -183,6 +183,10 @@ test('salem: de beheerder ziet de ECD-koppeling en synchroniseert nu (360px)', a
     assert.equal(await page.getByText('nog nooit').count(), 0, 'every kind has run');
     await page.getByText(/0 nieuw, 0 gewijzigd|0 nieuw, 1 gewijzigd/).first().waitFor();
     await checkPage(page);
+    // Verbinding testen: the ECD answers; the answer is on the page.
+    await page.getByRole('button', { name: 'Verbinding testen' }).click();
+    await page.getByRole('status').filter({ hasText: 'De verbinding werkt:' }).waitFor();
+    await checkPage(page);
     await page.close();
   } finally {
     await fhir.stop();

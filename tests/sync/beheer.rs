@@ -64,3 +64,34 @@ pub async fn the_administrator_sees_the_koppeling_and_syncs_now(backend: Backend
     let clients = app.store.clients(tenant.id).await.unwrap();
     assert!(clients.iter().any(|c| c.reference.as_str() == "SIL-1001"), "the sync ran: {clients:?}");
 }
+
+/// "Verbinding testen" against the real FHIR server: working, refusing (401) and gone; the
+/// answer on the page in Dutch, nothing synced.
+pub async fn the_administrator_tests_the_connection(backend: Backend) {
+    let (server, _) = server_with_patients().await;
+    let app = TestApp::new(backend).await;
+    let mut admin = staff_member(&app, "beheer@example.nl", StaffRole::Admin).await;
+    let tenant = connect_siloah(&app, &server.base_url).await;
+    let page = "/beheer/koppeling";
+    let works = admin.submit(page, "/beheer/koppeling/testen", &[]).await;
+    assert_eq!(works.status, StatusCode::OK);
+    assert!(works.body.contains("De verbinding werkt:"), "{}", works.body);
+    assert!(app.store.sync_streams(tenant.id).await.unwrap().is_empty(), "a test syncs nothing");
+
+    server.fail_after(0, 1, 401, None).await;
+    let refused = admin.submit(page, "/beheer/koppeling/testen", &[]).await;
+    assert!(
+        refused.body.contains("De verbinding werkt niet:") && refused.body.contains("weigert de toegang"),
+        "{}",
+        refused.body
+    );
+
+    // An address where nothing listens.
+    let nothing = careportal_tests::smtp::free_port();
+    connect_siloah(&app, &format!("http://127.0.0.1:{nothing}/fhir/R4")).await;
+    let gone = admin.submit(page, "/beheer/koppeling/testen", &[]).await;
+    assert!(gone.body.contains("De verbinding werkt niet:") && gone.body.contains("niet bereikbaar"), "{}", gone.body);
+    let mut coordinator = staff_member(&app, "lisa@example.nl", StaffRole::Coordinator).await;
+    let forged = coordinator.submit("/beheer", "/beheer/koppeling/testen", &[]).await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+}

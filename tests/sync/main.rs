@@ -18,7 +18,7 @@ mod write_back;
 use appointments::{
     questionnaires_come_from_the_ecd_and_the_answers_go_back, the_agenda_and_the_ecd_share_appointments,
 };
-use beheer::the_administrator_sees_the_koppeling_and_syncs_now;
+use beheer::{the_administrator_sees_the_koppeling_and_syncs_now, the_administrator_tests_the_connection};
 use care_end::care_periods_that_end_end_the_clients_care;
 use consents::consents_come_from_the_ecd_and_answers_go_back;
 use documents::{care_plans_decide_whether_their_prints_are_offered, documents_come_from_the_ecd_with_their_prints};
@@ -54,6 +54,7 @@ on_both_backends!(
     the_worker_runs_each_stream_on_its_schedule,
     a_stopped_worker_gives_its_lease_back_at_once,
     the_administrator_sees_the_koppeling_and_syncs_now,
+    the_administrator_tests_the_connection,
     consents_come_from_the_ecd_and_answers_go_back,
     messages_with_the_coordinator_go_both_ways,
     the_agenda_and_the_ecd_share_appointments,

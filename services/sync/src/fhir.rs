@@ -114,6 +114,18 @@ impl FhirClient {
         Ok(found)
     }
 
+    /// "Verbinding testen": one search for a single client, as a pull starts, so the address,
+    /// the sign-in and the answer being FHIR are all tried; how many clients the server has,
+    /// when it says.
+    pub async fn check(&self) -> Result<Option<u64>, FhirError> {
+        let address = format!("{}/Patient?_count=1", self.base);
+        let bundle = self.get(&address).await?;
+        if bundle.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
+            return Err(FhirError::Malformed("een zoekopdracht naar Patient gaf geen Bundle".to_owned()));
+        }
+        Ok(bundle.get("total").and_then(Value::as_u64))
+    }
+
     /// One resource by its server id; None when the server no longer has it (404, 410).
     pub async fn read(&self, resource: &str, id: &str) -> Result<Option<Value>, FhirError> {
         let address = format!("{}/{resource}/{id}", self.base);

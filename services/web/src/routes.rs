@@ -78,6 +78,7 @@ pub fn app(state: AppState) -> Router {
         .route("/beheer", get(staff::overview))
         .route("/beheer/uitnodigen", get(staff::invite::form).post(staff::invite::invite))
         .route("/beheer/koppeling", get(staff::sync::page).post(staff::sync::run_now))
+        .route("/beheer/koppeling/testen", post(staff::sync::test_connection))
         .route("/beheer/onderdelen", get(staff::modules::page).post(staff::modules::save))
         .route("/beheer/medewerkers", get(staff::members::page).post(staff::members::add))
         .route("/beheer/accounts", get(staff::accounts::page))

@@ -148,6 +148,41 @@ pub struct RunForm {
     csrf: String,
 }
 
+/// POST /beheer/koppeling/testen: "Verbinding testen" with the tenant's settings, now,
+/// within 20 seconds; the answer on the page in Dutch.
+pub async fn test_connection(staff: Staff, jar: CookieJar, Form(form): Form<RunForm>) -> Result<Response, AppError> {
+    staff.require(StaffAction::ManageSync).await?;
+    if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) {
+        let expired = crate::record::reports::EXPIRED_FORM;
+        return status_page(&staff, jar, None, Some(expired), StatusCode::FORBIDDEN).await;
+    }
+    let Some(settings) =
+        staff.tenant.config.sync.fhir.as_ref().filter(|_| staff.tenant.config.sync.connector == "fhir")
+    else {
+        return Ok(Redirect::to("/beheer/koppeling").into_response());
+    };
+    let checked = match careportal_sync::fhir::FhirClient::new(settings) {
+        Err(error) => Err(error.to_string()),
+        Ok(client) => match tokio::time::timeout(std::time::Duration::from_secs(20), client.check()).await {
+            Err(_) => Err("het ECD antwoordde niet binnen 20 seconden".to_owned()),
+            Ok(Err(error)) => Err(error.to_string()),
+            Ok(Ok(total)) => Ok(total),
+        },
+    };
+    match checked {
+        Ok(total) => {
+            let count = total.map(|n| format!(" Het ECD heeft {n} cliënten.")).unwrap_or_default();
+            let notice = format!("De verbinding werkt: het ECD antwoordt en laat het portaal binnen.{count}");
+            status_page(&staff, jar, Some(notice), None, StatusCode::OK).await
+        }
+        Err(reason) => {
+            tracing::warn!(tenant = %staff.tenant.slug, %reason, "verbinding testen mislukt");
+            let problem = format!("De verbinding werkt niet: {reason}.");
+            status_page(&staff, jar, None, Some(&problem), StatusCode::OK).await
+        }
+    }
+}
+
 /// POST /beheer/koppeling: "Nu synchroniseren". The run goes on after the answer (a first
 /// pull of a large ECD takes minutes); the streams' leases keep it from running beside a
 /// worker's run of the same stream, and the page shows how it went.
