@@ -3,7 +3,14 @@
 //! Coördinator zorg to end their access ("Opzeggen toegang"), so that another
 //! representative can be invited in the freed place; a locked account is unlocked, and a
 //! lost phone is answered by resetting the second factor once the person's identity has
-//! been checked (who checked and how goes into the audit log).
+//! been checked (who checked and how goes into the audit log). Gegevens wijzigen and Einde
+//! zorg are modules of their own.
+
+mod care_end;
+mod details;
+
+pub use care_end::{CareEndForm, care_end};
+pub use details::{details, details_form};
 
 use super::Staff;
 use crate::error::AppError;
@@ -25,7 +32,7 @@ use serde::{Deserialize, Serialize};
 const HOW_MAX_CHARS: usize = 300;
 
 #[derive(Debug, Serialize)]
-struct PersonView {
+pub(super) struct PersonView {
     id: String,
     name: String,
     username: String,
@@ -38,7 +45,7 @@ struct PersonView {
 }
 
 impl PersonView {
-    fn of(row: &AccessRow, now: chrono::DateTime<chrono::Utc>) -> Self {
+    pub(super) fn of(row: &AccessRow, now: chrono::DateTime<chrono::Utc>) -> Self {
         Self {
             id: row.account.id.to_string(),
             name: row.account.name.full(),
@@ -64,14 +71,14 @@ pub struct PageQuery {
 }
 
 /// The client, after the right to manage access; every look is logged as a read.
-async fn client_for(staff: &Staff, reference: &str) -> Result<Client, AppError> {
+pub(super) async fn client_for(staff: &Staff, reference: &str) -> Result<Client, AppError> {
     staff.require(StaffAction::ManageAccess).await?;
     staff.client(reference).await
 }
 
 /// The client and one person who reaches them; a 404 for an account that does not
 /// (another client's, another tenant's, made up).
-async fn target(staff: &Staff, reference: &str, account: &str) -> Result<(Client, AccessRow), AppError> {
+pub(super) async fn target(staff: &Staff, reference: &str, account: &str) -> Result<(Client, AccessRow), AppError> {
     let client = client_for(staff, reference).await?;
     let account: AccountId = account.parse().map_err(|_| AppError::NotFound)?;
     let people = staff.state.store.client_access(staff.tenant.id, client.id).await?;
@@ -79,7 +86,7 @@ async fn target(staff: &Staff, reference: &str, account: &str) -> Result<(Client
     Ok((client, person))
 }
 
-fn access_path(client: &Client) -> String {
+pub(super) fn access_path(client: &Client) -> String {
     format!("/beheer/clienten/{}/toegang", client.reference)
 }
 
@@ -118,17 +125,17 @@ pub async fn page(
 }
 
 /// What the Toegang page shows.
-struct AccessPage<'a> {
-    client: &'a Client,
-    people: &'a [AccessRow],
-    notice: Option<&'static str>,
-    care_end: CareEndForm,
-    error: Option<String>,
+pub(super) struct AccessPage<'a> {
+    pub(super) client: &'a Client,
+    pub(super) people: &'a [AccessRow],
+    pub(super) notice: Option<&'static str>,
+    pub(super) care_end: CareEndForm,
+    pub(super) error: Option<String>,
     /// An action on a person that could not be done, said above the list.
-    refusal: Option<String>,
+    pub(super) refusal: Option<String>,
 }
 
-async fn access_page(
+pub(super) async fn access_page(
     staff: &Staff,
     jar: CookieJar,
     view: &AccessPage<'_>,
@@ -157,72 +164,6 @@ async fn access_page(
     context.insert("care_end_error", &view.error);
     context.insert("refusal", &view.refusal);
     render(&staff.state, &staff.tenant, "staff/access.html", &context, status, jar).await
-}
-
-#[derive(Debug, Default, Deserialize, Serialize)]
-pub struct CareEndForm {
-    #[serde(default)]
-    csrf: String,
-    /// The last day of care, dd-mm-jjjj.
-    #[serde(default)]
-    einde: String,
-    /// "ja": the care has no end date (after all).
-    #[serde(default)]
-    wissen: String,
-}
-
-impl CareEndForm {
-    fn of(client: &Client) -> Self {
-        let einde = client.care_ended_on.map(|d| d.format("%d-%m-%Y").to_string()).unwrap_or_default();
-        Self { einde, ..Self::default() }
-    }
-}
-
-/// POST /beheer/clienten/{reference}/toegang/einde-zorg: the last day of care, or none.
-/// The worker tells the client's people when their access stops, and ends it then.
-pub async fn care_end(
-    staff: Staff,
-    jar: CookieJar,
-    Path(reference): Path<String>,
-    Form(form): Form<CareEndForm>,
-) -> Result<Response, AppError> {
-    let client = client_for(&staff, &reference).await?;
-    if staff.tenant.config.sync.connector == "fhir" {
-        return Err(AppError::NotFound);
-    }
-    let ended = if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) {
-        Err(crate::record::reports::EXPIRED_FORM.to_owned())
-    } else if form.wissen == "ja" {
-        Ok(None)
-    } else {
-        careportal_domain::time::parse_date("einde", &form.einde).map(Some).map_err(|e| match e {
-            careportal_domain::DomainError::Invalid { message, .. } => message,
-            other => other.to_string(),
-        })
-    };
-    let ended = match ended {
-        Ok(ended) => ended,
-        Err(error) => {
-            let people = staff.state.store.client_access(staff.tenant.id, client.id).await?;
-            let care_end = CareEndForm { einde: form.einde.clone(), ..CareEndForm::default() };
-            let view = AccessPage {
-                client: &client,
-                people: &people,
-                notice: None,
-                care_end,
-                error: Some(error),
-                refusal: None,
-            };
-            return access_page(&staff, jar, &view, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-    };
-    let changes = careportal_domain::people::ClientChanges {
-        name: client.name.clone(),
-        birth_date: client.birth_date,
-        care_ended_on: ended,
-    };
-    staff.state.store.update_client(staff.tenant.id, &staff.origin(), client.id, &changes).await?;
-    Ok(Redirect::to(&format!("{}?gedaan=einde-zorg", access_path(&client))).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -399,110 +340,5 @@ impl Staff {
         let event = self.origin().event(AuditAction::CLIENT_VIEWED, Some(client.id), detail).on("toegang");
         self.state.store.append_audit(self.tenant.id, &event).await?;
         Ok(())
-    }
-}
-
-#[derive(Debug, Default, Deserialize, Serialize)]
-pub struct DetailsForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    mobiel: String,
-    #[serde(default)]
-    hoe: String,
-}
-
-/// The number of an SMS second factor, if that is the person's factor.
-async fn sms_number(staff: &Staff, person: &AccessRow) -> Result<Option<String>, AppError> {
-    if person.factor != Some(FactorMethod::Sms) {
-        return Ok(None);
-    }
-    let factor = staff.state.store.second_factor(staff.tenant.id, person.account.id).await?;
-    Ok(factor.and_then(|f| f.phone))
-}
-
-async fn details_page(
-    staff: &Staff,
-    jar: CookieJar,
-    (client, person): (&Client, &AccessRow),
-    form: &DetailsForm,
-    problems: &[careportal_domain::DomainError],
-    sms: bool,
-) -> Result<Response, AppError> {
-    let title = format!("Gegevens wijzigen van {}", person.account.name.full());
-    let (jar, mut context) = staff.context(jar, &title);
-    context
-        .insert("client", &serde_json::json!({ "reference": client.reference.as_str(), "name": client.name.full() }));
-    context.insert("person", &PersonView::of(person, staff.state.clock.now()));
-    context.insert("form", form);
-    context.insert("sms", &sms);
-    let mut errors = crate::record::field_errors(problems);
-    for (from, to) in [("phone", "mobiel"), ("how", "hoe")] {
-        if let Some(message) = errors.remove(from) {
-            errors.insert(to.to_owned(), message);
-        }
-    }
-    context.insert("errors", &errors);
-    context.insert("how_max", &careportal_accounts::HOW_MAX_CHARS);
-    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    render(&staff.state, &staff.tenant, "staff/access_details.html", &context, status, jar).await
-}
-
-/// GET …/gegevens: the e-mail address and, for SMS, the mobile number, as they are.
-pub async fn details_form(
-    staff: Staff,
-    jar: CookieJar,
-    Path((reference, account)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    let (client, person) = target(&staff, &reference, &account).await?;
-    let number = sms_number(&staff, &person).await?;
-    let form = DetailsForm {
-        email: person.account.email.as_str().to_owned(),
-        mobiel: number.clone().unwrap_or_default(),
-        ..DetailsForm::default()
-    };
-    details_page(&staff, jar, (&client, &person), &form, &[], number.is_some()).await
-}
-
-/// POST …/gegevens
-pub async fn details(
-    staff: Staff,
-    jar: CookieJar,
-    Path((reference, account)): Path<(String, String)>,
-    Form(form): Form<DetailsForm>,
-) -> Result<Response, AppError> {
-    let (client, person) = target(&staff, &reference, &account).await?;
-    let number = sms_number(&staff, &person).await?;
-    if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) {
-        let problem = careportal_domain::DomainError::invalid("email", crate::record::reports::EXPIRED_FORM);
-        return details_page(&staff, jar, (&client, &person), &form, &[problem], number.is_some()).await;
-    }
-    let request = careportal_accounts::DetailsRequest {
-        email: form.email.clone(),
-        phone: form.mobiel.clone(),
-        how_checked: form.hoe.clone(),
-    };
-    let changed = careportal_accounts::change_details(
-        staff.state.store.as_ref(),
-        &staff.state.settings.keys.secret_box,
-        &staff.tenant,
-        &staff.origin(),
-        &person,
-        number.as_deref(),
-        &request,
-    )
-    .await;
-    match changed {
-        Ok(_) => {
-            crate::state::send_now(&staff.state, &staff.tenant);
-            Ok(Redirect::to(&format!("{}?gedaan=gegevens", access_path(&client))).into_response())
-        }
-        Err(careportal_accounts::InviteError::Refused(problems)) => {
-            details_page(&staff, jar, (&client, &person), &form, &problems, number.is_some()).await
-        }
-        Err(careportal_accounts::InviteError::Store(e)) => Err(e.into()),
-        Err(careportal_accounts::InviteError::Other(m)) => Err(AppError::Internal(m)),
     }
 }
