@@ -75,16 +75,7 @@ impl AccessStore for SqlStore {
             .bind(client.as_uuid())
             .execute(&mut *tx)
             .await?;
-        // Nothing left to see: signed out everywhere (staff keep Beheer).
-        sqlx::query(
-            "DELETE FROM sessions WHERE tenant_id = $1 AND account_id = $2 \
-             AND NOT EXISTS (SELECT 1 FROM account_clients WHERE tenant_id = $1 AND account_id = $2) \
-             AND NOT EXISTS (SELECT 1 FROM staff_roles WHERE tenant_id = $1 AND account_id = $2)",
-        )
-        .bind(tenant.as_uuid())
-        .bind(account.as_uuid())
-        .execute(&mut *tx)
-        .await?;
+        sign_out_if_nothing_left(&mut tx, tenant, account).await?;
         let event = origin.event(AuditAction::ACCESS_ENDED, Some(client), format!("account {account} als {relation}"));
         insert_audit(&mut tx, tenant, &event, now).await?;
         tx.commit().await?;
@@ -265,15 +256,7 @@ impl AccessStore for SqlStore {
         if removed == 0 {
             return Ok(false);
         }
-        sqlx::query(
-            "DELETE FROM sessions WHERE tenant_id = $1 AND account_id = $2 \
-             AND NOT EXISTS (SELECT 1 FROM account_clients WHERE tenant_id = $1 AND account_id = $2) \
-             AND NOT EXISTS (SELECT 1 FROM staff_roles WHERE tenant_id = $1 AND account_id = $2)",
-        )
-        .bind(tenant.as_uuid())
-        .bind(account.as_uuid())
-        .execute(&mut *tx)
-        .await?;
+        sign_out_if_nothing_left(&mut tx, tenant, account).await?;
         let event = origin.event(AuditAction::new("staff.role_removed"), None, format!("{account} {}", role.as_str()));
         insert_audit(&mut tx, tenant, &event, now).await?;
         tx.commit().await?;
@@ -337,4 +320,19 @@ impl AccessStore for SqlStore {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// An account that reaches no client and has no staff role has nothing left to see: its
+/// sessions end (staff keep Beheer, a person with another client keeps that one).
+async fn sign_out_if_nothing_left(conn: &mut super::Conn, tenant: TenantId, account: AccountId) -> StoreResult<()> {
+    sqlx::query(
+        "DELETE FROM sessions WHERE tenant_id = $1 AND account_id = $2 \
+         AND NOT EXISTS (SELECT 1 FROM account_clients WHERE tenant_id = $1 AND account_id = $2) \
+         AND NOT EXISTS (SELECT 1 FROM staff_roles WHERE tenant_id = $1 AND account_id = $2)",
+    )
+    .bind(tenant.as_uuid())
+    .bind(account.as_uuid())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
