@@ -24,9 +24,7 @@ pub async fn tell_care_ends(store: &dyn Store, secret_box: &SecretBox, tenant: &
         let stops = ended + chrono::Duration::days(i64::from(days));
         for (account, _) in store.client_accounts(tenant.id, client.id).await? {
             // Someone invited who never signed in has nothing in the portal to keep.
-            let signed_in_before =
-                store.credentials(tenant.id, account.id).await?.is_some_and(|c| c.last_login_at.is_some());
-            if !signed_in_before {
+            if !crate::uses_the_portal(store, tenant, &account).await? {
                 continue;
             }
             let body = format!(

@@ -32,6 +32,23 @@ pub struct DetailsChanged {
     pub phone: bool,
 }
 
+/// The written line on how a person's identity was checked, which every change that opens
+/// an account to someone else needs (new contact details, a reset second factor): trimmed,
+/// 1 to [`HOW_MAX_CHARS`] characters; the problem under the field `how`.
+pub fn identity_check(typed: &str) -> Result<&str, DomainError> {
+    let how = typed.trim();
+    if how.is_empty() {
+        return Err(DomainError::invalid(
+            "how",
+            "Schrijf op hoe u de identiteit van de persoon heeft gecontroleerd, bijvoorbeeld: teruggebeld op het nummer uit het ECD.",
+        ));
+    }
+    if how.chars().count() > HOW_MAX_CHARS {
+        return Err(DomainError::invalid("how", "Dit is te lang. Houd het kort: hoogstens 300 tekens."));
+    }
+    Ok(how)
+}
+
 /// Checks and applies `request` for `person`; each problem names its field (email, phone,
 /// how) in Dutch. The person's current SMS number, if any, is `sms_number`.
 pub async fn change_details(
@@ -45,7 +62,7 @@ pub async fn change_details(
 ) -> Result<DetailsChanged, InviteError> {
     let account = &person.account;
     let mut problems = Vec::new();
-    let email = Email::parse(&request.email).map_err(|e| problems.push(as_field("email", e))).ok();
+    let email = Email::parse(&request.email).map_err(|e| problems.push(crate::at("email", e))).ok();
     let phone = match sms_number {
         None => None,
         Some(_) => MobileNumber::parse(&request.phone, &tenant.config.auth.sms_countries)
@@ -54,21 +71,13 @@ pub async fn change_details(
     };
     let new_email = email.filter(|e| !e.as_str().eq_ignore_ascii_case(account.email.as_str()));
     let new_phone = phone.filter(|p| Some(p.as_str()) != sms_number);
-    let how = request.how_checked.trim();
     if problems.is_empty() && new_email.is_none() && new_phone.is_none() {
         problems.push(DomainError::invalid(
             "email",
             "Er is niets gewijzigd. Pas het e-mailadres of het mobiele nummer aan.",
         ));
     }
-    if how.is_empty() {
-        problems.push(DomainError::invalid(
-            "how",
-            "Schrijf op hoe u de identiteit van de persoon heeft gecontroleerd, bijvoorbeeld: teruggebeld op het nummer uit het ECD.",
-        ));
-    } else if how.chars().count() > HOW_MAX_CHARS {
-        problems.push(DomainError::invalid("how", "Dit is te lang. Houd het kort: hoogstens 300 tekens."));
-    }
+    let how = identity_check(&request.how_checked).map_err(|e| problems.push(e)).unwrap_or_default();
     if !problems.is_empty() {
         return Err(InviteError::Refused(problems));
     }
@@ -95,14 +104,6 @@ pub async fn change_details(
     let changed = DetailsChanged { email: new_email.is_some(), phone: new_phone.is_some() };
     tell_old_address(store, secret_box, tenant, account, changed).await?;
     Ok(changed)
-}
-
-/// A problem of a domain parse, under the form's own field name.
-fn as_field(field: &'static str, error: DomainError) -> DomainError {
-    match error {
-        DomainError::Invalid { message, .. } => DomainError::invalid(field, message),
-        other => other,
-    }
 }
 
 /// The mail to the address the person had: what changed (never the new values), and whom

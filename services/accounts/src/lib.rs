@@ -10,7 +10,7 @@ mod existing;
 mod network;
 
 pub use care_end::tell_care_ends;
-pub use details::{DetailsChanged, DetailsRequest, HOW_MAX_CHARS, change_details};
+pub use details::{DetailsChanged, DetailsRequest, HOW_MAX_CHARS, change_details, identity_check};
 pub use existing::{Answered, answer_invitation};
 
 use careportal_auth::{PasswordHasher, SecretBox, Token, codes::one_time_password};
@@ -56,6 +56,12 @@ pub enum InviteError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Other(String),
+}
+
+/// Whether the person has ever signed in: someone invited who never did has nothing in the
+/// portal yet, so the notices about a client's dossier are not theirs.
+pub(crate) async fn uses_the_portal(store: &dyn Store, tenant: &Tenant, account: &Account) -> Result<bool, StoreError> {
+    Ok(store.credentials(tenant.id, account.id).await?.is_some_and(|c| c.last_login_at.is_some()))
 }
 
 /// Whom the tenant's people call about the portal: "Servicedesk (088 – 27 54 575)".
@@ -234,8 +240,7 @@ impl Inviter<'_> {
     /// uses "Wachtwoord vergeten?" instead.
     pub async fn resend(&self, account: &Account) -> Result<(), InviteError> {
         let tenant = self.tenant;
-        let credentials = self.store.credentials(tenant.id, account.id).await?;
-        if credentials.is_some_and(|c| c.last_login_at.is_some()) {
+        if uses_the_portal(self.store, tenant, account).await? {
             return Err(refused(
                 "account",
                 format!(
@@ -311,7 +316,8 @@ impl Inviter<'_> {
     }
 }
 
-fn at(field: &'static str, error: DomainError) -> DomainError {
+/// A problem of a domain parse, under the form's own field name.
+pub(crate) fn at(field: &'static str, error: DomainError) -> DomainError {
     match error {
         DomainError::Invalid { message, .. } => DomainError::Invalid { field, message },
         other => DomainError::invalid(field, other.to_string()),

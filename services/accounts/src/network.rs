@@ -25,9 +25,7 @@ pub(crate) async fn tell(
             continue;
         }
         // Someone invited but never signed in does not use the portal yet.
-        let signed_in_before =
-            store.credentials(tenant.id, account.id).await?.is_some_and(|c| c.last_login_at.is_some());
-        if !signed_in_before {
+        if !crate::uses_the_portal(store, tenant, &account).await? {
             continue;
         }
         let body = format!(

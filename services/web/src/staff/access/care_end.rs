@@ -47,10 +47,7 @@ pub async fn care_end(
     } else if form.wissen == "ja" {
         Ok(None)
     } else {
-        careportal_domain::time::parse_date("einde", &form.einde).map(Some).map_err(|e| match e {
-            careportal_domain::DomainError::Invalid { message, .. } => message,
-            other => other.to_string(),
-        })
+        careportal_domain::time::parse_date("einde", &form.einde).map(Some).map_err(|e| super::message_of(&e))
     };
     let ended = match ended {
         Ok(ended) => ended,

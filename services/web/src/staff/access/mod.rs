@@ -28,9 +28,6 @@ use careportal_domain::staff::StaffAction;
 use careportal_store::AccessRow;
 use serde::{Deserialize, Serialize};
 
-/// What a person typed about the identity check may be at most this long.
-const HOW_MAX_CHARS: usize = 300;
-
 #[derive(Debug, Serialize)]
 pub(super) struct PersonView {
     id: String,
@@ -84,6 +81,14 @@ pub(super) async fn target(staff: &Staff, reference: &str, account: &str) -> Res
     let people = staff.state.store.client_access(staff.tenant.id, client.id).await?;
     let person = people.into_iter().find(|row| row.account.id == account).ok_or(AppError::NotFound)?;
     Ok((client, person))
+}
+
+/// The Dutch text of a problem, to show on its own.
+pub(super) fn message_of(problem: &careportal_domain::DomainError) -> String {
+    match problem {
+        careportal_domain::DomainError::Invalid { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
 }
 
 pub(super) fn access_path(client: &Client) -> String {
@@ -201,7 +206,7 @@ async fn confirm_page(
     context.insert("which", which);
     context.insert("how", &form.hoe);
     context.insert("error", &error);
-    context.insert("how_max", &HOW_MAX_CHARS);
+    context.insert("how_max", &careportal_accounts::HOW_MAX_CHARS);
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render(&staff.state, &staff.tenant, "staff/access_confirm.html", &context, status, jar).await
 }
@@ -275,10 +280,7 @@ pub async fn resend(
         }
         Err(careportal_accounts::InviteError::Refused(problems)) => {
             let people = staff.state.store.client_access(staff.tenant.id, client.id).await?;
-            let refusal = problems.first().map(|p| match p {
-                careportal_domain::DomainError::Invalid { message, .. } => message.clone(),
-                other => other.to_string(),
-            });
+            let refusal = problems.first().map(message_of);
             let view = AccessPage {
                 client: &client,
                 people: &people,
@@ -315,21 +317,17 @@ pub async fn reset(
     Form(form): Form<ActionForm>,
 ) -> Result<Response, AppError> {
     let (client, person) = target(&staff, &reference, &account).await?;
-    let how = form.hoe.trim();
-    let error = if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) {
-        Some("Deze pagina was verlopen. Uw tekst staat er nog; kies nog een keer Tweede factor verwijderen.")
-    } else if how.is_empty() {
-        Some(
-            "Schrijf op hoe u de identiteit van de persoon heeft gecontroleerd, bijvoorbeeld: teruggebeld op het nummer uit het ECD.",
-        )
-    } else if how.chars().count() > HOW_MAX_CHARS {
-        Some("Dit is te lang. Houd het kort: hoogstens 300 tekens.")
+    let checked = if crate::session::csrf_ok(&staff.state, &jar, &form.csrf) {
+        careportal_accounts::identity_check(&form.hoe).map_err(|e| message_of(&e))
     } else {
-        None
+        Err("Deze pagina was verlopen. Uw tekst staat er nog; kies nog een keer Tweede factor verwijderen.".to_owned())
     };
-    if let Some(error) = error {
-        return confirm_page(&staff, jar, &client, &person, "tweede-factor", &form, Some(error)).await;
-    }
+    let how = match checked {
+        Ok(how) => how,
+        Err(error) => {
+            return confirm_page(&staff, jar, &client, &person, "tweede-factor", &form, Some(&error)).await;
+        }
+    };
     staff.state.store.reset_second_factor(staff.tenant.id, &staff.origin(), person.account.id, how).await?;
     Ok(Redirect::to(&format!("{}?gedaan=tweede-factor", access_path(&client))).into_response())
 }
