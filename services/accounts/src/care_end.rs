@@ -13,15 +13,19 @@ use careportal_store::Store;
 
 /// Tells the people of every client whose care end was not told yet; how many were told.
 pub async fn tell_care_ends(store: &dyn Store, secret_box: &SecretBox, tenant: &Tenant) -> Result<u32, InviteError> {
-    let Some(days) = tenant.config.access.remove_accounts_days_after_care else { return Ok(0) };
+    if tenant.config.access.remove_accounts_days_after_care.is_none() {
+        return Ok(0);
+    }
     let portal = tenant.config.portal_name();
     let mut told = 0;
     for client in store.care_ends_untold(tenant.id).await? {
-        let Some(ended) = client.care_ended_on else { continue };
+        let Some((ended, stops)) = client.care_ended_on.and_then(|e| Some((e, tenant.config.access.access_stops(e)?)))
+        else {
+            continue;
+        };
         if !store.claim_care_end_notice(tenant.id, client.id, ended).await? {
             continue;
         }
-        let stops = ended + chrono::Duration::days(i64::from(days));
         for (account, _) in store.client_accounts(tenant.id, client.id).await? {
             // Someone invited who never signed in has nothing in the portal to keep.
             if !crate::uses_the_portal(store, tenant, &account).await? {

@@ -121,14 +121,11 @@ async fn home(
     context.insert("plan_notice", &plan_notice);
     // Siloah: access ends some weeks after the care; the people see when, in time to keep
     // what they want (the e-mail says the same, without the client).
-    let care_end = link.client.care_ended_on.zip(care.tenant.config.access.remove_accounts_days_after_care).map(
-        |(ended, days)| {
-            serde_json::json!({
-                "ended": careportal_domain::time::long_date(ended),
-                "stops": careportal_domain::time::long_date(ended + chrono::Duration::days(i64::from(days))),
-            })
-        },
-    );
+    let care_end = link.client.care_ended_on.and_then(|ended| {
+        let stops = care.tenant.config.access.access_stops(ended)?;
+        let long = careportal_domain::time::long_date;
+        Some(serde_json::json!({ "ended": long(ended), "stops": long(stops) }))
+    });
     context.insert("care_end", &care_end);
     context.insert("plans_waiting", &crate::record::plans::waiting(&care).await?);
     // One read serves both the past days' reports and the count of those new since the

@@ -405,6 +405,13 @@ pub struct AccessRules {
 }
 
 impl AccessRules {
+    /// The day access stops for a client whose care ended on `care_ended` (Siloah: "na zes
+    /// weken"); None where the tenant keeps access after the care. The worker removes the
+    /// access on that day; Beheer, Home and the notice e-mail say it.
+    pub fn access_stops(&self, care_ended: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+        self.remove_accounts_days_after_care.map(|days| care_ended + chrono::Duration::days(i64::from(days)))
+    }
+
     /// Whether Berichten reach `recipient` here (Siloah: the coordinator; Salem: the
     /// client's contact persons, "U kunt de zorg geen berichten sturen").
     pub fn reaches(&self, recipient: MessageRecipient) -> bool {

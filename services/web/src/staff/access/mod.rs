@@ -155,17 +155,15 @@ pub(super) async fn access_page(
     context.insert("may_invite", &staff.may(StaffAction::Invite));
     // The care's end: from the ECD where one is connected (a date set here would be
     // overwritten by the next pull), else set here.
-    let days = staff.tenant.config.access.remove_accounts_days_after_care;
-    let ended = client.care_ended_on.map(|ended| {
-        serde_json::json!({
-            "on": careportal_domain::time::long_date(ended),
-            "access_stops": days.map(|d| careportal_domain::time::long_date(ended + chrono::Duration::days(i64::from(d)))),
-        })
-    });
+    let access = &staff.tenant.config.access;
+    let long = careportal_domain::time::long_date;
+    let ended = client
+        .care_ended_on
+        .map(|ended| serde_json::json!({ "on": long(ended), "access_stops": access.access_stops(ended).map(long) }));
     context.insert("care_ended", &ended);
     context.insert("care_end_from_ecd", &(staff.tenant.config.sync.connector == "fhir"));
     context.insert("care_end", &view.care_end);
-    context.insert("removal_days", &days);
+    context.insert("removal_days", &access.remove_accounts_days_after_care);
     context.insert("care_end_error", &view.error);
     context.insert("refusal", &view.refusal);
     render(&staff.state, &staff.tenant, "staff/access.html", &context, status, jar).await
