@@ -183,7 +183,7 @@ impl Inviter<'_> {
         // someone it records as first or second contact person or legal representative,
         // known by this e-mail address (an e-mail address is what the person signs in with;
         // a name alone could be anyone's).
-        if relation == Relation::Representative && tenant.config.sync.connector == "fhir" {
+        if relation == Relation::Representative && tenant.config.sync.ecd().is_some() {
             let contacts = self.store.ecd_contacts(tenant.id, client.id).await?;
             // A read of the client's network as the ECD records it: logged like any other.
             let event = self

@@ -105,7 +105,7 @@ async fn run(
     stop: Option<&watch::Receiver<bool>>,
 ) -> Result<TenantRun, StoreError> {
     let config = &tenant.config.sync;
-    let Some(settings) = config.fhir.as_ref().filter(|_| config.connector == "fhir") else {
+    let Some(settings) = config.ecd() else {
         return Ok(TenantRun::NoEcd);
     };
     let now = clock.now();

@@ -455,6 +455,15 @@ pub struct SyncSettings {
     pub fhir: Option<FhirSettings>,
 }
 
+impl SyncSettings {
+    /// The ECD's endpoint when the tenant is connected to one (`connector = "fhir"`); None
+    /// for the demo connector, whatever `[sync.fhir]` holds. With an ECD, the ECD is the
+    /// source of truth (care periods, the network), and the portal asks and sends there.
+    pub fn ecd(&self) -> Option<&FhirSettings> {
+        self.fhir.as_ref().filter(|_| self.connector == "fhir")
+    }
+}
+
 impl Default for SyncSettings {
     fn default() -> Self {
         Self { connector: default_connector(), schedule: BTreeMap::new(), fhir: None }

@@ -68,7 +68,7 @@ async fn form_page(
     context.insert("notice", &notice);
     context.insert("sms", &tenant_offers_sms(staff));
     // With an ECD connected, the ECD's network decides who may be a representative.
-    context.insert("ecd_network", &(staff.tenant.config.sync.connector == "fhir"));
+    context.insert("ecd_network", &staff.tenant.config.sync.ecd().is_some());
     render(&staff.state, &staff.tenant, "staff/invite.html", &context, status, jar).await
 }
 

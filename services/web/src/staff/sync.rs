@@ -156,9 +156,7 @@ pub async fn test_connection(staff: Staff, jar: CookieJar, Form(form): Form<RunF
         let expired = crate::record::reports::EXPIRED_FORM;
         return status_page(&staff, jar, None, Some(expired), StatusCode::FORBIDDEN).await;
     }
-    let Some(settings) =
-        staff.tenant.config.sync.fhir.as_ref().filter(|_| staff.tenant.config.sync.connector == "fhir")
-    else {
+    let Some(settings) = staff.tenant.config.sync.ecd() else {
         return Ok(Redirect::to("/beheer/koppeling").into_response());
     };
     let checked = match careportal_sync::fhir::FhirClient::new(settings) {
@@ -192,7 +190,7 @@ pub async fn run_now(staff: Staff, jar: CookieJar, Form(form): Form<RunForm>) ->
         let expired = crate::record::reports::EXPIRED_FORM;
         return status_page(&staff, jar, None, Some(expired), StatusCode::FORBIDDEN).await;
     }
-    if staff.tenant.config.sync.connector != "fhir" {
+    if staff.tenant.config.sync.ecd().is_none() {
         return Ok(Redirect::to("/beheer/koppeling").into_response());
     }
     let (store, clock, tenant) = (staff.state.store.clone(), staff.state.clock.clone(), staff.tenant.0.clone());

@@ -39,7 +39,7 @@ pub async fn care_end(
     Form(form): Form<CareEndForm>,
 ) -> Result<Response, AppError> {
     let client = client_for(&staff, &reference).await?;
-    if staff.tenant.config.sync.connector == "fhir" {
+    if staff.tenant.config.sync.ecd().is_some() {
         return Err(AppError::NotFound);
     }
     let ended = if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) {

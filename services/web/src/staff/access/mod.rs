@@ -161,7 +161,7 @@ pub(super) async fn access_page(
         .care_ended_on
         .map(|ended| serde_json::json!({ "on": long(ended), "access_stops": access.access_stops(ended).map(long) }));
     context.insert("care_ended", &ended);
-    context.insert("care_end_from_ecd", &(staff.tenant.config.sync.connector == "fhir"));
+    context.insert("care_end_from_ecd", &staff.tenant.config.sync.ecd().is_some());
     context.insert("care_end", &view.care_end);
     context.insert("removal_days", &access.remove_accounts_days_after_care);
     context.insert("care_end_error", &view.error);
