@@ -5,7 +5,7 @@
 use crate::StoreResult;
 use async_trait::async_trait;
 use careportal_domain::audit::Origin;
-use careportal_domain::people::{Account, Client, Email, Relation, Username};
+use careportal_domain::people::{Account, Client, ClientLink, Email, Relation, Username};
 use careportal_domain::signin::FactorMethod;
 use careportal_domain::staff::StaffRole;
 use careportal_domain::{AccountId, ClientId, TenantId};
@@ -74,7 +74,7 @@ pub trait AccessStore: Send + Sync {
         tenant: TenantId,
         text: &str,
         limit: u32,
-    ) -> StoreResult<Vec<(Account, Vec<(Client, Relation)>)>>;
+    ) -> StoreResult<Vec<(Account, Vec<ClientLink>)>>;
     /// The tenant's staff and their roles, by name.
     async fn staff_members(&self, tenant: TenantId) -> StoreResult<Vec<(Account, Vec<StaffRole>)>>;
     /// Takes a staff role away, audited (`staff.role_removed`); an account left with no role

@@ -173,8 +173,7 @@ impl AccessStore for SqlStore {
         tenant: TenantId,
         text: &str,
         limit: u32,
-    ) -> StoreResult<Vec<(Account, Vec<(careportal_domain::people::Client, careportal_domain::people::Relation)>)>>
-    {
+    ) -> StoreResult<Vec<(Account, Vec<careportal_domain::people::ClientLink>)>> {
         // LIKE's own characters in what was typed are taken as themselves.
         let escaped: String = text
             .trim()
@@ -197,19 +196,7 @@ impl AccessStore for SqlStore {
         let mut found = Vec::new();
         for row in &accounts {
             let account = account_from_row(row)?;
-            let links = sqlx::query(&format!(
-                "SELECT {CLIENT_COLUMNS}, ac.relation FROM account_clients ac \
-                 JOIN clients c ON c.tenant_id = ac.tenant_id AND c.id = ac.client_id \
-                 WHERE ac.tenant_id = $1 AND ac.account_id = $2 ORDER BY c.family_name, c.given_name"
-            ))
-            .bind(tenant.as_uuid())
-            .bind(account.id.as_uuid())
-            .fetch_all(&self.pool)
-            .await?;
-            let links = links
-                .iter()
-                .map(|r| Ok((client_from_row(r)?, relation_from_row(r)?)))
-                .collect::<StoreResult<Vec<_>>>()?;
+            let links = careportal_store::Store::account_links(self, tenant, account.id).await?;
             found.push((account, links));
         }
         Ok(found)

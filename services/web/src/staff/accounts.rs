@@ -55,10 +55,10 @@ pub async fn page(staff: Staff, jar: CookieJar, Query(query): Query<SearchQuery>
                 username: account.username.as_str().to_owned(),
                 clients: links
                     .iter()
-                    .map(|(client, relation)| Reach {
-                        name: client.name.full(),
-                        reference: client.reference.as_str().to_owned(),
-                        relation: relation.label(),
+                    .map(|link| Reach {
+                        name: link.client.name.full(),
+                        reference: link.client.reference.as_str().to_owned(),
+                        relation: link.relation.label(),
                     })
                     .collect(),
             })

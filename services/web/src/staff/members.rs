@@ -157,8 +157,7 @@ async fn member_and_role(staff: &Staff, account: &str, form: &RoleForm) -> Resul
     staff.require(StaffAction::ManageTenant).await?;
     let account: AccountId = account.parse().map_err(|_| AppError::NotFound)?;
     let role = StaffRole::parse(&form.rol).map_err(|_| AppError::NotFound)?;
-    let members = staff.state.store.staff_members(staff.tenant.id).await?;
-    if !members.iter().any(|(a, _)| a.id == account) {
+    if staff.state.store.staff_roles(staff.tenant.id, account).await?.is_empty() {
         return Err(AppError::NotFound);
     }
     Ok((account, role))
