@@ -126,8 +126,14 @@ pub(crate) fn link_base(state: &AppState, tenant: &Tenant, headers: &axum::http:
 /// A suspended tenant's every address: who this is and whom to ask, nothing of the portal
 /// (no sign-in, no page, no asset of the tenant's).
 fn suspended_notice(tenant: &Tenant) -> Response {
-    let escape =
-        |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    // The templates' own escaping (Tera's), for the two names from the tenant's file.
+    let escape = |text: &str| {
+        let mut out = Vec::with_capacity(text.len());
+        match tera::escape_html(text, &mut out) {
+            Ok(()) => String::from_utf8(out).unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    };
     let (portal, org) = (escape(&tenant.config.portal_name()), escape(&tenant.config.name));
     let body = format!(
         "<!doctype html>\n<html lang=\"nl\">\n<head><meta charset=\"utf-8\">\
