@@ -58,7 +58,7 @@ test('salem: de beheerder zet Prikbord uit, hernoemt Mijn dossier en zet het bov
   await page.close();
 });
 
-test('salem: de beheerder maakt een collega Coördinator zorg en voegt een medewerker toe (1280px)', async () => {
+test('salem: de beheerder maakt een collega Coördinator zorg, kiest haar cliënten en voegt een medewerker toe (1280px)', async () => {
   const page = await openPage(browser, VIEWPORTS[1]);
   // SMS was activated in the test before.
   await signInAgainWithSms(portal, page, 'salem', 'beheer@example.nl', '06 3434 5656');
@@ -82,6 +82,19 @@ test('salem: de beheerder maakt een collega Coördinator zorg en voegt een medew
   await page.getByRole('button', { name: 'Coördinator zorg maken: Sam Jansen' }).click();
   await page.getByRole('status').filter({ hasText: 'De rol is gegeven.' }).waitFor();
   await page.getByRole('button', { name: 'Coördinator zorg afnemen van Sam Jansen' }).waitFor();
+  await checkPage(page);
+
+  // Sam works with Hendrik Jansen only: the coordinator's caseload.
+  await page.getByRole('link', { name: 'Cliënten van Sam Jansen' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Cliënten van Sam Jansen' }).waitFor();
+  await checkPage(page);
+  const hendrik = page.getByRole('checkbox', { name: 'Hendrik Jansen (SAL-2002)' });
+  assert.equal(await hendrik.isChecked(), false, 'a new coordinator has no clients yet');
+  await hendrik.check();
+  await page.getByRole('button', { name: 'Cliënten opslaan' }).click();
+  await page.getByRole('status').filter({ hasText: 'De coördinator ziet vanaf nu precies deze cliënten.' }).waitFor();
+  assert.equal(await page.getByRole('checkbox', { name: 'Hendrik Jansen (SAL-2002)' }).isChecked(), true);
+  assert.equal(await page.getByRole('checkbox', { name: 'Johanna van den Berg (SAL-2001)' }).isChecked(), false);
   await checkPage(page);
   await page.close();
 });

@@ -174,7 +174,7 @@ pub async fn run(world: &World, rounds: usize, concurrency: usize) -> Figures {
         for role in Role::ALL {
             let mut browser = world.browser(slug, role).await;
             let csrf = browser.csrf(form_page(role)).await;
-            let forbidden: Vec<String> = if role.is_staff() {
+            let forbidden: Vec<String> = if role.sees_every_client() {
                 elsewhere.iter().map(|f| f.objects.secret.clone()).collect()
             } else {
                 world.secrets_besides(&attackers.objects.secret)
@@ -214,7 +214,7 @@ pub async fn run(world: &World, rounds: usize, concurrency: usize) -> Figures {
                     let mut same = Vec::new();
                     let staff_page = route.path.starts_with("/beheer");
                     // Holding a reset token is the right to use it, whoever's it is.
-                    let theirs_to_see = role.is_staff() && staff_page;
+                    let theirs_to_see = role.sees_every_client() && staff_page;
                     if !theirs_to_see && !params.contains(&"token") {
                         same.push(attack(post, path_of(&fill(neighbours)), &[], label("andere cliënt")));
                     }
@@ -245,7 +245,7 @@ pub async fn run(world: &World, rounds: usize, concurrency: usize) -> Figures {
                 let label = |what: &str| format!("POST {path} {field}= ({what})");
                 let reference = attack(true, path.clone(), &with(nobody(kind, 0)), label("niemand"));
                 let mut same = Vec::new();
-                if !(role.is_staff() && staff_page && kind != "post") {
+                if !(role.sees_every_client() && staff_page && kind != "post") {
                     same.push(attack(
                         true,
                         path.clone(),

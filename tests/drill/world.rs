@@ -35,8 +35,10 @@ impl Role {
     pub const ALL: [Role; 6] =
         [Role::Client, Role::Representative, Role::Contact, Role::Coordinator, Role::Admin, Role::Anonymous];
 
-    pub fn is_staff(self) -> bool {
-        matches!(self, Role::Coordinator | Role::Admin)
+    /// An administrator works with every client of the tenant; a coordinator with family
+    /// 0's client only (their caseload), so family 1 is as closed to them as to a family.
+    pub fn sees_every_client(self) -> bool {
+        self == Role::Admin
     }
 }
 
@@ -98,8 +100,13 @@ impl World {
                 let username = format!("{role:?}-{slug}@drill.example").to_lowercase();
                 let account = app.new_account(slug, &username, &name, own, Relation::Client).await;
                 app.store.add_staff_role(tenant, &Origin::system("drill"), account, staff_role).await.unwrap();
-                let attackers = families.iter_mut().find(|f| f.slug == slug && f.number == 0);
-                attackers.unwrap().accounts.push((role, account));
+                let attackers = families.iter_mut().find(|f| f.slug == slug && f.number == 0).unwrap();
+                if role == Role::Coordinator {
+                    // Family 0's client is the coordinator's; family 1's is another coordinator's.
+                    let caseload = [attackers.objects.client, own];
+                    app.store.set_caseload(tenant, &Origin::system("drill"), account, &caseload).await.unwrap();
+                }
+                attackers.accounts.push((role, account));
             }
         }
         World { app, http, families }

@@ -4,6 +4,7 @@
 mod access;
 mod agenda;
 mod audit;
+mod caseload;
 mod dossier;
 mod invitations;
 mod load;

@@ -94,11 +94,9 @@ async fn each_tenant_says_when_it_asks_a_code(backend: Backend) {
 }
 
 async fn coordinator(app: &TestApp, slug: &str, host: &str) -> TestClient {
-    let tenant = app.tenant_id(slug).await;
     let own = app.new_client(slug, &format!("EIGEN-{slug}"), "Eigen Dossier").await;
     let lisa = app.new_account(slug, &format!("lisa@{slug}.example"), "Lisa Smit", own, Relation::Client).await;
-    let origin = careportal_domain::audit::Origin::system("test");
-    app.store.add_staff_role(tenant, &origin, lisa, StaffRole::Coordinator).await.unwrap();
+    app.coordinator_of_every_client(slug, lisa).await;
     app.signed_in(host, slug, lisa).await
 }
 

@@ -150,10 +150,7 @@ async fn a_coordinator_removes_any_post_after_confirming(backend: Backend) {
     johanna.post_multipart("/prikbord", &[("csrf", &csrf), ("tekst", "Iets wat weg moet")], ("foto", "", b"")).await;
     let own = app.new_client("salem", "STAFF-1", "Eigen Dossier").await;
     let ria = app.new_account("salem", "ria@salem.nl", "Ria Pauw", own, Relation::Client).await;
-    app.store
-        .add_staff_role(tenant, &Origin::system("test"), ria, careportal_domain::staff::StaffRole::Coordinator)
-        .await
-        .unwrap();
+    app.coordinator_of_every_client("salem", ria).await;
     let mut ria = app.signed_in(HOST, "salem", ria).await;
     let page = ria.get("/beheer/clienten/SAL-2001/prikbord").await;
     assert!(page.body.contains("Iets wat weg moet"), "{}", page.body);

@@ -497,7 +497,6 @@ const PAGES: [(careportal_domain::tenant::Module, &str); 16] = {
 /// `record.viewed` of that module when its page is opened (and a module that is off answers
 /// 404); every Beheer view of a client leaves an entry naming the client and the module.
 async fn every_module_and_beheer_view_is_audited_at_both_tenants(backend: Backend) {
-    use careportal_domain::staff::StaffRole;
     let app = TestApp::new(backend).await;
     for (slug, host) in [("siloah", "siloah.localhost"), ("salem", "salem.localhost")] {
         let tenant = app.tenant_id(slug).await;
@@ -557,7 +556,7 @@ async fn every_module_and_beheer_view_is_audited_at_both_tenants(backend: Backen
         // Beheer: a coordinator's looks at this client, each with the client and the module.
         let own = app.new_client(slug, &format!("STAFF-{slug}"), "Eigen Dossier").await;
         let lisa = app.new_account(slug, &format!("lisa@{slug}.example"), "Lisa Smit", own, Relation::Client).await;
-        app.store.add_staff_role(tenant, &Origin::system("test"), lisa, StaffRole::Coordinator).await.unwrap();
+        app.coordinator_of_every_client(slug, lisa).await;
         let mut lisa_browser = app.signed_in(host, slug, lisa).await;
         let mut looked = vec![("/beheer".to_owned(), None)];
         // The coordinator's thread exists where the clients' messages reach the coordinator.

@@ -268,6 +268,17 @@ impl TestApp {
         self.store.tenant_by_slug(slug).await.unwrap().unwrap().id
     }
 
+    /// Makes `account` a Coördinator zorg of `slug` with every client the tenant has now in
+    /// their caseload (a coordinator sees only the clients assigned to them).
+    pub async fn coordinator_of_every_client(&self, slug: &str, account: AccountId) {
+        use careportal_domain::staff::StaffRole;
+        let tenant = self.tenant_id(slug).await;
+        let origin = Origin::system("test");
+        self.store.add_staff_role(tenant, &origin, account, StaffRole::Coordinator).await.unwrap();
+        let all: Vec<_> = self.store.clients(tenant).await.unwrap().iter().map(|c| c.id).collect();
+        self.store.set_caseload(tenant, &origin, account, &all).await.unwrap();
+    }
+
     /// A client of `slug` with a full name such as "Thomas de Vries".
     pub async fn new_client(&self, slug: &str, reference: &str, name: &str) -> careportal_domain::ClientId {
         use careportal_domain::people::{ClientReference, NewClient, PersonName};

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 on_both_backends!(
     access_changes_stay_inside_their_tenant_and_are_audited,
+    a_caseload_holds_the_tenants_own_clients_and_each_change_is_audited,
     migrations_run_twice_without_harm,
     apply_creates_then_updates_a_tenant,
     a_hostname_of_another_tenant_is_refused_and_nothing_changes,
@@ -840,4 +841,49 @@ async fn access_changes_stay_inside_their_tenant_and_are_audited(backend: Backen
     assert_eq!(actions.iter().filter(|(a, _)| a == "account.unlocked").count(), 1);
     assert!(actions.iter().any(|(a, d)| a == "factor.reset" && d.contains("identiteit gecontroleerd: teruggebeld")));
     assert!(!s.store.audit(b, 100).await.unwrap().iter().any(|e| e.action == "access.ended"));
+}
+
+async fn a_caseload_holds_the_tenants_own_clients_and_each_change_is_audited(backend: Backend) {
+    let s = setup(backend).await;
+    let a = apply(s.store.as_ref(), "siloah").await;
+    let b = apply(s.store.as_ref(), "salem").await;
+    let thomas = s.store.create_client(a, &origin(), &new_client("SIL-1001", "Thomas", "Vries")).await.unwrap();
+    let sanne = s.store.create_client(a, &origin(), &new_client("SIL-1002", "Sanne", "Bakker")).await.unwrap();
+    let elsewhere = s.store.create_client(b, &origin(), &new_client("SAL-2001", "Johanna", "Berg")).await.unwrap();
+    let lisa = account_in(s.store.as_ref(), a, "lisa@example.nl").await;
+    s.store.add_staff_role(a, &origin(), lisa, careportal_domain::staff::StaffRole::Coordinator).await.unwrap();
+
+    assert!(s.store.caseload(a, lisa).await.unwrap().is_empty());
+    assert_eq!(s.store.set_caseload(a, &origin(), lisa, &[thomas.id, thomas.id]).await.unwrap(), (1, 0));
+    assert_eq!(s.store.caseload(a, lisa).await.unwrap(), vec![thomas.id]);
+    // Another tenant's client is refused whole: nothing of the change is kept.
+    assert!(matches!(
+        s.store.set_caseload(a, &origin(), lisa, &[thomas.id, sanne.id, elsewhere.id]).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.store.caseload(a, lisa).await.unwrap(), vec![thomas.id]);
+    assert!(s.store.caseload(b, lisa).await.unwrap().is_empty(), "nothing through another tenant");
+    assert!(matches!(s.store.set_caseload(b, &origin(), lisa, &[thomas.id]).await, Err(StoreError::NotFound)));
+    // Sanne in, Thomas out; the same again changes nothing.
+    assert_eq!(s.store.set_caseload(a, &origin(), lisa, &[sanne.id]).await.unwrap(), (1, 1));
+    assert_eq!(s.store.set_caseload(a, &origin(), lisa, &[sanne.id]).await.unwrap(), (0, 0));
+    assert_eq!(s.store.caseload(a, lisa).await.unwrap(), vec![sanne.id]);
+
+    let log = s.store.audit(a, 100).await.unwrap();
+    let of = |action: &str| -> Vec<Option<ClientId>> {
+        log.iter().filter(|e| e.action == action).map(|e| e.client).collect()
+    };
+    let mut assigned = of("caseload.assigned");
+    assigned.sort_by_key(|c| c.map(|c| c.to_string()));
+    let mut expected = vec![Some(thomas.id), Some(sanne.id)];
+    expected.sort_by_key(|c| c.map(|c| c.to_string()));
+    assert_eq!(assigned, expected);
+    assert_eq!(of("caseload.unassigned"), vec![Some(thomas.id)]);
+    assert!(!s.store.audit(b, 100).await.unwrap().iter().any(|e| e.action.starts_with("caseload.")));
+
+    // The caseload goes with the coordinator role.
+    assert!(
+        s.store.remove_staff_role(a, &origin(), lisa, careportal_domain::staff::StaffRole::Coordinator).await.unwrap()
+    );
+    assert!(s.store.caseload(a, lisa).await.unwrap().is_empty());
 }

@@ -12,7 +12,11 @@ pub(crate) async fn staff_member(
     let tenant = app.tenant_id("siloah").await;
     let own = app.new_client("siloah", &format!("STAFF-{}", &username[..3]), "Eigen Dossier").await;
     let account = app.new_account("siloah", username, "Bea Heer", own, Relation::Client).await;
-    app.store.add_staff_role(tenant, &Origin::system("test"), account, role).await.unwrap();
+    if role == StaffRole::Coordinator {
+        app.coordinator_of_every_client("siloah", account).await;
+    } else {
+        app.store.add_staff_role(tenant, &Origin::system("test"), account, role).await.unwrap();
+    }
     app.signed_in("siloah.localhost", "siloah", account).await
 }
 

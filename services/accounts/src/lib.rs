@@ -19,7 +19,7 @@ use careportal_domain::people::{Account, Client, ClientReference, Email, NewAcco
 use careportal_domain::phone::MobileNumber;
 use careportal_domain::staff::StaffRole;
 use careportal_domain::tenant::{InvitationStyle, SecondFactorMethod, Tenant};
-use careportal_domain::{AccountId, DomainError};
+use careportal_domain::{AccountId, ClientId, DomainError};
 use careportal_store::{Store, StoreError};
 
 /// What was asked, as typed (the form's fields, or the CLI's flags).
@@ -33,6 +33,9 @@ pub struct InviteRequest {
     pub relation: String,
     /// A mobile number from the registration form, if any.
     pub phone: Option<String>,
+    /// The clients the inviting person works with (a coordinator's caseload); None for
+    /// every client of the tenant. Any other client is answered as one that does not exist.
+    pub within: Option<Vec<ClientId>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,8 +105,10 @@ impl Inviter<'_> {
         let phone = self.phone(request.phone.as_deref()).map_err(|e| problems.push(e)).ok().flatten();
         let client = match ClientReference::parse(&request.client) {
             Ok(reference) => match self.store.client_by_reference(tenant.id, &reference).await? {
-                Some(client) => Some(client),
-                None => {
+                Some(client) if request.within.as_ref().is_none_or(|within| within.contains(&client.id)) => {
+                    Some(client)
+                }
+                _ => {
                     problems.push(DomainError::invalid("client", format!("Er is geen cliënt {reference}.")));
                     None
                 }

@@ -87,7 +87,8 @@ const SALEM_PEOPLE: &[DemoPerson] = &[
     DemoPerson { username: "beheer@example.nl", given: "Bea", prefix: None, family: "Heer" },
 ];
 
-/// Staff: Siloah's Coördinator zorg and Salem's tenant administrator.
+/// Staff: Siloah's Coördinator zorg (with every Siloah client in her caseload) and Salem's
+/// tenant administrator.
 const STAFF: &[(&str, &str, StaffRole)] =
     &[("siloah", "lisa.smit@example.nl", StaffRole::Coordinator), ("salem", "beheer@example.nl", StaffRole::Admin)];
 
@@ -150,6 +151,11 @@ pub async fn load(config: &Config, store: &dyn Store, if_empty: bool) -> Result<
             let username = Username::parse(username).map_err(|e| Failure::Failed(e.to_string()))?;
             if let Some(account) = store.account_by_username(tenant.id, &username).await? {
                 store.add_staff_role(tenant.id, &origin, account.id, *role).await?;
+                if *role == StaffRole::Coordinator {
+                    // The demo's coordinator works with every demo client of the tenant.
+                    let all: Vec<_> = store.clients(tenant.id).await?.iter().map(|c| c.id).collect();
+                    store.set_caseload(tenant.id, &origin, account.id, &all).await?;
+                }
             }
         }
         crate::demo_record::load(store, &blobs, tenant.id, slug, chrono::Utc::now()).await.map_err(|e| match e {

@@ -101,6 +101,8 @@ pub async fn invite(config: &Config, store: &dyn Store, request: &Invitation) ->
         client: request.client.clone(),
         relation: request.relation.clone(),
         phone: request.phone.clone(),
+        // The platform operator invites for any client of the tenant.
+        within: None,
     };
     match inviter.invite(&asked).await.map_err(refusal)? {
         Invited::Linked { username } => Err(Failure::Failed(format!("{username}: onverwacht een stafrol"))),

@@ -78,7 +78,7 @@ pub trait AccessStore: Send + Sync {
     /// The tenant's staff and their roles, by name.
     async fn staff_members(&self, tenant: TenantId) -> StoreResult<Vec<(Account, Vec<StaffRole>)>>;
     /// Takes a staff role away, audited (`staff.role_removed`); an account left with no role
-    /// and no client is signed out everywhere. False when it did not have the role.
+    /// and no client is signed out everywhere. A coordinator's caseload goes with the role. False when it did not have the role.
     async fn remove_staff_role(
         &self,
         tenant: TenantId,
@@ -86,6 +86,18 @@ pub trait AccessStore: Send + Sync {
         account: AccountId,
         role: StaffRole,
     ) -> StoreResult<bool>;
+    /// The clients assigned to `account` (a Coördinator zorg), whom they see and answer.
+    async fn caseload(&self, tenant: TenantId, account: AccountId) -> StoreResult<Vec<ClientId>>;
+    /// Makes `account`'s caseload exactly `clients` in one transaction, each change audited
+    /// with its client (`caseload.assigned`, `caseload.unassigned`); returns how many were
+    /// assigned and unassigned. `NotFound` when a client is not this tenant's.
+    async fn set_caseload(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        clients: &[ClientId],
+    ) -> StoreResult<(usize, usize)>;
     /// Clients whose care has an end date for which their people have not been told yet.
     async fn care_ends_untold(&self, tenant: TenantId) -> StoreResult<Vec<Client>>;
     /// Claims telling the people of `client` that care ends on `ended_on`: true once per

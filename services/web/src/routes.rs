@@ -84,6 +84,7 @@ pub fn app(state: AppState) -> Router {
         .route("/beheer/accounts", get(staff::accounts::page))
         .route("/beheer/medewerkers/{account}/rol-geven", post(staff::members::give))
         .route("/beheer/medewerkers/{account}/rol-afnemen", post(staff::members::take))
+        .route("/beheer/medewerkers/{account}/clienten", get(staff::caseload::page).post(staff::caseload::save))
         .route("/beheer/logboek", get(staff::logbook::page))
         .route("/beheer/logboek.csv", get(staff::logbook::csv))
         .route("/beheer/clienten/{reference}/toegang", get(staff::access::page))

@@ -3,7 +3,7 @@
 use super::SqlStore;
 use super::common::{
     ACCOUNT_COLUMNS, CLIENT_COLUMNS, account_from_row, begin_write, client_from_row, delete_factor, insert_audit,
-    relation_from_row,
+    insert_audits, relation_from_row,
 };
 use async_trait::async_trait;
 use careportal_domain::audit::{AuditAction, Origin};
@@ -243,11 +243,85 @@ impl AccessStore for SqlStore {
         if removed == 0 {
             return Ok(false);
         }
+        if role == StaffRole::Coordinator {
+            sqlx::query("DELETE FROM caseload WHERE tenant_id = $1 AND account_id = $2")
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+        }
         sign_out_if_nothing_left(&mut tx, tenant, account).await?;
         let event = origin.event(AuditAction::new("staff.role_removed"), None, format!("{account} {}", role.as_str()));
         insert_audit(&mut tx, tenant, &event, now).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn caseload(&self, tenant: TenantId, account: AccountId) -> StoreResult<Vec<ClientId>> {
+        let rows = sqlx::query("SELECT client_id FROM caseload WHERE tenant_id = $1 AND account_id = $2")
+            .bind(tenant.as_uuid())
+            .bind(account.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|row| Ok(ClientId::from_uuid(row.try_get("client_id")?))).collect()
+    }
+
+    async fn set_caseload(
+        &self,
+        tenant: TenantId,
+        origin: &Origin,
+        account: AccountId,
+        clients: &[ClientId],
+    ) -> StoreResult<(usize, usize)> {
+        let now = self.now();
+        let mut tx = begin_write(&self.pool).await?;
+        let held: Vec<ClientId> =
+            sqlx::query("SELECT client_id FROM caseload WHERE tenant_id = $1 AND account_id = $2")
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|row| row.try_get("client_id").map(ClientId::from_uuid))
+                .collect::<Result<_, _>>()?;
+        let mut wanted: Vec<ClientId> = Vec::with_capacity(clients.len());
+        for client in clients {
+            if !wanted.contains(client) {
+                wanted.push(*client);
+            }
+        }
+        let mut events = Vec::new();
+        for client in wanted.iter().filter(|c| !held.contains(c)) {
+            // Through the tenant's own clients, so another tenant's id is never assigned.
+            let added = sqlx::query(
+                "INSERT INTO caseload (tenant_id, account_id, client_id, assigned_at)                  SELECT tenant_id, $2, id, $4 FROM clients WHERE tenant_id = $1 AND id = $3                  ON CONFLICT DO NOTHING",
+            )
+            .bind(tenant.as_uuid())
+            .bind(account.as_uuid())
+            .bind(client.as_uuid())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if added == 0 {
+                return Err(StoreError::NotFound);
+            }
+            events.push(origin.event(AuditAction::new("caseload.assigned"), Some(*client), account.to_string()));
+        }
+        let gone: Vec<ClientId> = held.iter().filter(|c| !wanted.contains(c)).copied().collect();
+        for client in &gone {
+            sqlx::query("DELETE FROM caseload WHERE tenant_id = $1 AND account_id = $2 AND client_id = $3")
+                .bind(tenant.as_uuid())
+                .bind(account.as_uuid())
+                .bind(client.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+            events.push(origin.event(AuditAction::new("caseload.unassigned"), Some(*client), account.to_string()));
+        }
+        let assigned = events.len() - gone.len();
+        insert_audits(&mut tx, tenant, &events, now).await?;
+        tx.commit().await?;
+        Ok((assigned, gone.len()))
     }
 
     async fn care_ends_untold(&self, tenant: TenantId) -> StoreResult<Vec<careportal_domain::people::Client>> {

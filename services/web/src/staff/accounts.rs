@@ -44,7 +44,14 @@ pub async fn page(staff: Staff, jar: CookieJar, Query(query): Query<SearchQuery>
     } else if text.chars().count() < 2 {
         (None, Some("Typ minstens twee letters van de naam of het e-mailadres."))
     } else {
-        let found = staff.state.store.search_accounts(staff.tenant.id, text, MOST).await?;
+        let mut found = staff.state.store.search_accounts(staff.tenant.id, text, MOST).await?;
+        // A coordinator finds the people of their own clients only, and sees only those links.
+        if let Some(caseload) = staff.caseload().await? {
+            for (_, links) in &mut found {
+                links.retain(|link| caseload.contains(&link.client.id));
+            }
+            found.retain(|(_, links)| !links.is_empty());
+        }
         let event =
             staff.origin().event(AuditAction::new("account.searched"), None, format!("{} gevonden", found.len()));
         staff.state.store.append_audit(staff.tenant.id, &event).await?;

@@ -102,6 +102,7 @@ pub async fn invite(staff: Staff, jar: CookieJar, Form(form): Form<InviteForm>) 
         client: form.client.clone(),
         relation: form.relatie.clone(),
         phone: Some(form.mobiel.clone()).filter(|p| !p.trim().is_empty()),
+        within: staff.caseload().await?,
     };
     let notice = match inviter.invite(&request).await {
         Ok(Invited::New { email, .. }) => {

@@ -21,6 +21,8 @@ struct Member {
     name: String,
     username: String,
     held: Vec<&'static str>,
+    /// A Coördinator zorg, whose clients are chosen on a page of their own.
+    coordinator: bool,
     /// The roles held, to take, and the rest, to give.
     take: Vec<RoleView>,
     give: Vec<RoleView>,
@@ -83,6 +85,7 @@ async fn page_saying(
             name: account.name.full(),
             username: account.username.as_str().to_owned(),
             held: roles.iter().map(StaffRole::label).collect(),
+            coordinator: roles.contains(&StaffRole::Coordinator),
             take: roles.iter().map(RoleView::of).collect(),
             give: StaffRole::ALL.iter().filter(|r| !roles.contains(r)).map(RoleView::of).collect(),
         })

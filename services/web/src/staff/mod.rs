@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod caseload;
 pub mod invite;
 pub mod logbook;
 pub mod members;
@@ -25,6 +26,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
+use careportal_domain::ClientId;
 use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::people::{Client, ClientReference};
 use careportal_domain::staff::{StaffAction, StaffRole, staff_may};
@@ -174,9 +176,27 @@ impl Staff {
         (jar, context)
     }
 
-    /// The tenant's clients, for a list on a page: a read of client data, logged.
+    /// Whether every client of the tenant is this person's: an administrator's are; a
+    /// Coördinator zorg's are those an administrator assigned to them (their caseload).
+    pub fn sees_every_client(&self) -> bool {
+        self.roles.contains(&StaffRole::Admin)
+    }
+
+    /// The clients this person works with, None for all of the tenant's.
+    pub async fn caseload(&self) -> Result<Option<Vec<ClientId>>, AppError> {
+        if self.sees_every_client() {
+            return Ok(None);
+        }
+        Ok(Some(self.state.store.caseload(self.tenant.id, self.signed_in.account.id).await?))
+    }
+
+    /// The clients this person works with, for a list on a page: a read of client data,
+    /// logged.
     pub async fn listed_clients(&self) -> Result<Vec<Client>, AppError> {
-        let clients = self.state.store.clients(self.tenant.id).await?;
+        let mut clients = self.state.store.clients(self.tenant.id).await?;
+        if let Some(caseload) = self.caseload().await? {
+            clients.retain(|client| caseload.contains(&client.id));
+        }
         let event = self.origin().event(AuditAction::new("client.listed"), None, format!("{} cliënten", clients.len()));
         self.state.store.append_audit(self.tenant.id, &event).await?;
         Ok(clients)
@@ -196,10 +216,23 @@ impl Staff {
         Ok(())
     }
 
-    /// A client of this tenant by reference; a 404 for anything else.
+    /// A client of this tenant by reference whom this person works with; a 404 for
+    /// anything else, and an audited one for another coordinator's client.
     pub async fn client(&self, reference: &str) -> Result<Client, AppError> {
         let reference = ClientReference::parse(reference).map_err(|_| AppError::NotFound)?;
-        self.state.store.client_by_reference(self.tenant.id, &reference).await?.ok_or(AppError::NotFound)
+        let client =
+            self.state.store.client_by_reference(self.tenant.id, &reference).await?.ok_or(AppError::NotFound)?;
+        match self.caseload().await? {
+            Some(caseload) if !caseload.contains(&client.id) => {
+                let event = self
+                    .origin()
+                    .refused(AuditAction::ACCESS_REFUSED, Some(client.id), "niet in de caseload")
+                    .on("beheer");
+                self.state.store.append_audit(self.tenant.id, &event).await?;
+                Err(AppError::NotFound)
+            }
+            _ => Ok(client),
+        }
     }
 }
 
@@ -216,5 +249,6 @@ pub async fn overview(staff: Staff, jar: CookieJar) -> Result<Response, AppError
         clients.iter().map(|c| ClientRow { reference: c.reference.as_str().to_owned(), name: c.name.full() }).collect();
     let (jar, mut context) = staff.context(jar, "Beheer");
     context.insert("clients", &rows);
+    context.insert("caseload", &(staff.works_with_clients() && !staff.sees_every_client()));
     crate::pages::render(&staff.state, &staff.tenant, "staff/overview.html", &context, StatusCode::OK, jar).await
 }
