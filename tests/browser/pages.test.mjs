@@ -30,7 +30,7 @@ function getRoutes() {
 }
 
 /** Not pages: assets, health, downloads (PDF, ZIP, CSV, photos). */
-const NOT_PAGES = /^\/(theme\.css|logo\.svg|static\/|healthz|readyz)|\/foto$|\.csv$|^\/rapportages\/download|^\/documenten\/|^\/dossier\/download\/|handtekeningenblad$|^\/foto\//;
+const NOT_PAGES = /^\/(theme\.css|logo\.svg|static\/|healthz|readyz)|\/foto$|\.csv$|\.css$|^\/rapportages\/download|^\/documenten\/|^\/dossier\/download\/|handtekeningenblad$|^\/foto\//;
 
 let portal;
 let browser;

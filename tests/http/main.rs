@@ -4,6 +4,7 @@
 mod access;
 mod agenda;
 mod audit;
+mod branding;
 mod caseload;
 mod dossier;
 mod invitations;

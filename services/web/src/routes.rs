@@ -80,6 +80,8 @@ pub fn app(state: AppState) -> Router {
         .route("/beheer/koppeling", get(staff::sync::page).post(staff::sync::run_now))
         .route("/beheer/koppeling/testen", post(staff::sync::test_connection))
         .route("/beheer/onderdelen", get(staff::modules::page).post(staff::modules::save))
+        .route("/beheer/huisstijl", get(staff::branding::page).post(staff::branding::save))
+        .route("/beheer/huisstijl/voorbeeld.css", get(staff::branding::preview_css))
         .route("/beheer/medewerkers", get(staff::members::page).post(staff::members::add))
         .route("/beheer/accounts", get(staff::accounts::page))
         .route("/beheer/medewerkers/{account}/rol-geven", post(staff::members::give))

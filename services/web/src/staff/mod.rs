@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod branding;
 pub mod caseload;
 pub mod invite;
 pub mod logbook;
@@ -30,7 +31,7 @@ use careportal_domain::ClientId;
 use careportal_domain::audit::{AuditAction, Origin};
 use careportal_domain::people::{Client, ClientReference};
 use careportal_domain::staff::{StaffAction, StaffRole, staff_may};
-use careportal_domain::tenant::{MessageRecipient, Module};
+use careportal_domain::tenant::{MessageRecipient, Module, TenantBundle, TenantConfig};
 use serde::Serialize;
 use tera::Context;
 
@@ -174,6 +175,25 @@ impl Staff {
         );
         context.insert("title", title);
         (jar, context)
+    }
+
+    /// Saves a changed tenant configuration (checked by the caller with `config_problems`)
+    /// with the tenant's logo, templates and rights as they are: audited and versioned as
+    /// `tenant apply` is, so every instance serves the new version at once.
+    pub async fn apply_config(&self, config: TenantConfig) -> Result<(), AppError> {
+        let store = &self.state.store;
+        let tenant = self.tenant.id;
+        let rights =
+            store.tenant_rights(tenant).await?.ok_or_else(|| AppError::Internal("geen rechtenmodel".into()))?;
+        let bundle = TenantBundle {
+            slug: self.tenant.slug.clone(),
+            config,
+            logo_svg: store.tenant_logo(tenant).await?.unwrap_or_default(),
+            templates: store.tenant_templates(tenant).await?,
+            rights,
+        };
+        store.apply_tenant(&self.origin(), &bundle).await?;
+        Ok(())
     }
 
     /// Whether every client of the tenant is this person's: an administrator's are; a

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_domain::staff::StaffAction;
-use careportal_domain::tenant::{Module, ModuleSettings, TenantBundle, config_problems};
+use careportal_domain::tenant::{Module, ModuleSettings, config_problems};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -144,16 +144,6 @@ pub async fn save(
         let general = problems.iter().map(|(key, reason)| format!("{key}: {reason}")).collect::<Vec<_>>().join("; ");
         return page_with(&staff, jar, &rows, None, Some(general), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let store = &staff.state.store;
-    let tenant = staff.tenant.id;
-    let rights = store.tenant_rights(tenant).await?.ok_or_else(|| AppError::Internal("geen rechtenmodel".into()))?;
-    let bundle = TenantBundle {
-        slug: staff.tenant.slug.clone(),
-        config,
-        logo_svg: store.tenant_logo(tenant).await?.unwrap_or_default(),
-        templates: store.tenant_templates(tenant).await?,
-        rights,
-    };
-    store.apply_tenant(&staff.origin(), &bundle).await?;
+    staff.apply_config(config).await?;
     Ok(Redirect::to("/beheer/onderdelen?opgeslagen=1").into_response())
 }
