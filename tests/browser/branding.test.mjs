@@ -1,6 +1,7 @@
 // #11, Beheer › Huisstijl: Salem's administrator changes the main colour. A light yellow
 // under white text is refused with its contrast ratio and what was typed kept; a dark green
-// is shown in the preview first and then saved, and the portal's own header takes it.
+// is shown in the preview first and then saved, and the portal's own header takes it; a
+// logo with script is refused and a clean one served at once.
 // By the labels a person reads, axe-clean at 360 and 1280 px; a portal of this file's own.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +22,7 @@ after(async () => {
 
 const background = (locator) => locator.evaluate((el) => getComputedStyle(el).backgroundColor);
 
-test('salem: de beheerder wijzigt de hoofdkleur; een kleur met te weinig contrast wordt geweigerd (360 en 1280px)', async () => {
+test('salem: de beheerder wijzigt de hoofdkleur (te weinig contrast geweigerd) en het logo (360 en 1280px)', async () => {
   const page = await openPage(browser, VIEWPORTS[0]);
   await signInWithSms(portal, page, 'salem', 'beheer@example.nl', '06 3434 5656');
   await fromUserMenu(page, 'Beheer');
@@ -64,6 +65,21 @@ test('salem: de beheerder wijzigt de hoofdkleur; een kleur met te weinig contras
   assert.equal(await wide.getByLabel('Hoofdkleur').inputValue(), '#1b5e20');
   assert.equal(await wide.getByLabel('Bereikbaar').inputValue(), 'elke werkdag van 9 tot 17 uur');
   assert.equal(await background(wide.getByRole('banner')), 'rgb(27, 94, 32)');
+  await checkPage(wide);
+
+  // A logo with script is refused with the reason; a clean one is the new logo at once.
+  const logo = (body) => ({ name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(body) });
+  await wide.getByLabel('Nieuw logo (SVG)').setInputFiles(logo('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'));
+  await wide.getByRole('button', { name: 'Logo opslaan' }).click();
+  await wide.getByRole('alert').filter({ hasText: 'Het logo bevat <script en dat mag niet in een SVG.' }).waitFor();
+  await checkPage(wide);
+  const clean = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 10"><title>Salem</title><rect width="40" height="10" fill="#1b5e20"/></svg>';
+  await wide.getByLabel('Nieuw logo (SVG)').setInputFiles(logo(clean));
+  await wide.getByRole('button', { name: 'Logo opslaan' }).click();
+  await wide.getByRole('status').filter({ hasText: 'Het logo is opgeslagen.' }).waitFor();
+  // The address the page itself shows the logo at.
+  const src = await wide.getByRole('img', { name: /^Het logo nu/ }).getAttribute('src');
+  assert.equal(await wide.evaluate((at) => fetch(at).then((r) => r.text()), src), clean);
   await checkPage(wide);
   await wide.close();
 });

@@ -11,7 +11,10 @@ use careportal_domain::staff::StaffRole;
 use careportal_tests::client::TestClient;
 use careportal_tests::{Backend, TestApp, on_both_backends};
 
-on_both_backends!(an_administrator_changes_the_colours_and_a_low_contrast_one_is_refused);
+on_both_backends!(
+    an_administrator_changes_the_colours_and_a_low_contrast_one_is_refused,
+    an_administrator_uploads_a_logo_and_one_with_script_is_refused,
+);
 
 const FIELDS: [&str; 14] = [
     "portaalnaam",
@@ -139,4 +142,44 @@ async fn an_administrator_changes_the_colours_and_a_low_contrast_one_is_refused(
     typed.push(("stap", "opslaan"));
     assert_eq!(other.submit("/beheer/huisstijl", "/beheer/huisstijl", &typed).await.status, StatusCode::SEE_OTHER);
     assert!(ingrid.get("/theme.css").await.body.contains("--cp-primary: #1b5e20;"), "Siloah's stays");
+}
+
+/// A new logo is checked as `tenant validate` checks one: script and what is no SVG are
+/// refused with the reason; a clean one is served at once as the tenant's next version.
+async fn an_administrator_uploads_a_logo_and_one_with_script_is_refused(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let mut beheer = staff(&app, "beheer@siloah.nl", "Bea Heer", StaffRole::Admin).await;
+    let mut lisa = staff(&app, "lisa@siloah.nl", "Lisa Smit", StaffRole::Coordinator).await;
+    let version = app.store.tenant_by_slug("siloah").await.unwrap().unwrap().version;
+    let csrf = careportal_tests::client::csrf_of(&beheer.get("/beheer/huisstijl").await.body).unwrap();
+    let upload = |svg: &'static [u8]| ("logo", "logo.svg", svg);
+
+    let script = beheer
+        .post_multipart(
+            "/beheer/huisstijl/logo",
+            &[("csrf", &csrf)],
+            upload(b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>"),
+        )
+        .await;
+    assert_eq!(script.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(script.body.contains("Het logo bevat &lt;script en dat mag niet in een SVG."), "{}", script.body);
+    let png = beheer.post_multipart("/beheer/huisstijl/logo", &[("csrf", &csrf)], upload(b"\x89PNG\r\n")).await;
+    assert!(png.body.contains("Het logo is geen SVG-bestand."), "{}", png.body);
+    let none = beheer.post_multipart("/beheer/huisstijl/logo", &[("csrf", &csrf)], ("logo", "", b"")).await;
+    assert!(none.body.contains("Kies een SVG-bestand met het logo."), "{}", none.body);
+    let lisa_csrf = careportal_tests::client::csrf_of(&lisa.get("/beheer").await.body).unwrap();
+    let not_hers = lisa.post_multipart("/beheer/huisstijl/logo", &[("csrf", &lisa_csrf)], upload(b"<svg></svg>")).await;
+    assert_eq!(not_hers.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.store.tenant_by_slug("siloah").await.unwrap().unwrap().version, version, "nothing saved");
+
+    let clean: &'static [u8] =
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><title>Nieuw</title><rect width=\"10\" height=\"10\"/></svg>";
+    let saved = beheer.post_multipart("/beheer/huisstijl/logo", &[("csrf", &csrf)], upload(clean)).await;
+    assert_eq!(saved.header("location"), Some("/beheer/huisstijl?logo=1"), "{}", saved.body);
+    assert_eq!(app.client(HOST).get("/logo.svg").await.bytes, clean);
+    let stored = app.store.tenant_by_slug("siloah").await.unwrap().unwrap();
+    assert_eq!(stored.version, version + 1);
+    assert_eq!(stored.config.branding.primary.to_string(), "#1d4f91", "the rest is kept");
+    let tenant = app.tenant_id("siloah").await;
+    assert!(app.store.audit(tenant, 50).await.unwrap().iter().any(|e| e.action == "tenant.applied"));
 }

@@ -82,6 +82,10 @@ pub fn app(state: AppState) -> Router {
         .route("/beheer/onderdelen", get(staff::modules::page).post(staff::modules::save))
         .route("/beheer/huisstijl", get(staff::branding::page).post(staff::branding::save))
         .route("/beheer/huisstijl/voorbeeld.css", get(staff::branding::preview_css))
+        .route(
+            "/beheer/huisstijl/logo",
+            post(staff::branding::logo).layer(axum::extract::DefaultBodyLimit::max(staff::branding::MAX_LOGO_UPLOAD)),
+        )
         .route("/beheer/medewerkers", get(staff::members::page).post(staff::members::add))
         .route("/beheer/accounts", get(staff::accounts::page))
         .route("/beheer/medewerkers/{account}/rol-geven", post(staff::members::give))

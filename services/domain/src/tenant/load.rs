@@ -36,7 +36,8 @@ pub struct TenantBundle {
     pub rights: RightsPolicy,
 }
 
-const MAX_LOGO_BYTES: usize = 256 * 1024;
+/// The largest logo a tenant may have.
+pub const MAX_LOGO_BYTES: usize = 256 * 1024;
 const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
 /// Reads `dir/tenant.toml`, its logo, its template overrides and its rights policy from
 /// `policies_root/<rights.policy>/`. Returns every problem found, not just the first.
@@ -437,8 +438,9 @@ fn check_hostname(host: &str) -> Result<(), String> {
     }
 }
 
-/// An SVG is served from our own origin, so it must not carry script.
-fn check_svg(svg: &str) -> Result<(), String> {
+/// An SVG is served from our own origin, so it must not carry script. Beheer › Huisstijl
+/// checks an uploaded logo with the same rule as `tenant validate`.
+pub fn check_svg(svg: &str) -> Result<(), String> {
     if svg.len() > MAX_LOGO_BYTES {
         return Err(format!("het logo is groter dan {} kB", MAX_LOGO_BYTES / 1024));
     }

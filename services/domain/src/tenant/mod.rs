@@ -8,7 +8,9 @@ mod modules;
 mod policy;
 
 pub use config::*;
-pub use load::{ConfigIssue, TenantBundle, config_problems, load_dir, parse_config, parse_window};
+pub use load::{
+    ConfigIssue, MAX_LOGO_BYTES, TenantBundle, check_svg, config_problems, load_dir, parse_config, parse_window,
+};
 pub use modules::Module;
 pub use policy::{PolicyRule, RightsPolicy};
 

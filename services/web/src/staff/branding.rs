@@ -9,13 +9,13 @@ use super::Staff;
 use crate::error::AppError;
 use crate::form::Form;
 use crate::pages::render;
-use axum::extract::Query;
+use axum::extract::{Multipart, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_domain::colour::Colour;
 use careportal_domain::staff::StaffAction;
-use careportal_domain::tenant::{TenantConfig, config_problems};
+use careportal_domain::tenant::{MAX_LOGO_BYTES, TenantConfig, check_svg, config_problems};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -342,6 +342,8 @@ struct View<'a> {
     errors: BTreeMap<String, String>,
     notice: Option<&'static str>,
     general: Option<&'static str>,
+    /// Why the uploaded logo was refused.
+    logo_error: Option<String>,
 }
 
 async fn page_with(staff: &Staff, jar: CookieJar, view: View<'_>, status: StatusCode) -> Result<Response, AppError> {
@@ -358,23 +360,30 @@ async fn page_with(staff: &Staff, jar: CookieJar, view: View<'_>, status: Status
     context.insert("errors", &view.errors);
     context.insert("notice", &view.notice);
     context.insert("general", &view.general);
+    context.insert("logo_error", &view.logo_error);
+    context.insert("logo_alt", &staff.tenant.config.branding.logo_alt);
+    context.insert("logo_max_kb", &(MAX_LOGO_BYTES / 1024));
     render(&staff.state, &staff.tenant, "staff/branding.html", &context, status, jar).await
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PageQuery {
     opgeslagen: Option<String>,
+    logo: Option<String>,
 }
 
 /// GET /beheer/huisstijl
 pub async fn page(staff: Staff, jar: CookieJar, Query(query): Query<PageQuery>) -> Result<Response, AppError> {
     staff.require(StaffAction::ManageTenant).await?;
     let form = BrandingForm::of(&staff.tenant.config);
-    let notice = query
-        .opgeslagen
-        .is_some()
-        .then_some("De huisstijl is opgeslagen. Iedereen ziet hem vanaf de volgende pagina die hij opent.");
-    let view = View { form: &form, errors: BTreeMap::new(), notice, general: None };
+    let notice = if query.opgeslagen.is_some() {
+        Some("De huisstijl is opgeslagen. Iedereen ziet hem vanaf de volgende pagina die hij opent.")
+    } else if query.logo.is_some() {
+        Some("Het logo is opgeslagen. Iedereen ziet het vanaf de volgende pagina die hij opent.")
+    } else {
+        None
+    };
+    let view = View { form: &form, errors: BTreeMap::new(), notice, general: None, logo_error: None };
     page_with(&staff, jar, view, StatusCode::OK).await
 }
 
@@ -383,20 +392,20 @@ pub async fn save(staff: Staff, jar: CookieJar, Form(form): Form<BrandingForm>) 
     staff.require(StaffAction::ManageTenant).await?;
     if !crate::session::csrf_ok(&staff.state, &jar, &form.csrf) {
         let general = Some(crate::record::reports::EXPIRED_FORM);
-        let view = View { form: &form, errors: BTreeMap::new(), notice: None, general };
+        let view = View { form: &form, errors: BTreeMap::new(), notice: None, general, logo_error: None };
         return page_with(&staff, jar, view, StatusCode::FORBIDDEN).await;
     }
     let config = match form.apply(staff.tenant.config.clone()) {
         Ok(config) => config,
         Err(errors) => {
             let general = Some("Er is nog niets opgeslagen. Kijk de velden met een melding na.");
-            let view = View { form: &form, errors, notice: None, general };
+            let view = View { form: &form, errors, notice: None, general, logo_error: None };
             return page_with(&staff, jar, view, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     if form.stap == "voorbeeld" {
         let notice = Some("Hieronder ziet u het voorbeeld. Er is nog niets opgeslagen.");
-        let view = View { form: &form, errors: BTreeMap::new(), notice, general: None };
+        let view = View { form: &form, errors: BTreeMap::new(), notice, general: None, logo_error: None };
         return page_with(&staff, jar, view, StatusCode::OK).await;
     }
     staff.apply_config(config).await?;
@@ -429,4 +438,38 @@ pub async fn preview_css(staff: Staff, Query(query): Query<PreviewQuery>) -> Res
         colour(&query.tekstkleur, b.text),
     );
     Ok(([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], css).into_response())
+}
+
+/// What a logo upload may be at most, with the rest of its form.
+pub const MAX_LOGO_UPLOAD: usize = MAX_LOGO_BYTES + 64 * 1024;
+
+/// POST /beheer/huisstijl/logo: a new logo (SVG), checked as `tenant validate` checks one.
+pub async fn logo(staff: Staff, jar: CookieJar, multipart: Multipart) -> Result<Response, AppError> {
+    staff.require(StaffAction::ManageTenant).await?;
+    let upload = crate::upload::read_upload(multipart, "logo").await;
+    let form = BrandingForm::of(&staff.tenant.config);
+    let refuse = |reason: String, status: StatusCode| {
+        let view = View { form: &form, errors: BTreeMap::new(), notice: None, general: None, logo_error: Some(reason) };
+        (view, status)
+    };
+    let (view, status) = if !crate::session::csrf_ok(&staff.state, &jar, upload.field("csrf")) {
+        refuse(crate::record::reports::EXPIRED_FORM.to_owned(), StatusCode::FORBIDDEN)
+    } else if upload.too_large || upload.file.len() > MAX_LOGO_BYTES {
+        let reason = format!("Het logo is groter dan {} kB. Kies een kleiner bestand.", MAX_LOGO_BYTES / 1024);
+        refuse(reason, StatusCode::PAYLOAD_TOO_LARGE)
+    } else if upload.file.is_empty() {
+        refuse("Kies een SVG-bestand met het logo.".to_owned(), StatusCode::UNPROCESSABLE_ENTITY)
+    } else {
+        match String::from_utf8(upload.file).map_err(|_| "het logo is geen SVG-bestand".to_owned()).and_then(|svg| {
+            check_svg(&svg)?;
+            Ok(svg)
+        }) {
+            Ok(svg) => {
+                staff.apply_logo(svg).await?;
+                return Ok(Redirect::to("/beheer/huisstijl?logo=1").into_response());
+            }
+            Err(reason) => refuse(format!("{}.", capitalised(&reason)), StatusCode::UNPROCESSABLE_ENTITY),
+        }
+    };
+    page_with(&staff, jar, view, status).await
 }

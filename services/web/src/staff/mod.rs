@@ -181,14 +181,27 @@ impl Staff {
     /// with the tenant's logo, templates and rights as they are: audited and versioned as
     /// `tenant apply` is, so every instance serves the new version at once.
     pub async fn apply_config(&self, config: TenantConfig) -> Result<(), AppError> {
+        self.apply_tenant(config, None).await
+    }
+
+    /// As [`Staff::apply_config`], with a new logo (checked by the caller with `check_svg`).
+    pub async fn apply_logo(&self, svg: String) -> Result<(), AppError> {
+        self.apply_tenant(self.tenant.config.clone(), Some(svg)).await
+    }
+
+    async fn apply_tenant(&self, config: TenantConfig, logo: Option<String>) -> Result<(), AppError> {
         let store = &self.state.store;
         let tenant = self.tenant.id;
         let rights =
             store.tenant_rights(tenant).await?.ok_or_else(|| AppError::Internal("geen rechtenmodel".into()))?;
+        let logo_svg = match logo {
+            Some(svg) => svg,
+            None => store.tenant_logo(tenant).await?.unwrap_or_default(),
+        };
         let bundle = TenantBundle {
             slug: self.tenant.slug.clone(),
             config,
-            logo_svg: store.tenant_logo(tenant).await?.unwrap_or_default(),
+            logo_svg,
             templates: store.tenant_templates(tenant).await?,
             rights,
         };
