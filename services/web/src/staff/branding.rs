@@ -412,21 +412,10 @@ pub async fn save(staff: Staff, jar: CookieJar, Form(form): Form<BrandingForm>) 
     Ok(Redirect::to("/beheer/huisstijl?opgeslagen=1").into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct PreviewQuery {
-    #[serde(default)]
-    hoofdkleur: String,
-    #[serde(default)]
-    accentkleur: String,
-    #[serde(default)]
-    achtergrondkleur: String,
-    #[serde(default)]
-    tekstkleur: String,
-}
-
 /// GET /beheer/huisstijl/voorbeeld.css: the typed colours for the preview's box only. Each
-/// is parsed as a colour first, so nothing else ever reaches the stylesheet.
-pub async fn preview_css(staff: Staff, Query(query): Query<PreviewQuery>) -> Result<Response, AppError> {
+/// is parsed as a colour first, so nothing else ever reaches the stylesheet. The colours
+/// come as the form's fields, without their '#'.
+pub async fn preview_css(staff: Staff, Query(query): Query<BrandingForm>) -> Result<Response, AppError> {
     staff.require(StaffAction::ManageTenant).await?;
     let b = &staff.tenant.config.branding;
     let colour = |typed: &str, current: Colour| Colour::parse(&format!("#{typed}")).unwrap_or(current);
