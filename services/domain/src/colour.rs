@@ -52,6 +52,12 @@ impl Colour {
     }
 }
 
+/// A contrast ratio as a Dutch reader writes it ("4,49:1"), cut rather than rounded, so a
+/// ratio just under a threshold never reads as reaching it.
+pub fn ratio_text(ratio: f64) -> String {
+    format!("{:.2}:1", (ratio * 100.0).floor() / 100.0).replace('.', ",")
+}
+
 impl fmt::Display for Colour {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "#{:02x}{:02x}{:02x}", self.r, self.g, self.b)
@@ -91,6 +97,12 @@ mod tests {
             let err = Colour::parse(bad).unwrap_err();
             assert!(err.contains("geen kleur"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn a_ratio_reads_with_a_comma_and_never_rounds_up_to_enough() {
+        assert_eq!(super::ratio_text(4.4999), "4,49:1");
+        assert_eq!(super::ratio_text(21.0), "21,00:1");
     }
 
     #[test]

@@ -204,7 +204,8 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
     for (key, fg, bg, what) in pairs {
         let ratio = fg.contrast(&bg);
         if ratio < MIN_TEXT_CONTRAST {
-            bad(key, format!("te weinig contrast voor {what}: {ratio:.2}:1, WCAG AA vraagt minstens 4.5:1"));
+            let ratio = crate::colour::ratio_text(ratio);
+            bad(key, format!("te weinig contrast voor {what}: {ratio}, WCAG AA vraagt minstens 4,5:1"));
         }
     }
     if b.accent.contrast(&b.background) < 3.0 {

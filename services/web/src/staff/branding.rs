@@ -197,8 +197,7 @@ impl Scheme {
             let ratio = fg.contrast(&bg);
             Pair {
                 what,
-                // Dutch decimals, cut rather than rounded up, so 4.49 never reads as 4,5.
-                ratio: format!("{:.2}:1", (ratio * 100.0).floor() / 100.0).replace('.', ","),
+                ratio: careportal_domain::colour::ratio_text(ratio),
                 needed: if needed == TEXT_CONTRAST { "4,5:1" } else { "3:1" },
                 enough: ratio >= needed,
             }
