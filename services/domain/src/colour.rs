@@ -80,6 +80,9 @@ impl From<Colour> for String {
 /// WCAG 2.1 AA for normal text.
 pub const MIN_TEXT_CONTRAST: f64 = 4.5;
 
+/// WCAG 2.1 AA for what is not text, such as the focus ring.
+pub const MIN_NON_TEXT_CONTRAST: f64 = 3.0;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -105,6 +105,57 @@ pub struct Branding {
     pub text: Colour,
 }
 
+/// One pair of the scheme's colours that must stand apart (WCAG 2.1 AA), for
+/// `tenant validate` and for Beheer › Huisstijl, which lists every pair.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContrastPair {
+    /// The setting a failing pair is blamed on.
+    pub key: &'static str,
+    pub what: &'static str,
+    pub ratio: f64,
+    pub needed: f64,
+}
+
+impl ContrastPair {
+    pub fn enough(&self) -> bool {
+        self.ratio >= self.needed
+    }
+}
+
+impl Branding {
+    /// Text on the background, white on the main colour, the main colour (links) on the
+    /// background, and the focus ring on the background.
+    pub fn contrast_pairs(&self) -> [ContrastPair; 4] {
+        use crate::colour::{MIN_NON_TEXT_CONTRAST, MIN_TEXT_CONTRAST};
+        let pair =
+            |key, what, fg: Colour, bg: Colour, needed| ContrastPair { key, what, ratio: fg.contrast(&bg), needed };
+        [
+            pair("branding.text", "tekst op de achtergrond", self.text, self.background, MIN_TEXT_CONTRAST),
+            pair(
+                "branding.primary",
+                "witte tekst op de hoofdkleur (kop en knoppen)",
+                Colour::WHITE,
+                self.primary,
+                MIN_TEXT_CONTRAST,
+            ),
+            pair(
+                "branding.primary",
+                "de hoofdkleur (links) op de achtergrond",
+                self.primary,
+                self.background,
+                MIN_TEXT_CONTRAST,
+            ),
+            pair(
+                "branding.accent",
+                "de accentkleur (focusrand) op de achtergrond",
+                self.accent,
+                self.background,
+                MIN_NON_TEXT_CONTRAST,
+            ),
+        ]
+    }
+}
+
 fn default_background() -> Colour {
     Colour::rgb(0xf7, 0xf7, 0xf5)
 }

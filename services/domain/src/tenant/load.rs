@@ -4,7 +4,6 @@ use super::TenantSlug;
 use super::config::*;
 use super::modules::Module;
 use super::policy::RightsPolicy;
-use crate::colour::MIN_TEXT_CONTRAST;
 use crate::people::Email;
 use crate::sync::SyncKind;
 use std::collections::{BTreeMap, BTreeSet};
@@ -196,23 +195,13 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
     }
 
     let b = &config.branding;
-    let pairs = [
-        ("branding.text", b.text, b.background, "tekst op de achtergrond"),
-        ("branding.primary", Colour::WHITE, b.primary, "witte tekst op de hoofdkleur (kop en knoppen)"),
-        ("branding.primary", b.primary, b.background, "de hoofdkleur (links) op de achtergrond"),
-    ];
-    for (key, fg, bg, what) in pairs {
-        let ratio = fg.contrast(&bg);
-        if ratio < MIN_TEXT_CONTRAST {
-            let ratio = crate::colour::ratio_text(ratio);
-            bad(key, format!("te weinig contrast voor {what}: {ratio}, WCAG AA vraagt minstens 4,5:1"));
+    for pair in b.contrast_pairs().iter().filter(|p| !p.enough()) {
+        if pair.key == "branding.accent" {
+            bad(pair.key, "de accentkleur (focusrand) moet minstens 3:1 contrast hebben met de achtergrond".to_owned());
+        } else {
+            let (what, ratio) = (pair.what, crate::colour::ratio_text(pair.ratio));
+            bad(pair.key, format!("te weinig contrast voor {what}: {ratio}, WCAG AA vraagt minstens 4,5:1"));
         }
-    }
-    if b.accent.contrast(&b.background) < 3.0 {
-        bad(
-            "branding.accent",
-            "de accentkleur (focusrand) moet minstens 3:1 contrast hebben met de achtergrond".to_owned(),
-        );
     }
     if b.logo.contains("..") || b.logo.starts_with('/') || !b.logo.ends_with(".svg") {
         bad("branding.logo", "noem een .svg-bestand naast tenant.toml".to_owned());
@@ -405,8 +394,6 @@ fn check_config(config: &TenantConfig) -> Vec<(String, String)> {
     }
     out
 }
-
-use crate::colour::Colour;
 
 /// "08:30-00:30" → minutes after midnight of start and end. An end before the start runs
 /// past midnight.

@@ -15,17 +15,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use careportal_domain::colour::Colour;
 use careportal_domain::staff::StaffAction;
-use careportal_domain::tenant::{MAX_LOGO_BYTES, TenantConfig, check_svg, config_problems};
+use careportal_domain::tenant::{Branding, ContrastPair, MAX_LOGO_BYTES, TenantConfig, check_svg, config_problems};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What people read in the header; longer does not fit at 360 px.
 const NAME_MAX_CHARS: usize = 60;
 const TAGLINE_MAX_CHARS: usize = 120;
-
-/// WCAG 2.1 AA: text, and the focus ring (a non-text contrast).
-const TEXT_CONTRAST: f64 = 4.5;
-const RING_CONTRAST: f64 = 3.0;
 
 /// The form as typed; every field text, so a wrong value is shown back as it was.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -96,13 +92,14 @@ impl BrandingForm {
         }
     }
 
-    /// The four colours, when each is one.
-    fn colours(&self) -> Option<Scheme> {
-        Some(Scheme {
+    /// `base` with the four typed colours, when each is one.
+    fn colours(&self, base: &Branding) -> Option<Branding> {
+        Some(Branding {
             primary: Colour::parse(self.hoofdkleur.trim()).ok()?,
             accent: Colour::parse(self.accentkleur.trim()).ok()?,
             background: Colour::parse(self.achtergrondkleur.trim()).ok()?,
             text: Colour::parse(self.tekstkleur.trim()).ok()?,
+            ..base.clone()
         })
     }
 
@@ -128,10 +125,8 @@ impl BrandingForm {
                 format!("Houd de ondertitel op hoogstens {TAGLINE_MAX_CHARS} tekens."),
             );
         }
-        if let Some(scheme) = self.colours() {
-            let b = &mut config.branding;
-            (b.primary, b.accent, b.background, b.text) =
-                (scheme.primary, scheme.accent, scheme.background, scheme.text);
+        if let Some(branding) = self.colours(&config.branding) {
+            config.branding = branding;
         }
         config.portal_name = optional(&self.portaalnaam);
         config.branding.tagline = optional(&self.ondertitel);
@@ -168,58 +163,42 @@ fn capitalised(text: &str) -> String {
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Scheme {
-    primary: Colour,
-    accent: Colour,
-    background: Colour,
-    text: Colour,
-}
-
 #[derive(Debug, Serialize)]
 struct Pair {
-    what: &'static str,
+    what: String,
     ratio: String,
-    needed: &'static str,
+    needed: String,
     enough: bool,
 }
 
-impl Scheme {
-    fn pairs(&self) -> Vec<Pair> {
-        [
-            ("Tekst op de achtergrond", self.text, self.background, TEXT_CONTRAST),
-            ("Witte tekst op de hoofdkleur (kop en knoppen)", Colour::WHITE, self.primary, TEXT_CONTRAST),
-            ("Hoofdkleur (links) op de achtergrond", self.primary, self.background, TEXT_CONTRAST),
-            ("Accentkleur (focusrand) op de achtergrond", self.accent, self.background, RING_CONTRAST),
-        ]
-        .into_iter()
-        .map(|(what, fg, bg, needed)| {
-            let ratio = fg.contrast(&bg);
-            Pair {
-                what,
-                ratio: careportal_domain::colour::ratio_text(ratio),
-                needed: if needed == TEXT_CONTRAST { "4,5:1" } else { "3:1" },
-                enough: ratio >= needed,
-            }
+/// Every pair of the scheme with its ratio, as the page lists them.
+fn pairs(branding: &Branding) -> Vec<Pair> {
+    branding
+        .contrast_pairs()
+        .iter()
+        .map(|pair| Pair {
+            what: capitalised(pair.what),
+            ratio: careportal_domain::colour::ratio_text(pair.ratio),
+            needed: format!("{}:1", pair.needed).replace('.', ","),
+            enough: pair.enough(),
         })
         .collect()
-    }
+}
 
-    fn passes(&self) -> bool {
-        self.pairs().iter().all(|p| p.enough)
-    }
+fn passes(branding: &Branding) -> bool {
+    branding.contrast_pairs().iter().all(ContrastPair::enough)
+}
 
-    /// The address of the preview's stylesheet (the page's own CSP allows no inline style).
-    fn stylesheet(&self) -> String {
-        let hex = |c: Colour| c.to_string().trim_start_matches('#').to_owned();
-        format!(
-            "/beheer/huisstijl/voorbeeld.css?hoofdkleur={}&accentkleur={}&achtergrondkleur={}&tekstkleur={}",
-            hex(self.primary),
-            hex(self.accent),
-            hex(self.background),
-            hex(self.text)
-        )
-    }
+/// The address of the preview's stylesheet (the page's own CSP allows no inline style).
+fn stylesheet(branding: &Branding) -> String {
+    let hex = |c: Colour| c.to_string().trim_start_matches('#').to_owned();
+    format!(
+        "/beheer/huisstijl/voorbeeld.css?hoofdkleur={}&accentkleur={}&achtergrondkleur={}&tekstkleur={}",
+        hex(branding.primary),
+        hex(branding.accent),
+        hex(branding.background),
+        hex(branding.text)
+    )
 }
 
 /// One input of the form, as the template shows it.
@@ -346,13 +325,13 @@ struct View<'a> {
 }
 
 async fn page_with(staff: &Staff, jar: CookieJar, view: View<'_>, status: StatusCode) -> Result<Response, AppError> {
-    let scheme = view.form.colours();
+    let scheme = view.form.colours(&staff.tenant.config.branding);
     let (jar, mut context) = staff.context(jar, "Huisstijl");
     context.insert("groups", &groups(view.form, &view.errors));
-    context.insert("pairs", &scheme.map(|s| s.pairs()));
+    context.insert("pairs", &scheme.as_ref().map(pairs));
     // The preview only with colours that pass: the page itself must stay readable.
-    let preview = scheme.filter(Scheme::passes);
-    context.insert("preview_css", &preview.map(|s| s.stylesheet()));
+    let preview = scheme.filter(passes);
+    context.insert("preview_css", &preview.as_ref().map(stylesheet));
     let name = optional(&view.form.portaalnaam).unwrap_or_else(|| staff.tenant.config.portal_name());
     context.insert("preview_name", &name);
     context.insert("preview_tagline", &optional(&view.form.ondertitel));
